@@ -1,0 +1,22 @@
+/**
+ * Compares two strings in time that depends only on their lengths, never on where they differ.
+ * Used for signatures and secrets (hex or base64 text), which are ASCII.
+ */
+export function timingSafeEqualString(a: string, b: string): boolean {
+  const len = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < len; i++) {
+    diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  }
+  return diff === 0;
+}
+
+/** Byte-array form of {@link timingSafeEqualString}. */
+export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const len = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < len; i++) {
+    diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  }
+  return diff === 0;
+}

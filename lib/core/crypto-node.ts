@@ -1,0 +1,31 @@
+// The one file under lib/core allowed to import a platform module: package.json `imports`
+// selects it for the "node" condition only (see DESIGN.md, crypto backend).
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import type { CryptoBackend, HmacKey } from './crypto.ts';
+
+interface NodeHmacKey extends HmacKey {
+  readonly key: KeyObject;
+}
+
+/** Synchronous node:crypto wrapped in the async backend interface (Node and Lambda). */
+export const nodeCrypto: CryptoBackend = {
+  name: 'node:crypto',
+  sha256(data) {
+    return Promise.resolve(createHash('sha256').update(data).digest());
+  },
+  sha256Hex(data) {
+    return Promise.resolve(createHash('sha256').update(data).digest('hex'));
+  },
+  importHmacKey(secret) {
+    const key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+    return Promise.resolve({ __hmacKey: true, key } as NodeHmacKey);
+  },
+  hmacSha256(key, data) {
+    return Promise.resolve(createHmac('sha256', (key as NodeHmacKey).key).update(data).digest());
+  },
+  hmacSha256Hex(key, data) {
+    return Promise.resolve(createHmac('sha256', (key as NodeHmacKey).key).update(data).digest('hex'));
+  },
+};
+
+export const defaultCrypto = nodeCrypto;

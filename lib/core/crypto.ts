@@ -1,0 +1,21 @@
+/**
+ * The crypto backend: the few primitives the schemes need. Web Crypto implements it everywhere;
+ * on Node a node:crypto implementation is picked through package.json `imports` (`#crypto`),
+ * because synchronous node:crypto HMACs cost several times less than `crypto.subtle` there.
+ */
+export type Bytes = Uint8Array;
+
+/** An imported HMAC-SHA256 key; opaque outside its backend. */
+export interface HmacKey {
+  readonly __hmacKey: true;
+}
+
+export interface CryptoBackend {
+  readonly name: string;
+  sha256(data: Bytes | string): Promise<Bytes>;
+  /** Lower-case hex of SHA-256: the form SigV4 and friends put on the wire. */
+  sha256Hex(data: Bytes | string): Promise<string>;
+  importHmacKey(secret: Bytes | string): Promise<HmacKey>;
+  hmacSha256(key: HmacKey, data: Bytes | string): Promise<Bytes>;
+  hmacSha256Hex(key: HmacKey, data: Bytes | string): Promise<string>;
+}

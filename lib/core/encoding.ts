@@ -1,0 +1,103 @@
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Decodes UTF-8, throwing `TypeError` on invalid sequences (never silently replacing them). */
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
+  return out;
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
+  return btoa(bin);
+}
+
+/** True for RFC 3986 unreserved characters: ALPHA / DIGIT / "-" / "." / "_" / "~". */
+function isUnreserved(c: number): boolean {
+  return (
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x5f ||
+    c === 0x7e
+  );
+}
+
+const PCT = Array.from({ length: 256 }, (_, i) => '%' + i.toString(16).toUpperCase().padStart(2, '0'));
+
+/**
+ * RFC 3986 percent-encoding of the UTF-8 bytes of `text`: everything but unreserved characters is
+ * escaped with upper-case hex. `keep` may name extra ASCII characters left literal (for example "/").
+ */
+export function percentEncode(text: string, keep = ''): string {
+  let out = '';
+  let plain = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || !(isUnreserved(c) || keep.includes(text[i]!))) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return text;
+  const bytes = encoder.encode(text);
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    out += isUnreserved(c) || (c < 0x80 && keep.includes(String.fromCharCode(c))) ? String.fromCharCode(c) : PCT[c];
+  }
+  return out;
+}
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/**
+ * Percent-decodes `text` into a string. Malformed escapes ("%zz", a lone "%") stay literal, as
+ * WHATWG URL parsing and most servers treat them; invalid UTF-8 after decoding throws `TypeError`.
+ * With `plusIsSpace`, "+" decodes to a space (application/x-www-form-urlencoded).
+ */
+export function percentDecode(text: string, plusIsSpace = false): string {
+  if (!text.includes('%') && !(plusIsSpace && text.includes('+'))) return text;
+  const src = encoder.encode(text);
+  const out = new Uint8Array(src.length);
+  let n = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === 0x25 && i + 2 < src.length) {
+      const h = hexVal(src[i + 1]!);
+      const l = hexVal(src[i + 2]!);
+      if (h >= 0 && l >= 0) {
+        out[n++] = (h << 4) | l;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = plusIsSpace && c === 0x2b ? 0x20 : c;
+  }
+  return decoder.decode(out.subarray(0, n));
+}

@@ -1,0 +1,53 @@
+/**
+ * Stable error codes and the HTTP status each maps to. Callers switch on `code`, never on classes
+ * or messages; messages are for humans and never carry secrets, signatures, tokens or key ids.
+ */
+export const ErrorCodes = {
+  ERR_AUTH_MISSING: 401,
+  ERR_AUTH_MALFORMED: 400,
+  ERR_AUTH_UNSUPPORTED: 401,
+  ERR_SIGNATURE_INVALID: 401,
+  ERR_REQUEST_EXPIRED: 401,
+  ERR_REQUEST_NOT_YET_VALID: 401,
+  ERR_SCOPE_MISMATCH: 401,
+  ERR_PAYLOAD_HASH_MISMATCH: 401,
+  ERR_KEY_NOT_FOUND: 401,
+  ERR_FORBIDDEN: 403,
+  ERR_BODY_TOO_LARGE: 413,
+  ERR_KEYSTORE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** The failure half of a verification result. */
+export interface AuthError {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly message: string;
+}
+
+export function authError(code: ErrorCode, message: string): AuthError {
+  return { code, status: ErrorCodes[code], message };
+}
+
+/**
+ * Thrown inside a verifier to abort with a stable code; `verify()` catches it and returns it as
+ * `{ ok: false, error }`, so no caller ever sees it thrown.
+ */
+export class AuthFailure extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'AuthFailure';
+    this.code = code;
+    this.status = ErrorCodes[code];
+  }
+  toAuthError(): AuthError {
+    return authError(this.code, this.message);
+  }
+}
+
+export function fail(code: ErrorCode, message: string): never {
+  throw new AuthFailure(code, message);
+}

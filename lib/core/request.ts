@@ -1,0 +1,80 @@
+/**
+ * The request model every verifier and signer works on: what was on the wire, nothing decoded.
+ * Adapters build it from a platform's request or event; schemes canonicalize from it.
+ */
+export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
+
+export interface SignedRequest {
+  /** Upper-case method as sent. */
+  readonly method: string;
+  /** Raw path as on the wire (percent escapes untouched), starting with "/". */
+  readonly path: string;
+  /** Raw query string as on the wire, without the leading "?"; "" when there is none. */
+  readonly query: string;
+  /** Headers in arrival order, names as sent, duplicates kept. */
+  readonly headers: HeaderList;
+  /** Body bytes; `undefined` when the platform does not expose the body (API Gateway authorizers). */
+  readonly body?: Uint8Array | undefined;
+}
+
+const lowerCache = new WeakMap<HeaderList, Map<string, string[]>>();
+
+/** Header values by lower-case name (cached per header list). Prototype-safe: a Map, not an object. */
+export function headerMap(headers: HeaderList): Map<string, string[]> {
+  let map = lowerCache.get(headers);
+  if (!map) {
+    map = new Map();
+    for (const [name, value] of headers) {
+      const key = name.toLowerCase();
+      const list = map.get(key);
+      if (list) list.push(value);
+      else map.set(key, [value]);
+    }
+    lowerCache.set(headers, map);
+  }
+  return map;
+}
+
+/** All values of one header (case-insensitive name). */
+export function headerValues(req: SignedRequest, name: string): readonly string[] {
+  return headerMap(req.headers).get(name.toLowerCase()) ?? [];
+}
+
+/**
+ * Splits an absolute or origin-form URL into raw path and raw query without decoding or
+ * normalising anything (unlike `new URL()`, which would change what the client signed).
+ */
+export function splitUrl(url: string): { origin: string; host: string; path: string; query: string } {
+  let rest = url;
+  let origin = '';
+  let host = '';
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(rest);
+  if (scheme) {
+    const afterScheme = rest.slice(scheme[0].length);
+    const end = afterScheme.search(/[/?#]/);
+    host = end === -1 ? afterScheme : afterScheme.slice(0, end);
+    origin = scheme[0] + host;
+    rest = end === -1 ? '' : afterScheme.slice(end);
+  }
+  const hash = rest.indexOf('#');
+  if (hash !== -1) rest = rest.slice(0, hash);
+  const q = rest.indexOf('?');
+  const path = q === -1 ? rest : rest.slice(0, q);
+  const query = q === -1 ? '' : rest.slice(q + 1);
+  return { origin, host, path: path === '' ? '/' : path, query };
+}
+
+/** Limits applied before any parsing or crypto, so hostile input is cheap to refuse. */
+export interface InputLimits {
+  readonly maxHeaderCount: number;
+  readonly maxHeaderBytes: number;
+  readonly maxUrlBytes: number;
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: InputLimits = {
+  maxHeaderCount: 128,
+  maxHeaderBytes: 32 * 1024,
+  maxUrlBytes: 16 * 1024,
+  maxBodyBytes: 10 * 1024 * 1024,
+};

@@ -1,0 +1,22 @@
+import type { AuthError } from './errors.ts';
+
+/** Who a verified request speaks for. */
+export interface Principal {
+  readonly id: string;
+  readonly permissions: readonly string[];
+}
+
+export interface AuthSuccess {
+  readonly ok: true;
+  readonly scheme: string;
+  /** The key id the request was signed with. Never echo it to clients in error messages. */
+  readonly keyId: string;
+  readonly principal: Principal;
+}
+
+export interface AuthFailureResult {
+  readonly ok: false;
+  readonly error: AuthError;
+}
+
+export type AuthResult = AuthSuccess | AuthFailureResult;

@@ -1,0 +1,18 @@
+import type { KeyRecord, KeyStore } from './types.ts';
+
+/** The embedded default store: key records held in memory (from the configuration document). */
+export function createMemoryKeyStore(records: Iterable<KeyRecord>): KeyStore & { readonly size: number } {
+  const byId = new Map<string, KeyRecord>();
+  for (const r of records) {
+    if (byId.has(r.id)) throw new TypeError(`duplicate key id in key store`);
+    byId.set(r.id, r);
+  }
+  return {
+    get size() {
+      return byId.size;
+    },
+    get(id: string) {
+      return Promise.resolve(byId.get(id));
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { fail } from '../../core/errors.ts';
+import { headerMap, type SignedRequest } from '../../core/request.ts';
+import { parseQuery, type QueryPair } from './canonical.ts';
+import {
+  ALGORITHMS,
+  Q_ALGORITHM,
+  Q_CREDENTIAL,
+  Q_DATE,
+  Q_EXPIRES,
+  Q_SIGNATURE,
+  Q_SIGNED_HEADERS,
+  Q_SECURITY_TOKEN,
+  type SigV4Algorithm,
+} from './constants.ts';
+
+/** What the client claims, parsed strictly from the Authorization header or the presigned query. */
+export interface SigV4Claim {
+  readonly mode: 'header' | 'query';
+  readonly algorithm: SigV4Algorithm;
+  readonly keyId: string;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+  readonly terminator: string;
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
+  /** Query mode only: X-Amz-Date, X-Amz-Expires and the security token from the query. */
+  readonly timestamp?: string;
+  readonly expires?: number;
+  readonly securityToken?: string;
+  /** The decoded query pairs (parsed once, reused for canonicalization). */
+  readonly queryPairs: readonly QueryPair[];
+}
+
+const SIGNATURE_RE = /^[0-9a-f]{64}$/;
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const SCOPE_PART_RE = /^[A-Za-z0-9._-]+$/;
+const MAX_AUTH_HEADER = 4096;
+
+export function isSigV4Algorithm(name: string): name is SigV4Algorithm {
+  return (ALGORITHMS as readonly string[]).includes(name);
+}
+
+function parseCredential(credential: string): Pick<SigV4Claim, 'keyId' | 'date' | 'region' | 'service' | 'terminator'> {
+  // Split from the right: DCI key ids contain a slash ("remoteci/<uuid>").
+  const parts = credential.split('/');
+  if (parts.length < 5) fail('ERR_AUTH_MALFORMED', 'Credential must be <key id>/<date>/<region>/<service>/<terminator>');
+  const terminator = parts.pop()!;
+  const service = parts.pop()!;
+  const region = parts.pop()!;
+  const date = parts.pop()!;
+  const keyId = parts.join('/');
+  if (keyId === '' || keyId.length > 256 || /[\s,]/.test(keyId)) fail('ERR_AUTH_MALFORMED', 'Credential has an invalid key id');
+  if (!/^\d{8}$/.test(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be YYYYMMDD');
+  for (const p of [region, service, terminator]) {
+    if (!SCOPE_PART_RE.test(p)) fail('ERR_AUTH_MALFORMED', 'Credential scope is malformed');
+  }
+  return { keyId, date, region, service, terminator };
+}
+
+function parseSignedHeaders(list: string): string[] {
+  if (list === '') fail('ERR_AUTH_MALFORMED', 'SignedHeaders is empty');
+  const names = list.split(';');
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!HEADER_NAME_RE.test(n)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must list lower-case header names');
+    if (seen.has(n)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists a header twice');
+    seen.add(n);
+  }
+  return names;
+}
+
+function checkSignature(sig: string): string {
+  if (!SIGNATURE_RE.test(sig)) fail('ERR_AUTH_MALFORMED', 'Signature must be 64 lower-case hex digits');
+  return sig;
+}
+
+/**
+ * Parses `ALG Credential=..., SignedHeaders=..., Signature=...`. Components may come in any
+ * order, separated by "," and optional spaces; each exactly once; nothing else allowed.
+ */
+export function parseAuthorizationHeader(value: string, query: string): SigV4Claim {
+  if (value.length > MAX_AUTH_HEADER) fail('ERR_AUTH_MALFORMED', 'Authorization header is too long');
+  const sp = value.indexOf(' ');
+  const algorithm = sp === -1 ? value : value.slice(0, sp);
+  if (!isSigV4Algorithm(algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
+  const fields = new Map<string, string>();
+  for (const raw of value.slice(sp + 1).split(',')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) fail('ERR_AUTH_MALFORMED', 'Authorization header component is not name=value');
+    const name = part.slice(0, eq);
+    if (name !== 'Credential' && name !== 'SignedHeaders' && name !== 'Signature') {
+      fail('ERR_AUTH_MALFORMED', 'Authorization header has an unknown component');
+    }
+    if (fields.has(name)) fail('ERR_AUTH_MALFORMED', 'Authorization header repeats a component');
+    fields.set(name, part.slice(eq + 1));
+  }
+  const credential = fields.get('Credential');
+  const signedHeaders = fields.get('SignedHeaders');
+  const signature = fields.get('Signature');
+  if (credential === undefined || signedHeaders === undefined || signature === undefined) {
+    fail('ERR_AUTH_MALFORMED', 'Authorization header needs Credential, SignedHeaders and Signature');
+  }
+  return {
+    mode: 'header',
+    algorithm,
+    ...parseCredential(credential),
+    signedHeaders: parseSignedHeaders(signedHeaders),
+    signature: checkSignature(signature),
+    queryPairs: parseQuery(query),
+  };
+}
+
+function single(pairs: readonly QueryPair[], key: string, required: true): string;
+function single(pairs: readonly QueryPair[], key: string, required: false): string | undefined;
+function single(pairs: readonly QueryPair[], key: string, required: boolean): string | undefined {
+  let found: string | undefined;
+  for (const p of pairs) {
+    if (p.key !== key) continue;
+    if (found !== undefined) fail('ERR_AUTH_MALFORMED', `presigned URL repeats ${key}`);
+    found = p.value;
+  }
+  if (found === undefined && required) fail('ERR_AUTH_MALFORMED', `presigned URL lacks ${key}`);
+  return found;
+}
+
+/** Parses presigned-URL (query) authentication. */
+export function parsePresignedQuery(pairs: readonly QueryPair[]): SigV4Claim {
+  const algorithm = single(pairs, Q_ALGORITHM, true);
+  if (!isSigV4Algorithm(algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
+  const expiresText = single(pairs, Q_EXPIRES, true);
+  if (!/^\d{1,7}$/.test(expiresText)) fail('ERR_AUTH_MALFORMED', 'X-Amz-Expires must be a number of seconds');
+  const timestamp = single(pairs, Q_DATE, true);
+  const securityToken = single(pairs, Q_SECURITY_TOKEN, false);
+  return {
+    mode: 'query',
+    algorithm,
+    ...parseCredential(single(pairs, Q_CREDENTIAL, true)),
+    signedHeaders: parseSignedHeaders(single(pairs, Q_SIGNED_HEADERS, true)),
+    signature: checkSignature(single(pairs, Q_SIGNATURE, true)),
+    timestamp,
+    expires: Number(expiresText),
+    ...(securityToken !== undefined ? { securityToken } : {}),
+    queryPairs: pairs,
+  };
+}
+
+/**
+ * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
+ * scheme may try), a failure when it is malformed or ambiguous (header and query both).
+ */
+export function parseSigV4(req: SignedRequest): SigV4Claim | undefined {
+  const auth = headerMap(req.headers).get('authorization');
+  const hasQueryAuth = /(?:^|&)X-Amz-(?:Algorithm|Signature)=/.test(req.query);
+  if (auth) {
+    if (auth.length !== 1) fail('ERR_AUTH_MALFORMED', 'more than one Authorization header');
+    const value = auth[0]!;
+    const sp = value.indexOf(' ');
+    const alg = sp === -1 ? value : value.slice(0, sp);
+    if (!isSigV4Algorithm(alg)) {
+      // A relative (DCI-HMAC-SHA256 v1, AWS4-ECDSA-P256-SHA256, ...) is named, not ignored.
+      if (/^[A-Z0-9]+(?:-[A-Z0-9]+)*-(?:HMAC-SHA256|ECDSA-P256-SHA256)$/.test(alg)) {
+        fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
+      }
+      return undefined;
+    }
+    if (hasQueryAuth) fail('ERR_AUTH_MALFORMED', 'request carries both header and query signatures');
+    return parseAuthorizationHeader(value, req.query);
+  }
+  if (!hasQueryAuth) return undefined;
+  return parsePresignedQuery(parseQuery(req.query));
+}

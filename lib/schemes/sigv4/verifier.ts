@@ -1,0 +1,318 @@
+import { defaultCrypto } from '#crypto';
+import type { Clock } from '../../core/clock.ts';
+import { systemClock } from '../../core/clock.ts';
+import { timingSafeEqualString } from '../../core/compare.ts';
+import type { CryptoBackend } from '../../core/crypto.ts';
+import { AuthFailure, authError, fail } from '../../core/errors.ts';
+import { headerMap, type SignedRequest } from '../../core/request.ts';
+import type { AuthResult } from '../../core/result.ts';
+import type { Verifier } from '../../core/verifier.ts';
+import type { KeyRecord, KeyStore } from '../../keys/types.ts';
+import { isUsable } from '../../keys/usable.ts';
+import { canonicalHeaders, canonicalPath, canonicalQuery, canonicalRequest, stringToSign, type CanonicalOptions } from './canonical.ts';
+import {
+  ALGORITHM_INFO,
+  ALGORITHMS,
+  AMZ_DATE,
+  CONTENT_SHA256,
+  DCI_DATE,
+  DEFAULT_SKEW_SECONDS,
+  MAX_PRESIGN_EXPIRES_SECONDS,
+  Q_SECURITY_TOKEN,
+  Q_SIGNATURE,
+  SECURITY_TOKEN,
+  UNSIGNED_PAYLOAD,
+  type SigV4Algorithm,
+  type SigV4Profile,
+} from './constants.ts';
+import { parseSigV4, type SigV4Claim } from './parse.ts';
+import { SigningKeyCache } from './signing-key.ts';
+
+export const SIGV4_SCHEME = 'sigv4';
+
+export interface SigV4VerifierOptions {
+  readonly keys: KeyStore;
+  /** Pinned: requests scoped to any other region are rejected. */
+  readonly region: string;
+  /** Pinned: requests scoped to any other service are rejected. */
+  readonly service: string;
+  /** Accepted algorithms (default AWS4-HMAC-SHA256 only). The terminator follows the algorithm. */
+  readonly algorithms?: readonly SigV4Algorithm[];
+  readonly profile?: SigV4Profile;
+  /** Default: true unless service is "s3". */
+  readonly uriEscapePath?: boolean;
+  /** Default: true unless service is "s3". */
+  readonly normalizePath?: boolean;
+  /** Allowed distance between the signed timestamp and now, both ways (default 900 s). */
+  readonly clockSkewSeconds?: number;
+  readonly allowPresigned?: boolean;
+  /** Longest X-Amz-Expires accepted (default and maximum 7 days). */
+  readonly maxPresignExpiresSeconds?: number;
+  /** Accept `x-amz-content-sha256: UNSIGNED-PAYLOAD` (and presigned URLs that sign no body). Default true. */
+  readonly allowUnsignedPayload?: boolean;
+  readonly clock?: Clock;
+  readonly crypto?: CryptoBackend;
+}
+
+/** What `explain()` shows: the strings the signature was checked against. Never secrets. */
+export interface SigV4Explanation {
+  readonly algorithm: string;
+  readonly mode: 'header' | 'query';
+  readonly scope: string;
+  readonly signedHeaders: readonly string[];
+  readonly canonicalRequest: string;
+  readonly stringToSign: string;
+  readonly payloadHash: string;
+  /** Every canonical form tried, first is the main one (presigned URLs may sign UNSIGNED-PAYLOAD, or leave the token out). */
+  readonly alternatives: ReadonlyArray<{ canonicalRequest: string; stringToSign: string }>;
+}
+
+interface Prepared {
+  readonly claim: SigV4Claim;
+  readonly timestamp: string;
+  readonly scope: string;
+  /** Canonical requests to try, one per acceptable payload hash (presigned: body hash, then UNSIGNED-PAYLOAD). */
+  readonly candidates: ReadonlyArray<{ canonical: string; payloadHash: string }>;
+  /** Set when the request declares a body hash the body must match. */
+  readonly declaredBodyHash?: string;
+}
+
+const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const HEX64_RE = /^[0-9a-f]{64}$/;
+
+function parseTimestamp(ts: string): number {
+  const m = TIMESTAMP_RE.exec(ts);
+  if (!m) fail('ERR_AUTH_MALFORMED', 'request timestamp must be YYYYMMDDTHHMMSSZ');
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  const d = new Date(ms);
+  // Reject impossible dates (Date.UTC would roll "20150231" into March).
+  if (Number.isNaN(ms) || d.getUTCDate() !== +m[3]! || d.getUTCHours() !== +m[4]! || d.getUTCSeconds() !== +m[6]!) {
+    fail('ERR_AUTH_MALFORMED', 'request timestamp is not a valid date');
+  }
+  return ms;
+}
+
+function requireNonNegativeInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  return v;
+}
+
+/**
+ * Creates a verifier for AWS Signature Version 4 and its DCI flavour, header and presigned-URL
+ * authentication. Region, service, algorithms and terminator are pinned here, never read from
+ * the client.
+ *
+ * @throws TypeError on invalid options.
+ * @example
+ * const v = createSigV4Verifier({ keys, region: 'us-east-1', service: 'execute-api' });
+ * const result = await v.verify(request); // { ok: true, principal, ... } or { ok: false, error }
+ */
+export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
+  explain(req: SignedRequest): Promise<SigV4Explanation>;
+} {
+  const { keys, region, service } = options;
+  if (!keys || typeof keys.get !== 'function') throw new TypeError('keys must be a KeyStore');
+  if (typeof region !== 'string' || !/^[A-Za-z0-9._-]+$/.test(region)) throw new TypeError('region must be a non-empty scope string');
+  if (typeof service !== 'string' || !/^[A-Za-z0-9._-]+$/.test(service)) throw new TypeError('service must be a non-empty scope string');
+  const algorithms = options.algorithms ?? ['AWS4-HMAC-SHA256'];
+  if (algorithms.length === 0 || algorithms.some((a) => !(ALGORITHMS as readonly string[]).includes(a))) {
+    throw new TypeError(`algorithms must be a non-empty subset of ${ALGORITHMS.join(', ')}`);
+  }
+  const profile = options.profile ?? 'aws';
+  if (profile !== 'aws' && profile !== 'dciauth') throw new TypeError('profile must be "aws" or "dciauth"');
+  const isS3 = service === 's3';
+  const canon: CanonicalOptions = {
+    profile,
+    uriEscapePath: options.uriEscapePath ?? !isS3,
+    normalizePath: options.normalizePath ?? !isS3,
+  };
+  const skewMs = requireNonNegativeInt('clockSkewSeconds', options.clockSkewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
+  const maxExpires = requireNonNegativeInt('maxPresignExpiresSeconds', options.maxPresignExpiresSeconds ?? MAX_PRESIGN_EXPIRES_SECONDS);
+  if (maxExpires > MAX_PRESIGN_EXPIRES_SECONDS) throw new TypeError('maxPresignExpiresSeconds cannot exceed 7 days');
+  const allowPresigned = options.allowPresigned ?? true;
+  const allowUnsigned = options.allowUnsignedPayload ?? true;
+  const clock = options.clock ?? systemClock;
+  const crypto = options.crypto ?? defaultCrypto;
+  const signingKeys = new SigningKeyCache(crypto);
+
+  function dateHeaderNames(algorithm: SigV4Algorithm): readonly string[] {
+    // python-dciauth reads X-Amz-Date first, then X-DCI-Date, whatever the algorithm.
+    if (profile === 'dciauth' || algorithm === 'DCI2-HMAC-SHA256') return [AMZ_DATE, DCI_DATE];
+    return [AMZ_DATE];
+  }
+
+  async function prepare(req: SignedRequest, nowMs: number | undefined): Promise<Prepared | undefined> {
+    const claim = parseSigV4(req);
+    if (!claim) return undefined;
+    if (!algorithms.includes(claim.algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'signature algorithm is not accepted here');
+    if (claim.mode === 'query' && !allowPresigned) fail('ERR_AUTH_UNSUPPORTED', 'presigned URLs are not accepted here');
+    const expectedTerminator = ALGORITHM_INFO[claim.algorithm].terminator;
+    if (claim.region !== region || claim.service !== service || claim.terminator !== expectedTerminator) {
+      fail('ERR_SCOPE_MISMATCH', 'credential scope does not match this endpoint (region, service or terminator)');
+    }
+    const headers = headerMap(req.headers);
+    const signed = claim.signedHeaders;
+    if (profile === 'aws') {
+      for (let i = 1; i < signed.length; i++) {
+        if (signed[i - 1]! >= signed[i]!) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must be sorted');
+      }
+    }
+    if (!signed.includes('host')) fail('ERR_AUTH_MALFORMED', 'the host header must be signed');
+
+    let timestamp: string;
+    if (claim.mode === 'header') {
+      const name = dateHeaderNames(claim.algorithm).find((n) => headers.has(n));
+      if (!name) fail('ERR_AUTH_MALFORMED', 'request has no X-Amz-Date (or X-DCI-Date) header');
+      const values = headers.get(name)!;
+      if (values.length !== 1) fail('ERR_AUTH_MALFORMED', 'request repeats its date header');
+      if (!signed.includes(name)) fail('ERR_AUTH_MALFORMED', 'the date header must be signed');
+      timestamp = values[0]!.trim();
+    } else {
+      timestamp = claim.timestamp!;
+    }
+    const tsMs = parseTimestamp(timestamp);
+    if (timestamp.slice(0, 8) !== claim.date) fail('ERR_SCOPE_MISMATCH', 'credential date does not match the request timestamp');
+    if (nowMs !== undefined) {
+      if (tsMs - nowMs > skewMs) fail('ERR_REQUEST_NOT_YET_VALID', 'request timestamp is in the future beyond the allowed clock skew');
+      if (claim.mode === 'header') {
+        if (nowMs - tsMs > skewMs) fail('ERR_REQUEST_EXPIRED', 'request timestamp is too old');
+      } else {
+        const expires = claim.expires!;
+        if (expires < 1 || expires > maxExpires) fail('ERR_AUTH_MALFORMED', 'X-Amz-Expires is out of range');
+        if (nowMs - tsMs > expires * 1000) fail('ERR_REQUEST_EXPIRED', 'presigned URL has expired');
+      }
+    }
+
+    // Payload hash: the declared x-amz-content-sha256 when present, else the body's hash.
+    const declared = headers.get(CONTENT_SHA256);
+    let payloadHashes: string[];
+    let declaredBodyHash: string | undefined;
+    if (declared) {
+      if (declared.length !== 1) fail('ERR_AUTH_MALFORMED', 'request repeats x-amz-content-sha256');
+      const v = declared[0]!.trim();
+      if (v === UNSIGNED_PAYLOAD) {
+        if (!allowUnsigned) fail('ERR_AUTH_UNSUPPORTED', 'unsigned payloads are not accepted here');
+      } else if (HEX64_RE.test(v)) {
+        declaredBodyHash = v;
+      } else {
+        fail('ERR_AUTH_UNSUPPORTED', 'x-amz-content-sha256 must be a lower-case SHA-256 hex digest or UNSIGNED-PAYLOAD');
+      }
+      payloadHashes = [v];
+    } else {
+      if (req.body === undefined) fail('ERR_AUTH_UNSUPPORTED', 'request body is not available to verify this signature');
+      payloadHashes = [await crypto.sha256Hex(req.body)];
+      if (claim.mode === 'query' && allowUnsigned) payloadHashes.push(UNSIGNED_PAYLOAD);
+    }
+
+    const path = canonicalPath(req.path, canon);
+    const queries = [canonicalQuery(claim.queryPairs, profile, claim.mode === 'query' ? [Q_SIGNATURE] : [])];
+    // Some AWS clients add X-Amz-Security-Token after signing (the "sts-header-after" cases); the
+    // token is still checked against the key record, so leaving it unsigned weakens nothing.
+    if (claim.mode === 'query' && claim.securityToken !== undefined) {
+      queries.push(canonicalQuery(claim.queryPairs, profile, [Q_SIGNATURE, Q_SECURITY_TOKEN]));
+    }
+    const headerBlock = canonicalHeaders(req, signed, profile);
+    const method = req.method;
+    const scope = claim.date + '/' + claim.region + '/' + claim.service + '/' + claim.terminator;
+    const candidates = [];
+    for (const q of queries) {
+      for (const h of payloadHashes) candidates.push({ canonical: canonicalRequest(method, path, q, headerBlock, signed, h), payloadHash: h });
+    }
+    return {
+      claim,
+      timestamp,
+      scope,
+      candidates,
+      ...(declaredBodyHash !== undefined ? { declaredBodyHash } : {}),
+    };
+  }
+
+  function checkSessionToken(req: SignedRequest, claim: SigV4Claim, record: KeyRecord): boolean {
+    const fromHeader = headerMap(req.headers).get(SECURITY_TOKEN);
+    if (fromHeader && fromHeader.length !== 1) fail('ERR_AUTH_MALFORMED', 'request repeats X-Amz-Security-Token');
+    const presented = claim.mode === 'query' ? claim.securityToken : fromHeader?.[0];
+    if (record.sessionToken === undefined) return presented === undefined;
+    return presented !== undefined && timingSafeEqualString(presented, record.sessionToken);
+  }
+
+  async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
+    const nowMs = clock();
+    const prepared = await prepare(req, nowMs);
+    if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
+    const { claim } = prepared;
+
+    let record: KeyRecord | undefined;
+    try {
+      record = await keys.get(claim.keyId);
+    } catch {
+      fail('ERR_KEYSTORE_UNAVAILABLE', 'key store unavailable');
+    }
+    if (!record || !isUsable(record, SIGV4_SCHEME, Math.floor(nowMs / 1000))) {
+      fail('ERR_KEY_NOT_FOUND', 'signature does not match');
+    }
+
+    let matched = false;
+    const hashes = await Promise.all(prepared.candidates.map((c) => crypto.sha256Hex(c.canonical)));
+    for (const secret of record.secrets) {
+      const key = await signingKeys.get(claim.algorithm, secret, claim.date, claim.region, claim.service);
+      for (const h of hashes) {
+        const expected = await crypto.hmacSha256Hex(key, stringToSign(claim.algorithm, prepared.timestamp, prepared.scope, h));
+        // Every candidate is compared, so timing does not reveal which one (if any) matched.
+        if (timingSafeEqualString(expected, claim.signature)) matched = true;
+      }
+    }
+    if (!matched) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
+    if (!checkSessionToken(req, claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
+
+    if (prepared.declaredBodyHash !== undefined && req.body !== undefined) {
+      const actual = await crypto.sha256Hex(req.body);
+      if (!timingSafeEqualString(actual, prepared.declaredBodyHash)) {
+        fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
+      }
+    }
+    return {
+      ok: true,
+      scheme: SIGV4_SCHEME,
+      keyId: claim.keyId,
+      principal: { id: record.principal, permissions: record.permissions },
+    };
+  }
+
+  return {
+    scheme: SIGV4_SCHEME,
+    claims(req) {
+      try {
+        return parseSigV4(req) !== undefined;
+      } catch {
+        return true; // malformed SigV4 is still SigV4: let verify() report it
+      }
+    },
+    async verify(req) {
+      try {
+        return await verifyOrThrow(req);
+      } catch (e) {
+        if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
+        return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
+      }
+    },
+    async explain(req) {
+      const prepared = await prepare(req, undefined);
+      if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
+      const alternatives = [];
+      for (const c of prepared.candidates) {
+        const sts = stringToSign(prepared.claim.algorithm, prepared.timestamp, prepared.scope, await crypto.sha256Hex(c.canonical));
+        alternatives.push({ canonicalRequest: c.canonical, stringToSign: sts });
+      }
+      return {
+        algorithm: prepared.claim.algorithm,
+        mode: prepared.claim.mode,
+        scope: prepared.scope,
+        signedHeaders: prepared.claim.signedHeaders,
+        canonicalRequest: alternatives[0]!.canonicalRequest,
+        stringToSign: alternatives[0]!.stringToSign,
+        payloadHash: prepared.candidates[0]!.payloadHash,
+        alternatives,
+      };
+    },
+  };
+}
