@@ -21,10 +21,18 @@ export const nodeCrypto: CryptoBackend = {
     return Promise.resolve({ __hmacKey: true, key } as NodeHmacKey);
   },
   hmacSha256(key, data) {
-    return Promise.resolve(createHmac('sha256', (key as NodeHmacKey).key).update(data).digest());
+    return Promise.resolve(
+      createHmac('sha256', (key as NodeHmacKey).key)
+        .update(data)
+        .digest(),
+    );
   },
   hmacSha256Hex(key, data) {
-    return Promise.resolve(createHmac('sha256', (key as NodeHmacKey).key).update(data).digest('hex'));
+    return Promise.resolve(
+      createHmac('sha256', (key as NodeHmacKey).key)
+        .update(data)
+        .digest('hex'),
+    );
   },
 };
 

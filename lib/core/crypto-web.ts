@@ -18,13 +18,7 @@ export const webCrypto: CryptoBackend = {
     return toHex(await this.sha256(data));
   },
   async importHmacKey(secret) {
-    const key = await crypto.subtle.importKey(
-      'raw',
-      asBytes(secret) as BufferSource,
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign'],
-    );
+    const key = await crypto.subtle.importKey('raw', asBytes(secret) as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     return { __hmacKey: true, key } as WebHmacKey;
   },
   async hmacSha256(key, data) {

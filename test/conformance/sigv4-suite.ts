@@ -129,7 +129,8 @@ function crtCases(data: VectorData, crypto?: CryptoBackend): SuiteCase[] {
           expiresIn: ctx.expiration_in_seconds,
           unsignedPayload: false,
         });
-        if (token && ctx.omit_session_token) presigned = { ...presigned, query: `${presigned.query}&X-Amz-Security-Token=${percentEncode(token)}` };
+        if (token && ctx.omit_session_token)
+          presigned = { ...presigned, query: `${presigned.query}&X-Amz-Security-Token=${percentEncode(token)}` };
         eq(/X-Amz-Signature=([0-9a-f]+)/.exec(presigned.query)?.[1], f['query-signature.txt']!.trim(), 'presigned signature');
         const vectorReq = parseHttpText(f['query-signed-request.txt']!);
         const explained = await verifier.explain(vectorReq);
@@ -247,7 +248,16 @@ function dciCases(data: VectorData, crypto?: CryptoBackend): SuiteCase[] {
         if (expected.access_key && result.ok) eq(result.keyId, expected.access_key, 'key id');
         if (result.ok && v['name'] === 'flask-class-dci2 (tests/unit/test_auth.py)') {
           // The vector's note: 20 minutes later it is expired; another path does not verify.
-          const later = verifierFor({ keyId, secret: v['secret_key'] as string, region: 'BHS3', service: 'api', nowMs: isoToMs('2024-09-19T13:45:39Z'), algorithms: ['DCI2-HMAC-SHA256'], profile: 'dciauth', ...(crypto ? { crypto } : {}) });
+          const later = verifierFor({
+            keyId,
+            secret: v['secret_key'] as string,
+            region: 'BHS3',
+            service: 'api',
+            nowMs: isoToMs('2024-09-19T13:45:39Z'),
+            algorithms: ['DCI2-HMAC-SHA256'],
+            profile: 'dciauth',
+            ...(crypto ? { crypto } : {}),
+          });
           const expired = await later.verify(req);
           eq(expired.ok ? 'ok' : expired.error.code, 'ERR_REQUEST_EXPIRED', 'expired later');
           const otherPath = await verifier.verify({ ...req, path: '/api/v1/admin' });
@@ -269,7 +279,16 @@ function dciCases(data: VectorData, crypto?: CryptoBackend): SuiteCase[] {
           ['Authorization', expected['authorization']!],
           ['dci-datetime', expected['dci-datetime']!],
         ]);
-        const verifier = verifierFor({ keyId: 'remoteci/abcdef', secret: 'secret', region: 'BHS3', service: 'api', nowMs: isoToMs(v['now_utc'] as string), algorithms: ['DCI2-HMAC-SHA256'], profile: 'dciauth', ...(crypto ? { crypto } : {}) });
+        const verifier = verifierFor({
+          keyId: 'remoteci/abcdef',
+          secret: 'secret',
+          region: 'BHS3',
+          service: 'api',
+          nowMs: isoToMs(v['now_utc'] as string),
+          algorithms: ['DCI2-HMAC-SHA256'],
+          profile: 'dciauth',
+          ...(crypto ? { crypto } : {}),
+        });
         const result = await verifier.verify(req);
         eq(result.ok ? 'ok' : result.error.code, 'ERR_AUTH_UNSUPPORTED', 'legacy v1 is refused');
         return;

@@ -4,7 +4,15 @@ import type { CryptoBackend } from '../../core/crypto.ts';
 import { percentEncode } from '../../core/encoding.ts';
 import type { HeaderList, SignedRequest } from '../../core/request.ts';
 import type { Signer } from '../../core/verifier.ts';
-import { canonicalHeaders, canonicalPath, canonicalQuery, canonicalRequest, parseQuery, stringToSign, type CanonicalOptions } from './canonical.ts';
+import {
+  canonicalHeaders,
+  canonicalPath,
+  canonicalQuery,
+  canonicalRequest,
+  parseQuery,
+  stringToSign,
+  type CanonicalOptions,
+} from './canonical.ts';
 import {
   ALGORITHM_INFO,
   ALGORITHMS,
@@ -53,7 +61,10 @@ export interface SigV4Signer extends Signer {
 }
 
 function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -155,7 +166,8 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
       if (options.sessionToken) added.push([Q_SECURITY_TOKEN, options.sessionToken]);
       const extra = added.map(([k, v]) => `${k}=${percentEncode(v)}`).join('&');
       const query = req.query === '' ? extra : `${req.query}&${extra}`;
-      const payloadHash = (presignOptions.unsignedPayload ?? true) ? UNSIGNED_PAYLOAD : await crypto.sha256Hex(req.body ?? new Uint8Array());
+      const payloadHash =
+        (presignOptions.unsignedPayload ?? true) ? UNSIGNED_PAYLOAD : await crypto.sha256Hex(req.body ?? new Uint8Array());
       const draft: SignedRequest = { ...req, headers, query };
       const canonical = canonicalRequest(
         req.method,

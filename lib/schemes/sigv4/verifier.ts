@@ -216,7 +216,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     const scope = claim.date + '/' + claim.region + '/' + claim.service + '/' + claim.terminator;
     const candidates = [];
     for (const q of queries) {
-      for (const h of payloadHashes) candidates.push({ canonical: canonicalRequest(method, path, q, headerBlock, signed, h), payloadHash: h });
+      for (const h of payloadHashes)
+        candidates.push({ canonical: canonicalRequest(method, path, q, headerBlock, signed, h), payloadHash: h });
     }
     return {
       claim,

@@ -1,0 +1,106 @@
+import type { Clock } from './core/clock.ts';
+import type { CryptoBackend } from './core/crypto.ts';
+import { authError, type AuthError } from './core/errors.ts';
+import type { SignedRequest } from './core/request.ts';
+import { headerMap } from './core/request.ts';
+import type { AuthResult } from './core/result.ts';
+import type { Verifier } from './core/verifier.ts';
+import type { Config, RouteConfig } from './config/schema.ts';
+import { keyRecords } from './config/load.ts';
+import { createMemoryKeyStore } from './keys/memory.ts';
+import type { KeyStore } from './keys/types.ts';
+import { createSigV4Verifier } from './schemes/sigv4/verifier.ts';
+
+export interface AuthenticatorDeps {
+  /** Defaults to the configuration's inline keys. */
+  readonly keys?: KeyStore;
+  readonly clock?: Clock;
+  readonly crypto?: CryptoBackend;
+}
+
+export interface Authenticator {
+  readonly verifiers: readonly Verifier[];
+  readonly config: Config;
+  /** The route rule for a request (first match wins); `undefined` means guarded by default. */
+  route(method: string, path: string): RouteConfig | undefined;
+  /** Checks limits, picks the scheme the request speaks and verifies it. Never throws. */
+  authenticate(req: SignedRequest): Promise<AuthResult>;
+}
+
+function matchesPath(pattern: string, path: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
+  return path === pattern;
+}
+
+function checkLimits(req: SignedRequest, limits: Config['limits']): AuthError | undefined {
+  if (req.headers.length > limits.maxHeaderCount) return authError('ERR_AUTH_MALFORMED', 'too many request headers');
+  let bytes = 0;
+  for (const [n, v] of req.headers) bytes += n.length + v.length + 4;
+  if (bytes > limits.maxHeaderBytes) return authError('ERR_AUTH_MALFORMED', 'request headers are too large');
+  if (req.path.length + req.query.length + 1 > limits.maxUrlBytes) return authError('ERR_AUTH_MALFORMED', 'request URL is too long');
+  if (req.body && req.body.length > limits.maxBodyBytes) return authError('ERR_BODY_TOO_LARGE', 'request body is too large');
+  return undefined;
+}
+
+/**
+ * Builds the verifiers a configuration turns on and the router between them.
+ *
+ * @example
+ * const auth = createAuthenticator(loadConfig(json));
+ * const result = await auth.authenticate(request);
+ */
+export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}): Authenticator {
+  const keys = deps.keys ?? createMemoryKeyStore(keyRecords(config));
+  const common = { keys, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.crypto ? { crypto: deps.crypto } : {}) };
+  const verifiers: Verifier[] = [];
+  const s = config.schemes.sigv4;
+  if (s) {
+    verifiers.push(
+      createSigV4Verifier({
+        ...common,
+        region: s.region,
+        service: s.service,
+        algorithms: s.algorithms,
+        profile: s.profile,
+        clockSkewSeconds: s.clockSkewSeconds,
+        allowPresigned: s.allowPresigned,
+        maxPresignExpiresSeconds: s.maxPresignExpiresSeconds,
+        allowUnsignedPayload: s.allowUnsignedPayload,
+        ...(s.uriEscapePath !== undefined ? { uriEscapePath: s.uriEscapePath } : {}),
+        ...(s.normalizePath !== undefined ? { normalizePath: s.normalizePath } : {}),
+      }),
+    );
+  }
+  return {
+    verifiers,
+    config,
+    route(method, path) {
+      return config.routes.find((r) => matchesPath(r.path, path) && (r.methods.includes('*') || r.methods.includes(method)));
+    },
+    async authenticate(req) {
+      const limited = checkLimits(req, config.limits);
+      if (limited) return { ok: false, error: limited };
+      const verifier = verifiers.find((v) => v.claims(req));
+      if (!verifier) {
+        const hasAuth = headerMap(req.headers).has('authorization');
+        return {
+          ok: false,
+          error: hasAuth
+            ? authError('ERR_AUTH_UNSUPPORTED', 'unsupported authorization scheme')
+            : authError('ERR_AUTH_MISSING', 'request is not signed'),
+        };
+      }
+      return verifier.verify(req);
+    },
+  };
+}
+
+/**
+ * The form of an error a client may see: an unknown key looks exactly like a bad signature, so
+ * responses never reveal which key ids exist. Logs keep the real code.
+ */
+export function publicError(error: AuthError): AuthError {
+  if (error.code === 'ERR_KEY_NOT_FOUND') return authError('ERR_SIGNATURE_INVALID', 'signature does not match');
+  return error;
+}
