@@ -147,23 +147,35 @@ export function parsePresignedQuery(pairs: readonly QueryPair[]): SigV4Claim {
   };
 }
 
+const QUERY_AUTH_RE = /(?:^|&)X-Amz-(?:Algorithm|Signature)=/;
+const FAMILY_RE = /^[A-Z0-9]+(?:-[A-Z0-9]+)*-(?:HMAC-SHA256|ECDSA-P256-SHA256)$/;
+
+function firstToken(value: string): string {
+  const sp = value.indexOf(' ');
+  return sp === -1 ? value : value.slice(0, sp);
+}
+
+/** Cheap test (no parsing beyond the first token): does the request speak the SigV4 family at all? */
+export function carriesSigV4(req: SignedRequest): boolean {
+  const auth = headerMap(req.headers).get('authorization');
+  if (auth) return auth.some((v) => FAMILY_RE.test(firstToken(v)));
+  return QUERY_AUTH_RE.test(req.query);
+}
+
 /**
  * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
  * scheme may try), a failure when it is malformed or ambiguous (header and query both).
  */
 export function parseSigV4(req: SignedRequest): SigV4Claim | undefined {
   const auth = headerMap(req.headers).get('authorization');
-  const hasQueryAuth = /(?:^|&)X-Amz-(?:Algorithm|Signature)=/.test(req.query);
+  const hasQueryAuth = QUERY_AUTH_RE.test(req.query);
   if (auth) {
     if (auth.length !== 1) fail('ERR_AUTH_MALFORMED', 'more than one Authorization header');
     const value = auth[0]!;
-    const sp = value.indexOf(' ');
-    const alg = sp === -1 ? value : value.slice(0, sp);
+    const alg = firstToken(value);
     if (!isSigV4Algorithm(alg)) {
       // A relative (DCI-HMAC-SHA256 v1, AWS4-ECDSA-P256-SHA256, ...) is named, not ignored.
-      if (/^[A-Z0-9]+(?:-[A-Z0-9]+)*-(?:HMAC-SHA256|ECDSA-P256-SHA256)$/.test(alg)) {
-        fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
-      }
+      if (FAMILY_RE.test(alg)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
       return undefined;
     }
     if (hasQueryAuth) fail('ERR_AUTH_MALFORMED', 'request carries both header and query signatures');

@@ -25,7 +25,7 @@ import {
   type SigV4Algorithm,
   type SigV4Profile,
 } from './constants.ts';
-import { parseSigV4, type SigV4Claim } from './parse.ts';
+import { carriesSigV4, parseSigV4, type SigV4Claim } from './parse.ts';
 import { SigningKeyCache } from './signing-key.ts';
 
 export const SIGV4_SCHEME = 'sigv4';
@@ -281,13 +281,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
 
   return {
     scheme: SIGV4_SCHEME,
-    claims(req) {
-      try {
-        return parseSigV4(req) !== undefined;
-      } catch {
-        return true; // malformed SigV4 is still SigV4: let verify() report it
-      }
-    },
+    claims: carriesSigV4,
     async verify(req) {
       try {
         return await verifyOrThrow(req);
