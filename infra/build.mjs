@@ -1,0 +1,40 @@
+// Bundles the deployable and runnable entry points with esbuild. Run directly (`npm run build`) or
+// import { build } from bin/edge-auth.js, which builds the CLI on first use.
+import * as esbuild from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Each entry: source, output, platform and the package.json `imports` conditions it resolves with. */
+export const ENTRIES = [
+  { name: 'cli', entry: 'lib/cli/run.ts', outfile: 'dist/cli.mjs', platform: 'node', conditions: ['node'], minify: false },
+];
+
+export async function build(names = ENTRIES.map((e) => e.name)) {
+  const results = {};
+  for (const e of ENTRIES.filter((x) => names.includes(x.name))) {
+    const r = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: [e.entry],
+      outfile: e.outfile,
+      bundle: true,
+      format: 'esm',
+      platform: e.platform,
+      target: 'node20',
+      conditions: e.conditions,
+      minify: e.minify,
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'warning',
+      legalComments: 'none',
+      banner: e.platform === 'node' ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : {},
+    });
+    results[e.name] = r.metafile;
+  }
+  return results;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await build(process.argv.slice(2).length ? process.argv.slice(2) : undefined);
+}
