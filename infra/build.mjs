@@ -28,7 +28,8 @@ export async function build(names = ENTRIES.map((e) => e.name)) {
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
-      banner: e.platform === 'node' ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : {},
+      banner:
+        e.platform === 'node' ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : {},
     });
     results[e.name] = r.metafile;
   }

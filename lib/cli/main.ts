@@ -162,7 +162,18 @@ async function explain(args: string[], io: CliIo): Promise<number> {
   ];
   e.alternatives.forEach((a, i) => {
     const label = e.alternatives.length > 1 ? ` (form ${i + 1} of ${e.alternatives.length})` : '';
-    lines.push('', `canonical request${label}:`, '-----', a.canonicalRequest, '-----', '', `string to sign${label}:`, '-----', a.stringToSign, '-----');
+    lines.push(
+      '',
+      `canonical request${label}:`,
+      '-----',
+      a.canonicalRequest,
+      '-----',
+      '',
+      `string to sign${label}:`,
+      '-----',
+      a.stringToSign,
+      '-----',
+    );
   });
   io.stdout(lines.join('\n') + '\n');
   return 0;

@@ -1,0 +1,88 @@
+/**
+ * The Cloudflare Worker: verifies the configured schemes on the configured routes, then proxies to
+ * ORIGIN_URL, or, when none is set, answers with a small JSON echo of the authenticated principal.
+ */
+import { Hono } from 'hono';
+import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
+import { ConfigError, loadConfig } from '../lib/config/index.ts';
+import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts';
+
+export interface Env {
+  /** The configuration document (JSON text): a var for local dev, a secret in production. */
+  AUTH_CONFIG?: string;
+  /** Where verified requests go; unset: answer with the echo. */
+  ORIGIN_URL?: string;
+}
+
+type AppEnv = { Bindings: Env; Variables: EdgeAuthVariables };
+
+// Built once per isolate and reused while AUTH_CONFIG is unchanged.
+let cached: { text: string; auth: Authenticator } | undefined;
+
+function authenticatorFor(env: Env): Authenticator {
+  const text = env.AUTH_CONFIG ?? '';
+  if (cached?.text !== text) cached = { text, auth: createAuthenticator(loadConfig(text)) };
+  return cached.auth;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+const app = new Hono<AppEnv>();
+
+app.onError((err, c) => {
+  // Configuration and internal errors: generic to the client, detailed in the log (no secrets in issues).
+  if (err instanceof ConfigError) console.error(JSON.stringify({ event: 'config.invalid', issues: err.issues }));
+  else console.error(JSON.stringify({ event: 'worker.error', name: err.name }));
+  return c.json({ error: 'ERR_INTERNAL', message: 'the authorizer is misconfigured or failed', status: 500 }, 500);
+});
+
+app.use(
+  '*',
+  edgeAuth({
+    authenticator: (c) => authenticatorFor(c.env as Env),
+    log: (entry) => console.log(JSON.stringify(entry)),
+  }),
+);
+
+app.all('*', async (c) => {
+  const auth = c.get('auth');
+  const origin = c.env.ORIGIN_URL;
+  if (!origin) {
+    return c.json({
+      ok: true,
+      principal: auth?.principal.id ?? null,
+      permissions: auth?.principal.permissions ?? [],
+      scheme: auth?.scheme ?? null,
+      method: c.req.method,
+      path: c.req.path,
+    });
+  }
+  const incoming = c.req.raw.url;
+  const pathAndQuery = incoming.slice(incoming.indexOf('/', incoming.indexOf('//') + 2));
+  const headers = new Headers();
+  c.req.raw.headers.forEach((value, name) => {
+    const lower = name.toLowerCase();
+    if (lower !== 'authorization' && lower !== 'x-auth-principal' && !HOP_BY_HOP.has(lower)) headers.set(name, value);
+  });
+  if (auth) headers.set('x-auth-principal', auth.principal.id);
+  const body = c.get('body');
+  const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD' && body.length > 0;
+  return fetch(origin.replace(/\/$/, '') + pathAndQuery, {
+    method: c.req.method,
+    headers,
+    body: hasBody ? (body as Uint8Array<ArrayBuffer>) : null,
+    redirect: 'manual',
+  });
+});
+
+export default app;

@@ -1,0 +1,1 @@
+export { edgeAuth, type EdgeAuthOptions, type EdgeAuthVariables, type AuthLogEntry } from './middleware.ts';
