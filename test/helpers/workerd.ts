@@ -1,0 +1,72 @@
+import * as esbuild from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { request as httpRequest } from 'node:http';
+import { resolve } from 'node:path';
+import type { SignedRequest } from '../../lib/core/request.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Bundles a worker entry the way wrangler does for workerd (`#crypto` -> Web Crypto). */
+export async function bundleWorker(entry: string): Promise<string> {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/** Starts workerd (through Miniflare) on 127.0.0.1 with a bundled worker. Call `dispose()` when done. */
+export async function startWorker(script: string, bindings: Record<string, string> = {}): Promise<Miniflare> {
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: '2026-04-01',
+    bindings,
+    host: '127.0.0.1',
+  });
+  await mf.ready;
+  return mf;
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/**
+ * Sends a request over real HTTP on loopback with the path, query and headers exactly as given
+ * (no URL normalisation on our side, unlike fetch), as a client on the wire would.
+ */
+export function sendRaw(base: URL, req: SignedRequest): Promise<RawResponse> {
+  return new Promise((resolvePromise, reject) => {
+    const r = httpRequest(
+      {
+        host: base.hostname,
+        port: base.port,
+        method: req.method,
+        path: req.path + (req.query ? '?' + req.query : ''),
+        agent: false,
+        headers: req.headers.map(([n, v]) => [n, v]).flat(),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    r.on('error', reject);
+    if (req.body && req.body.length > 0) r.write(req.body);
+    r.end();
+  });
+}
