@@ -123,11 +123,13 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
     async sign(req) {
       const timestamp = amzDate(clock());
       const date = timestamp.slice(0, 8);
-      const headers = withoutAuth(req.headers, ['authorization', info.dateHeader, SECURITY_TOKEN, CONTENT_SHA256]);
+      const headers = withoutAuth(req.headers, ['authorization', info.dateHeader, SECURITY_TOKEN]);
       if (!headers.some(([n]) => n.toLowerCase() === 'host')) throw new TypeError('request needs a host header to be signed');
       headers.push([info.dateHeader === 'x-dci-date' ? 'X-DCI-Date' : 'X-Amz-Date', timestamp]);
-      const payloadHash = await crypto.sha256Hex(req.body ?? new Uint8Array());
-      if (options.signContentSha256) headers.push(['x-amz-content-sha256', payloadHash]);
+      // A caller-set x-amz-content-sha256 (a hash, or UNSIGNED-PAYLOAD) is what gets signed, as the AWS SDKs do.
+      const declared = headers.find(([n]) => n.toLowerCase() === CONTENT_SHA256)?.[1];
+      const payloadHash = declared ?? (await crypto.sha256Hex(req.body ?? new Uint8Array()));
+      if (options.signContentSha256 && declared === undefined) headers.push(['x-amz-content-sha256', payloadHash]);
       if (options.sessionToken) headers.push(['X-Amz-Security-Token', options.sessionToken]);
       let signed = headersToSign(headers);
       if (profile === 'dciauth') signed = ['host', info.dateHeader === 'x-dci-date' ? 'x-dci-date' : 'x-amz-date'];
