@@ -9,7 +9,7 @@ import { splitUrl, type SignedRequest } from './request.ts';
 export const RequestJsonSchema = v.pipe(
   v.strictObject({
     method: v.pipe(v.string(), v.regex(/^[A-Za-z]+$/, 'must be an HTTP method')),
-    url: v.pipe(v.string(), v.regex(/^(https?:\/\/[^/?#\s]+)?\/[^\s#]*$/, 'must be an absolute http(s) URL or a path starting with "/"')),
+    url: v.pipe(v.string(), v.regex(/^(https?:\/\/[^/?#\s]+)?\/[^\s]*$/, 'must be an absolute http(s) URL or a path starting with "/"')),
     headers: v.optional(
       v.union([
         v.array(v.tuple([v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name')), v.string()])),

@@ -169,7 +169,7 @@ describe('@smithy/signature-v4 (the AWS SDK v3 signer)', () => {
       { signingDate: new Date(NOW), expiresIn: 3600 },
     );
     const pairs: Array<[string, string]> = [];
-    for (const [k, v] of Object.entries(presigned.query))
+    for (const [k, v] of Object.entries(presigned.query ?? {}))
       for (const one of ([] as Array<string | null>).concat(v as string)) pairs.push([k, one ?? '']);
     const req: SignedRequest = {
       method: 'GET',

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator, publicError } from './authenticator.ts';
+import { authError } from './core/errors.ts';
+import type { SignedRequest } from './core/request.ts';
+import { loadConfig } from './config/load.ts';
+import { createSigV4Signer } from './schemes/sigv4/signer.ts';
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+const config = loadConfig({
+  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+  routes: [
+    { path: '/health', methods: ['GET'], public: true },
+    { path: '/public/*', public: true },
+    { path: '/public/secret', public: false },
+    { path: '*' },
+  ],
+  limits: { maxBodyBytes: 16, maxHeaderBytes: 512, maxHeaderCount: 6, maxUrlBytes: 64 },
+  keys: [{ id: 'AKIDA', secret: 'authenticator-1', principal: 'alice', permissions: ['x'] }],
+});
+const auth = createAuthenticator(config, { clock: () => NOW });
+const signer = createSigV4Signer({
+  keyId: 'AKIDA',
+  secret: 'authenticator-1',
+  region: 'us-east-1',
+  service: 'execute-api',
+  clock: () => NOW,
+});
+const req = (over: Partial<SignedRequest> = {}): SignedRequest => ({
+  method: 'GET',
+  path: '/x',
+  query: '',
+  headers: [['host', 'h']],
+  body: new Uint8Array(),
+  ...over,
+});
+
+describe('routing', () => {
+  it.each([
+    ['GET', '/health', true],
+    ['POST', '/health', false],
+    ['GET', '/public/a/b', true],
+    ['GET', '/public/secret', true],
+    ['GET', '/private', false],
+  ])('%s %s public: %s', (method, path, isPublic) => {
+    expect(auth.route(method, path)?.public ?? false).toBe(isPublic);
+  });
+  it('guards a path no rule matches', () => {
+    const bare = createAuthenticator(loadConfig({ ...config, routes: [{ path: '/open', public: true }] }));
+    expect(bare.route('GET', '/elsewhere')).toBeUndefined();
+  });
+});
+
+describe('authenticate', () => {
+  it('accepts a signed request and names the principal', async () => {
+    expect(await auth.authenticate(await signer.sign(req()))).toMatchObject({
+      ok: true,
+      scheme: 'sigv4',
+      keyId: 'AKIDA',
+      principal: { id: 'alice', permissions: ['x'] },
+    });
+  });
+  it.each([
+    ['no credentials', req(), 'ERR_AUTH_MISSING', 401],
+    [
+      'another scheme',
+      req({
+        headers: [
+          ['host', 'h'],
+          ['authorization', 'Bearer abc'],
+        ],
+      }),
+      'ERR_AUTH_UNSUPPORTED',
+      401,
+    ],
+    [
+      'too many headers',
+      req({ headers: Array.from({ length: 7 }, (_, i) => [`x-${i}`, 'v'] as [string, string]) }),
+      'ERR_AUTH_MALFORMED',
+      400,
+    ],
+    ['oversized headers', req({ headers: [['x-big', 'v'.repeat(600)]] }), 'ERR_AUTH_MALFORMED', 400],
+    ['a long URL', req({ query: 'q=' + 'a'.repeat(80) }), 'ERR_AUTH_MALFORMED', 400],
+    ['a big body', req({ method: 'POST', body: new Uint8Array(17) }), 'ERR_BODY_TOO_LARGE', 413],
+  ])('%s -> %s', async (_label, r, code, status) => {
+    expect(await auth.authenticate(r)).toMatchObject({ ok: false, error: { code, status } });
+  });
+  it('turns a failing key store into ERR_KEYSTORE_UNAVAILABLE', async () => {
+    const down = createAuthenticator(config, { clock: () => NOW, keys: { get: () => Promise.reject(new Error('timeout')) } });
+    expect(await down.authenticate(await signer.sign(req()))).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_KEYSTORE_UNAVAILABLE', status: 503 },
+    });
+  });
+});
+
+describe('publicError', () => {
+  it('shows an unknown key exactly as a bad signature', () => {
+    expect(publicError(authError('ERR_KEY_NOT_FOUND', 'signature does not match'))).toEqual(
+      authError('ERR_SIGNATURE_INVALID', 'signature does not match'),
+    );
+    expect(publicError(authError('ERR_REQUEST_EXPIRED', 'old'))).toEqual(authError('ERR_REQUEST_EXPIRED', 'old'));
+  });
+});

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { timingSafeEqualBytes, timingSafeEqualString } from './compare.ts';
+import { fromBase64, percentDecode, percentEncode, toBase64, toHex } from './encoding.ts';
+
+describe('percentEncode (RFC 3986)', () => {
+  it.each([
+    ['abc-._~XYZ019', '', 'abc-._~XYZ019'],
+    ['a b', '', 'a%20b'],
+    ['a+b', '', 'a%2Bb'],
+    ['a/b', '', 'a%2Fb'],
+    ['a/b', '/', 'a/b'],
+    ['ሴ', '', '%E1%88%B4'],
+    ["!'()*", '', '%21%27%28%29%2A'],
+    ['%', '', '%25'],
+  ])('%j (keep %j) -> %j', (input, keep, expected) => {
+    expect(percentEncode(input, keep)).toBe(expected);
+  });
+});
+
+describe('percentDecode', () => {
+  it.each([
+    ['a%20b', false, 'a b'],
+    ['a+b', false, 'a+b'],
+    ['a+b', true, 'a b'],
+    ['%e1%88%b4', false, 'ሴ'],
+    ['100%', false, '100%'],
+    ['%zz', false, '%zz'],
+    ['%4', false, '%4'],
+  ])('%j (plus is space: %j) -> %j', (input, plus, expected) => {
+    expect(percentDecode(input, plus)).toBe(expected);
+  });
+  it('throws on invalid UTF-8 rather than guessing', () => {
+    expect(() => percentDecode('%C3%28')).toThrow(TypeError);
+    expect(() => percentDecode('%FF')).toThrow(TypeError);
+  });
+  it('inverts percentEncode for any well-formed string', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => percentDecode(percentEncode(s)) === s));
+  });
+});
+
+describe('hex and base64', () => {
+  it('round-trips bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+        expect(fromBase64(toBase64(b))).toEqual(b);
+      }),
+    );
+    expect(toHex(new Uint8Array([0, 15, 255]))).toBe('000fff');
+  });
+});
+
+describe('constant-time compare', () => {
+  it.each([
+    ['abc', 'abc', true],
+    ['abc', 'abd', false],
+    ['abc', 'ab', false],
+    ['', '', true],
+    ['a', '', false],
+  ])('%j vs %j -> %j', (a, b, same) => {
+    expect(timingSafeEqualString(a, b)).toBe(same);
+    expect(timingSafeEqualBytes(new TextEncoder().encode(a), new TextEncoder().encode(b))).toBe(same);
+  });
+  it('agrees with === on arbitrary strings', () => {
+    fc.assert(fc.property(fc.string(), fc.string(), (a, b) => timingSafeEqualString(a, b) === (a === b)));
+  });
+});

@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/workerd.ts';
+
+const SECRET = 'cli-test-secret-0001';
+const config = {
+  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api', algorithms: ['AWS4-HMAC-SHA256', 'DCI2-HMAC-SHA256'] } },
+  keys: [
+    { id: 'AKIDCLI', secret: SECRET, principal: 'cli-user', permissions: ['items:read'] },
+    { id: 'remoteci/cli', secret: 'cli-test-secret-0002', principal: 'ci' },
+  ],
+};
+const NOW = 1_790_000_000; // epoch seconds used with --now
+
+let dir: string;
+let configPath: string;
+
+function run(args: string[], input = '') {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'edge-auth.js'), ...args], { cwd: ROOT, input, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const request = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    method: 'POST',
+    url: 'https://api.example.com/items/42?limit=10',
+    headers: [['Content-Type', 'application/json']],
+    body: '{"name":"widget"}',
+    ...over,
+  });
+
+function sign(input = request(), extra: string[] = []) {
+  const r = run(['sign', '--config', configPath, '--key', 'AKIDCLI', '--now', String(NOW), ...extra], input);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as { method: string; url: string; headers: Array<[string, string]>; body?: string; bodyBase64?: string };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'edge-auth-cli-'));
+  configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config));
+  // Build once up front so the first test does not pay for it.
+  run(['--help']);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('edge-auth sign | verify', () => {
+  it('round-trips a request with a body (exit 0, the documented JSON)', () => {
+    const signed = sign();
+    expect(signed.headers.map(([n]) => n)).toEqual(['Host', 'Content-Type', 'X-Amz-Date', 'Authorization']);
+    const v = run(['verify', '--config', configPath, '--now', String(NOW)], JSON.stringify(signed));
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toEqual({
+      ok: true,
+      scheme: 'sigv4',
+      keyId: 'AKIDCLI',
+      principal: { id: 'cli-user', permissions: ['items:read'] },
+    });
+  });
+
+  it('signs with headers given as an object, and DCI2 with --algorithm', () => {
+    const signed = sign(request({ headers: { 'content-type': 'application/json' } }), ['--algorithm', 'DCI2-HMAC-SHA256']);
+    expect(signed.headers.find(([n]) => n === 'X-DCI-Date')).toBeDefined();
+    expect(run(['verify', '--config', configPath, '--now', String(NOW)], JSON.stringify(signed)).code).toBe(0);
+  });
+
+  it('round-trips a binary body given as bodyBase64', () => {
+    const signed = sign(request({ body: undefined, bodyBase64: Buffer.from([0, 255, 1, 254]).toString('base64') }));
+    expect(signed.bodyBase64).toBe('AP8B/g==');
+    expect(run(['verify', '--config', configPath, '--now', String(NOW)], JSON.stringify(signed)).code).toBe(0);
+  });
+
+  it('round-trips a presigned URL', () => {
+    const signed = sign(request({ method: 'GET', body: undefined }), ['--presign', '--expires', '120']);
+    expect(signed.url).toContain('X-Amz-Signature=');
+    expect(run(['verify', '--config', configPath, '--now', String(NOW + 60)], JSON.stringify(signed)).code).toBe(0);
+    const late = run(['verify', '--config', configPath, '--now', String(NOW + 121)], JSON.stringify(signed));
+    expect(late.code).toBe(1);
+    expect(JSON.parse(late.stdout)).toMatchObject({ ok: false, code: 'ERR_REQUEST_EXPIRED' });
+  });
+
+  it('rejects a tampered request with exit 1 and the code', () => {
+    const signed = sign();
+    const v = run(['verify', '--config', configPath, '--now', String(NOW)], JSON.stringify({ ...signed, body: '{"name":"gadget"}' }));
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout)).toEqual({ ok: false, code: 'ERR_SIGNATURE_INVALID', status: 401, message: 'signature does not match' });
+  });
+
+  it('rejects outside the skew window (ERR_REQUEST_EXPIRED)', () => {
+    const v = run(['verify', '--config', configPath, '--now', String(NOW + 16 * 60)], JSON.stringify(sign()));
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout)).toMatchObject({ code: 'ERR_REQUEST_EXPIRED', status: 401 });
+  });
+
+  it('rejects an unsigned request (ERR_AUTH_MISSING)', () => {
+    const v = run(['verify', '--config', configPath], request());
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout)).toMatchObject({ code: 'ERR_AUTH_MISSING' });
+  });
+});
+
+describe('edge-auth explain', () => {
+  it('prints the canonical request and string to sign, never the secret or the signature', () => {
+    const signed = sign();
+    const signature = /Signature=([0-9a-f]{64})/.exec(signed.headers.at(-1)![1])![1]!;
+    const e = run(['explain', '--config', configPath], JSON.stringify(signed));
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain('canonical request:');
+    expect(e.stdout).toContain('POST\n/items/42\nlimit=10\ncontent-type:application/json\nhost:api.example.com\n');
+    expect(e.stdout).toContain('string to sign:');
+    expect(e.stdout).not.toContain(signature);
+    expect(e.stdout).not.toContain(SECRET);
+    const json = JSON.parse(run(['explain', '--config', configPath, '--json'], JSON.stringify(signed)).stdout);
+    expect(json).toMatchObject({ algorithm: 'AWS4-HMAC-SHA256', mode: 'header', signedHeaders: ['content-type', 'host', 'x-amz-date'] });
+    expect(JSON.stringify(json)).not.toContain(signature);
+  });
+});
+
+describe('usage and configuration errors exit 2', () => {
+  it('names the bad configuration field', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...config, keys: [{ id: 'A', secret: 'short', principal: 'p' }] }));
+    const r = run(['verify', '--config', bad], request());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('keys[0].secret');
+  });
+  it.each([
+    [['frobnicate']],
+    [['verify']],
+    [['sign', '--config', 'CONFIG']],
+    [['sign', '--config', 'CONFIG', '--key', 'NOPE']],
+    [['verify', '--config', 'CONFIG', '--bogus']],
+    [['verify', '--config', 'CONFIG', '--now', 'yesterday']],
+    [['verify', '--config', '/does/not/exist']],
+  ])('%j', (args) => {
+    const r = run(
+      args.map((a) => (a === 'CONFIG' ? configPath : a)),
+      request(),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toBe('');
+  });
+  it('reports a bad request.json field', () => {
+    const r = run(['verify', '--config', configPath], JSON.stringify({ method: 'GET', url: 'nope' }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('url');
+  });
+  it('prints usage for --help', () => {
+    const r = run(['sign', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('edge-auth sign');
+  });
+});
