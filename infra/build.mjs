@@ -9,9 +9,13 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each entry: source, output, platform and the package.json `imports` conditions it resolves with. */
 export const ENTRIES = [
   { name: 'cli', entry: 'lib/cli/run.ts', outfile: 'dist/cli.mjs', platform: 'node', conditions: ['node'], minify: false },
+  { name: 'bench', entry: 'bench/sigv4.bench.ts', outfile: 'dist/bench.mjs', platform: 'node', conditions: ['node'], minify: false },
 ];
 
-export async function build(names = ENTRIES.map((e) => e.name)) {
+/** Entries built by a plain `npm run build`; the bench is built by `npm run bench` only. */
+const DEFAULT_ENTRIES = ['cli'];
+
+export async function build(names = DEFAULT_ENTRIES) {
   const results = {};
   for (const e of ENTRIES.filter((x) => names.includes(x.name))) {
     const r = await esbuild.build({

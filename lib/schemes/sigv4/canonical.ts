@@ -37,7 +37,8 @@ function normalizeSegments(path: string): string {
 export function canonicalPath(rawPath: string, opts: CanonicalOptions): string {
   if (opts.profile === 'dciauth') return decodeOrFail(rawPath, false);
   let path = rawPath === '' ? '/' : rawPath;
-  if (opts.normalizePath) path = normalizeSegments(path);
+  // Only paths with "//", "/." or no leading "/" can change under normalisation.
+  if (opts.normalizePath && (path.charCodeAt(0) !== 0x2f || path.includes('//') || path.includes('/.'))) path = normalizeSegments(path);
   if (!opts.uriEscapePath) return path;
   // Double encoding: the wire form (already escaped once) is escaped again, "/" kept.
   return percentEncode(path, '/');
@@ -96,8 +97,9 @@ export function canonicalQuery(pairs: readonly QueryPair[], profile: SigV4Profil
 }
 
 /** AWS header value canonical form: trimmed, inner whitespace runs collapsed to one space. */
+const NEEDS_TRIM_RE = /^\s|\s$|\s\s|[\t\n\r\f\v]/;
 function trimAll(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
+  return NEEDS_TRIM_RE.test(value) ? value.trim().replace(/\s+/g, ' ') : value;
 }
 
 /**

@@ -33,7 +33,6 @@ export interface SigV4Claim {
 }
 
 const SIGNATURE_RE = /^[0-9a-f]{64}$/;
-const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const SCOPE_PART_RE = /^[A-Za-z0-9._-]+$/;
 const MAX_AUTH_HEADER = 4096;
 
@@ -41,31 +40,30 @@ export function isSigV4Algorithm(name: string): name is SigV4Algorithm {
   return (ALGORITHMS as readonly string[]).includes(name);
 }
 
+// Split from the right: DCI key ids contain a slash ("remoteci/<uuid>"), so the scope is the last four parts.
+const CREDENTIAL_RE = /^(.+)\/([^/]*)\/([^/]*)\/([^/]*)\/([^/]*)$/;
+const DATE_RE = /^\d{8}$/;
+const SIGNED_HEADERS_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+(?:;[!#$%&'*+.^_`|~0-9a-z-]+)*$/;
+
 function parseCredential(credential: string): Pick<SigV4Claim, 'keyId' | 'date' | 'region' | 'service' | 'terminator'> {
-  // Split from the right: DCI key ids contain a slash ("remoteci/<uuid>").
-  const parts = credential.split('/');
-  if (parts.length < 5) fail('ERR_AUTH_MALFORMED', 'Credential must be <key id>/<date>/<region>/<service>/<terminator>');
-  const terminator = parts.pop()!;
-  const service = parts.pop()!;
-  const region = parts.pop()!;
-  const date = parts.pop()!;
-  const keyId = parts.join('/');
-  if (keyId === '' || keyId.length > 256 || /[\s,]/.test(keyId)) fail('ERR_AUTH_MALFORMED', 'Credential has an invalid key id');
-  if (!/^\d{8}$/.test(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be YYYYMMDD');
-  for (const p of [region, service, terminator]) {
-    if (!SCOPE_PART_RE.test(p)) fail('ERR_AUTH_MALFORMED', 'Credential scope is malformed');
+  const m = CREDENTIAL_RE.exec(credential);
+  if (!m) fail('ERR_AUTH_MALFORMED', 'Credential must be <key id>/<date>/<region>/<service>/<terminator>');
+  const [, keyId, date, region, service, terminator] = m as unknown as [string, string, string, string, string, string];
+  if (keyId.length > 256 || /[\s,]/.test(keyId)) fail('ERR_AUTH_MALFORMED', 'Credential has an invalid key id');
+  if (!DATE_RE.test(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be YYYYMMDD');
+  if (!SCOPE_PART_RE.test(region) || !SCOPE_PART_RE.test(service) || !SCOPE_PART_RE.test(terminator)) {
+    fail('ERR_AUTH_MALFORMED', 'Credential scope is malformed');
   }
   return { keyId, date, region, service, terminator };
 }
 
 function parseSignedHeaders(list: string): string[] {
   if (list === '') fail('ERR_AUTH_MALFORMED', 'SignedHeaders is empty');
+  if (!SIGNED_HEADERS_RE.test(list)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must list lower-case header names');
   const names = list.split(';');
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (!HEADER_NAME_RE.test(n)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must list lower-case header names');
-    if (seen.has(n)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists a header twice');
-    seen.add(n);
+  for (let i = 1; i < names.length; i++) {
+    // Quadratic, but lists are short (bounded by the Authorization header length) and this allocates nothing.
+    for (let j = 0; j < i; j++) if (names[i] === names[j]) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists a header twice');
   }
   return names;
 }
@@ -84,22 +82,23 @@ export function parseAuthorizationHeader(value: string, query: string): SigV4Cla
   const sp = value.indexOf(' ');
   const algorithm = sp === -1 ? value : value.slice(0, sp);
   if (!isSigV4Algorithm(algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
-  const fields = new Map<string, string>();
+  let credential: string | undefined;
+  let signedHeaders: string | undefined;
+  let signature: string | undefined;
   for (const raw of value.slice(sp + 1).split(',')) {
     const part = raw.trim();
     if (part === '') continue;
     const eq = part.indexOf('=');
     if (eq <= 0) fail('ERR_AUTH_MALFORMED', 'Authorization header component is not name=value');
     const name = part.slice(0, eq);
-    if (name !== 'Credential' && name !== 'SignedHeaders' && name !== 'Signature') {
-      fail('ERR_AUTH_MALFORMED', 'Authorization header has an unknown component');
-    }
-    if (fields.has(name)) fail('ERR_AUTH_MALFORMED', 'Authorization header repeats a component');
-    fields.set(name, part.slice(eq + 1));
+    const v = part.slice(eq + 1);
+    if (name === 'Credential' && credential === undefined) credential = v;
+    else if (name === 'SignedHeaders' && signedHeaders === undefined) signedHeaders = v;
+    else if (name === 'Signature' && signature === undefined) signature = v;
+    else if (name === 'Credential' || name === 'SignedHeaders' || name === 'Signature')
+      fail('ERR_AUTH_MALFORMED', 'Authorization header repeats a component');
+    else fail('ERR_AUTH_MALFORMED', 'Authorization header has an unknown component');
   }
-  const credential = fields.get('Credential');
-  const signedHeaders = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
   if (credential === undefined || signedHeaders === undefined || signature === undefined) {
     fail('ERR_AUTH_MALFORMED', 'Authorization header needs Credential, SignedHeaders and Signature');
   }

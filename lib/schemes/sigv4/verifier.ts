@@ -80,7 +80,12 @@ interface Prepared {
 const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const HEX64_RE = /^[0-9a-f]{64}$/;
 
+// Requests arrive with the same timestamp many times a second: remember the last one parsed.
+let lastTimestamp = '';
+let lastTimestampMs = 0;
+
 function parseTimestamp(ts: string): number {
+  if (ts === lastTimestamp) return lastTimestampMs;
   const m = TIMESTAMP_RE.exec(ts);
   if (!m) fail('ERR_AUTH_MALFORMED', 'request timestamp must be YYYYMMDDTHHMMSSZ');
   const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
@@ -89,6 +94,8 @@ function parseTimestamp(ts: string): number {
   if (Number.isNaN(ms) || d.getUTCDate() !== +m[3]! || d.getUTCHours() !== +m[4]! || d.getUTCSeconds() !== +m[6]!) {
     fail('ERR_AUTH_MALFORMED', 'request timestamp is not a valid date');
   }
+  lastTimestamp = ts;
+  lastTimestampMs = ms;
   return ms;
 }
 
@@ -253,7 +260,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     }
 
     let matched = false;
-    const hashes = await Promise.all(prepared.candidates.map((c) => crypto.sha256Hex(c.canonical)));
+    const hashes: string[] = [];
+    for (const c of prepared.candidates) hashes.push(await crypto.sha256Hex(c.canonical));
     for (const secret of record.secrets) {
       const key = await signingKeys.get(claim.algorithm, secret, claim.date, claim.region, claim.service);
       for (const h of hashes) {
