@@ -12,6 +12,7 @@ const config = loadConfig({
     { path: '/health', methods: ['GET'], public: true },
     { path: '/public/*', public: true },
     { path: '/public/secret', public: false },
+    { path: '/admin/*', permissions: ['admin'] },
     { path: '*' },
   ],
   limits: { maxBodyBytes: 16, maxHeaderBytes: 512, maxHeaderCount: 6, maxUrlBytes: 64 },
@@ -90,6 +91,17 @@ describe('authenticate', () => {
       ok: false,
       error: { code: 'ERR_KEYSTORE_UNAVAILABLE', status: 503 },
     });
+  });
+});
+
+describe('authorize', () => {
+  it('answers ERR_FORBIDDEN (403) when the principal lacks a permission the route requires', () => {
+    expect(auth.authorize({ id: 'alice', permissions: ['x'] }, 'GET', '/admin/users')).toMatchObject({
+      code: 'ERR_FORBIDDEN',
+      status: 403,
+    });
+    expect(auth.authorize({ id: 'root', permissions: ['x', 'admin'] }, 'GET', '/admin/users')).toBeUndefined();
+    expect(auth.authorize({ id: 'alice', permissions: [] }, 'GET', '/private')).toBeUndefined();
   });
 });
 

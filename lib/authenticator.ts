@@ -3,7 +3,7 @@ import type { CryptoBackend } from './core/crypto.ts';
 import { authError, type AuthError } from './core/errors.ts';
 import type { SignedRequest } from './core/request.ts';
 import { headerMap } from './core/request.ts';
-import type { AuthResult } from './core/result.ts';
+import type { AuthResult, Principal } from './core/result.ts';
 import type { Verifier } from './core/verifier.ts';
 import type { Config, RouteConfig } from './config/schema.ts';
 import { keyRecords } from './config/load.ts';
@@ -25,6 +25,8 @@ export interface Authenticator {
   route(method: string, path: string): RouteConfig | undefined;
   /** Checks limits, picks the scheme the request speaks and verifies it. Never throws. */
   authenticate(req: SignedRequest): Promise<AuthResult>;
+  /** Whether an authenticated principal may call the route: `ERR_FORBIDDEN` (403) when it lacks a permission the route requires. */
+  authorize(principal: Principal, method: string, path: string): AuthError | undefined;
 }
 
 function matchesPath(pattern: string, path: string): boolean {
@@ -72,11 +74,16 @@ export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}
       }),
     );
   }
+  const route = (method: string, path: string): RouteConfig | undefined =>
+    config.routes.find((r) => matchesPath(r.path, path) && (r.methods.includes('*') || r.methods.includes(method)));
   return {
     verifiers,
     config,
-    route(method, path) {
-      return config.routes.find((r) => matchesPath(r.path, path) && (r.methods.includes('*') || r.methods.includes(method)));
+    route,
+    authorize(principal, method, path) {
+      const rule = route(method, path);
+      const missing = (rule?.permissions ?? []).filter((p) => !principal.permissions.includes(p));
+      return missing.length === 0 ? undefined : authError('ERR_FORBIDDEN', 'the principal lacks a permission this route requires');
     },
     async authenticate(req) {
       const limited = checkLimits(req, config.limits);

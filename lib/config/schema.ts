@@ -39,6 +39,8 @@ export const RouteSchema = v.strictObject({
   methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^(\*|[A-Z]+)$/, 'must be an upper-case method or "*"'))), ['*']),
   /** Public routes skip authentication; everything else is guarded (fail closed). */
   public: v.optional(v.boolean(), false),
+  /** Permissions the principal must all hold on this route (else 403). */
+  permissions: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
 });
 
 export const LimitsSchema = v.strictObject({
@@ -53,7 +55,7 @@ export const ConfigSchema = v.strictObject({
   schemes: v.strictObject({
     sigv4: v.optional(SigV4SchemeSchema),
   }),
-  routes: v.optional(v.array(RouteSchema), [{ path: '*', methods: ['*'], public: false }]),
+  routes: v.optional(v.array(RouteSchema), [{ path: '*', methods: ['*'], public: false, permissions: [] }]),
   limits: v.optional(LimitsSchema, {}),
   keys: v.optional(v.array(KeySchema), []),
 });

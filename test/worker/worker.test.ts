@@ -8,7 +8,7 @@ import { bundleWorker, sendRaw, startWorker, type RawResponse } from '../helpers
 
 const config = {
   schemes: { sigv4: { region: 'us-east-1', service: 'execute-api', algorithms: ['AWS4-HMAC-SHA256', 'DCI2-HMAC-SHA256'] } },
-  routes: [{ path: '/health', methods: ['GET'], public: true }, { path: '*' }],
+  routes: [{ path: '/health', methods: ['GET'], public: true }, { path: '/admin/*', permissions: ['admin'] }, { path: '*' }],
   limits: { maxBodyBytes: 1024 },
   keys: [
     { id: 'AKIDWORKER', secret: 'worker-secret-0001', principal: 'alice', permissions: ['items:read'] },
@@ -121,6 +121,13 @@ describe('the Worker under workerd', () => {
     const res = await send(mf, await signer.sign(draft('POST', '/items', 'x'.repeat(2048))));
     expect(res.status).toBe(413);
     expect(res.json()).toMatchObject({ error: 'ERR_BODY_TOO_LARGE' });
+  });
+
+  it('answers an authenticated principal without the route permission 403', async () => {
+    const res = await send(mf, await signer.sign(draft('GET', '/admin/users')));
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.json()).toMatchObject({ error: 'ERR_FORBIDDEN', status: 403 });
   });
 
   it('lets a public route through without credentials', async () => {

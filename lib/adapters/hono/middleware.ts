@@ -80,6 +80,11 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
       log({ event: 'auth.rejected', code: result.error.code, status: result.error.status, method, path });
       return reject(c, auth, result.error);
     }
+    const forbidden = auth.authorize(result.principal, method, path);
+    if (forbidden) {
+      log({ event: 'auth.rejected', code: forbidden.code, status: forbidden.status, method, path, scheme: result.scheme });
+      return reject(c, auth, forbidden);
+    }
     log({ event: 'auth.accepted', method, path, scheme: result.scheme });
     c.set('auth', { principal: result.principal, scheme: result.scheme, keyId: result.keyId });
     c.set('body', read.request.body ?? new Uint8Array());
