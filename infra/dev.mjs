@@ -69,7 +69,15 @@ process.on('SIGTERM', () => stop(0));
 wrangler.on('exit', (code) => {
   if (!stopping) {
     process.stderr.write(`wrangler dev exited (${code}). Its output:\n${log}\n`);
-    process.exit(1);
+    stop(1); // take workerd (same process group) down with it
+  }
+});
+// However this process ends, leave no workerd behind.
+process.on('exit', () => {
+  try {
+    process.kill(-wrangler.pid, 'SIGKILL');
+  } catch {
+    /* already gone */
   }
 });
 
