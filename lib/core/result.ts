@@ -12,6 +12,12 @@ export interface AuthSuccess {
   /** The key id the request was signed with. Never echo it to clients in error messages. */
   readonly keyId: string;
   readonly principal: Principal;
+  /**
+   * Set when the signature covers a body hash (x-amz-content-sha256) but the body was not
+   * available (API Gateway authorizers): the request is authentic only if its body hashes to
+   * this value, which the integration must check before trusting the body.
+   */
+  readonly pendingBodySha256?: string;
 }
 
 export interface AuthFailureResult {

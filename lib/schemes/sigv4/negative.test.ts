@@ -400,6 +400,14 @@ describe('SigV4 rejects every single change', () => {
     expect(result.error.message).not.toMatch(/AKID|remoteci|[0-9a-f]{64}|secret-0001/);
   });
 
+  it('without the body, accepts a signed x-amz-content-sha256 only as pending on the body', async () => {
+    const s = await signedWithHash();
+    const result = await verifier().verify({ ...s, body: undefined });
+    const declared = getHeader(s, 'x-amz-content-sha256');
+    expect(result).toMatchObject({ ok: true, pendingBodySha256: declared });
+    expect(await verifier().verify(s)).not.toHaveProperty('pendingBodySha256');
+  });
+
   it('says the same thing for an unknown key and a bad signature', async () => {
     const unknown = await verifier().verify(withAuth(await signed(), (a) => a.replace('AKIDNEG/', 'AKIDNEX/')));
     const bad = await verifier().verify(withAuth(await signed(), flipLastHex));

@@ -284,6 +284,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       scheme: SIGV4_SCHEME,
       keyId: claim.keyId,
       principal: { id: record.principal, permissions: record.permissions },
+      ...(prepared.declaredBodyHash !== undefined && req.body === undefined ? { pendingBodySha256: prepared.declaredBodyHash } : {}),
     };
   }
 
