@@ -10,10 +10,30 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ENTRIES = [
   { name: 'cli', entry: 'lib/cli/run.ts', outfile: 'dist/cli.mjs', platform: 'node', conditions: ['node'], minify: false },
   { name: 'bench', entry: 'bench/sigv4.bench.ts', outfile: 'dist/bench.mjs', platform: 'node', conditions: ['node'], minify: false },
+  // Lambda (nodejs22.x): minified ESM, one folder per function so each deploys only its own code.
+  // The AWS SDK v3 is left external: the runtime ships it, and nothing here needs a newer one.
+  {
+    name: 'authorizer',
+    entry: 'functions/authorizer.ts',
+    outfile: 'dist/lambda/authorizer/index.mjs',
+    platform: 'node',
+    conditions: ['node'],
+    minify: true,
+    lambda: true,
+  },
+  {
+    name: 'api',
+    entry: 'functions/api.ts',
+    outfile: 'dist/lambda/api/index.mjs',
+    platform: 'node',
+    conditions: ['node'],
+    minify: true,
+    lambda: true,
+  },
 ];
 
 /** Entries built by a plain `npm run build`; the bench is built by `npm run bench` only. */
-const DEFAULT_ENTRIES = ['cli'];
+const DEFAULT_ENTRIES = ['cli', 'authorizer', 'api'];
 
 export async function build(names = DEFAULT_ENTRIES) {
   const results = {};
@@ -25,10 +45,11 @@ export async function build(names = DEFAULT_ENTRIES) {
       bundle: true,
       format: 'esm',
       platform: e.platform,
-      target: 'node20',
+      target: e.lambda ? 'node22' : 'node20',
+      external: e.lambda ? ['@aws-sdk/*'] : [],
       conditions: e.conditions,
       minify: e.minify,
-      sourcemap: 'linked',
+      sourcemap: e.lambda ? false : 'linked',
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       allowPresigned: true,
       maxPresignExpiresSeconds: 604800,
     });
-    expect(c.routes).toEqual([{ path: '*', methods: ['*'], public: false, permissions: [] }]);
+    expect(c.routes).toEqual([{ path: '*', methods: ['*'], public: false, permissions: [], verifyInFunction: false }]);
     expect(c.limits).toMatchObject({ maxBodyBytes: 1048576 });
     expect(keyRecords(c)).toEqual([expect.objectContaining({ id: 'AKID1', secrets: ['secret-secret'], permissions: [], principal: 'p' })]);
   });

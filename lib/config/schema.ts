@@ -41,6 +41,16 @@ export const RouteSchema = v.strictObject({
   public: v.optional(v.boolean(), false),
   /** Permissions the principal must all hold on this route (else 403). */
   permissions: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
+  /**
+   * API Gateway only: the authorizer cannot see bodies, so requests with a body on this route are
+   * passed on with `verification: "in-function"` and the integration must run the in-function check.
+   */
+  verifyInFunction: v.optional(v.boolean(), false),
+});
+
+export const LambdaSchema = v.strictObject({
+  /** HTTP APIs: answer `{ isAuthorized, context }` (the authorizer has enableSimpleResponses) instead of a policy. */
+  httpApiSimpleResponses: v.optional(v.boolean(), true),
 });
 
 export const LimitsSchema = v.strictObject({
@@ -55,7 +65,8 @@ export const ConfigSchema = v.strictObject({
   schemes: v.strictObject({
     sigv4: v.optional(SigV4SchemeSchema),
   }),
-  routes: v.optional(v.array(RouteSchema), [{ path: '*', methods: ['*'], public: false, permissions: [] }]),
+  routes: v.optional(v.array(RouteSchema), [{ path: '*', methods: ['*'], public: false, permissions: [], verifyInFunction: false }]),
+  lambda: v.optional(LambdaSchema, {}),
   limits: v.optional(LimitsSchema, {}),
   keys: v.optional(v.array(KeySchema), []),
 });

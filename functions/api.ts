@@ -1,0 +1,26 @@
+/**
+ * Demo integrations behind the authorizer. `echo` answers with what the authorizer passed on;
+ * `items` runs the in-function check first (for routes whose bodies the authorizer cannot see).
+ */
+import type { ProxyEvent, ProxyResult } from '../lib/adapters/aws-lambda/index.ts';
+import { withAuthentication } from '../lib/adapters/aws-lambda/in-function.ts';
+import { lambdaAuthenticator } from './lambda-config.ts';
+
+function authorizerContext(event: ProxyEvent): Record<string, unknown> | null {
+  const rc = event.requestContext as { authorizer?: Record<string, unknown> & { lambda?: Record<string, unknown> } } | undefined;
+  return rc?.authorizer?.lambda ?? rc?.authorizer ?? null;
+}
+
+export async function echo(event: ProxyEvent): Promise<ProxyResult> {
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ok: true, authorizer: authorizerContext(event) }),
+  };
+}
+
+export const items = withAuthentication(lambdaAuthenticator, async (event: ProxyEvent, _context: unknown, principal) => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ ok: true, principal: principal.id, verifiedInFunction: true, authorizer: authorizerContext(event) }),
+}));

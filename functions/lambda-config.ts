@@ -1,0 +1,26 @@
+// Loads the configuration document once per Lambda container: AUTH_CONFIG (JSON text) or
+// AUTH_CONFIG_FILE (a path in the deployment package, relative to LAMBDA_TASK_ROOT or the cwd).
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
+import { ConfigError, loadConfig } from '../lib/config/index.ts';
+
+let cached: Authenticator | undefined;
+
+export function lambdaAuthenticator(): Authenticator {
+  if (cached) return cached;
+  let text = process.env.AUTH_CONFIG;
+  if (!text) {
+    const file = process.env.AUTH_CONFIG_FILE;
+    if (!file) throw new ConfigError(['(environment): set AUTH_CONFIG or AUTH_CONFIG_FILE']);
+    const inPackage = join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+    text = readFileSync(isAbsolute(file) ? file : existsSync(inPackage) ? inPackage : join(process.cwd(), file), 'utf8');
+  }
+  try {
+    cached = createAuthenticator(loadConfig(text));
+  } catch (e) {
+    if (e instanceof ConfigError) console.error(JSON.stringify({ event: 'config.invalid', issues: e.issues }));
+    throw e;
+  }
+  return cached;
+}

@@ -1,0 +1,59 @@
+import type { Principal } from '../core/result.ts';
+import type { RouteConfig } from '../config/schema.ts';
+
+/** An IAM policy document as API Gateway Lambda authorizers return it. */
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Array<{ Action: 'execute-api:Invoke'; Effect: 'Allow' | 'Deny'; Resource: string[] }>;
+}
+
+/** The parts of an `execute-api` ARN: `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}`. */
+export interface ApiArn {
+  readonly prefix: string; // arn:aws:execute-api:region:account:apiId
+  readonly stage: string;
+  readonly method: string;
+  readonly path: string; // without the leading "/"
+}
+
+/** Parses a `methodArn` (REST) or `routeArn` (HTTP API). `undefined` when it is not an execute-api ARN. */
+export function parseApiArn(arn: string): ApiArn | undefined {
+  const m = /^(arn:aws[\w-]*:execute-api:[\w-]+:[^:/]+:[^:/]+)\/([^/]+)\/([^/]+)\/?(.*)$/.exec(arn);
+  if (!m) return undefined;
+  return { prefix: m[1]!, stage: m[2]!, method: m[3]!, path: m[4]! };
+}
+
+function routeResources(api: ApiArn, route: RouteConfig): string[] {
+  // "/exact" -> "exact", "/prefix/*" -> "prefix/*", "*" -> "*" (in IAM, "*" also matches "/").
+  const path = route.path === '*' ? '*' : route.path.slice(1);
+  return route.methods.map((m) => `${api.prefix}/${api.stage}/${m === '*' ? '*' : m}/${path}`);
+}
+
+/**
+ * The policy for an authenticated principal: Allow on every route whose permissions it holds,
+ * Deny on every route whose permissions it lacks. Because the document covers every route, a
+ * cached answer is right for whatever route the same credentials call next. Explicit Deny wins in
+ * IAM, so a route that needs more than a broader route listed after it stays closed; the price is
+ * that a narrower route listed BEFORE a broader forbidden one is denied too (fail closed).
+ */
+export function principalPolicy(api: ApiArn, routes: readonly RouteConfig[], principal: Principal): PolicyDocument {
+  const allow: string[] = [];
+  const deny: string[] = [];
+  for (const route of routes) {
+    const permitted = route.public || route.permissions.every((p) => principal.permissions.includes(p));
+    (permitted ? allow : deny).push(...routeResources(api, route));
+  }
+  return document(allow, deny);
+}
+
+/** A policy that allows or denies exactly one ARN (public routes, in-function routes, forbidden calls). */
+export function singlePolicy(effect: 'Allow' | 'Deny', arn: string): PolicyDocument {
+  return effect === 'Allow' ? document([arn], []) : document([], [arn]);
+}
+
+function document(allow: string[], deny: string[]): PolicyDocument {
+  const Statement: PolicyDocument['Statement'] = [];
+  if (allow.length > 0) Statement.push({ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [...new Set(allow)] });
+  if (deny.length > 0) Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [...new Set(deny)] });
+  if (Statement.length === 0) Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ['*'] });
+  return { Version: '2012-10-17', Statement };
+}
