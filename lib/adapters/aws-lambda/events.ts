@@ -116,7 +116,14 @@ function restPath(e: { path: string; requestContext?: { path?: string } | undefi
 export function restSignedPaths(e: RestAuthorizerEvent | RestProxyEvent): string[] {
   const stage = e.requestContext?.stage;
   const candidates = [e.requestContext?.path, stage ? `/${stage}${e.path === '/' ? '' : e.path}` : undefined, e.path];
-  return [...new Set(candidates.filter((p): p is string => typeof p === 'string' && p.startsWith('/')).map(encodePath))];
+  const out: string[] = [];
+  for (const p of candidates) {
+    if (typeof p !== 'string' || !p.startsWith('/')) continue;
+    out.push(encodePath(p));
+    // Should a field arrive still percent-encoded, its wire form is itself.
+    if (/%[0-9A-Fa-f]{2}/.test(p)) out.push(p);
+  }
+  return [...new Set(out)];
 }
 
 function bodyBytes(body: string | null | undefined, isBase64Encoded: boolean | undefined): Uint8Array {

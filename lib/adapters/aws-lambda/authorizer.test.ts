@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator, type Authenticator } from '../../authenticator.ts';
+import type { SignedRequest } from '../../core/request.ts';
+import { loadConfig } from '../../config/load.ts';
+import { createSigV4Signer } from '../../schemes/sigv4/signer.ts';
+import { httpAuthorizerEvent, restAuthorizerEvent } from '../../../test/fixtures/apigw.ts';
+import { createAuthorizerHandler, type AuthorizerResult, type RestAuthorizerResult, type SimpleAuthorizerResult } from './authorizer.ts';
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+const doc = {
+  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+  routes: [
+    { path: '/health', methods: ['GET'], public: true },
+    { path: '/admin/*', permissions: ['admin'] },
+    { path: '/upload', methods: ['POST'], verifyInFunction: true },
+    { path: '*' },
+  ],
+  keys: [
+    { id: 'AKIDUSER', secret: 'authorizer-secret-1', principal: 'user-1', permissions: ['items:read', 'items:write'] },
+    { id: 'AKIDADMIN', secret: 'authorizer-secret-2', principal: 'admin-1', permissions: ['admin'] },
+  ],
+};
+const auth = createAuthenticator(loadConfig(doc), { clock: () => NOW });
+const policyAuth = createAuthenticator(loadConfig({ ...doc, lambda: { httpApiSimpleResponses: false } }), { clock: () => NOW });
+const logs: unknown[] = [];
+const handler = (a: Authenticator = auth) => createAuthorizerHandler({ authenticator: () => a, log: (e) => logs.push(e) });
+
+const user = createSigV4Signer({
+  keyId: 'AKIDUSER',
+  secret: 'authorizer-secret-1',
+  region: 'us-east-1',
+  service: 'execute-api',
+  clock: () => NOW,
+});
+const userHashed = createSigV4Signer({
+  keyId: 'AKIDUSER',
+  secret: 'authorizer-secret-1',
+  region: 'us-east-1',
+  service: 'execute-api',
+  clock: () => NOW,
+  signContentSha256: true,
+});
+
+const req = (method: string, pathAndQuery: string, headers: Array<[string, string]> = [], body = ''): SignedRequest => {
+  const q = pathAndQuery.indexOf('?');
+  return {
+    method,
+    path: q === -1 ? pathAndQuery : pathAndQuery.slice(0, q),
+    query: q === -1 ? '' : pathAndQuery.slice(q + 1),
+    headers: [
+      ['Host', 'api.example.com'],
+      ...headers,
+      ...(body ? ([['Content-Length', String(body.length)]] as Array<[string, string]>) : []),
+    ],
+    body: new TextEncoder().encode(body),
+  };
+};
+
+const isRest = (r: AuthorizerResult): r is RestAuthorizerResult => 'policyDocument' in r;
+const effectFor = (r: RestAuthorizerResult, resource: string) =>
+  r.policyDocument.Statement.filter((s) =>
+    s.Resource.some((x) => new RegExp('^' + x.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(resource)),
+  ).map((s) => s.Effect);
+/** What IAM would decide: explicit Deny wins, else Allow, else implicit deny. */
+const decide = (r: RestAuthorizerResult, resource: string) => {
+  const effects = effectFor(r, resource);
+  return effects.includes('Deny') ? 'Deny' : effects.includes('Allow') ? 'Allow' : 'Deny';
+};
+const arn = (stage: string, method: string, path: string) =>
+  `arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/${stage}/${method}${path}`;
+
+describe('REST API REQUEST authorizer', () => {
+  it('allows a signed request with a policy covering every route the principal may call', async () => {
+    const signed = await user.sign(
+      req('GET', '/prod/items/42?limit=10&tag=a&tag=b', [
+        ['X-Trace', 'one'],
+        ['X-Trace', 'two'],
+      ]),
+    );
+    const result = await handler()(restAuthorizerEvent(signed));
+    expect(isRest(result)).toBe(true);
+    const r = result as RestAuthorizerResult;
+    expect(r.principalId).toBe('user-1');
+    expect(r.context).toEqual({
+      principal: 'user-1',
+      scheme: 'sigv4',
+      keyId: 'AKIDUSER',
+      permissions: 'items:read,items:write',
+      verification: 'complete',
+    });
+    for (const v of Object.values(r.context)) expect(['string', 'number', 'boolean']).toContain(typeof v);
+    // The cached answer must be right for any other route these credentials call.
+    expect(decide(r, arn('prod', 'GET', '/items/42'))).toBe('Allow');
+    expect(decide(r, arn('prod', 'DELETE', '/other/thing'))).toBe('Allow');
+    expect(decide(r, arn('prod', 'GET', '/admin/users'))).toBe('Deny');
+    expect(decide(r, arn('prod', 'GET', '/health'))).toBe('Allow');
+  });
+
+  it('denies (403) an authenticated principal on a route it lacks the permission for', async () => {
+    const signed = await user.sign(req('GET', '/prod/admin/users'));
+    const r = (await handler()(restAuthorizerEvent(signed))) as RestAuthorizerResult;
+    expect(r.principalId).toBe('user-1');
+    expect(decide(r, arn('prod', 'GET', '/admin/users'))).toBe('Deny');
+  });
+
+  it('verifies with a custom-domain base path, or none', async () => {
+    const based = await user.sign(req('GET', '/v1/items'));
+    expect((await handler()(restAuthorizerEvent(based, { stage: 'prod', prefix: '/v1' }))) as RestAuthorizerResult).toMatchObject({
+      principalId: 'user-1',
+    });
+    const bare = await user.sign(req('GET', '/items'));
+    expect((await handler()(restAuthorizerEvent(bare, { stage: 'prod', prefix: '' }))) as RestAuthorizerResult).toMatchObject({
+      principalId: 'user-1',
+    });
+  });
+
+  it('re-encodes decoded paths and query values as a canonical client sent them', async () => {
+    const signed = await user.sign(req('GET', '/prod/files/a%20b%2Bc?q=x%20y&z=%E2%9C%93'));
+    expect(await handler()(restAuthorizerEvent(signed))).toMatchObject({ principalId: 'user-1' });
+  });
+
+  it.each([
+    ['unsigned', async () => req('GET', '/prod/items')],
+    ['tampered path', async () => ({ ...(await user.sign(req('GET', '/prod/items/1'))), path: '/prod/items/2' })],
+    ['tampered query', async () => ({ ...(await user.sign(req('GET', '/prod/items?a=1'))), query: 'a=2' })],
+    [
+      'unknown key',
+      async () =>
+        createSigV4Signer({
+          keyId: 'AKIDNOPE',
+          secret: 'authorizer-secret-1',
+          region: 'us-east-1',
+          service: 'execute-api',
+          clock: () => NOW,
+        }).sign(req('GET', '/prod/items')),
+    ],
+    ['malformed', async () => req('GET', '/prod/items', [['Authorization', 'AWS4-HMAC-SHA256 nonsense']])],
+  ])('throws Unauthorized (401) for a request that is %s', async (_l, make) => {
+    await expect(handler()(restAuthorizerEvent(await make()))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('never allows a body-signing request with a body it cannot see', async () => {
+    const signed = await user.sign(req('POST', '/prod/items', [['Content-Type', 'application/json']], '{"a":1}'));
+    await expect(handler()(restAuthorizerEvent(signed))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('verifies a signed x-amz-content-sha256 and hands the hash on for the in-function check', async () => {
+    const signed = await userHashed.sign(req('POST', '/prod/items', [['Content-Type', 'application/json']], '{"a":1}'));
+    const r = (await handler()(restAuthorizerEvent(signed))) as RestAuthorizerResult;
+    expect(r.context).toMatchObject({
+      verification: 'body-hash',
+      bodySha256: signed.headers.find(([n]) => n === 'x-amz-content-sha256')![1],
+    });
+  });
+
+  it('passes an in-function route on, unverified, for this one call only', async () => {
+    const signed = await user.sign(req('POST', '/prod/upload', [], 'payload'));
+    const event = restAuthorizerEvent(signed);
+    const r = (await handler()(event)) as RestAuthorizerResult;
+    expect(r.context).toMatchObject({ verification: 'in-function', principal: '' });
+    expect(r.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [event.methodArn] }]);
+  });
+
+  it('allows a public route without credentials', async () => {
+    const r = (await handler()(restAuthorizerEvent(req('GET', '/prod/health')))) as RestAuthorizerResult;
+    expect(r).toMatchObject({ principalId: 'anonymous', context: { verification: 'none' } });
+  });
+
+  it('throws a non-401 error (500) when the key store fails, and when the configuration does', async () => {
+    const down = createAuthenticator(loadConfig(doc), { clock: () => NOW, keys: { get: () => Promise.reject(new Error('timeout')) } });
+    const signed = await user.sign(req('GET', '/prod/items'));
+    await expect(handler(down)(restAuthorizerEvent(signed))).rejects.toThrow('key store unavailable');
+    const broken = createAuthorizerHandler({
+      authenticator: () => {
+        throw new Error('bad config');
+      },
+    });
+    await expect(broken(restAuthorizerEvent(signed))).rejects.toThrow('authorizer configuration error');
+  });
+
+  it('logs codes, never key ids, signatures or headers', async () => {
+    logs.length = 0;
+    const signed = await user.sign(req('GET', '/prod/items'));
+    await handler()(restAuthorizerEvent(signed));
+    await handler()(restAuthorizerEvent({ ...signed, path: '/prod/x' })).catch(() => undefined);
+    const text = JSON.stringify(logs);
+    expect(text).toContain('ERR_SIGNATURE_INVALID');
+    expect(text).not.toMatch(/AKIDUSER|Signature=|[0-9a-f]{64}/);
+  });
+});
+
+describe('HTTP API (payload 2.0) authorizer', () => {
+  it('answers a simple response with the context', async () => {
+    const signed = await user.sign(req('GET', '/items?x=%2Fy&x=z', [['Cookie', 'a=1; b=2']]));
+    const r = (await handler()(httpAuthorizerEvent(signed))) as SimpleAuthorizerResult;
+    expect(r).toEqual({
+      isAuthorized: true,
+      context: { principal: 'user-1', scheme: 'sigv4', keyId: 'AKIDUSER', permissions: 'items:read,items:write', verification: 'complete' },
+    });
+  });
+
+  it('routes a named stage in rawPath by the path without it', async () => {
+    const signed = await user.sign(req('GET', '/beta/admin/users'));
+    expect(await handler()(httpAuthorizerEvent(signed, 'beta'))).toMatchObject({ isAuthorized: false });
+    const ok = await user.sign(req('GET', '/beta/items'));
+    expect(await handler()(httpAuthorizerEvent(ok, 'beta'))).toMatchObject({ isAuthorized: true });
+  });
+
+  it('answers a policy when simple responses are off', async () => {
+    const signed = await user.sign(req('GET', '/admin/users'));
+    const r = (await handler(policyAuth)(httpAuthorizerEvent(signed))) as RestAuthorizerResult;
+    expect(decide(r, arn('$default', 'GET', '/admin/users'))).toBe('Deny');
+    expect(decide(r, arn('$default', 'GET', '/items'))).toBe('Allow');
+  });
+
+  it('throws Unauthorized for a tampered request', async () => {
+    const signed = await user.sign(req('GET', '/items'));
+    await expect(handler()(httpAuthorizerEvent({ ...signed, query: 'x=1' }))).rejects.toThrow(/^Unauthorized$/);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../authenticator.ts';
+import type { SignedRequest } from '../../core/request.ts';
+import { loadConfig } from '../../config/load.ts';
+import { createSigV4Signer } from '../../schemes/sigv4/signer.ts';
+import { httpProxyEvent, restProxyEvent } from '../../../test/fixtures/apigw.ts';
+import { authenticate, LambdaAuthenticator, withAuthentication } from './in-function.ts';
+
+const NOW = Date.now();
+const auth = createAuthenticator(
+  loadConfig({
+    schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+    routes: [{ path: '/admin/*', permissions: ['admin'] }, { path: '*' }],
+    keys: [{ id: 'AKIDFN', secret: 'in-function-secret', principal: 'fn-user', permissions: ['items:write'] }],
+  }),
+);
+const signer = createSigV4Signer({
+  keyId: 'AKIDFN',
+  secret: 'in-function-secret',
+  region: 'us-east-1',
+  service: 'execute-api',
+  clock: () => NOW,
+});
+const bin = new Uint8Array([0, 159, 146, 150, 255]);
+const req = (path: string, body: Uint8Array | string = '{"n":1}'): SignedRequest => ({
+  method: 'POST',
+  path,
+  query: 'a=1',
+  headers: [
+    ['Host', 'api.example.com'],
+    ['Content-Type', 'application/octet-stream'],
+  ],
+  body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
+});
+const headersOf = (r: SignedRequest) => Object.fromEntries(r.headers);
+
+describe('authenticate({ method, url, headers, body })', () => {
+  it('verifies the whole request, body included', async () => {
+    const s = await signer.sign(req('/items'));
+    const ok = await authenticate(auth, {
+      method: 'POST',
+      url: 'https://api.example.com/items?a=1',
+      headers: headersOf(s),
+      body: '{"n":1}',
+    });
+    expect(ok).toEqual({ authentic: true, status: 200, message: 'authentic', principal: { id: 'fn-user', permissions: ['items:write'] } });
+    const bad = await authenticate(auth, {
+      method: 'POST',
+      url: 'https://api.example.com/items?a=1',
+      headers: headersOf(s),
+      body: '{"n":2}',
+    });
+    expect(bad).toMatchObject({ authentic: false, status: 401, code: 'ERR_SIGNATURE_INVALID' });
+  });
+  it('answers 403 on a route the principal may not call', async () => {
+    const s = await signer.sign(req('/admin/x'));
+    expect(await authenticate(auth, { method: 'POST', url: '/admin/x?a=1', headers: s.headers, body: '{"n":1}' })).toMatchObject({
+      authentic: false,
+      status: 403,
+    });
+  });
+});
+
+describe('LambdaAuthenticator (the mauth-client model)', () => {
+  it('returns [authentic, status, message] and the principal', async () => {
+    LambdaAuthenticator.configure(auth);
+    const s = await signer.sign(req('/items'));
+    const a = new LambdaAuthenticator('POST', 'https://api.example.com/items?a=1', headersOf(s), '{"n":1}');
+    expect(await a.isAuthentic()).toEqual([true, 200, 'authentic']);
+    expect(a.getPrincipal()).toEqual({ id: 'fn-user', permissions: ['items:write'] });
+    const b = new LambdaAuthenticator('POST', 'https://api.example.com/items?a=2', headersOf(s), '{"n":1}');
+    expect(await b.isAuthentic()).toEqual([false, 401, 'signature does not match']);
+    expect(b.getPrincipal()).toBeUndefined();
+  });
+});
+
+describe('withAuthentication (Lambda proxy handlers)', () => {
+  const wrapped = withAuthentication(auth, async (_event, _ctx: unknown, principal) => ({
+    statusCode: 200,
+    body: JSON.stringify({ who: principal.id }),
+  }));
+
+  it.each([
+    ['REST, text body', '/prod/items', new TextEncoder().encode('{"n":"é"}'), (s: SignedRequest) => restProxyEvent(s, { prefix: '/prod' })],
+    ['REST, base64 body', '/prod/items', bin, (s: SignedRequest) => restProxyEvent(s, { prefix: '/prod', base64: true })],
+    ['HTTP API, base64 body', '/items', bin, (s: SignedRequest) => httpProxyEvent(s, { base64: true })],
+  ])('%s: calls the handler with the principal', async (_l, path, body, make) => {
+    const s = await signer.sign(req(path, body));
+    expect(await wrapped(make(s) as never, {})).toMatchObject({ statusCode: 200, body: '{"who":"fn-user"}' });
+  });
+
+  it('answers 401 JSON for a tampered body and 403 for a forbidden route', async () => {
+    const s = await signer.sign(req('/items', bin));
+    const tampered = await wrapped(httpProxyEvent({ ...s, body: new Uint8Array([1, 2, 3]) }, { base64: true }) as never, {});
+    expect(tampered.statusCode).toBe(401);
+    expect(JSON.parse(tampered.body)).toMatchObject({ error: 'ERR_SIGNATURE_INVALID' });
+    expect(tampered.headers?.['www-authenticate']).toBe('AWS4-HMAC-SHA256');
+    const f = await signer.sign(req('/admin/x'));
+    expect((await wrapped(httpProxyEvent(f) as never, {})).statusCode).toBe(403);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.ts';
+import { parseApiArn, principalPolicy, singlePolicy } from './iam.ts';
+
+const routes = loadConfig({
+  schemes: { sigv4: { region: 'r', service: 's' } },
+  routes: [
+    { path: '/health', methods: ['GET'], public: true },
+    { path: '/admin/*', permissions: ['admin'] },
+    { path: '/items', methods: ['GET', 'POST'], permissions: ['items'] },
+    { path: '*' },
+  ],
+}).routes;
+const api = parseApiArn('arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/items')!;
+
+describe('parseApiArn', () => {
+  it.each([
+    [
+      'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/items/1',
+      { prefix: 'arn:aws:execute-api:eu-west-1:123456789012:abc123', stage: 'prod', method: 'GET', path: 'items/1' },
+    ],
+    ['arn:aws:execute-api:us-east-1:123456789012:abc123/$default/POST/', { stage: '$default', method: 'POST', path: '' }],
+    ['arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/dev/ANY/x', { stage: 'dev', method: 'ANY', path: 'x' }],
+  ])('%s', (arn, expected) => {
+    expect(parseApiArn(arn)).toMatchObject(expected);
+  });
+  it('refuses other ARNs', () => {
+    expect(parseApiArn('arn:aws:lambda:us-east-1:123456789012:function:f')).toBeUndefined();
+  });
+});
+
+describe('principalPolicy', () => {
+  it('allows what the principal may call and denies the rest, route by route', () => {
+    const p = principalPolicy(api, routes, { id: 'u', permissions: ['items'] });
+    const allow = p.Statement.find((s) => s.Effect === 'Allow')!.Resource;
+    const deny = p.Statement.find((s) => s.Effect === 'Deny')!.Resource;
+    expect(allow).toEqual([
+      `${api.prefix}/prod/GET/health`,
+      `${api.prefix}/prod/GET/items`,
+      `${api.prefix}/prod/POST/items`,
+      `${api.prefix}/prod/*/*`,
+    ]);
+    expect(deny).toEqual([`${api.prefix}/prod/*/admin/*`]);
+  });
+  it('has no Deny for a principal that holds every permission', () => {
+    const p = principalPolicy(api, routes, { id: 'root', permissions: ['items', 'admin'] });
+    expect(p.Statement.map((s) => s.Effect)).toEqual(['Allow']);
+  });
+  it('single policies name one ARN', () => {
+    expect(singlePolicy('Deny', 'arn:x')).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ['arn:x'] }],
+    });
+  });
+});
