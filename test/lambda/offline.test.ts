@@ -1,0 +1,117 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignedRequest } from '../../lib/core/request.ts';
+import { createSigV4Signer } from '../../lib/schemes/sigv4/index.ts';
+import { ROOT, sendRaw } from '../helpers/workerd.ts';
+
+// serverless-offline (Serverless Framework 3) emulating API Gateway on loopback, with the bundled
+// authorizer and integrations from dist/lambda. Where offline differs from API Gateway: it answers
+// 401 for an authorizer that throws (API Gateway: 500), puts the route template in REST methodArns,
+// and leaves the stage out of REST requestContext.path; unit tests cover our side of those contracts.
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const demoUser = createSigV4Signer({
+  keyId: 'AKIDEMO00000000000001',
+  secret: 'demo-only-secret-do-not-use-in-production-1',
+  region: 'us-east-1',
+  service: 'execute-api',
+});
+const demoAdmin = createSigV4Signer({
+  keyId: 'AKIDEMOADMIN000000001',
+  secret: 'demo-only-secret-do-not-use-in-production-3',
+  region: 'us-east-1',
+  service: 'execute-api',
+});
+
+describe('API Gateway under serverless-offline', () => {
+  let offline: ChildProcess;
+  let output = '';
+  let base: URL;
+
+  beforeAll(async () => {
+    const { build } = await import('../../infra/build.mjs');
+    await build(['authorizer', 'api']);
+    const { startOffline } = await import('../../infra/offline.mjs');
+    const [http, lambda, ws] = [await freePort(), await freePort(), await freePort()];
+    offline = startOffline({ OFFLINE_HTTP_PORT: String(http), OFFLINE_LAMBDA_PORT: String(lambda), OFFLINE_WS_PORT: String(ws) });
+    offline.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    offline.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    base = new URL(`http://127.0.0.1:${http}`);
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('Server ready')) {
+      if (Date.now() > deadline || offline.exitCode !== null) throw new Error(`serverless offline did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (offline && offline.exitCode === null) {
+      process.kill(-offline.pid!, 'SIGTERM');
+      await new Promise((r) => offline.once('exit', r));
+    }
+  });
+
+  const draft = (method: string, pathAndQuery: string, body = '', headers: Array<[string, string]> = []): SignedRequest => ({
+    method,
+    path: pathAndQuery.split('?')[0]!,
+    query: pathAndQuery.includes('?') ? pathAndQuery.slice(pathAndQuery.indexOf('?') + 1) : '',
+    headers: [['host', base.host], ...headers],
+    body: new TextEncoder().encode(body),
+  });
+  const send = (r: SignedRequest) => sendRaw(base, r);
+
+  describe.each([
+    ['REST API', '/dev/rest'],
+    ['HTTP API', '/http'],
+  ])('%s', (_label, prefix) => {
+    it('allows a signed request: 200, with the principal in requestContext.authorizer', async () => {
+      const res = await send(await demoUser.sign(draft('GET', `${prefix}/items/42?limit=10&sort=asc`)));
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).authorizer).toMatchObject({
+        principal: 'demo-user',
+        scheme: 'sigv4',
+        permissions: 'items:read,items:write',
+        verification: 'complete',
+      });
+    });
+    it('refuses an unsigned request: 401', async () => {
+      expect((await send(draft('GET', `${prefix}/items`))).status).toBe(401);
+      expect((await send(draft('GET', `${prefix}/items`, '', [['Authorization', 'AWS4-HMAC-SHA256 Credential=x']]))).status).toBe(401);
+    });
+    it('refuses a tampered request: 401', async () => {
+      const signed = await demoUser.sign(draft('GET', `${prefix}/items/42?limit=10`));
+      expect((await send({ ...signed, path: `${prefix}/items/43` })).status).toBe(401);
+      expect((await send({ ...signed, query: 'limit=11' })).status).toBe(401);
+    });
+    it('forbids a route the principal lacks the permission for: 403, and allows it to one that has it', async () => {
+      expect((await send(await demoUser.sign(draft('GET', `${prefix}/admin/users`)))).status).toBe(403);
+      expect((await send(await demoAdmin.sign(draft('GET', `${prefix}/admin/users`)))).status).toBe(200);
+    });
+  });
+
+  it('verifies an in-function route inside the integration, body included', async () => {
+    const signed = await demoUser.sign(draft('POST', '/dev/rest/upload', '{"file":"a.txt"}', [['content-type', 'application/json']]));
+    const ok = await send(signed);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({
+      ok: true,
+      principal: 'demo-user',
+      verifiedInFunction: true,
+      authorizer: { verification: 'in-function' },
+    });
+    const tampered = await send({ ...signed, body: new TextEncoder().encode('{"file":"b.txt"}') });
+    expect(tampered.status).toBe(401);
+    expect(JSON.parse(tampered.body)).toMatchObject({ error: 'ERR_SIGNATURE_INVALID' });
+  });
+});
