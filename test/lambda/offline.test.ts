@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/index.ts';
-import { ROOT, sendRaw } from '../helpers/workerd.ts';
+import { sendRaw } from '../helpers/workerd.ts';
 
 // serverless-offline (Serverless Framework 3) emulating API Gateway on loopback, with the bundled
 // authorizer and integrations from dist/lambda. Where offline differs from API Gateway: it answers
