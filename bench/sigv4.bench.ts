@@ -13,6 +13,7 @@ import { webCrypto } from '../lib/core/crypto-web.ts';
 import type { SignedRequest } from '../lib/core/request.ts';
 import { createMemoryKeyStore } from '../lib/keys/memory.ts';
 import { createSigV4Signer, createSigV4Verifier } from '../lib/schemes/sigv4/index.ts';
+import { measureColdStart } from './cold-start.ts';
 
 const NOW = Date.now();
 const KEY_ID = 'AKIDBENCH';
@@ -246,5 +247,48 @@ cases alike); the table shows the median of the samples and the median absolute 
 run in one process on the same request. Numbers from a shared 2-core machine: compare ratios, not
 absolute figures.
 `;
-writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), md);
+// --- Lambda cold start -------------------------------------------------------------------------
+const demoSigner = createSigV4Signer({
+  keyId: 'AKIDEMO00000000000001',
+  secret: 'demo-only-secret-do-not-use-in-production-1',
+  region: REGION,
+  service: SERVICE,
+});
+const demoSigned = await demoSigner.sign({
+  method: 'GET',
+  path: '/prod/items',
+  query: '',
+  headers: [['Host', HOST]],
+  body: new Uint8Array(),
+});
+const restEvent = {
+  type: 'REQUEST',
+  methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/items',
+  path: '/items',
+  httpMethod: 'GET',
+  headers: Object.fromEntries(demoSigned.headers),
+  requestContext: { path: '/prod/items', stage: 'prod' },
+};
+const root = new URL('..', import.meta.url).pathname;
+const cold = measureColdStart(root, restEvent);
+const kb = (b: number) => (b / 1024).toFixed(1);
+const coldTable = [
+  '| handler | bundle | gzip | median import ms | median import + first call ms |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...cold.map((c) => `| ${c.name} | ${kb(c.bytes)} KiB | ${kb(c.gzipBytes)} KiB | ${fmt(c.importMs)} | ${fmt(c.firstCallMs)} |`),
+].join('\n');
+const fullMd =
+  md +
+  `
+## Lambda cold start
+
+\`dist/lambda/authorizer/index.mjs\` (esbuild, minified ESM, AWS SDK external) beside an empty
+handler: each sample is a fresh \`node\` process that imports the file and then answers one
+signed REST authorizer event (reading and validating the configuration file on the way), the
+median of ${15} processes each.
+
+${coldTable}
+`;
+writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), fullMd);
+console.log(coldTable);
 console.log(md);
