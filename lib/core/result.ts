@@ -18,6 +18,8 @@ export interface AuthSuccess {
    * this value, which the integration must check before trusting the body.
    */
   readonly pendingBodySha256?: string;
+  /** The API Gateway API key a usage plan should count this call against (set by API-key schemes). */
+  readonly usageIdentifierKey?: string;
 }
 
 export interface AuthFailureResult {

@@ -178,6 +178,22 @@ describe('REST API REQUEST authorizer', () => {
     await expect(broken(restAuthorizerEvent(signed))).rejects.toThrow('authorizer configuration error');
   });
 
+  it('passes a usage identifier key on for usage plans (REST only)', async () => {
+    const withUsage: Authenticator = {
+      ...auth,
+      authenticate: async (r) => {
+        const result = await auth.authenticate(r);
+        return result.ok ? { ...result, usageIdentifierKey: 'usage-plan-key' } : result;
+      },
+    };
+    const signed = await user.sign(req('GET', '/prod/items'));
+    expect(await handler(withUsage)(restAuthorizerEvent(signed))).toMatchObject({
+      principalId: 'user-1',
+      usageIdentifierKey: 'usage-plan-key',
+    });
+    expect(await handler()(restAuthorizerEvent(signed))).not.toHaveProperty('usageIdentifierKey');
+  });
+
   it('logs codes, never key ids, signatures or headers', async () => {
     logs.length = 0;
     const signed = await user.sign(req('GET', '/prod/items'));

@@ -84,10 +84,16 @@ export function createAuthorizerHandler(options: AuthorizerOptions): (event: Aut
       throw new Error('authorizer event has no execute-api ARN');
     }
 
-    const respond = (allowed: boolean, principalId: string, context: AuthorizerContext, policy: () => PolicyDocument): AuthorizerResult => {
+    const respond = (
+      allowed: boolean,
+      principalId: string,
+      context: AuthorizerContext,
+      extra: { usageIdentifierKey?: string },
+      policy: () => PolicyDocument,
+    ): AuthorizerResult => {
       log({ event: allowed ? 'authorizer.allow' : 'authorizer.deny', method, path, verification: context.verification });
       if (simple) return { isAuthorized: allowed, context };
-      return { principalId, policyDocument: policy(), context };
+      return { principalId, policyDocument: policy(), context, ...extra };
     };
 
     const rule = auth.route(method, path);
@@ -98,13 +104,13 @@ export function createAuthorizerHandler(options: AuthorizerOptions): (event: Aut
       permissions: '',
       verification,
     });
-    if (rule?.public) return respond(true, 'anonymous', anonymous('none'), () => singlePolicy('Allow', arn));
+    if (rule?.public) return respond(true, 'anonymous', anonymous('none'), {}, () => singlePolicy('Allow', arn));
 
     const signed = requestFromAuthorizerEvent(event);
     const withBody = hasBody(headerMap(signed.headers));
     if (withBody && rule?.verifyInFunction) {
       // Not verified here: allow this one call only, and tell the integration it must verify.
-      return respond(true, 'unverified', anonymous('in-function'), () => singlePolicy('Allow', arn));
+      return respond(true, 'unverified', anonymous('in-function'), {}, () => singlePolicy('Allow', arn));
     }
 
     // Without a body the request is complete here; with one, only schemes that sign a body hash
@@ -124,7 +130,9 @@ export function createAuthorizerHandler(options: AuthorizerOptions): (event: Aut
     }
     const context = contextOf(result);
     const forbidden = auth.authorize(result.principal, method, path);
-    return respond(!forbidden, result.principal.id, context, () => {
+    const usage =
+      !isHttpApiEvent(event) && result.usageIdentifierKey !== undefined ? { usageIdentifierKey: result.usageIdentifierKey } : {};
+    return respond(!forbidden, result.principal.id, context, usage, () => {
       const policy = principalPolicy(api!, auth.config.routes, result.principal);
       // Name this very call too, so the answer holds however the ARN spells the resource.
       if (forbidden) policy.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [arn] });

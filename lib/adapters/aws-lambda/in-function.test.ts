@@ -52,6 +52,29 @@ describe('authenticate({ method, url, headers, body })', () => {
     });
     expect(bad).toMatchObject({ authentic: false, status: 401, code: 'ERR_SIGNATURE_INVALID' });
   });
+  it('takes the configured authenticator when called with the request alone', async () => {
+    LambdaAuthenticator.configure(auth);
+    const s = await signer.sign(req('/items'));
+    expect(await authenticate({ method: 'POST', url: '/items?a=1', headers: s.headers, body: '{"n":1}' })).toMatchObject({
+      authentic: true,
+      status: 200,
+    });
+  });
+  it('confirms a body against the x-amz-content-sha256 the authorizer checked', async () => {
+    const hashed = createSigV4Signer({
+      keyId: 'AKIDFN',
+      secret: 'in-function-secret',
+      region: 'us-east-1',
+      service: 'execute-api',
+      clock: () => NOW,
+      signContentSha256: true,
+    });
+    const s = await hashed.sign(req('/items'));
+    const ok = await authenticate(auth, { method: 'POST', url: '/items?a=1', headers: s.headers, body: '{"n":1}' });
+    expect(ok.authentic).toBe(true);
+    const swapped = await authenticate(auth, { method: 'POST', url: '/items?a=1', headers: s.headers, body: '{"n":9}' });
+    expect(swapped).toMatchObject({ authentic: false, status: 401, code: 'ERR_PAYLOAD_HASH_MISMATCH' });
+  });
   it('answers 403 on a route the principal may not call', async () => {
     const s = await signer.sign(req('/admin/x'));
     expect(await authenticate(auth, { method: 'POST', url: '/admin/x?a=1', headers: s.headers, body: '{"n":1}' })).toMatchObject({

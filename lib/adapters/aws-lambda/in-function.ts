@@ -59,10 +59,15 @@ async function check(auth: Authenticator, req: SignedRequest, route: string, pat
  * (what an API Gateway authorizer cannot do). Never throws for bad input.
  *
  * @example
- * const { authentic, status, message, principal } = await authenticate(auth, { method, url, headers, body });
+ * LambdaAuthenticator.configure(auth); // once per container
+ * const { authentic, status, message, principal } = await authenticate({ method, url, headers, body });
  */
-export async function authenticate(auth: Authenticator, input: InFunctionRequest): Promise<InFunctionResult> {
-  const req = toSignedRequest(input);
+export function authenticate(input: InFunctionRequest): Promise<InFunctionResult>;
+export function authenticate(auth: Authenticator, input: InFunctionRequest): Promise<InFunctionResult>;
+export async function authenticate(a: Authenticator | InFunctionRequest, b?: InFunctionRequest): Promise<InFunctionResult> {
+  // authenticate(input) uses the authenticator given to LambdaAuthenticator.configure().
+  const auth = b === undefined ? LambdaAuthenticator.configured() : (a as Authenticator);
+  const req = toSignedRequest(b ?? (a as InFunctionRequest));
   return check(auth, req, req.path);
 }
 
@@ -78,6 +83,12 @@ export class LambdaAuthenticator {
 
   static configure(auth: Authenticator): void {
     LambdaAuthenticator.#default = auth;
+  }
+
+  /** The authenticator given to `configure()`. @throws TypeError when none was. */
+  static configured(): Authenticator {
+    if (!LambdaAuthenticator.#default) throw new TypeError('no authenticator: call LambdaAuthenticator.configure() first');
+    return LambdaAuthenticator.#default;
   }
 
   constructor(method: string, url: string, headers: InFunctionRequest['headers'], body?: InFunctionRequest['body'], auth?: Authenticator) {
