@@ -1,25 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/index.ts';
 import { sendRaw } from '../helpers/workerd.ts';
+import { freePort, waitForOutput } from '../helpers/net.ts';
 
 // serverless-offline (Serverless Framework 3) emulating API Gateway on loopback, with the bundled
 // authorizer and integrations from dist/lambda. Where offline differs from API Gateway: it answers
 // 401 for an authorizer that throws (API Gateway: 500), puts the route template in REST methodArns,
 // and leaves the stage out of REST requestContext.path; unit tests cover our side of those contracts.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const demoUser = createSigV4Signer({
   keyId: 'AKIDEMO00000000000001',
@@ -48,11 +37,12 @@ describe('API Gateway under serverless-offline', () => {
     offline.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     offline.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     base = new URL(`http://127.0.0.1:${http}`);
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('Server ready')) {
-      if (Date.now() > deadline || offline.exitCode !== null) throw new Error(`serverless offline did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForOutput(
+      () => output,
+      'Server ready',
+      90_000,
+      () => offline.exitCode !== null,
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -1,18 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, sendRaw } from '../helpers/workerd.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+import { freePort, waitForOutput } from '../helpers/net.ts';
 
 /** Reads the shell words of the printed curl command (single-quoted arguments only, as printed). */
 function parseCurl(line: string): { headers: Array<[string, string]>; url: URL } {
@@ -48,11 +37,12 @@ describe('npm start (infra/dev.mjs)', () => {
     });
     dev.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     dev.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    const deadline = Date.now() + 80_000;
-    while (!output.includes('Press Ctrl-C to stop.')) {
-      if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`npm start did not become ready:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForOutput(
+      () => output,
+      'Press Ctrl-C to stop.',
+      80_000,
+      () => dev.exitCode !== null,
+    );
   }, 90_000);
   afterAll(async () => {
     if (dev && dev.exitCode === null) {

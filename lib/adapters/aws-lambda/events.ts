@@ -131,42 +131,36 @@ function bodyBytes(body: string | null | undefined, isBase64Encoded: boolean | u
   return isBase64Encoded ? fromBase64(body) : new TextEncoder().encode(body);
 }
 
+/** Payload 2.0 headers; HTTP APIs move Cookie headers into `cookies`: put them back as the client sent them. */
+function v2Headers(e: { headers?: StringMap; cookies?: string[] | undefined }): Array<[string, string]> {
+  const headers = headerPairs(e.headers, undefined);
+  if (e.cookies?.length && !headers.some(([n]) => n.toLowerCase() === 'cookie')) headers.push(['cookie', e.cookies.join('; ')]);
+  return headers;
+}
+
+/** Method, path, query and headers: authorizer and proxy events of one API type share these fields. */
+function requestLine(e: AuthorizerEvent | ProxyEvent): SignedRequest {
+  if ((e as { version?: string }).version === '2.0') {
+    const v2 = e as HttpApiAuthorizerEvent | HttpApiProxyEvent;
+    return { method: v2.requestContext.http.method, path: v2.rawPath, query: v2.rawQueryString, headers: v2Headers(v2) };
+  }
+  const rest = e as RestAuthorizerEvent | RestProxyEvent;
+  return {
+    method: rest.httpMethod,
+    path: restPath(rest),
+    query: restQuery(rest.queryStringParameters, rest.multiValueQueryStringParameters),
+    headers: headerPairs(rest.headers, rest.multiValueHeaders),
+  };
+}
+
 /** The request an authorizer event describes; `body` stays undefined (authorizers never see it). */
 export function requestFromAuthorizerEvent(e: AuthorizerEvent): SignedRequest {
-  if (isHttpApiEvent(e)) {
-    const headers = headerPairs(e.headers, undefined);
-    // HTTP APIs move Cookie headers into `cookies`; put them back as the client sent them.
-    if (e.cookies?.length && !headers.some(([n]) => n.toLowerCase() === 'cookie')) headers.push(['cookie', e.cookies.join('; ')]);
-    return { method: e.requestContext.http.method, path: e.rawPath, query: e.rawQueryString, headers };
-  }
-  return {
-    method: e.httpMethod,
-    path: restPath(e),
-    query: restQuery(e.queryStringParameters, e.multiValueQueryStringParameters),
-    headers: headerPairs(e.headers, e.multiValueHeaders),
-  };
+  return requestLine(e);
 }
 
 /** The request a proxy integration event describes, body included (base64 decoded when flagged). */
 export function requestFromProxyEvent(e: ProxyEvent): SignedRequest {
-  if (isHttpApiProxyEvent(e)) {
-    const headers = headerPairs(e.headers, undefined);
-    if (e.cookies?.length && !headers.some(([n]) => n.toLowerCase() === 'cookie')) headers.push(['cookie', e.cookies.join('; ')]);
-    return {
-      method: e.requestContext.http.method,
-      path: e.rawPath,
-      query: e.rawQueryString,
-      headers,
-      body: bodyBytes(e.body, e.isBase64Encoded),
-    };
-  }
-  return {
-    method: e.httpMethod,
-    path: restPath(e),
-    query: restQuery(e.queryStringParameters, e.multiValueQueryStringParameters),
-    headers: headerPairs(e.headers, e.multiValueHeaders),
-    body: bodyBytes(e.body, e.isBase64Encoded),
-  };
+  return { ...requestLine(e), body: bodyBytes(e.body, e.isBase64Encoded) };
 }
 
 function stripStage(path: string, stage: string | undefined): string {
