@@ -3,6 +3,7 @@
 // signer, through the edge-auth CLI) that gets a 200 and an unsigned one that gets a 401.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +23,19 @@ const env = {
   WRANGLER_LOG_PATH: join(root, '.wrangler', 'logs'),
 };
 
+// wrangler's inspector defaults to 9229, which a debugger or a second local edge may hold.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+const inspectorPort = Number(process.env.INSPECTOR_PORT ?? (await freePort()));
+
 const args = [
   join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
   'dev',
@@ -33,6 +47,8 @@ const args = [
   join(root, '.wrangler', 'state'),
   '--var',
   `AUTH_CONFIG:${JSON.stringify(config)}`,
+  '--inspector-port',
+  String(inspectorPort),
   '--show-interactive-dev-session=false',
 ];
 if (process.env.ORIGIN_URL) args.push('--var', `ORIGIN_URL:${process.env.ORIGIN_URL}`);
