@@ -6,9 +6,13 @@ import type { ProxyEvent, ProxyResult } from '../lib/adapters/aws-lambda/index.t
 import { withAuthentication } from '../lib/adapters/aws-lambda/in-function.ts';
 import { lambdaAuthenticator } from './lambda-config.ts';
 
+/** What the authorizer passed on, minus what responses must not carry (key ids). */
 function authorizerContext(event: ProxyEvent): Record<string, unknown> | null {
   const rc = event.requestContext as { authorizer?: Record<string, unknown> & { lambda?: Record<string, unknown> } } | undefined;
-  return rc?.authorizer?.lambda ?? rc?.authorizer ?? null;
+  const context = rc?.authorizer?.lambda ?? rc?.authorizer ?? null;
+  if (!context) return null;
+  const { keyId: _keyId, ...shown } = context;
+  return shown;
 }
 
 export async function echo(event: ProxyEvent): Promise<ProxyResult> {

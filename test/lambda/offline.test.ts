@@ -74,6 +74,7 @@ describe('API Gateway under serverless-offline', () => {
         permissions: 'items:read,items:write',
         verification: 'complete',
       });
+      expect(res.body).not.toContain('AKIDEMO');
     });
     it('refuses an unsigned request: 401', async () => {
       expect((await send(draft('GET', `${prefix}/items`))).status).toBe(401);
