@@ -6,7 +6,7 @@ import type { CryptoBackend } from '../../core/crypto.ts';
 import { AuthFailure, authError, fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
-import type { Verifier } from '../../core/verifier.ts';
+import type { CredentialParts, Verifier } from '../../core/verifier.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import { isUsable } from '../../keys/usable.ts';
 import { canonicalHeaders, canonicalPath, canonicalQuery, canonicalRequest, stringToSign, type CanonicalOptions } from './canonical.ts';
@@ -18,8 +18,13 @@ import {
   DCI_DATE,
   DEFAULT_SKEW_SECONDS,
   MAX_PRESIGN_EXPIRES_SECONDS,
+  Q_ALGORITHM,
+  Q_CREDENTIAL,
+  Q_DATE,
+  Q_EXPIRES,
   Q_SECURITY_TOKEN,
   Q_SIGNATURE,
+  Q_SIGNED_HEADERS,
   SECURITY_TOKEN,
   UNSIGNED_PAYLOAD,
   type SigV4Algorithm,
@@ -29,6 +34,12 @@ import { carriesSigV4, parseSigV4, type SigV4Claim } from './parse.ts';
 import { SigningKeyCache } from './signing-key.ts';
 
 export const SIGV4_SCHEME = 'sigv4';
+
+/** What a SigV4 request carries its credentials in; none of it may reach the origin. */
+const SIGV4_CREDENTIALS: CredentialParts = {
+  headers: ['authorization', SECURITY_TOKEN],
+  query: [Q_ALGORITHM, Q_CREDENTIAL, Q_DATE, Q_EXPIRES, Q_SIGNED_HEADERS, Q_SIGNATURE, Q_SECURITY_TOKEN],
+};
 
 export interface SigV4VerifierOptions {
   readonly keys: KeyStore;
@@ -291,6 +302,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   return {
     scheme: SIGV4_SCHEME,
     claims: carriesSigV4,
+    cacheableAcrossRoutes: false,
+    credentials: SIGV4_CREDENTIALS,
     async verify(req) {
       try {
         return await verifyOrThrow(req);
