@@ -6,6 +6,8 @@ import { Hono } from 'hono';
 import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
 import { ConfigError, loadConfig } from '../lib/config/index.ts';
 import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts';
+import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
+import { splitUrl } from '../lib/core/request.ts';
 
 export interface Env {
   /** The configuration document (JSON text): a var for local dev, a secret in production. */
@@ -24,18 +26,6 @@ function authenticatorFor(env: Env): Authenticator {
   if (cached?.text !== text) cached = { text, auth: createAuthenticator(loadConfig(text)) };
   return cached.auth;
 }
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
 
 const app = new Hono<AppEnv>();
 
@@ -67,17 +57,15 @@ app.all('*', async (c) => {
       path: c.req.path,
     });
   }
-  const incoming = c.req.raw.url;
-  const pathAndQuery = incoming.slice(incoming.indexOf('/', incoming.indexOf('//') + 2));
-  const headers = new Headers();
-  c.req.raw.headers.forEach((value, name) => {
-    const lower = name.toLowerCase();
-    if (lower !== 'authorization' && lower !== 'x-auth-principal' && !HOP_BY_HOP.has(lower)) headers.set(name, value);
-  });
-  if (auth) headers.set('x-auth-principal', auth.principal.id);
+  // Nothing the scheme consumed goes on: not its headers, not its presigned query parameters.
+  const authenticator = authenticatorFor(c.env);
+  const { path, query } = splitUrl(c.req.raw.url);
+  const parts = auth ? authenticator.credentials : { headers: [], query: [] };
+  const forwardQuery = queryWithoutCredentials(query, parts);
+  const headers = headersWithoutCredentials(c.req.raw.headers, parts, auth?.principal.id);
   const body = c.get('body');
   const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD' && body.length > 0;
-  return fetch(origin.replace(/\/$/, '') + pathAndQuery, {
+  return fetch(origin.replace(/\/$/, '') + path + (forwardQuery === '' ? '' : '?' + forwardQuery), {
     method: c.req.method,
     headers,
     body: hasBody ? (body as Uint8Array<ArrayBuffer>) : null,

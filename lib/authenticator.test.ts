@@ -43,11 +43,20 @@ describe('routing', () => {
     ['GET', '/public/secret', true],
     ['GET', '/private', false],
   ])('%s %s public: %s', (method, path, isPublic) => {
-    expect(auth.route(method, path)?.public ?? false).toBe(isPublic);
+    expect(auth.decide(method, path)).toMatchObject({ ok: true, public: isPublic });
   });
   it('guards a path no rule matches', () => {
     const bare = createAuthenticator(loadConfig({ ...config, routes: [{ path: '/open', public: true }] }));
-    expect(bare.route('GET', '/elsewhere')).toBeUndefined();
+    expect(bare.decide('GET', '/elsewhere')).toEqual({
+      ok: true,
+      public: false,
+      permissions: [],
+      verifyInFunction: false,
+      path: '/elsewhere',
+    });
+  });
+  it('refuses a path longer than the URL limit before reading it', () => {
+    expect(auth.decide('GET', '/' + 'a'.repeat(64))).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED' } });
   });
 });
 
@@ -96,12 +105,22 @@ describe('authenticate', () => {
 
 describe('authorize', () => {
   it('answers ERR_FORBIDDEN (403) when the principal lacks a permission the route requires', () => {
-    expect(auth.authorize({ id: 'alice', permissions: ['x'] }, 'GET', '/admin/users')).toMatchObject({
+    expect(auth.authorize({ id: 'alice', permissions: ['x'] }, auth.decide('GET', '/admin/users'))).toMatchObject({
       code: 'ERR_FORBIDDEN',
       status: 403,
     });
-    expect(auth.authorize({ id: 'root', permissions: ['x', 'admin'] }, 'GET', '/admin/users')).toBeUndefined();
-    expect(auth.authorize({ id: 'alice', permissions: [] }, 'GET', '/private')).toBeUndefined();
+    expect(auth.authorize({ id: 'root', permissions: ['x', 'admin'] }, auth.decide('GET', '/admin/users'))).toBeUndefined();
+    expect(auth.authorize({ id: 'alice', permissions: [] }, auth.decide('GET', '/private'))).toBeUndefined();
+  });
+  it('answers a refused path with its own error, whoever asks', () => {
+    expect(auth.authorize({ id: 'root', permissions: ['x', 'admin'] }, auth.decide('GET', '/a%00b'))).toMatchObject({
+      code: 'ERR_PATH_REJECTED',
+      status: 400,
+    });
+  });
+  it('is told which schemes may have answers cached across routes', () => {
+    expect(auth.cacheableAcrossRoutes('sigv4')).toBe(false);
+    expect(auth.cacheableAcrossRoutes('nope')).toBe(false);
   });
 });
 

@@ -4,11 +4,12 @@ import { authError, type AuthError } from './core/errors.ts';
 import type { SignedRequest } from './core/request.ts';
 import { headerMap } from './core/request.ts';
 import type { AuthResult, Principal } from './core/result.ts';
-import type { Verifier } from './core/verifier.ts';
-import type { Config, RouteConfig } from './config/schema.ts';
+import type { CredentialParts, Verifier } from './core/verifier.ts';
+import type { Config } from './config/schema.ts';
 import { keyRecords } from './config/load.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
 import type { KeyStore } from './keys/types.ts';
+import { createRouteTable, type RouteDecision } from './policy/routes.ts';
 import { createSigV4Verifier } from './schemes/sigv4/verifier.ts';
 
 export interface AuthenticatorDeps {
@@ -20,19 +21,20 @@ export interface AuthenticatorDeps {
 
 export interface Authenticator {
   readonly verifiers: readonly Verifier[];
+  /** Every request part any configured scheme carries credentials in (stripped before a request goes to an origin). */
+  readonly credentials: CredentialParts;
   readonly config: Config;
-  /** The route rule for a request (first match wins); `undefined` means guarded by default. */
-  route(method: string, path: string): RouteConfig | undefined;
+  /**
+   * What the route rules say about a request, judged on every reading of its raw path that an origin
+   * could act on (the strictest wins; see `lib/policy/routes.ts`). Never throws.
+   */
+  decide(method: string, rawPath: string): RouteDecision;
   /** Checks limits, picks the scheme the request speaks and verifies it. Never throws. */
   authenticate(req: SignedRequest): Promise<AuthResult>;
   /** Whether an authenticated principal may call the route: `ERR_FORBIDDEN` (403) when it lacks a permission the route requires. */
-  authorize(principal: Principal, method: string, path: string): AuthError | undefined;
-}
-
-function matchesPath(pattern: string, path: string): boolean {
-  if (pattern === '*') return true;
-  if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
-  return path === pattern;
+  authorize(principal: Principal, decision: RouteDecision): AuthError | undefined;
+  /** Whether a verified answer of this scheme may stand for other routes (bearer credentials) or only for the call it verified (signatures). */
+  cacheableAcrossRoutes(scheme: string): boolean;
 }
 
 function checkLimits(req: SignedRequest, limits: Config['limits']): AuthError | undefined {
@@ -74,17 +76,26 @@ export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}
       }),
     );
   }
-  const route = (method: string, path: string): RouteConfig | undefined =>
-    config.routes.find((r) => matchesPath(r.path, path) && (r.methods.includes('*') || r.methods.includes(method)));
+  const routes = createRouteTable(config.routes);
   return {
     verifiers,
+    credentials: {
+      headers: [...new Set(verifiers.flatMap((v) => v.credentials.headers.map((h) => h.toLowerCase())))],
+      query: [...new Set(verifiers.flatMap((v) => v.credentials.query))],
+    },
     config,
-    route,
-    authorize(principal, method, path) {
-      const rule = route(method, path);
-      const missing = (rule?.permissions ?? []).filter((p) => !principal.permissions.includes(p));
+    decide(method, rawPath) {
+      // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.
+      if (rawPath.length > config.limits.maxUrlBytes)
+        return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request URL is too long') };
+      return routes.decide(method, rawPath);
+    },
+    authorize(principal, decision) {
+      if (!decision.ok) return decision.error;
+      const missing = decision.permissions.filter((p) => !principal.permissions.includes(p));
       return missing.length === 0 ? undefined : authError('ERR_FORBIDDEN', 'the principal lacks a permission this route requires');
     },
+    cacheableAcrossRoutes: (scheme) => verifiers.find((v) => v.scheme === scheme)?.cacheableAcrossRoutes === true,
     async authenticate(req) {
       const limited = checkLimits(req, config.limits);
       if (limited) return { ok: false, error: limited };

@@ -72,7 +72,8 @@ describe('API Gateway under serverless-offline', () => {
         principal: 'demo-user',
         scheme: 'sigv4',
         permissions: 'items:read,items:write',
-        verification: 'complete',
+        verification: 'body-hash',
+        bodySha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
       });
       expect(res.body).not.toContain('AKIDEMO');
     });

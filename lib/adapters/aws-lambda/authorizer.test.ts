@@ -70,7 +70,7 @@ const arn = (stage: string, method: string, path: string) =>
   `arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/${stage}/${method}${path}`;
 
 describe('REST API REQUEST authorizer', () => {
-  it('allows a signed request with a policy covering every route the principal may call', async () => {
+  it('allows a signed request with a policy naming exactly the called ARN (a cached answer cannot serve another route)', async () => {
     const signed = await user.sign(
       req('GET', '/prod/items/42?limit=10&tag=a&tag=b', [
         ['X-Trace', 'one'],
@@ -86,14 +86,20 @@ describe('REST API REQUEST authorizer', () => {
       scheme: 'sigv4',
       keyId: 'AKIDUSER',
       permissions: 'items:read,items:write',
-      verification: 'complete',
+      // No Content-Length: verified as a request without a body, and the integration is told so.
+      verification: 'body-hash',
+      bodySha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     });
     for (const v of Object.values(r.context)) expect(['string', 'number', 'boolean']).toContain(typeof v);
-    // The cached answer must be right for any other route these credentials call.
+    // A signature proves one request: a cached copy of this answer must authorize nothing else.
+    expect(r.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [arn('prod', 'GET', '/items/42')] },
+    ]);
     expect(decide(r, arn('prod', 'GET', '/items/42'))).toBe('Allow');
-    expect(decide(r, arn('prod', 'DELETE', '/other/thing'))).toBe('Allow');
-    expect(decide(r, arn('prod', 'GET', '/admin/users'))).toBe('Deny');
-    expect(decide(r, arn('prod', 'GET', '/health'))).toBe('Allow');
+    expect(decide(r, arn('prod', 'GET', '/items/43'))).toBe('Deny');
+    expect(decide(r, arn('prod', 'DELETE', '/items/42'))).toBe('Deny');
+    expect(decide(r, arn('prod', 'DELETE', '/other/thing'))).toBe('Deny');
+    expect(decide(r, arn('prod', 'GET', '/health'))).toBe('Deny');
   });
 
   it('denies (403) an authenticated principal on a route it lacks the permission for', async () => {
@@ -211,7 +217,14 @@ describe('HTTP API (payload 2.0) authorizer', () => {
     const r = (await handler()(httpAuthorizerEvent(signed))) as SimpleAuthorizerResult;
     expect(r).toEqual({
       isAuthorized: true,
-      context: { principal: 'user-1', scheme: 'sigv4', keyId: 'AKIDUSER', permissions: 'items:read,items:write', verification: 'complete' },
+      context: {
+        principal: 'user-1',
+        scheme: 'sigv4',
+        keyId: 'AKIDUSER',
+        permissions: 'items:read,items:write',
+        verification: 'body-hash',
+        bodySha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      },
     });
   });
 
@@ -226,7 +239,11 @@ describe('HTTP API (payload 2.0) authorizer', () => {
     const signed = await user.sign(req('GET', '/admin/users'));
     const r = (await handler(policyAuth)(httpAuthorizerEvent(signed))) as RestAuthorizerResult;
     expect(decide(r, arn('$default', 'GET', '/admin/users'))).toBe('Deny');
-    expect(decide(r, arn('$default', 'GET', '/items'))).toBe('Allow');
+    const ok = await user.sign(req('GET', '/items'));
+    const allowed = (await handler(policyAuth)(httpAuthorizerEvent(ok))) as RestAuthorizerResult;
+    expect(decide(allowed, arn('$default', 'GET', '/items'))).toBe('Allow');
+    // Like REST, a signature's policy names only the called route.
+    expect(decide(allowed, arn('$default', 'GET', '/items/other'))).toBe('Deny');
   });
 
   it('throws Unauthorized for a tampered request', async () => {

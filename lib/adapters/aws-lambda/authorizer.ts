@@ -3,7 +3,7 @@ import type { AuthSuccess } from '../../core/result.ts';
 import { headerMap } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
 import { authenticateAny } from './signed-paths.ts';
-import { isHttpApiEvent, requestFromAuthorizerEvent, restSignedPaths, routePath, type AuthorizerEvent } from './events.ts';
+import { readEvent, type AuthorizerEvent } from './events.ts';
 
 /** What the integration finds in `requestContext.authorizer` (REST) or `.authorizer.lambda` (HTTP API): primitives only. */
 export interface AuthorizerContext {
@@ -14,9 +14,12 @@ export interface AuthorizerContext {
   /** Comma-separated. */
   permissions: string;
   /**
-   * "complete": fully verified here. "body-hash": verified, but the body must still hash to
-   * `bodySha256` (run the in-function check). "in-function": NOT verified (the route asks the
-   * integration to verify the whole request). "none": a public route.
+   * "complete": verified here, nothing left to confirm (the signature does not cover the body, as
+   * with UNSIGNED-PAYLOAD). "body-hash": verified for a body that hashes to `bodySha256` (the
+   * client's signed hash, or the empty body's hash when the request declared no body): the
+   * integration must confirm it before trusting the body (`withAuthentication` or
+   * `confirmAuthorizerBody`). "in-function": NOT verified (the route asks the integration to verify
+   * the whole request). "none": a public route, or a refused path (Deny).
    */
   verification: 'complete' | 'body-hash' | 'in-function' | 'none';
 }
@@ -53,101 +56,137 @@ export interface AuthorizerOptions {
 /** The exact message API Gateway turns into a 401. */
 export const UNAUTHORIZED = 'Unauthorized';
 
-function hasBody(headers: ReturnType<typeof headerMap>): boolean {
+/** SHA-256 of the empty body: what a signature over a request without a body covers. */
+export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** A failure of ours (key store, configuration), not of the request: thrown as a non-Unauthorized error (500). */
+class ServerFault extends Error {}
+
+function declaresBody(headers: ReturnType<typeof headerMap>): boolean {
   const length = headers.get('content-length')?.[0];
   return headers.has('transfer-encoding') || (length !== undefined && length.trim() !== '0');
 }
 
+const ANONYMOUS = { principal: '', scheme: '', keyId: '', permissions: '' } as const;
+
 /**
  * Creates the REQUEST authorizer for REST APIs (IAM policy) and HTTP APIs (simple responses, or
- * a policy when `lambda.httpApiSimpleResponses` is false). Authentication failures throw
- * `Error('Unauthorized')` (401); authenticated but not permitted is a Deny (403); a key store or
- * configuration failure throws another error (500). Nothing but a verified request is allowed.
+ * a policy when `lambda.httpApiSimpleResponses` is false). Authentication failures and events of
+ * any unexpected shape throw `Error('Unauthorized')` (401); authenticated but not permitted, or a
+ * path no reading of which is safe to route, is a Deny (403); only a key store or configuration
+ * failure throws another error (500). Nothing but a verified request is allowed, and a signature
+ * scheme's Allow names exactly the called ARN, so a cached answer cannot serve another route.
  */
 export function createAuthorizerHandler(options: AuthorizerOptions): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
   const log = options.log ?? (() => undefined);
   return async (event) => {
-    const method = isHttpApiEvent(event) ? event.requestContext.http.method : event.httpMethod;
-    const path = routePath(event);
     let auth: Authenticator;
     try {
       auth = await options.authenticator();
     } catch (e) {
-      log({ event: 'authorizer.error', code: 'ERR_CONFIG', method, path });
+      log({ event: 'authorizer.error', code: 'ERR_CONFIG', method: '', path: '' });
       throw new Error('authorizer configuration error', { cause: e });
     }
-    const arn = isHttpApiEvent(event) ? event.routeArn : event.methodArn;
-    const simple = isHttpApiEvent(event) && auth.config.lambda.httpApiSimpleResponses;
-    const api = parseApiArn(arn);
-    if (!api && !simple) {
-      log({ event: 'authorizer.error', code: 'ERR_BAD_ARN', method, path });
-      throw new Error('authorizer event has no execute-api ARN');
-    }
-
-    const respond = (
-      allowed: boolean,
-      principalId: string,
-      context: AuthorizerContext,
-      extra: { usageIdentifierKey?: string },
-      policy: () => PolicyDocument,
-    ): AuthorizerResult => {
-      log({ event: allowed ? 'authorizer.allow' : 'authorizer.deny', method, path, verification: context.verification });
-      if (simple) return { isAuthorized: allowed, context };
-      return { principalId, policyDocument: policy(), context, ...extra };
-    };
-
-    const rule = auth.route(method, path);
-    const anonymous = (verification: 'none' | 'in-function'): AuthorizerContext => ({
-      principal: '',
-      scheme: '',
-      keyId: '',
-      permissions: '',
-      verification,
-    });
-    if (rule?.public) return respond(true, 'anonymous', anonymous('none'), {}, () => singlePolicy('Allow', arn));
-
-    const signed = requestFromAuthorizerEvent(event);
-    const withBody = hasBody(headerMap(signed.headers));
-    if (withBody && rule?.verifyInFunction) {
-      // Not verified here: allow this one call only, and tell the integration it must verify.
-      return respond(true, 'unverified', anonymous('in-function'), {}, () => singlePolicy('Allow', arn));
-    }
-
-    // Without a body the request is complete here; with one, only schemes that sign a body hash
-    // in a header can be checked, and the hash is handed on (pendingBodySha256).
-    const result = await authenticateAny(
-      auth,
-      withBody ? signed : { ...signed, body: new Uint8Array() },
-      isHttpApiEvent(event) ? [] : restSignedPaths(event),
-    );
-    if (!result.ok) {
-      if (result.error.code === 'ERR_KEYSTORE_UNAVAILABLE') {
-        log({ event: 'authorizer.error', code: result.error.code, method, path });
-        throw new Error('key store unavailable');
-      }
-      log({ event: 'authorizer.unauthorized', code: result.error.code, method, path });
+    try {
+      return await decide(auth, event, log);
+    } catch (e) {
+      if (e instanceof ServerFault) throw new Error(e.message);
+      if (!(e instanceof Error && e.message === UNAUTHORIZED))
+        log({ event: 'authorizer.unauthorized', code: 'ERR_EVENT_MALFORMED', method: '', path: '' });
       throw new Error(UNAUTHORIZED);
     }
-    const context = contextOf(result);
-    const forbidden = auth.authorize(result.principal, method, path);
-    const usage =
-      !isHttpApiEvent(event) && result.usageIdentifierKey !== undefined ? { usageIdentifierKey: result.usageIdentifierKey } : {};
-    return respond(!forbidden, result.principal.id, context, usage, () => {
-      const policy = principalPolicy(api!, auth.config.routes, result.principal);
-      // Name this very call too, so the answer holds however the ARN spells the resource.
-      if (forbidden) policy.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [arn] });
-      return policy;
-    });
   };
 }
 
-function contextOf(result: AuthSuccess): AuthorizerContext {
+async function decide(auth: Authenticator, event: unknown, log: (entry: AuthorizerLogEntry) => void): Promise<AuthorizerResult> {
+  const read = readEvent(event);
+  if (!read) {
+    log({ event: 'authorizer.unauthorized', code: 'ERR_EVENT_MALFORMED', method: '', path: '' });
+    throw new Error(UNAUTHORIZED);
+  }
+  const { request: signed, arn } = read;
+  const method = signed.method;
+  const simple = read.kind === 'http' && auth.config.lambda.httpApiSimpleResponses;
+  const api = parseApiArn(arn);
+  if (!api && !simple) {
+    // API Gateway always sends one; an event without it cannot be answered with a policy.
+    log({ event: 'authorizer.unauthorized', code: 'ERR_EVENT_MALFORMED', method, path: '' });
+    throw new Error(UNAUTHORIZED);
+  }
+  const decision = auth.decide(method, read.routePath);
+  const path = decision.ok ? decision.path : '(refused)';
+
+  const respond = (
+    allowed: boolean,
+    principalId: string,
+    context: AuthorizerContext,
+    extra: { usageIdentifierKey?: string },
+    policy: () => PolicyDocument,
+  ): AuthorizerResult => {
+    log({
+      event: allowed ? 'authorizer.allow' : 'authorizer.deny',
+      method,
+      path,
+      verification: context.verification,
+      ...(allowed ? {} : { code: 'ERR_FORBIDDEN' }),
+    });
+    if (simple) return { isAuthorized: allowed, context };
+    return { principalId, policyDocument: policy(), context, ...extra };
+  };
+
+  if (!decision.ok) {
+    log({ event: 'authorizer.deny', code: decision.error.code, method, path });
+    if (simple) return { isAuthorized: false, context: { ...ANONYMOUS, verification: 'none' } };
+    return { principalId: 'anonymous', policyDocument: singlePolicy('Deny', arn), context: { ...ANONYMOUS, verification: 'none' } };
+  }
+  if (decision.public) return respond(true, 'anonymous', { ...ANONYMOUS, verification: 'none' }, {}, () => singlePolicy('Allow', arn));
+
+  const withBody = declaresBody(headerMap(signed.headers));
+  if (withBody && decision.verifyInFunction) {
+    // Not verified here: allow this one call only, and tell the integration it must verify.
+    return respond(true, 'unverified', { ...ANONYMOUS, verification: 'in-function' }, {}, () => singlePolicy('Allow', arn));
+  }
+
+  // The body is never here. First ask for what can be proved without it (a signed body hash is
+  // handed on as pendingBodySha256); only a request that declares no body is then verified as
+  // having an empty one, and that assumption goes into the context for the integration to confirm
+  // (HTTP/2 clients may omit Content-Length, so "no body" is a belief, not a fact).
+  let result = await authenticateAny(auth, { ...signed, body: undefined }, read.signedPaths);
+  let assumedEmpty = false;
+  if (!result.ok && result.error.code === 'ERR_PAYLOAD_HASH_REQUIRED' && !withBody) {
+    result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
+    assumedEmpty = true;
+  }
+  if (!result.ok) {
+    if (result.error.code === 'ERR_KEYSTORE_UNAVAILABLE') {
+      log({ event: 'authorizer.error', code: result.error.code, method, path });
+      throw new ServerFault('key store unavailable');
+    }
+    log({ event: 'authorizer.unauthorized', code: result.error.code, method, path });
+    throw new Error(UNAUTHORIZED);
+  }
+  const context = contextOf(result, assumedEmpty);
+  const forbidden = auth.authorize(result.principal, decision);
+  const usage = read.kind === 'rest' && result.usageIdentifierKey !== undefined ? { usageIdentifierKey: result.usageIdentifierKey } : {};
+  return respond(!forbidden, result.principal.id, context, usage, () => {
+    // A signature proves one request: its answer names exactly this call, so a cached copy can
+    // authorize nothing else. Bearer credentials may get the principal's whole route policy.
+    if (!auth.cacheableAcrossRoutes(result.scheme)) return singlePolicy(forbidden ? 'Deny' : 'Allow', arn);
+    const policy = principalPolicy(api!, auth.config.routes, result.principal);
+    // Name this very call too, so the answer holds however the ARN spells the resource.
+    if (forbidden) policy.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [arn] });
+    return policy;
+  });
+}
+
+function contextOf(result: AuthSuccess, assumedEmpty: boolean): AuthorizerContext {
+  const bodySha256 = result.pendingBodySha256 ?? (assumedEmpty ? EMPTY_BODY_SHA256 : undefined);
   return {
     principal: result.principal.id,
     scheme: result.scheme,
     keyId: result.keyId,
     permissions: result.principal.permissions.join(','),
-    verification: result.pendingBodySha256 !== undefined ? 'body-hash' : 'complete',
-    ...(result.pendingBodySha256 !== undefined ? { bodySha256: result.pendingBodySha256 } : {}),
+    verification: bodySha256 !== undefined ? 'body-hash' : 'complete',
+    ...(bodySha256 !== undefined ? { bodySha256 } : {}),
   };
 }

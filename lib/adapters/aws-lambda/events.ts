@@ -1,5 +1,4 @@
-import { fromBase64 } from '../../core/encoding.ts';
-import { percentEncode } from '../../core/encoding.ts';
+import { fromBase64, percentEncode } from '../../core/encoding.ts';
 import type { SignedRequest } from '../../core/request.ts';
 
 type StringMap = Record<string, string | undefined> | null | undefined;
@@ -66,14 +65,40 @@ export interface HttpApiProxyEvent {
 }
 export type ProxyEvent = RestProxyEvent | HttpApiProxyEvent;
 
-function headerPairs(single: StringMap, multi: MultiMap): Array<[string, string]> {
+type Loose = Record<string, unknown>;
+
+/** The object behind `x`, or undefined: events are untrusted shapes, read field by field. */
+function obj(x: unknown): Loose | undefined {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Loose) : undefined;
+}
+
+function str(x: unknown): string | undefined {
+  return typeof x === 'string' ? x : undefined;
+}
+
+/** Own string entries of a map-shaped field; anything else in it is skipped. */
+function stringEntries(x: unknown): Array<[string, string]> {
+  const o = obj(x);
+  if (!o) return [];
   const out: Array<[string, string]> = [];
-  if (multi) {
-    for (const [name, values] of Object.entries(multi)) for (const v of values ?? []) out.push([name, v]);
-    return out;
-  }
-  for (const [name, v] of Object.entries(single ?? {})) if (v !== undefined) out.push([name, v]);
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'string') out.push([k, v]);
   return out;
+}
+
+/** Own entries of a multi-value map: each string in each array value. */
+function multiEntries(x: unknown): Array<[string, string]> | undefined {
+  const o = obj(x);
+  if (!o) return undefined;
+  const out: Array<[string, string]> = [];
+  for (const [k, values] of Object.entries(o)) {
+    if (!Array.isArray(values)) continue;
+    for (const v of values as unknown[]) if (typeof v === 'string') out.push([k, v]);
+  }
+  return out;
+}
+
+function headerPairs(single: unknown, multi: unknown): Array<[string, string]> {
+  return multiEntries(multi) ?? stringEntries(single);
 }
 
 /**
@@ -81,86 +106,80 @@ function headerPairs(single: StringMap, multi: MultiMap): Array<[string, string]
  * encoding. SigV4 decodes and re-encodes anyway, so the canonical query is the client's as long as
  * the map kept every value (`multiValueQueryStringParameters`).
  */
-function restQuery(single: StringMap, multi: MultiMap): string {
-  const parts: string[] = [];
-  if (multi) {
-    for (const [k, values] of Object.entries(multi)) for (const v of values ?? []) parts.push(`${percentEncode(k)}=${percentEncode(v)}`);
-  } else {
-    for (const [k, v] of Object.entries(single ?? {})) if (v !== undefined) parts.push(`${percentEncode(k)}=${percentEncode(v)}`);
-  }
-  return parts.join('&');
+function restQuery(single: unknown, multi: unknown): string {
+  return (multiEntries(multi) ?? stringEntries(single)).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
 }
+
+// RFC 3986 sub-delimiters and ":" / "@": legal in a path segment, so many clients (curl, browsers) send them unescaped.
+const SUB_DELIMS = "!$&'()*+,;=:@";
 
 /**
- * REST paths arrive decoded; re-encode each segment (RFC 3986, "/" kept) to get what a client
- * that encodes canonically sent. `requestContext.path` is the path as requested: with the stage on
- * the execute-api domain, with the base path on a custom domain, which is what the client signed.
+ * The wire forms a client may have sent for a decoded REST path, most likely first: every byte
+ * escaped but unreserved ones (SDKs), sub-delimiters left literal (curl, browsers), and the decoded
+ * text itself (a field that arrived still encoded, or a client that escaped nothing).
  */
-function encodePath(path: string): string {
-  return path
-    .split('/')
-    .map((seg) => percentEncode(seg))
-    .join('/');
+function wireForms(path: string): string[] {
+  const segments = path.split('/');
+  return [segments.map((seg) => percentEncode(seg)).join('/'), segments.map((seg) => percentEncode(seg, SUB_DELIMS)).join('/'), path];
 }
 
-function restPath(e: { path: string; requestContext?: { path?: string } | undefined }): string {
-  return encodePath(e.requestContext?.path ?? e.path);
+/** REST request context fields we read. */
+function restContext(e: Loose): { path?: string; stage?: string } {
+  const rc = obj(e['requestContext']);
+  const path = str(rc?.['path']);
+  const stage = str(rc?.['stage']);
+  return { ...(path !== undefined ? { path } : {}), ...(stage !== undefined ? { stage } : {}) };
 }
 
 /**
  * The paths a REST client may have signed, most likely first: `requestContext.path` (what API
  * Gateway saw requested: stage or base path included), then the stage-prefixed and bare resource
- * paths, for emulators and custom domains that leave the prefix out. All name the resource this
- * request was routed to; a signature over any other path still fails.
+ * paths, for emulators and custom domains that leave the prefix out; each in every wire form a
+ * client may have used. All name the resource this request was routed to; a signature over any
+ * other path still fails.
  */
-export function restSignedPaths(e: RestAuthorizerEvent | RestProxyEvent): string[] {
-  const stage = e.requestContext?.stage;
-  const candidates = [e.requestContext?.path, stage ? `/${stage}${e.path === '/' ? '' : e.path}` : undefined, e.path];
+export function restSignedPaths(e: RestAuthorizerEvent | RestProxyEvent | Loose): string[] {
+  const event = e as Loose;
+  const { path: contextPath, stage } = restContext(event);
+  const path = str(event['path']);
+  const candidates = [contextPath, stage && path !== undefined ? `/${stage}${path === '/' ? '' : path}` : undefined, path];
   const out: string[] = [];
-  for (const p of candidates) {
-    if (typeof p !== 'string' || !p.startsWith('/')) continue;
-    out.push(encodePath(p));
-    // Should a field arrive still percent-encoded, its wire form is itself.
-    if (/%[0-9A-Fa-f]{2}/.test(p)) out.push(p);
-  }
+  for (const p of candidates) if (p !== undefined && p.startsWith('/')) out.push(...wireForms(p));
   return [...new Set(out)];
 }
 
-function bodyBytes(body: string | null | undefined, isBase64Encoded: boolean | undefined): Uint8Array {
-  if (body === null || body === undefined) return new Uint8Array();
-  return isBase64Encoded ? fromBase64(body) : new TextEncoder().encode(body);
+/** Body bytes of a proxy event; `undefined` when a body flagged as base64 is not valid base64. */
+function bodyBytes(body: unknown, isBase64Encoded: unknown): Uint8Array | undefined {
+  if (typeof body !== 'string') return new Uint8Array();
+  if (isBase64Encoded !== true) return new TextEncoder().encode(body);
+  try {
+    return fromBase64(body);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Payload 2.0 headers; HTTP APIs move Cookie headers into `cookies`: put them back as the client sent them. */
-function v2Headers(e: { headers?: StringMap; cookies?: string[] | undefined }): Array<[string, string]> {
-  const headers = headerPairs(e.headers, undefined);
-  if (e.cookies?.length && !headers.some(([n]) => n.toLowerCase() === 'cookie')) headers.push(['cookie', e.cookies.join('; ')]);
+function v2Headers(e: Loose): Array<[string, string]> {
+  const headers = stringEntries(e['headers']);
+  const cookies = Array.isArray(e['cookies']) ? (e['cookies'] as unknown[]).filter((c): c is string => typeof c === 'string') : [];
+  if (cookies.length > 0 && !headers.some(([n]) => n.toLowerCase() === 'cookie')) headers.push(['cookie', cookies.join('; ')]);
   return headers;
 }
 
-/** Method, path, query and headers: authorizer and proxy events of one API type share these fields. */
-function requestLine(e: AuthorizerEvent | ProxyEvent): SignedRequest {
-  if ((e as { version?: string }).version === '2.0') {
-    const v2 = e as HttpApiAuthorizerEvent | HttpApiProxyEvent;
-    return { method: v2.requestContext.http.method, path: v2.rawPath, query: v2.rawQueryString, headers: v2Headers(v2) };
-  }
-  const rest = e as RestAuthorizerEvent | RestProxyEvent;
-  return {
-    method: rest.httpMethod,
-    path: restPath(rest),
-    query: restQuery(rest.queryStringParameters, rest.multiValueQueryStringParameters),
-    headers: headerPairs(rest.headers, rest.multiValueHeaders),
-  };
-}
+const METHOD_RE = /^[A-Za-z]{1,20}$/;
 
-/** The request an authorizer event describes; `body` stays undefined (authorizers never see it). */
-export function requestFromAuthorizerEvent(e: AuthorizerEvent): SignedRequest {
-  return requestLine(e);
-}
-
-/** The request a proxy integration event describes, body included (base64 decoded when flagged). */
-export function requestFromProxyEvent(e: ProxyEvent): SignedRequest {
-  return { ...requestLine(e), body: bodyBytes(e.body, e.isBase64Encoded) };
+/** What every adapter needs from an event of either API type; `undefined` when the event is not one. */
+export interface EventRequest {
+  readonly kind: 'rest' | 'http';
+  /** Method, path (the first wire-form candidate), query and headers; no body. */
+  readonly request: SignedRequest;
+  /** Paths the client may have signed (REST: several candidates; HTTP API: the raw path). */
+  readonly signedPaths: readonly string[];
+  /** The API-relative path route rules speak of (stage stripped). */
+  readonly routePath: string;
+  /** `methodArn` (REST) or `routeArn` (HTTP API); "" when absent. */
+  readonly arn: string;
 }
 
 function stripStage(path: string, stage: string | undefined): string {
@@ -169,15 +188,75 @@ function stripStage(path: string, stage: string | undefined): string {
 }
 
 /**
- * The API-relative path that route rules speak of: the resource path with the stage stripped
- * (API Gateway gives REST `path` without it; HTTP APIs put named stages in `rawPath`; emulators
- * put them in `path`). An API whose first path segment equals its stage name is read without it.
+ * Reads an authorizer or proxy event of either API type, field by field, never trusting its shape.
+ * REST: the path and query come decoded, so the signed path has candidates (see `restSignedPaths`).
+ * HTTP API: `rawPath` and `rawQueryString` as sent. Route rules use the resource path with the stage
+ * stripped (API Gateway gives REST `path` without it; HTTP APIs put named stages in `rawPath`;
+ * emulators put them in `path`); an API whose first path segment equals its stage name is read without it.
  */
-export function routePath(e: AuthorizerEvent | ProxyEvent): string {
-  if ((e as { version?: string }).version === '2.0') {
-    const v2 = e as HttpApiAuthorizerEvent | HttpApiProxyEvent;
-    return stripStage(v2.rawPath, v2.requestContext.stage);
+export function readEvent(input: unknown): EventRequest | undefined {
+  const e = obj(input);
+  if (!e) return undefined;
+  if (e['version'] === '2.0') {
+    const rc = obj(e['requestContext']);
+    const method = str(obj(rc?.['http'])?.['method']);
+    const rawPath = str(e['rawPath']);
+    const query = str(e['rawQueryString']) ?? '';
+    if (method === undefined || !METHOD_RE.test(method) || rawPath === undefined || !rawPath.startsWith('/')) return undefined;
+    return {
+      kind: 'http',
+      request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
+      signedPaths: [rawPath],
+      routePath: stripStage(rawPath, str(rc?.['stage'])),
+      arn: str(e['routeArn']) ?? '',
+    };
   }
-  const rest = e as RestAuthorizerEvent | RestProxyEvent;
-  return stripStage(rest.path, rest.requestContext?.stage);
+  const method = str(e['httpMethod']);
+  const path = str(e['path']) ?? restContext(e).path;
+  if (method === undefined || !METHOD_RE.test(method) || path === undefined || !path.startsWith('/')) return undefined;
+  const signedPaths = restSignedPaths(e);
+  return {
+    kind: 'rest',
+    request: {
+      method: method.toUpperCase(),
+      path: signedPaths[0] ?? path,
+      query: restQuery(e['queryStringParameters'], e['multiValueQueryStringParameters']),
+      headers: headerPairs(e['headers'], e['multiValueHeaders']),
+    },
+    signedPaths,
+    routePath: stripStage(path, restContext(e).stage),
+    arn: str(e['methodArn']) ?? '',
+  };
+}
+
+/** A proxy event's body, decoded (base64 when flagged); `undefined` when it cannot be decoded. */
+export function proxyEventBody(input: unknown): Uint8Array | undefined {
+  const e = obj(input);
+  return e ? bodyBytes(e['body'], e['isBase64Encoded']) : undefined;
+}
+
+/** The authorizer context a proxy event carries (REST: `requestContext.authorizer`; HTTP API: `.authorizer.lambda`). */
+export function authorizerContextOf(input: unknown): Loose | undefined {
+  const authorizer = obj(obj(obj(input)?.['requestContext'])?.['authorizer']);
+  return obj(authorizer?.['lambda']) ?? authorizer;
+}
+
+/** The request an authorizer event describes; `body` stays undefined (authorizers never see it). @throws TypeError for a malformed event. */
+export function requestFromAuthorizerEvent(e: AuthorizerEvent): SignedRequest {
+  const read = readEvent(e);
+  if (!read) throw new TypeError('not an API Gateway event');
+  return read.request;
+}
+
+/** The request a proxy integration event describes, body included (base64 decoded when flagged). @throws TypeError for a malformed event. */
+export function requestFromProxyEvent(e: ProxyEvent): SignedRequest {
+  const read = readEvent(e);
+  const body = proxyEventBody(e);
+  if (!read || !body) throw new TypeError('not an API Gateway proxy event');
+  return { ...read.request, body };
+}
+
+/** The API-relative path that route rules speak of (see `readEvent`). */
+export function routePath(e: AuthorizerEvent | ProxyEvent): string {
+  return readEvent(e)?.routePath ?? '/';
 }

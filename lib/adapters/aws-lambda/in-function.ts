@@ -1,14 +1,25 @@
+import { defaultCrypto } from '#crypto';
 import { publicError, type Authenticator } from '../../authenticator.ts';
+import { timingSafeEqualString } from '../../core/compare.ts';
+import type { CryptoBackend } from '../../core/crypto.ts';
+import { authError, type AuthError } from '../../core/errors.ts';
 import type { Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
-import { isHttpApiProxyEvent, requestFromProxyEvent, restSignedPaths, routePath, type ProxyEvent } from './events.ts';
+import { strictestOf } from '../../policy/routes.ts';
+import { authorizerContextOf, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 
 /** What a handler passes to the in-function check. */
 export interface InFunctionRequest {
   readonly method: string;
-  /** Absolute URL or path with query, exactly as the client requested it. */
+  /** Absolute URL or path with query, exactly as the client requested it (with the stage or base path, as the client signed it). */
   readonly url: string;
+  /**
+   * The stage or base path in front of the API's resource paths (e.g. "dev"). Route rules are judged
+   * on the path without it; when it is not given, on both readings of the URL (with and without its
+   * first segment), the stricter one winning.
+   */
+  readonly stage?: string;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>> | ReadonlyArray<readonly [string, string]>;
   readonly body?: string | Uint8Array | null;
 }
@@ -21,37 +32,79 @@ export interface InFunctionResult {
   readonly principal?: Principal;
 }
 
-function toSignedRequest(input: InFunctionRequest): SignedRequest {
-  const { host, path, query } = splitUrl(input.url);
-  const headers: Array<[string, string]> = [];
-  if (Array.isArray(input.headers)) {
-    for (const [n, v] of input.headers as ReadonlyArray<readonly [string, string]>) headers.push([n, v]);
-  } else {
-    for (const [n, v] of Object.entries(input.headers as Record<string, string | readonly string[] | undefined>)) {
-      if (v === undefined) continue;
-      if (typeof v === 'string') headers.push([n, v]);
-      else for (const one of v) headers.push([n, one]);
+const EMPTY = new Uint8Array();
+
+/** Header pairs from either accepted shape; `undefined` when the value is neither. */
+function headerPairs(headers: unknown): Array<[string, string]> | undefined {
+  if (headers === undefined || headers === null) return [];
+  const out: Array<[string, string]> = [];
+  if (Array.isArray(headers)) {
+    for (const pair of headers as unknown[]) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return undefined;
+      out.push([pair[0], pair[1]]);
     }
+    return out;
   }
-  if (host !== '' && !headers.some(([n]) => n.toLowerCase() === 'host')) headers.unshift(['host', host]);
-  const body =
-    input.body === null || input.body === undefined
-      ? new Uint8Array()
-      : typeof input.body === 'string'
-        ? new TextEncoder().encode(input.body)
-        : input.body;
-  return { method: input.method.toUpperCase(), path, query, headers, body };
+  if (typeof headers !== 'object') return undefined;
+  for (const [n, v] of Object.entries(headers as Record<string, unknown>)) {
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'string') out.push([n, v]);
+    else if (Array.isArray(v) && v.every((one) => typeof one === 'string')) for (const one of v as string[]) out.push([n, one]);
+    else return undefined;
+  }
+  return out;
 }
 
-async function check(auth: Authenticator, req: SignedRequest, route: string, paths: readonly string[] = []): Promise<InFunctionResult> {
-  const result = await authenticateAny(auth, req, paths);
-  if (!result.ok) {
-    const shown = publicError(result.error);
-    return { authentic: false, status: shown.status, message: shown.message, code: shown.code };
-  }
-  const forbidden = auth.authorize(result.principal, req.method, route);
-  if (forbidden) return { authentic: false, status: 403, message: forbidden.message, code: forbidden.code, principal: result.principal };
+/** The request model of an in-function request; `undefined` when the input is not one. */
+function toSignedRequest(input: InFunctionRequest): SignedRequest | undefined {
+  const i = input as unknown as Record<string, unknown> | null;
+  if (i === null || typeof i !== 'object') return undefined;
+  const { method, url, body } = i;
+  if (typeof method !== 'string' || !/^[A-Za-z]{1,20}$/.test(method) || typeof url !== 'string') return undefined;
+  const { host, path, query } = splitUrl(url);
+  if (!path.startsWith('/')) return undefined;
+  const headers = headerPairs(i['headers']);
+  if (!headers) return undefined;
+  if (host !== '' && !headers.some(([n]) => n.toLowerCase() === 'host')) headers.unshift(['host', host]);
+  let bytes: Uint8Array;
+  if (body === null || body === undefined) bytes = EMPTY;
+  else if (typeof body === 'string') bytes = new TextEncoder().encode(body);
+  else if (body instanceof Uint8Array) bytes = body;
+  else return undefined;
+  return { method: method.toUpperCase(), path, query, headers, body: bytes };
+}
+
+function failure(error: AuthError, principal?: Principal): InFunctionResult {
+  const shown = publicError(error);
+  return { authentic: false, status: shown.status, message: shown.message, code: shown.code, ...(principal ? { principal } : {}) };
+}
+
+async function check(
+  auth: Authenticator,
+  req: SignedRequest,
+  routePaths: readonly string[],
+  signedPaths: readonly string[] = [],
+): Promise<InFunctionResult> {
+  const decision = strictestOf(routePaths.map((p) => auth.decide(req.method, p)));
+  if (!decision.ok) return failure(decision.error);
+  const result = await authenticateAny(auth, req, signedPaths);
+  if (!result.ok) return failure(result.error);
+  const forbidden = auth.authorize(result.principal, decision);
+  if (forbidden) return failure(forbidden, result.principal);
   return { authentic: true, status: 200, message: 'authentic', principal: result.principal };
+}
+
+/**
+ * The route paths an in-function URL may stand for. Given the stage, exactly the path without it;
+ * otherwise both the path as given and the path without its first segment (the stage or a custom
+ * domain's base path, which the README tells callers to include), and the stricter decision wins.
+ */
+function routePathsOf(path: string, stage: string | undefined): string[] {
+  if (stage !== undefined && stage !== '') {
+    return path === `/${stage}` || path.startsWith(`/${stage}/`) ? [path.slice(stage.length + 1) || '/'] : [path];
+  }
+  const second = path.indexOf('/', 1);
+  return second === -1 ? [path, '/'] : [path, path.slice(second)];
 }
 
 /**
@@ -67,8 +120,17 @@ export function authenticate(auth: Authenticator, input: InFunctionRequest): Pro
 export async function authenticate(a: Authenticator | InFunctionRequest, b?: InFunctionRequest): Promise<InFunctionResult> {
   // authenticate(input) uses the authenticator given to LambdaAuthenticator.configure().
   const auth = b === undefined ? LambdaAuthenticator.configured() : (a as Authenticator);
-  const req = toSignedRequest(b ?? (a as InFunctionRequest));
-  return check(auth, req, req.path);
+  const input = b ?? (a as InFunctionRequest);
+  const req = toSignedRequest(input);
+  if (!req)
+    return failure(authError('ERR_AUTH_MALFORMED', 'not a request: needs method, url, headers and an optional string or byte body'));
+  const stage = (input as { stage?: unknown }).stage;
+  try {
+    return await check(auth, req, routePathsOf(req.path, typeof stage === 'string' ? stage : undefined));
+  } catch {
+    // check() itself never throws for bad input; this is the last line that keeps that promise.
+    return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
+  }
 }
 
 /**
@@ -127,11 +189,10 @@ export function withAuthentication<E extends ProxyEvent, C>(
 ): (event: E, context: C) => Promise<ProxyResult> {
   return async (event, context) => {
     const authenticator = typeof auth === 'function' ? await auth() : auth;
-    const paths = isHttpApiProxyEvent(event) ? [] : restSignedPaths(event);
-    const result = await check(authenticator, requestFromProxyEvent(event), routePath(event), paths);
+    const result = await checkProxyEvent(authenticator, event);
     if (!result.authentic) {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-      if (result.status === 401) headers['www-authenticate'] = 'AWS4-HMAC-SHA256';
+      if (result.status === 401) headers['www-authenticate'] = challengeOf(authenticator);
       return {
         statusCode: result.status,
         headers,
@@ -140,4 +201,42 @@ export function withAuthentication<E extends ProxyEvent, C>(
     }
     return handler(event, context, result.principal!);
   };
+}
+
+function challengeOf(auth: Authenticator): string {
+  const s = auth.config.schemes.sigv4;
+  return s ? s.algorithms.join(', ') : 'AWS4-HMAC-SHA256';
+}
+
+/**
+ * Confirms the body hash an authorizer answer was given for (`bodySha256` in its context, set with
+ * `verification: "body-hash"`): an integration that reads the body without re-verifying the whole
+ * request must call this first. A request whose authorizer context has no `bodySha256` passes.
+ */
+export async function confirmAuthorizerBody(
+  event: ProxyEvent | unknown,
+  crypto: CryptoBackend = defaultCrypto,
+): Promise<InFunctionResult & { authentic: boolean }> {
+  const body = proxyEventBody(event);
+  if (!body) return failure(authError('ERR_AUTH_MALFORMED', 'request body is not valid base64'));
+  const expected = authorizerContextOf(event)?.['bodySha256'];
+  if (expected === undefined) return { authentic: true, status: 200, message: 'authentic' };
+  if (typeof expected !== 'string' || !timingSafeEqualString(await crypto.sha256Hex(body), expected)) {
+    return failure(authError('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match the hash the request was authorized for'));
+  }
+  return { authentic: true, status: 200, message: 'authentic' };
+}
+
+/** The whole in-function check of a proxy event: the authorizer's body hash confirmed, then the request verified again, body included. Never throws for bad input. */
+async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InFunctionResult> {
+  try {
+    const read = readEvent(event);
+    if (!read) return failure(authError('ERR_AUTH_MALFORMED', 'not an API Gateway proxy event'));
+    const confirmed = await confirmAuthorizerBody(event);
+    if (!confirmed.authentic) return confirmed;
+    const body = proxyEventBody(event)!;
+    return await check(auth, { ...read.request, body }, [read.routePath], read.signedPaths);
+  } catch {
+    return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
+  }
 }

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { publicError, type Authenticator } from '../../authenticator.ts';
-import type { AuthError } from '../../core/errors.ts';
+import { authError, type AuthError } from '../../core/errors.ts';
+import { splitUrl } from '../../core/request.ts';
 import type { Principal } from '../../core/result.ts';
 import { toSignedRequest } from '../fetch-request.ts';
 
@@ -63,28 +64,31 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
   return async (c, next) => {
     const auth = typeof options.authenticator === 'function' ? options.authenticator(c) : options.authenticator;
     const method = c.req.method;
-    const path = c.req.path;
-    const rule = auth.route(method, path);
-    if (rule?.public) {
+    // Route rules are judged on the raw path (what the origin will get), in every reading an origin could make of it.
+    const decision = auth.decide(method, splitUrl(c.req.raw.url).path);
+    const path = decision.ok ? decision.path : '(refused)';
+    const refuse = (error: AuthError, scheme?: string): Response => {
+      log({ event: 'auth.rejected', code: error.code, status: error.status, method, path, ...(scheme ? { scheme } : {}) });
+      return reject(c, auth, error);
+    };
+    if (!decision.ok) return refuse(decision.error);
+    let read: Awaited<ReturnType<typeof toSignedRequest>>;
+    try {
+      read = await toSignedRequest(c.req.raw, auth.config.limits.maxBodyBytes);
+    } catch {
+      // A body stream that fails mid-read is the client's doing (an abort, a broken chunked encoding).
+      return refuse(authError('ERR_AUTH_MALFORMED', 'request body could not be read'));
+    }
+    if (!read.ok) return refuse(read.error);
+    if (decision.public) {
       c.set('auth', undefined);
-      c.set('body', new Uint8Array(await c.req.arrayBuffer()));
+      c.set('body', read.request.body ?? new Uint8Array());
       return next();
     }
-    const read = await toSignedRequest(c.req.raw, auth.config.limits.maxBodyBytes);
-    if (!read.ok) {
-      log({ event: 'auth.rejected', code: read.error.code, status: read.error.status, method, path });
-      return reject(c, auth, read.error);
-    }
     const result = await auth.authenticate(read.request);
-    if (!result.ok) {
-      log({ event: 'auth.rejected', code: result.error.code, status: result.error.status, method, path });
-      return reject(c, auth, result.error);
-    }
-    const forbidden = auth.authorize(result.principal, method, path);
-    if (forbidden) {
-      log({ event: 'auth.rejected', code: forbidden.code, status: forbidden.status, method, path, scheme: result.scheme });
-      return reject(c, auth, forbidden);
-    }
+    if (!result.ok) return refuse(result.error);
+    const forbidden = auth.authorize(result.principal, decision);
+    if (forbidden) return refuse(forbidden, result.scheme);
     log({ event: 'auth.accepted', method, path, scheme: result.scheme });
     c.set('auth', { principal: result.principal, scheme: result.scheme, keyId: result.keyId });
     c.set('body', read.request.body ?? new Uint8Array());

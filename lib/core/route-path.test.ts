@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeRoutePath, routeReadings } from './route-path.ts';
+
+const readings = (p: string) => {
+  const r = routeReadings(p);
+  return r.ok ? r.readings : r.reason;
+};
+
+describe('routeReadings', () => {
+  it.each([
+    // [raw, plain normalisation, every reading]
+    ['/admin/users', '/admin/users', ['/admin/users']],
+    ['//admin/users', '/admin/users', ['/admin/users']],
+    ['/a/./b/../admin/users', '/a/admin/users', ['/a/admin/users']],
+    ['/%61dmin/users', '/admin/users', ['/admin/users']],
+    ['/./admin/users', '/admin/users', ['/admin/users']],
+    ['/public/%2e%2E/admin/users', '/admin/users', ['/admin/users']],
+    ['/public/.%2e/admin/users', '/admin/users', ['/admin/users']],
+    ['/admin%2Fusers', '/admin%2Fusers', ['/admin%2Fusers', '/admin/users']],
+    ['/admin%2fusers', '/admin%2Fusers', ['/admin%2Fusers', '/admin/users']],
+    ['/admin%5Cusers', '/admin%5Cusers', ['/admin%5Cusers', '/admin/users']],
+    ['/admin\\users', '/admin%5Cusers', ['/admin%5Cusers', '/admin/users']],
+    ['/admin;x/users', '/admin;x/users', ['/admin;x/users', '/admin/users']],
+    ['/public/..%2Fadmin/users', '/public/..%2Fadmin/users', ['/public/..%2Fadmin/users', '/admin/users']],
+    ['/public/..;/admin/users', '/public/..;/admin/users', ['/public/..;/admin/users', '/admin/users']],
+    [
+      '/public/..%252Fadmin/users',
+      '/public/..%252Fadmin/users',
+      ['/public/..%252Fadmin/users', '/public/..%2Fadmin/users', '/admin/users'],
+    ],
+    ['/files/a%20b/%E2%9C%93', '/files/a b/✓', ['/files/a b/✓']],
+    ['/items/', '/items/', ['/items/']],
+    ['/items/..', '/', ['/']],
+    ['/../../etc', '/etc', ['/etc']],
+    ['/a%3Fb%23c', '/a%3Fb%23c', ['/a%3Fb%23c', '/a']],
+    ['/100%', '/100%25', ['/100%25']],
+  ])('%s', (raw, plain, all) => {
+    const r = routeReadings(raw);
+    expect(r).toEqual({ ok: true, path: plain, readings: all });
+  });
+
+  it.each([
+    ['/a%00b', 'control-character'],
+    ['/a%0ab', 'control-character'],
+    ['/a%7Fb', 'control-character'],
+    ['/a\tb', 'control-character'],
+    ['/a%2500b', 'control-character'],
+    ['/a%FFb', 'invalid-utf8'],
+    ['/%C0%AFadmin', 'invalid-utf8'],
+    ['admin', 'not-absolute'],
+    ['', 'not-absolute'],
+  ])('refuses %j (%s)', (raw, reason) => {
+    expect(readings(raw)).toBe(reason);
+  });
+
+  const segment = fc.stringMatching(/^[a-z0-9.;%\\/A-F]{0,12}$/);
+  it('every reading is absolute, with no empty, "." or ".." segment', () => {
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 6 }), (segs) => {
+        const r = routeReadings('/' + segs.join('/'));
+        if (!r.ok) return;
+        for (const p of r.readings) {
+          expect(p.startsWith('/')).toBe(true);
+          const parts = p.split('/').slice(1);
+          parts.forEach((s, i) => {
+            if (i < parts.length - 1) expect(s).not.toBe('');
+            expect(s).not.toBe('.');
+            expect(s).not.toBe('..');
+          });
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is a fixed point: a reading read again gives itself among its readings', () => {
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 6 }), (segs) => {
+        const r = routeReadings('/' + segs.join('/'));
+        if (!r.ok) return;
+        const again = routeReadings(r.path);
+        expect(again.ok && again.path).toBe(r.path);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an escaped unreserved character reads exactly as the character itself', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^(\/[A-Za-z0-9._~-]{1,8}){1,4}$/), fc.nat(), (path, at) => {
+        const i = 1 + (at % (path.length - 1));
+        if (path[i] === '/') return;
+        const escaped = path.slice(0, i) + '%' + path.charCodeAt(i).toString(16).padStart(2, '0') + path.slice(i + 1);
+        expect(readings(escaped)).toEqual(readings(path));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('normalizeRoutePath gives the plain reading of patterns', () => {
+    expect(normalizeRoutePath('/admin//%7Eroot/*')).toBe('/admin/~root/*');
+    expect(normalizeRoutePath('*')).toBe('*');
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * The paths an origin may act on. A signature proves the bytes that were signed; a route rule must be
+ * judged on what the origin will route, and origins disagree: nginx merges slashes and decodes escapes,
+ * Tomcat drops `;params`, IIS and many frameworks treat `\` as `/`, and a proxy in front of an app may
+ * decode twice. `routeReadings()` turns a raw path into every reading a reasonable origin could reach,
+ * each normalised the same way, so that a route decision can take the strictest of them.
+ */
+
+/** Why a path was refused outright (no reading of it is safe to route). */
+export type PathRejection = 'control-character' | 'invalid-utf8' | 'not-absolute';
+
+export type RouteReadings =
+  | {
+      readonly ok: true;
+      /** The plain normalisation (escapes of unreserved characters decoded, slashes merged, dot segments removed): logs and messages use it. */
+      readonly path: string;
+      /** Every distinct reading, `path` first. Route rules are matched against each. */
+      readonly readings: readonly string[];
+    }
+  | { readonly ok: false; readonly reason: PathRejection };
+
+interface ReadingOptions {
+  /** `%2F`, `%5C` and a literal `\` read as `/`. */
+  readonly slashes: boolean;
+  /** `;params` dropped from each segment (Tomcat, Jetty, Spring). */
+  readonly params: boolean;
+  /** Every escape decoded once before the reading (a proxy that decodes before the app decodes again). */
+  readonly twice: boolean;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const HEX_DIGITS = '0123456789ABCDEF';
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+function escapeAt(bytes: Uint8Array, i: number): number {
+  if (bytes[i] !== 0x25 || i + 2 >= bytes.length) return -1;
+  const h = hexVal(bytes[i + 1]!);
+  const l = hexVal(bytes[i + 2]!);
+  return h < 0 || l < 0 ? -1 : (h << 4) | l;
+}
+
+// Bytes that stay escaped after decoding, because decoding them would change the path's structure
+// (or, for "%", what a later decoder sees). Every other printable byte is decoded, as nginx does.
+const KEEP_ESCAPED = new Set([0x25, 0x2f, 0x5c, 0x3b, 0x3f, 0x23]);
+
+function isControl(c: number): boolean {
+  return c < 0x20 || c === 0x7f;
+}
+
+/** Every valid escape decoded, as a proxy that decodes before the app does; lone "%" kept. */
+function decodeAll(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const v = escapeAt(bytes, i);
+    if (v === -1) out[n++] = bytes[i]!;
+    else {
+      out[n++] = v;
+      i += 2;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+/** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
+function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
+  const bytes = opts.twice ? decodeAll(raw) : raw;
+  const out: number[] = [];
+  const pushEscaped = (v: number) => out.push(0x25, HEX_DIGITS.charCodeAt(v >> 4), HEX_DIGITS.charCodeAt(v & 15));
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (isControl(c)) return 'control-character';
+    // A literal "?" or "#" (only possible once something decoded "%3F" / "%23") ends the path for whoever parses it next.
+    if (c === 0x3f || c === 0x23) break;
+    const v = escapeAt(bytes, i);
+    if (v === -1) {
+      if (c === 0x25) pushEscaped(0x25);
+      else if (c === 0x5c) {
+        if (opts.slashes) out.push(0x2f);
+        else pushEscaped(0x5c);
+      } else out.push(c);
+      continue;
+    }
+    i += 2;
+    if (isControl(v)) return 'control-character';
+    if (v === 0x2f || v === 0x5c) {
+      if (opts.slashes) out.push(0x2f);
+      else pushEscaped(v);
+    } else if (KEEP_ESCAPED.has(v)) pushEscaped(v);
+    else out.push(v);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(new Uint8Array(out));
+  } catch {
+    return 'invalid-utf8';
+  }
+  const segments: string[] = [];
+  const parts = text.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    let seg = parts[i]!;
+    if (opts.params) {
+      const semi = seg.indexOf(';');
+      if (semi !== -1) seg = seg.slice(0, semi);
+    }
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') segments.pop();
+    else segments.push(seg);
+  }
+  const last = parts[parts.length - 1];
+  const trailing = segments.length > 0 && (last === '' || last === '.' || last === '..');
+  return '/' + segments.join('/') + (trailing ? '/' : '');
+}
+
+// A path made only of these, with no "//" or "/." in it, reads the same under every option.
+const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9\-_~!$&'()*+,=:@]+(?:\.+[A-Za-z0-9\-_~!$&'()*+,=:@]+)*)*\/?$/;
+
+const ALL_OPTIONS: readonly ReadingOptions[] = [false, true].flatMap((twice) =>
+  [false, true].flatMap((params) => [false, true].map((slashes) => ({ slashes, params, twice }))),
+);
+
+/**
+ * Every reading of a raw path (as on the wire, escapes untouched) that a reasonable origin could act
+ * on, each normalised: escapes of printable characters decoded except `/ \ ; % ? #`, escapes
+ * upper-cased, slashes merged, dot segments (also encoded ones) removed. The readings differ in
+ * whether `%2F`, `%5C` and `\` are separators, whether `;params` are dropped, and whether the
+ * path was decoded once already before (a decoding proxy in front of the origin). Control characters (raw or escaped) and invalid UTF-8 have no safe
+ * reading and are refused. Linear in the path's length (eight passes at most).
+ */
+export function routeReadings(rawPath: string): RouteReadings {
+  if (rawPath.charCodeAt(0) !== 0x2f) return { ok: false, reason: 'not-absolute' };
+  if (PLAIN_PATH_RE.test(rawPath) && !rawPath.includes('//')) return { ok: true, path: rawPath, readings: [rawPath] };
+  const bytes = encoder.encode(rawPath);
+  const readings: string[] = [];
+  for (const opts of ALL_OPTIONS) {
+    const r = readPath(bytes, opts);
+    if (!r.startsWith('/')) return { ok: false, reason: r as PathRejection };
+    if (!readings.includes(r)) readings.push(r);
+  }
+  return { ok: true, path: readings[0]!, readings };
+}
+
+/** The plain normalisation of a route pattern or path (no alternative readings), for comparing like with like. */
+export function normalizeRoutePath(rawPath: string): string {
+  if (!rawPath.startsWith('/')) return rawPath;
+  const r = readPath(encoder.encode(rawPath), { slashes: false, params: false, twice: false });
+  return typeof r === 'string' && r.startsWith('/') ? r : rawPath;
+}

@@ -1,0 +1,97 @@
+import type { RouteConfig } from '../config/schema.ts';
+import { authError, type AuthError } from '../core/errors.ts';
+import { normalizeRoutePath, routeReadings, type PathRejection } from '../core/route-path.ts';
+
+/**
+ * What the route rules say about one request, taken over every reading of its path (and, for HEAD,
+ * of GET too): the strictest answer any reading reaches. Public only when every reading lands on a
+ * public rule; the permissions of every guarded reading are all required; `verifyInFunction` only
+ * when every guarded reading's rule has it.
+ */
+export type RouteDecision =
+  | {
+      readonly ok: true;
+      readonly public: boolean;
+      readonly permissions: readonly string[];
+      readonly verifyInFunction: boolean;
+      /** The plain normalised path (for logs). */
+      readonly path: string;
+    }
+  | { readonly ok: false; readonly error: AuthError };
+
+export interface RouteTable {
+  /** The decision for a method and a raw path (as on the wire, or as the platform hands it on). Never throws. */
+  decide(method: string, rawPath: string): RouteDecision;
+}
+
+const REJECTION_TEXT: Record<PathRejection, string> = {
+  'control-character': 'request path contains a control character',
+  'invalid-utf8': 'request path contains escapes that are not valid UTF-8',
+  'not-absolute': 'request path must start with "/"',
+};
+
+function trimSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/**
+ * `"*"` matches everything; `"/prefix/*"` matches `/prefix`, `/prefix/` and everything below it;
+ * `"/pre*"` matches paths starting with `/pre`; `"/exact"` matches `/exact` and `/exact/` (origins
+ * commonly serve both). Both sides are normalised paths.
+ */
+export function matchesPattern(pattern: string, path: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('/*')) {
+    const dir = pattern.slice(0, -1);
+    return path.startsWith(dir) || path === dir.slice(0, -1);
+  }
+  if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
+  return trimSlash(path) === trimSlash(pattern);
+}
+
+/** Builds the route table of a configuration: first match wins for each reading. */
+export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
+  const rules = routes.map((r) => ({ rule: r, pattern: r.path === '*' ? '*' : normalizeRoutePath(r.path) }));
+  const first = (method: string, path: string): RouteConfig | undefined =>
+    rules.find((r) => matchesPattern(r.pattern, path) && (r.rule.methods.includes('*') || r.rule.methods.includes(method)))?.rule;
+  return {
+    decide(method, rawPath) {
+      const read = routeReadings(rawPath);
+      if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
+      const upper = method.toUpperCase();
+      // Most servers answer HEAD with their GET handler.
+      const methods = upper === 'HEAD' ? ['HEAD', 'GET'] : [upper];
+      let guarded = false;
+      let inFunction = true;
+      const permissions = new Set<string>();
+      for (const path of read.readings) {
+        for (const m of methods) {
+          const rule = first(m, path);
+          if (rule?.public) continue;
+          guarded = true;
+          if (!rule?.verifyInFunction) inFunction = false;
+          for (const p of rule?.permissions ?? []) permissions.add(p);
+        }
+      }
+      return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
+    },
+  };
+}
+
+/**
+ * One decision for a request whose route path is itself uncertain (the in-function check may be
+ * given the URL with or without the stage): the strictest of the decisions for each candidate.
+ */
+export function strictestOf(decisions: readonly RouteDecision[]): RouteDecision {
+  const refused = decisions.find((d) => !d.ok);
+  if (refused || decisions.length === 0) return refused ?? { ok: false, error: authError('ERR_PATH_REJECTED', 'no request path') };
+  const ok = decisions as ReadonlyArray<Extract<RouteDecision, { ok: true }>>;
+  const guarded = ok.filter((d) => !d.public);
+  return {
+    ok: true,
+    public: guarded.length === 0,
+    permissions: [...new Set(guarded.flatMap((d) => d.permissions))],
+    verifyInFunction: guarded.length > 0 && guarded.every((d) => d.verifyInFunction),
+    path: ok[0]!.path,
+  };
+}
