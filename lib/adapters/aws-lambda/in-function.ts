@@ -117,10 +117,10 @@ function routePathsOf(path: string, stage: string | undefined): string[] {
  */
 export function authenticate(input: InFunctionRequest): Promise<InFunctionResult>;
 export function authenticate(auth: Authenticator, input: InFunctionRequest): Promise<InFunctionResult>;
-export async function authenticate(a: Authenticator | InFunctionRequest, b?: InFunctionRequest): Promise<InFunctionResult> {
+export async function authenticate(...args: [InFunctionRequest] | [Authenticator, InFunctionRequest]): Promise<InFunctionResult> {
   // authenticate(input) uses the authenticator given to LambdaAuthenticator.configure().
-  const auth = b === undefined ? LambdaAuthenticator.configured() : (a as Authenticator);
-  const input = b ?? (a as InFunctionRequest);
+  const auth = args.length === 1 ? LambdaAuthenticator.configured() : args[0];
+  const input = args.length === 1 ? args[0] : args[1];
   const req = toSignedRequest(input);
   if (!req)
     return failure(authError('ERR_AUTH_MALFORMED', 'not a request: needs method, url, headers and an optional string or byte body'));
