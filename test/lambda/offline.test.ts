@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/index.ts';
@@ -21,6 +22,16 @@ const demoAdmin = createSigV4Signer({
   secret: 'demo-only-secret-do-not-use-in-production-3',
   region: 'us-east-1',
   service: 'execute-api',
+});
+
+describe('serverless.yml', () => {
+  const yml = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
+  it('never caches a signature answer (TTL 0 on every authorizer) and sets no identity source, so presigned URLs reach the authorizer', () => {
+    const ttls = [...yml.matchAll(/^\s*resultTtlInSeconds:\s*(\S+)/gm)].map((m) => m[1]);
+    expect(ttls.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ttls)).toEqual(new Set(['0']));
+    expect(yml).not.toMatch(/^\s*identitySource:/m);
+  });
 });
 
 describe('API Gateway under serverless-offline', () => {
@@ -77,6 +88,15 @@ describe('API Gateway under serverless-offline', () => {
       });
       expect(res.body).not.toContain('AKIDEMO');
     });
+    it('passes a presigned URL (no Authorization header) to the authorizer and allows it: 200', async () => {
+      const res = await send(await demoUser.presign(draft('GET', `${prefix}/items/42?limit=10`), { expiresIn: 300 }));
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).authorizer).toMatchObject({ principal: 'demo-user', scheme: 'sigv4' });
+    });
+    it('refuses a tampered presigned URL: 401', async () => {
+      const presigned = await demoUser.presign(draft('GET', `${prefix}/items/42?limit=10`), { expiresIn: 300 });
+      expect((await send({ ...presigned, query: presigned.query.replace('limit=10', 'limit=11') })).status).toBe(401);
+    });
     it('refuses an unsigned request: 401', async () => {
       expect((await send(draft('GET', `${prefix}/items`))).status).toBe(401);
       expect((await send(draft('GET', `${prefix}/items`, '', [['Authorization', 'AWS4-HMAC-SHA256 Credential=x']]))).status).toBe(401);
@@ -86,6 +106,13 @@ describe('API Gateway under serverless-offline', () => {
       expect((await send({ ...signed, path: `${prefix}/items/43` })).status).toBe(401);
       expect((await send({ ...signed, query: 'limit=11' })).status).toBe(401);
     });
+    it.each(['/admin;x/users', '/%61dmin/users', '/admin%2Fusers', '/admin//users'])(
+      'never allows another spelling of the admin route to a key without admin: %s',
+      async (spelling) => {
+        const res = await send(await demoUser.sign(draft('GET', `${prefix}${spelling}`)));
+        expect([401, 403, 404]).toContain(res.status);
+      },
+    );
     it('forbids a route the principal lacks the permission for: 403, and allows it to one that has it', async () => {
       expect((await send(await demoUser.sign(draft('GET', `${prefix}/admin/users`)))).status).toBe(403);
       expect((await send(await demoAdmin.sign(draft('GET', `${prefix}/admin/users`)))).status).toBe(200);

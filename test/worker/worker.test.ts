@@ -13,6 +13,7 @@ const config = {
   keys: [
     { id: 'AKIDWORKER', secret: 'worker-secret-0001', principal: 'alice', permissions: ['items:read'] },
     { id: 'remoteci/abc', secret: 'worker-secret-0002', principal: 'ci', permissions: [] },
+    { id: 'AKIDSESSION', secret: 'worker-secret-0003', principal: 'temp', permissions: [], sessionToken: 'worker-session-token-0001' },
   ],
 };
 
@@ -187,6 +188,48 @@ describe('the Worker under workerd', () => {
       expect(last).toMatchObject({ method: 'POST', url: '/items/7?x=1&y=%20z', body: '{"a":1}' });
       expect(last.headers['x-auth-principal']).toBe('alice');
       expect(last.headers['authorization']).toBeUndefined();
+    });
+
+    it('strips every credential the scheme consumed, from the headers and from a presigned query, before it proxies', async () => {
+      const host = (await proxied.ready).host;
+      const temp = createSigV4Signer({
+        keyId: 'AKIDSESSION',
+        secret: 'worker-secret-0003',
+        sessionToken: 'worker-session-token-0001',
+        region: 'us-east-1',
+        service: 'execute-api',
+      });
+      const headerSigned = await temp.sign({ ...draft('GET', '/items/8?keep=1'), headers: [['host', host]] });
+      expect((await send(proxied, headerSigned)).status).toBe(201);
+      const viaHeader = seen.at(-1)!;
+      expect(viaHeader.url).toBe('/items/8?keep=1');
+      expect(viaHeader.headers['authorization']).toBeUndefined();
+      expect(viaHeader.headers['x-amz-security-token']).toBeUndefined();
+      expect(JSON.stringify(viaHeader)).not.toContain('worker-session-token-0001');
+
+      const presigned = await temp.presign({ ...draft('GET', '/items/9?keep=2&z=%2B'), headers: [['host', host]] }, { expiresIn: 300 });
+      expect(presigned.query).toContain('X-Amz-Signature=');
+      expect((await send(proxied, presigned)).status).toBe(201);
+      const viaQuery = seen.at(-1)!;
+      expect(viaQuery.url).toBe('/items/9?keep=2&z=%2B');
+      const signature = /X-Amz-Signature=([0-9a-f]+)/.exec(presigned.query)![1]!;
+      expect(JSON.stringify(viaQuery)).not.toMatch(new RegExp(`worker-session-token-0001|AKIDSESSION|${signature}|X-Amz-`, 'i'));
+    });
+
+    it('does not forward a client-supplied x-auth-principal', async () => {
+      const host = (await proxied.ready).host;
+      const res = await send(
+        proxied,
+        await signer.sign({
+          ...draft('GET', '/items/10', '', [['x-auth-principal', 'root']]),
+          headers: [
+            ['host', host],
+            ['x-auth-principal', 'root'],
+          ],
+        }),
+      );
+      expect(res.status).toBe(201);
+      expect(seen.at(-1)!.headers['x-auth-principal']).toBe('alice');
     });
 
     it('does not reach the origin for a rejected request', async () => {

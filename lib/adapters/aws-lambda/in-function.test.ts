@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../authenticator.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import { loadConfig } from '../../config/load.ts';
 import { createSigV4Signer } from '../../schemes/sigv4/signer.ts';
 import { httpProxyEvent, restProxyEvent } from '../../../test/fixtures/apigw.ts';
-import { authenticate, LambdaAuthenticator, withAuthentication } from './in-function.ts';
+import { authenticate, confirmAuthorizerBody, LambdaAuthenticator, withAuthentication } from './in-function.ts';
 
 const NOW = Date.now();
 const auth = createAuthenticator(
@@ -120,5 +121,49 @@ describe('withAuthentication (Lambda proxy handlers)', () => {
     expect(tampered.headers?.['www-authenticate']).toBe('AWS4-HMAC-SHA256');
     const f = await signer.sign(req('/admin/x'));
     expect((await wrapped(httpProxyEvent(f) as never, {})).statusCode).toBe(403);
+  });
+});
+
+describe('confirmAuthorizerBody(event)', () => {
+  const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+  const bodyHash = (text: string) => createHash('sha256').update(text).digest('hex');
+  it('passes a body that hashes to the bodySha256 the authorizer answered for, REST and HTTP API, text and base64', async () => {
+    expect(
+      await confirmAuthorizerBody(restProxyEvent(req('/prod/items', ''), { authorizer: { verification: 'body-hash', bodySha256: EMPTY } })),
+    ).toMatchObject({ authentic: true });
+    expect(
+      await confirmAuthorizerBody(
+        httpProxyEvent(req('/items', 'abc'), { base64: true, authorizer: { verification: 'body-hash', bodySha256: bodyHash('abc') } }),
+      ),
+    ).toMatchObject({
+      authentic: true,
+    });
+  });
+  it('refuses a body the authorizer did not answer for: a bodyless signed request replayed with a body', async () => {
+    const replayed = restProxyEvent(req('/prod/items', '{"evil":1}'), { authorizer: { verification: 'body-hash', bodySha256: EMPTY } });
+    expect(await confirmAuthorizerBody(replayed)).toMatchObject({ authentic: false, status: 401, code: 'ERR_PAYLOAD_HASH_MISMATCH' });
+  });
+  it('has nothing to confirm without a bodySha256, and refuses a body that is not valid base64', async () => {
+    expect(await confirmAuthorizerBody(httpProxyEvent(req('/items', 'x'), { authorizer: { verification: 'complete' } }))).toMatchObject({
+      authentic: true,
+    });
+    const broken = { ...httpProxyEvent(req('/items', 'x'), { base64: true }), body: '***' };
+    expect(await confirmAuthorizerBody(broken)).toMatchObject({ authentic: false, status: 400 });
+  });
+  it('withAuthentication confirms it too, even when the request itself verifies (UNSIGNED-PAYLOAD)', async () => {
+    const unsigned = await signer.sign({
+      ...req('/items', 'payload'),
+      headers: [...req('/items').headers, ['x-amz-content-sha256', 'UNSIGNED-PAYLOAD']],
+    });
+    let called = 0;
+    const handler = withAuthentication(auth, () => {
+      called++;
+      return { statusCode: 200, body: 'ok' };
+    });
+    expect((await handler(httpProxyEvent(unsigned, { authorizer: { verification: 'complete' } }), {})).statusCode).toBe(200);
+    const claimed = await handler(httpProxyEvent(unsigned, { authorizer: { verification: 'body-hash', bodySha256: EMPTY } }), {});
+    expect(claimed.statusCode).toBe(401);
+    expect(JSON.parse(claimed.body)).toMatchObject({ error: 'ERR_PAYLOAD_HASH_MISMATCH' });
+    expect(called).toBe(1);
   });
 });

@@ -1,12 +1,14 @@
 export {
   createAuthorizerHandler,
   UNAUTHORIZED,
+  EMPTY_BODY_SHA256,
   type AuthorizerContext,
   type AuthorizerResult,
   type AuthorizerOptions,
 } from './authorizer.ts';
 export {
   authenticate,
+  confirmAuthorizerBody,
   LambdaAuthenticator,
   withAuthentication,
   type InFunctionRequest,
