@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.ts';
+import { createRouteTable, matchesPattern, strictestOf } from './routes.ts';
+
+const table = createRouteTable(
+  loadConfig({
+    schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+    routes: [
+      { path: '/public/*', public: true },
+      { path: '/reports', methods: ['GET'], permissions: ['reports'] },
+      { path: '/admin/*', permissions: ['admin'] },
+      { path: '/billing/*', permissions: ['billing'] },
+      { path: '/upload', methods: ['POST'], verifyInFunction: true },
+      { path: '/upload/%7Eraw', methods: ['POST'], verifyInFunction: true },
+      { path: '*' },
+    ],
+  }).routes,
+);
+
+describe('matchesPattern', () => {
+  it.each([
+    ['*', '/anything', true],
+    ['/admin/*', '/admin', true],
+    ['/admin/*', '/admin/', true],
+    ['/admin/*', '/admin/x/y', true],
+    ['/admin/*', '/administrator', false],
+    ['/adm*', '/administrator', true],
+    ['/exact', '/exact', true],
+    ['/exact', '/exact/', true],
+    ['/exact', '/exact/more', false],
+  ])('%s ~ %s: %s', (pattern, path, expected) => {
+    expect(matchesPattern(pattern, path)).toBe(expected);
+  });
+});
+
+describe('route decisions', () => {
+  it('requires every permission any reading reaches (an ambiguous path between two guarded routes needs both)', () => {
+    // "%2F" read as "/" lands on /billing; read as data it stays under /admin.
+    expect(table.decide('GET', '/admin/..%2Fbilling/x')).toMatchObject({ ok: true, public: false, permissions: ['admin', 'billing'] });
+  });
+  it('is public only when every reading is', () => {
+    expect(table.decide('GET', '/public/a%2Fb')).toMatchObject({ ok: true, public: true });
+    expect(table.decide('GET', '/public/..%2F..%2Fadmin')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+  });
+  it('reads HEAD also as GET, as most servers answer it', () => {
+    expect(table.decide('HEAD', '/reports')).toMatchObject({ permissions: ['reports'] });
+    expect(table.decide('head', '/reports')).toMatchObject({ permissions: ['reports'] });
+    expect(table.decide('POST', '/reports')).toMatchObject({ permissions: [] });
+  });
+  it('passes a body on for in-function verification only when every guarded reading asks for it', () => {
+    expect(table.decide('POST', '/upload')).toMatchObject({ verifyInFunction: true });
+    expect(table.decide('POST', '/upload/~raw')).toMatchObject({ verifyInFunction: true });
+    expect(table.decide('POST', '/upload;x/..%2F..%2Fadmin')).toMatchObject({ verifyInFunction: false, permissions: ['admin'] });
+  });
+  it('matches patterns in their normalised form', () => {
+    expect(table.decide('POST', '/upload/%7eraw')).toMatchObject({ verifyInFunction: true });
+  });
+  it('refuses a path with no safe reading', () => {
+    expect(table.decide('GET', '/a%00')).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED', status: 400 } });
+  });
+  it('strictestOf merges candidates: any refusal wins, then the union of guarded permissions', () => {
+    const a = table.decide('GET', '/admin/x');
+    const b = table.decide('GET', '/billing/x');
+    const p = table.decide('GET', '/public/x');
+    expect(strictestOf([p, a, b])).toMatchObject({ ok: true, public: false, permissions: ['admin', 'billing'] });
+    expect(strictestOf([p, p])).toMatchObject({ ok: true, public: true });
+    expect(strictestOf([a, table.decide('GET', '/%00')])).toMatchObject({ ok: false });
+  });
+});
