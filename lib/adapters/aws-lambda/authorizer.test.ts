@@ -120,6 +120,14 @@ describe('REST API REQUEST authorizer', () => {
     });
   });
 
+  it.each(["/prod/items/a:b@c!$()'*", '/prod/items/a:b/c%20d', '/prod/items/x;y=1,2&z+w'])(
+    'verifies a path sent with sub-delimiters left literal, as curl sends them: %s',
+    async (path) => {
+      const signed = await user.sign(req('GET', path));
+      expect(await handler()(restAuthorizerEvent(signed))).toMatchObject({ principalId: 'user-1' });
+    },
+  );
+
   it('re-encodes decoded paths and query values as a canonical client sent them', async () => {
     const signed = await user.sign(req('GET', '/prod/files/a%20b%2Bc?q=x%20y&z=%E2%9C%93'));
     expect(await handler()(restAuthorizerEvent(signed))).toMatchObject({ principalId: 'user-1' });
