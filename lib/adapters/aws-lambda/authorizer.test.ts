@@ -155,7 +155,10 @@ describe('REST API REQUEST authorizer', () => {
 
   it('never allows a body-signing request with a body it cannot see', async () => {
     const signed = await user.sign(req('POST', '/prod/items', [['Content-Type', 'application/json']], '{"a":1}'));
+    logs.length = 0;
     await expect(handler()(restAuthorizerEvent(signed))).rejects.toThrow(/^Unauthorized$/);
+    // botocore's and curl's default: the log names what to do about it.
+    expect(logs).toEqual([expect.objectContaining({ event: 'authorizer.unauthorized', code: 'ERR_PAYLOAD_HASH_REQUIRED' })]);
   });
 
   it('verifies a signed x-amz-content-sha256 and hands the hash on for the in-function check', async () => {
