@@ -217,7 +217,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       }
       payloadHashes = [v];
     } else {
-      if (req.body === undefined) fail('ERR_PAYLOAD_HASH_REQUIRED', 'the body is not available here: sign x-amz-content-sha256 or mark the route verifyInFunction');
+      if (req.body === undefined)
+        fail('ERR_PAYLOAD_HASH_REQUIRED', 'the body is not available here: sign x-amz-content-sha256 or mark the route verifyInFunction');
       payloadHashes = [await crypto.sha256Hex(req.body)];
       if (claim.mode === 'query' && allowUnsigned) payloadHashes.push(UNSIGNED_PAYLOAD);
     }
