@@ -341,7 +341,7 @@ const rows: Row[] = [
   // request body unavailable (API Gateway authorizer) and nothing declared
   [
     'body unavailable and not declared',
-    'ERR_AUTH_UNSUPPORTED',
+    'ERR_PAYLOAD_HASH_REQUIRED',
     async () => {
       const s = await signed();
       return { ...s, body: undefined };
