@@ -96,6 +96,22 @@ describe('LambdaAuthenticator (the mauth-client model)', () => {
     expect(await b.isAuthentic()).toEqual([false, 401, 'signature does not match']);
     expect(b.getPrincipal()).toBeUndefined();
   });
+  it('applies route permissions to the stage-prefixed URL the README tells callers to pass', async () => {
+    LambdaAuthenticator.configure(auth);
+    const s = await signer.sign(req('/dev/admin/users'));
+    const a = new LambdaAuthenticator('POST', 'https://api.example.com/dev/admin/users?a=1', headersOf(s), '{"n":1}');
+    expect(await a.isAuthentic()).toEqual([false, 403, 'the principal lacks a permission this route requires']);
+    expect(a.getPrincipal()).toBeUndefined();
+    expect(await authenticate(auth, { method: 'POST', url: '/dev/admin/users?a=1', headers: s.headers, body: '{"n":1}' })).toMatchObject({
+      status: 403,
+    });
+    const ok = await signer.sign(req('/dev/items'));
+    expect(await new LambdaAuthenticator('POST', 'https://api.example.com/dev/items?a=1', headersOf(ok), '{"n":1}').isAuthentic()).toEqual([
+      true,
+      200,
+      'authentic',
+    ]);
+  });
 });
 
 describe('withAuthentication (Lambda proxy handlers)', () => {
