@@ -12,6 +12,7 @@ import {
   Q_SECURITY_TOKEN,
   type SigV4Algorithm,
 } from './constants.ts';
+import { isValidDateStamp } from './time.ts';
 
 /** What the client claims, parsed strictly from the Authorization header or the presigned query. */
 export interface SigV4Claim {
@@ -42,7 +43,6 @@ export function isSigV4Algorithm(name: string): name is SigV4Algorithm {
 
 // Split from the right: DCI key ids contain a slash ("remoteci/<uuid>"), so the scope is the last four parts.
 const CREDENTIAL_RE = /^(.+)\/([^/]*)\/([^/]*)\/([^/]*)\/([^/]*)$/;
-const DATE_RE = /^\d{8}$/;
 const SIGNED_HEADERS_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+(?:;[!#$%&'*+.^_`|~0-9a-z-]+)*$/;
 
 function parseCredential(credential: string): Pick<SigV4Claim, 'keyId' | 'date' | 'region' | 'service' | 'terminator'> {
@@ -50,7 +50,7 @@ function parseCredential(credential: string): Pick<SigV4Claim, 'keyId' | 'date' 
   if (!m) fail('ERR_AUTH_MALFORMED', 'Credential must be <key id>/<date>/<region>/<service>/<terminator>');
   const [, keyId, date, region, service, terminator] = m as unknown as [string, string, string, string, string, string];
   if (keyId.length > 256 || /[\s,]/.test(keyId)) fail('ERR_AUTH_MALFORMED', 'Credential has an invalid key id');
-  if (!DATE_RE.test(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be YYYYMMDD');
+  if (!isValidDateStamp(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be a valid YYYYMMDD date');
   if (!SCOPE_PART_RE.test(region) || !SCOPE_PART_RE.test(service) || !SCOPE_PART_RE.test(terminator)) {
     fail('ERR_AUTH_MALFORMED', 'Credential scope is malformed');
   }

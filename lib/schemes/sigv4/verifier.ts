@@ -32,6 +32,7 @@ import {
 } from './constants.ts';
 import { carriesSigV4, parseSigV4, type SigV4Claim } from './parse.ts';
 import { SigningKeyCache } from './signing-key.ts';
+import { parseAmzTimestamp } from './time.ts';
 
 export const SIGV4_SCHEME = 'sigv4';
 
@@ -88,7 +89,6 @@ interface Prepared {
   readonly declaredBodyHash?: string;
 }
 
-const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const HEX64_RE = /^[0-9a-f]{64}$/;
 
 // Requests arrive with the same timestamp many times a second: remember the last one parsed.
@@ -97,14 +97,9 @@ let lastTimestampMs = 0;
 
 function parseTimestamp(ts: string): number {
   if (ts === lastTimestamp) return lastTimestampMs;
-  const m = TIMESTAMP_RE.exec(ts);
-  if (!m) fail('ERR_AUTH_MALFORMED', 'request timestamp must be YYYYMMDDTHHMMSSZ');
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  const d = new Date(ms);
-  // Reject impossible dates (Date.UTC would roll "20150231" into March).
-  if (Number.isNaN(ms) || d.getUTCDate() !== +m[3]! || d.getUTCHours() !== +m[4]! || d.getUTCSeconds() !== +m[6]!) {
-    fail('ERR_AUTH_MALFORMED', 'request timestamp is not a valid date');
-  }
+  const ms = parseAmzTimestamp(ts);
+  if (ms === 'format') fail('ERR_AUTH_MALFORMED', 'request timestamp must be YYYYMMDDTHHMMSSZ');
+  if (ms === 'date') fail('ERR_AUTH_MALFORMED', 'request timestamp is not a valid date and time');
   lastTimestamp = ts;
   lastTimestampMs = ms;
   return ms;
@@ -256,6 +251,9 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
 
   async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
     const nowMs = clock();
+    // NaN compares false both ways, so a broken clock would let every timestamp through: fail closed.
+    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+      fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
     const prepared = await prepare(req, nowMs);
     if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
     const { claim } = prepared;
