@@ -85,15 +85,22 @@ export function canonicalQuery(pairs: readonly QueryPair[], profile: SigV4Profil
     kept.sort((a, b) => byCodePoint(a.key, b.key));
     return kept.map((p) => percentEncode(p.key) + '=' + percentEncode(p.value)).join('&');
   }
-  const encoded: Array<[string, string]> = [];
+  const entries: string[] = [];
   for (const p of pairs) {
     if (exclude.includes(p.key)) continue;
-    encoded.push([percentEncode(p.key), percentEncode(p.value)]);
+    entries.push(percentEncode(p.key) + SEP + percentEncode(p.value));
   }
-  encoded.sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]));
-  let out = '';
-  for (let i = 0; i < encoded.length; i++) out += (i ? '&' : '') + encoded[i]![0] + '=' + encoded[i]![1];
-  return out;
+  return sortedQuery(entries);
+}
+
+// Encoded keys and values are ASCII without NUL, so "key\0value" strings sort in (key, value) order:
+// "\0" is below every character a key can go on with ("a\0..." before "a-b\0..."). One native
+// string sort is about twice as fast as sorting pairs with a comparator, and this is the one
+// super-linear step of canonicalization (n log n in the number of pairs, as SigV4 requires).
+const SEP = '\u0000';
+function sortedQuery(entries: string[]): string {
+  entries.sort();
+  return entries.join('&').replaceAll(SEP, '=');
 }
 
 /** AWS header value canonical form: trimmed, inner whitespace runs collapsed to one space. */

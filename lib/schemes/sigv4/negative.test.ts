@@ -321,6 +321,14 @@ const rows: Row[] = [
     },
   ],
   [
+    'presigned X-Amz-SignedHeaders longer than the request could carry',
+    'ERR_AUTH_MALFORMED',
+    async () => {
+      const p = await presigned();
+      return { ...p, query: p.query.replace('host%3Bx-custom', 'host%3Bx-custom%3Bzz') };
+    },
+  ],
+  [
     'presigned X-Amz-Signature repeated',
     'ERR_AUTH_MALFORMED',
     async () => {
@@ -363,6 +371,8 @@ const rows: Row[] = [
       ['credential with an empty key id', (a: string) => a.replace('Credential=AKIDNEG/', 'Credential=/')],
       ['SignedHeaders unsorted', (a: string) => a.replace('content-type;host', 'host;content-type')],
       ['SignedHeaders duplicated', (a: string) => a.replace('host;', 'host;host;')],
+      // The request carries 5 header names (authorization included); a list of 6 cannot all be present.
+      ['SignedHeaders longer than the request could carry', (a: string) => a.replace('x-custom', 'x-custom;zy;zz')],
       ['SignedHeaders empty', (a: string) => a.replace(/SignedHeaders=[^,]*/, 'SignedHeaders=')],
       ['SignedHeaders upper-case', (a: string) => a.replace('host', 'Host')],
       ['overlong header', (a: string) => a + ' '.repeat(5000)],
