@@ -1,6 +1,6 @@
 import { fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
-import { parseQuery, type QueryPair } from './canonical.ts';
+import { queryPairs, type QueryPair } from './canonical.ts';
 import {
   ALGORITHMS,
   Q_ALGORITHM,
@@ -11,6 +11,7 @@ import {
   Q_SIGNED_HEADERS,
   Q_SECURITY_TOKEN,
   type SigV4Algorithm,
+  type SigV4Profile,
 } from './constants.ts';
 import { isValidDateStamp } from './time.ts';
 
@@ -109,7 +110,12 @@ function checkSignature(sig: string): string {
  * Parses `ALG Credential=..., SignedHeaders=..., Signature=...`. Components may come in any
  * order, separated by "," and optional spaces; each exactly once; nothing else allowed.
  */
-export function parseAuthorizationHeader(value: string, query: string, maxSignedHeaders = Infinity): SigV4Claim {
+export function parseAuthorizationHeader(
+  value: string,
+  query: string,
+  maxSignedHeaders = Infinity,
+  profile: SigV4Profile = 'aws',
+): SigV4Claim {
   if (value.length > MAX_AUTH_HEADER) fail('ERR_AUTH_MALFORMED', 'Authorization header is too long');
   const sp = value.indexOf(' ');
   const algorithm = sp === -1 ? value : value.slice(0, sp);
@@ -140,7 +146,7 @@ export function parseAuthorizationHeader(value: string, query: string, maxSigned
     ...parseCredential(credential),
     signedHeaders: parseSignedHeaders(signedHeaders, maxSignedHeaders),
     signature: checkSignature(signature),
-    queryPairs: parseQuery(query),
+    queryPairs: queryPairs(query, profile),
   };
 }
 
@@ -203,9 +209,10 @@ export function carriesSigV4(req: SignedRequest): boolean {
 
 /**
  * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
- * scheme may try), a failure when it is malformed or ambiguous (header and query both).
+ * scheme may try), a failure when it is malformed or ambiguous (header and query both). The query
+ * is read as the profile reads it (`queryPairs`).
  */
-export function parseSigV4(req: SignedRequest): SigV4Claim | undefined {
+export function parseSigV4(req: SignedRequest, profile: SigV4Profile = 'aws'): SigV4Claim | undefined {
   const headers = headerMap(req.headers);
   const auth = headers.get('authorization');
   const hasQueryAuth = QUERY_AUTH_RE.test(req.query);
@@ -219,8 +226,8 @@ export function parseSigV4(req: SignedRequest): SigV4Claim | undefined {
       return undefined;
     }
     if (hasQueryAuth) fail('ERR_AUTH_MALFORMED', 'request carries both header and query signatures');
-    return parseAuthorizationHeader(value, req.query, headers.size);
+    return parseAuthorizationHeader(value, req.query, headers.size, profile);
   }
   if (!hasQueryAuth) return undefined;
-  return parsePresignedQuery(parseQuery(req.query), headers.size);
+  return parsePresignedQuery(queryPairs(req.query, profile), headers.size);
 }

@@ -9,7 +9,7 @@ import {
   canonicalPath,
   canonicalQuery,
   canonicalRequest,
-  parseQuery,
+  queryPairs,
   stringToSign,
   type CanonicalOptions,
 } from './canonical.ts';
@@ -132,7 +132,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
       const canonical = canonicalRequest(
         req.method,
         canonicalPath(req.path, canon),
-        canonicalQuery(parseQuery(req.query), profile),
+        canonicalQuery(queryPairs(req.query, profile), profile),
         canonicalHeaders(draft, signed, profile),
         signed,
         payloadHash,
@@ -169,7 +169,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
       const canonical = canonicalRequest(
         req.method,
         canonicalPath(req.path, canon),
-        canonicalQuery(parseQuery(query), profile),
+        canonicalQuery(queryPairs(query, profile), profile),
         canonicalHeaders(draft, signed, profile),
         signed,
         payloadHash,

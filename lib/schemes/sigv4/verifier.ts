@@ -155,7 +155,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   }
 
   async function prepare(req: SignedRequest, nowMs: number | undefined): Promise<Prepared | undefined> {
-    const claim = parseSigV4(req);
+    const claim = parseSigV4(req, profile);
     if (!claim) return undefined;
     if (!algorithms.includes(claim.algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'signature algorithm is not accepted here');
     if (claim.mode === 'query' && !allowPresigned) fail('ERR_AUTH_UNSUPPORTED', 'presigned URLs are not accepted here');
