@@ -415,7 +415,7 @@ const rows: Row[] = [
   // request body unavailable (API Gateway authorizer) and nothing declared
   [
     'body unavailable and not declared',
-    'ERR_AUTH_UNSUPPORTED',
+    'ERR_PAYLOAD_HASH_REQUIRED',
     async () => {
       const s = await signed();
       return { ...s, body: undefined };
@@ -480,6 +480,24 @@ describe('SigV4 rejects every single change', () => {
     const declared = getHeader(s, 'x-amz-content-sha256');
     expect(result).toMatchObject({ ok: true, pendingBodySha256: declared });
     expect(await verifier().verify(s)).not.toHaveProperty('pendingBodySha256');
+  });
+
+  it('tells a client whose body cannot be seen (API Gateway authorizer) what to do', async () => {
+    const post = await signed(); // a plain SigV4 POST: no x-amz-content-sha256, the body hash is in the canonical request
+    expect(post.headers.some(([n]) => n.toLowerCase() === 'x-amz-content-sha256')).toBe(false);
+    for (const req of [
+      { ...post, body: undefined },
+      { ...(await signer().presign(base, { unsignedPayload: false })), body: undefined },
+    ]) {
+      const result = await verifier().verify(req);
+      expect(result).toMatchObject({ ok: false, error: { code: 'ERR_PAYLOAD_HASH_REQUIRED', status: 401 } });
+      if (result.ok) return;
+      expect(result.error.message).toMatch(/x-amz-content-sha256/);
+      expect(result.error.message).toMatch(/verifyInFunction/);
+    }
+    // With the body, or with the payload hash signed, the same client is verified.
+    expect(await verifier().verify(post)).toMatchObject({ ok: true });
+    expect(await verifier().verify({ ...(await signedWithHash()), body: undefined })).toMatchObject({ ok: true });
   });
 
   it('says the same thing for an unknown key and a bad signature', async () => {

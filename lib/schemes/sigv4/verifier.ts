@@ -212,7 +212,13 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       }
       payloadHashes = [v];
     } else {
-      if (req.body === undefined) fail('ERR_AUTH_UNSUPPORTED', 'request body is not available to verify this signature');
+      if (req.body === undefined) {
+        fail(
+          'ERR_PAYLOAD_HASH_REQUIRED',
+          'the signature covers the request body, which is not available here (an API Gateway authorizer never sees it): ' +
+            'sign the payload hash in the x-amz-content-sha256 header, or mark the route verifyInFunction',
+        );
+      }
       payloadHashes = [await crypto.sha256Hex(req.body)];
       if (claim.mode === 'query' && allowUnsigned) payloadHashes.push(UNSIGNED_PAYLOAD);
     }
