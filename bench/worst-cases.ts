@@ -19,7 +19,7 @@ export interface WorstCase {
   readonly fn: () => Promise<AuthResult>;
   /** The verdict on one run (checked before measuring, so an input refused by a limit cannot pass for a fast parse). */
   readonly outcome: string;
-  /** Bytes of the part the case stresses (URL, headers or body), for a cost per byte. */
+  /** Bytes of the whole request (URL, headers, body), for a cost per byte. */
   readonly bytes: number;
 }
 
@@ -52,6 +52,10 @@ function headerBytes(r: SignedRequest): number {
   let n = 0;
   for (const [k, v] of r.headers) n += k.length + v.length + 4;
   return n;
+}
+
+function totalBytes(r: SignedRequest): number {
+  return urlLength(r) + headerBytes(r) + (r.body?.length ?? 0);
 }
 
 /** A copy the verifier has never seen (the header map is cached per header list), sharing the big strings. */
@@ -112,9 +116,15 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   // Header auth over a query of one-character pairs ("a&k&3&..."), as many as the URL limit holds; validly signed.
   const rnd = lcg(42);
   const alnum = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const tiny: string[] = [];
-  while ((tiny.length + 1) * 2 + 1 <= WORST_LIMITS.maxUrlBytes) tiny.push(alnum[rnd() % alnum.length]!);
-  const tinyPairs = await signer.sign(get('/', tiny.join('&')));
+  const tinyQuery = (urlBytes: number) => {
+    const tiny: string[] = [];
+    while ((tiny.length + 1) * 2 + 1 <= urlBytes) tiny.push(alnum[rnd() % alnum.length]!);
+    return tiny.join('&');
+  };
+  const tinyPairs = await signer.sign(get('/', tinyQuery(WORST_LIMITS.maxUrlBytes)));
+  // The same at the default URL limit (16 KiB), to show how the cost grows with the number of pairs.
+  const tinyPairsDefault = await signer.sign(get('/', tinyQuery(16 * 1024)));
+  const pairCount = (r: SignedRequest) => r.query.split('&').length;
 
   // An Authorization header at its 4096-character cap whose Credential is mostly slashes.
   const tail = `/${date}/${REGION}/${SERVICE}/aws4_request, SignedHeaders=host;x-amz-date, Signature=${fakeSig}`;
@@ -147,33 +157,31 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   const body = new Uint8Array(WORST_LIMITS.maxBodyBytes).map((_, i) => (i * 31) & 0xff);
   const bigBody = await signer.sign({ method: 'POST', path: '/upload', query: '', headers: [['Host', HOST]], body });
 
-  const table: Array<[string, string, SignedRequest, 'url' | 'headers' | 'body']> = [
-    ['ordinary verify through the authenticator', 'the request of the table above', ordinary, 'headers'],
+  const table: Array<[string, string, SignedRequest]> = [
+    ['ordinary verify through the authenticator', `the POST of the table above, ${totalBytes(ordinary)} bytes`, ordinary],
     [
       'presigned query at maxUrlBytes of X-Amz-SignedHeaders names, a duplicate at the end',
       `${(signedHeadersQuery(true).length / 1024).toFixed(0)} KiB query, ${signedHeadersQuery(true).split(';').length} names`,
       get('/', signedHeadersQuery(true)),
-      'url',
     ],
     [
       'presigned query at maxUrlBytes of X-Amz-SignedHeaders names, no duplicate',
       `${signedHeadersQuery(false).split(';').length} sorted distinct names, "host" among them`,
       get('/', signedHeadersQuery(false)),
-      'url',
     ],
-    ['query at maxUrlBytes of one-character pairs, signed', `${tiny.length} pairs`, tinyPairs, 'url'],
-    ['Authorization header at 4096 characters, Credential of slashes', `${4096 - head.length - tail.length} slashes`, slashy, 'headers'],
+    ['query at the default 16 KiB URL limit of one-character pairs, signed', `${pairCount(tinyPairsDefault)} pairs`, tinyPairsDefault],
+    ['query at maxUrlBytes of one-character pairs, signed', `${pairCount(tinyPairs)} pairs`, tinyPairs],
+    ['Authorization header at 4096 characters, Credential of slashes', `${4096 - head.length - tail.length} slashes`, slashy],
     [
       'headers at maxHeaderCount and maxHeaderBytes, all signed, whitespace runs',
       `${manyHeaders.headers.length} headers, ${(headerBytes(manyHeaders) / 1024).toFixed(0)} KiB`,
       manyHeaders,
-      'headers',
     ],
-    ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath, 'url'],
-    ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody, 'body'],
+    ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
+    ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
   ];
   const out: WorstCase[] = [];
-  for (const [name, input, req, part] of table) {
+  for (const [name, input, req] of table) {
     if (urlLength(req) > WORST_LIMITS.maxUrlBytes || headerBytes(req) > WORST_LIMITS.maxHeaderBytes) {
       throw new Error(`${name}: the input is over a limit, so it would not reach the parser`);
     }
@@ -181,8 +189,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     const r = await auth.authenticate(fresh(req));
     if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
     if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);
-    const bytes = part === 'url' ? urlLength(req) : part === 'headers' ? headerBytes(req) : req.body!.length;
-    out.push({ name, input, fn: () => auth.authenticate(fresh(req)), outcome: r.ok ? 'accepted' : r.error.code, bytes });
+    out.push({ name, input, fn: () => auth.authenticate(fresh(req)), outcome: r.ok ? 'accepted' : r.error.code, bytes: totalBytes(req) });
   }
   return out;
 }
