@@ -63,37 +63,50 @@ export function parseQuery(rawQuery: string, plusIsSpace = false): QueryPair[] {
   return pairs;
 }
 
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * The decoded query pairs a profile signs; signer and verifier both read the query through this.
+ * AWS: "+" is a literal plus, as the AWS SDKs mean it (they send spaces as %20). dciauth: the query
+ * is form-decoded, "+" is a space, as python-requests sends spaces and Flask (werkzeug) reads them.
+ */
+export function queryPairs(rawQuery: string, profile: SigV4Profile): QueryPair[] {
+  return parseQuery(rawQuery, profile === 'dciauth');
 }
 
 /**
- * The canonical query line. AWS: every pair re-encoded (RFC 3986), sorted by encoded key then
- * value. dciauth: one value per key (python-dciauth signs a dict, so a repeated key can never
- * round-trip: rejected), sorted by decoded key, "+" read as a space as Flask/werkzeug does.
+ * The canonical query line, from pairs read by `queryPairs`. AWS: every pair re-encoded (RFC 3986),
+ * sorted by encoded key then value. dciauth (python-dciauth 4.0.1, client and server alike): one
+ * value per key (it signs a dict, so a repeated key can never round-trip: rejected), each key and
+ * value quoted with Python's `quote(safe="_.-~")` (the same set as RFC 3986) and sorted as quoted
+ * (key, value) pairs, so by ENCODED key ("a%5B" before "aZ").
  */
 export function canonicalQuery(pairs: readonly QueryPair[], profile: SigV4Profile, exclude: readonly string[] = []): string {
   if (profile === 'dciauth') {
     const seen = new Set<string>();
-    const kept: QueryPair[] = [];
+    const entries: string[] = [];
     for (const p of pairs) {
       if (exclude.includes(p.key)) continue;
       if (seen.has(p.key)) fail('ERR_AUTH_MALFORMED', 'repeated query parameter is not signable in the dciauth profile');
       seen.add(p.key);
-      kept.push(p);
+      entries.push(percentEncode(p.key) + SEP + percentEncode(p.value));
     }
-    kept.sort((a, b) => byCodePoint(a.key, b.key));
-    return kept.map((p) => percentEncode(p.key) + '=' + percentEncode(p.value)).join('&');
+    return sortedQuery(entries);
   }
-  const encoded: Array<[string, string]> = [];
+  const entries: string[] = [];
   for (const p of pairs) {
     if (exclude.includes(p.key)) continue;
-    encoded.push([percentEncode(p.key), percentEncode(p.value)]);
+    entries.push(percentEncode(p.key) + SEP + percentEncode(p.value));
   }
-  encoded.sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]));
-  let out = '';
-  for (let i = 0; i < encoded.length; i++) out += (i ? '&' : '') + encoded[i]![0] + '=' + encoded[i]![1];
-  return out;
+  return sortedQuery(entries);
+}
+
+// Encoded keys and values are ASCII without NUL, so "key\0value" strings sort in (key, value) order:
+// "\0" is below every character a key can go on with ("a\0..." before "a-b\0..."). One native
+// string sort is about twice as fast as sorting pairs with a comparator, and this is the one
+// super-linear step of canonicalization (n log n in the number of pairs, as SigV4 requires).
+const SEP = '\u0000';
+function sortedQuery(entries: string[]): string {
+  entries.sort();
+  return entries.join('&').replaceAll(SEP, '=');
 }
 
 /** AWS header value canonical form: trimmed, inner whitespace runs collapsed to one space. */

@@ -1,3 +1,5 @@
+import aws4 from 'aws4';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { HeaderList, SignedRequest } from '../../core/request.ts';
@@ -213,6 +215,68 @@ const rows: Row[] = [
       );
     },
   ],
+  // impossible dates: each row changes only the one timestamp (or credential date) of a valid request
+  ...(
+    [
+      ['month 13', '20261324T120000Z'],
+      ['month 00', '20260024T120000Z'],
+      ['day 00', '20261100T120000Z'],
+      ['day 32', '20261132T120000Z'],
+      ['31 November', '20261131T120000Z'],
+      ['29 February of a common year', '20260229T120000Z'],
+      ['hour 24', '20261124T240000Z'],
+      ['minute 60', '20261124T126000Z'],
+      ['second 60', '20261124T120060Z'],
+    ] as const
+  ).flatMap(([label, ts]): Row[] => [
+    [
+      `X-Amz-Date with ${label}`,
+      'ERR_AUTH_MALFORMED',
+      async () => {
+        const s = await signed();
+        return { ...s, headers: setHeader(s.headers, 'X-Amz-Date', ts) };
+      },
+    ],
+    [
+      `presigned X-Amz-Date with ${label}`,
+      'ERR_AUTH_MALFORMED',
+      async () => {
+        const p = await presigned();
+        return { ...p, query: p.query.replace(`X-Amz-Date=${amz(NOW)}`, `X-Amz-Date=${ts}`) };
+      },
+    ],
+  ]),
+  [
+    'X-DCI-Date with month 13',
+    'ERR_AUTH_MALFORMED',
+    async () => {
+      const s = await signer({ keyId: 'remoteci/abc', secret: DCI_SECRET, algorithm: 'DCI2-HMAC-SHA256' }).sign(base);
+      return { ...s, headers: setHeader(s.headers, 'X-DCI-Date', '20261324T120000Z') };
+    },
+  ],
+  ...(
+    [
+      ['month 13', '20261324'],
+      ['month 00', '20260024'],
+      ['day 00', '20261100'],
+      ['30 February', '20260230'],
+      ['29 February of a century common year', '21000229'],
+    ] as const
+  ).flatMap(([label, date]): Row[] => [
+    [
+      `credential date with ${label}`,
+      'ERR_AUTH_MALFORMED',
+      async () => withAuth(await signed(), (a) => a.replace('/20261124/', `/${date}/`)),
+    ],
+    [
+      `presigned credential date with ${label}`,
+      'ERR_AUTH_MALFORMED',
+      async () => {
+        const p = await presigned();
+        return { ...p, query: p.query.replace('%2F20261124%2F', `%2F${date}%2F`) };
+      },
+    ],
+  ]),
   [
     'timestamp not in basic ISO 8601',
     'ERR_AUTH_MALFORMED',
@@ -254,6 +318,14 @@ const rows: Row[] = [
     async () => {
       const p = await presigned();
       return { ...p, query: p.query.replace('X-Amz-Expires=300', 'X-Amz-Expires=3000') };
+    },
+  ],
+  [
+    'presigned X-Amz-SignedHeaders longer than the request could carry',
+    'ERR_AUTH_MALFORMED',
+    async () => {
+      const p = await presigned();
+      return { ...p, query: p.query.replace('host%3Bx-custom', 'host%3Bx-custom%3Bzz') };
     },
   ],
   [
@@ -299,6 +371,8 @@ const rows: Row[] = [
       ['credential with an empty key id', (a: string) => a.replace('Credential=AKIDNEG/', 'Credential=/')],
       ['SignedHeaders unsorted', (a: string) => a.replace('content-type;host', 'host;content-type')],
       ['SignedHeaders duplicated', (a: string) => a.replace('host;', 'host;host;')],
+      // The request carries 5 header names (authorization included); a list of 6 cannot all be present.
+      ['SignedHeaders longer than the request could carry', (a: string) => a.replace('x-custom', 'x-custom;zy;zz')],
       ['SignedHeaders empty', (a: string) => a.replace(/SignedHeaders=[^,]*/, 'SignedHeaders=')],
       ['SignedHeaders upper-case', (a: string) => a.replace('host', 'Host')],
       ['overlong header', (a: string) => a + ' '.repeat(5000)],
@@ -408,6 +482,24 @@ describe('SigV4 rejects every single change', () => {
     expect(await verifier().verify(s)).not.toHaveProperty('pendingBodySha256');
   });
 
+  it('tells a client whose body cannot be seen (API Gateway authorizer) what to do', async () => {
+    const post = await signed(); // a plain SigV4 POST: no x-amz-content-sha256, the body hash is in the canonical request
+    expect(post.headers.some(([n]) => n.toLowerCase() === 'x-amz-content-sha256')).toBe(false);
+    for (const req of [
+      { ...post, body: undefined },
+      { ...(await signer().presign(base, { unsignedPayload: false })), body: undefined },
+    ]) {
+      const result = await verifier().verify(req);
+      expect(result).toMatchObject({ ok: false, error: { code: 'ERR_PAYLOAD_HASH_REQUIRED', status: 401 } });
+      if (result.ok) return;
+      expect(result.error.message).toMatch(/x-amz-content-sha256/);
+      expect(result.error.message).toMatch(/verifyInFunction/);
+    }
+    // With the body, or with the payload hash signed, the same client is verified.
+    expect(await verifier().verify(post)).toMatchObject({ ok: true });
+    expect(await verifier().verify({ ...(await signedWithHash()), body: undefined })).toMatchObject({ ok: true });
+  });
+
   it('says the same thing for an unknown key and a bad signature', async () => {
     const unknown = await verifier().verify(withAuth(await signed(), (a) => a.replace('AKIDNEG/', 'AKIDNEX/')));
     const bad = await verifier().verify(withAuth(await signed(), flipLastHex));
@@ -437,5 +529,87 @@ describe('SigV4 rejects every single change', () => {
   it('uses the X-Amz-Date the request carries, not the verifier clock', async () => {
     const s = await signed();
     expect(getHeader(s, 'x-amz-date')).toBe(amz(NOW));
+  });
+});
+
+describe('SigV4 dates exist on the calendar', () => {
+  // aws4 (the standalone signer) signs whatever X-Amz-Date it is given, so it can produce a request
+  // genuinely signed for an impossible instant, credential date included.
+  const signWithAws4 = (amzDate: string): SignedRequest => {
+    const opts = aws4.sign(
+      {
+        host: 'api.example.com',
+        method: 'GET',
+        path: '/items?limit=10',
+        service: 'execute-api',
+        region: 'us-east-1',
+        headers: { 'X-Amz-Date': amzDate },
+      },
+      { accessKeyId: 'AKIDNEG', secretAccessKey: SECRET },
+    );
+    const headers = Object.entries(opts.headers as Record<string, string>).map(([n, v]) => [n, String(v)] as [string, string]);
+    return { method: 'GET', path: '/items', query: 'limit=10', headers, body: new Uint8Array() }; // aws4 adds Host itself
+  };
+
+  it('refuses a request validly signed for month 13, even when the clock reads the instant Date.UTC rolls it to', async () => {
+    const rolledOver = Date.UTC(2026, 12, 24, 12, 0, 0); // "2026-13-24" as Date.UTC reads it: 2027-01-24
+    const result = await verifier({ clock: () => rolledOver }).verify(signWithAws4('20261324T120000Z'));
+    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED', status: 400 } });
+    // The same signer and verifier agree on a real date.
+    expect(await verifier({ clock: () => Date.UTC(2027, 0, 24, 12, 0, 0) }).verify(signWithAws4('20270124T120000Z'))).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('accepts a signed timestamp exactly when an independent calendar check says it exists (fast-check)', async () => {
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1970, max: 2200 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        async (y, mo, d, h, mi, s) => {
+          const date = new Date(0);
+          date.setUTCFullYear(y, mo - 1, d);
+          date.setUTCHours(h, mi, s, 0);
+          const exists =
+            date.getUTCFullYear() === y &&
+            date.getUTCMonth() === mo - 1 &&
+            date.getUTCDate() === d &&
+            date.getUTCHours() === h &&
+            date.getUTCMinutes() === mi &&
+            date.getUTCSeconds() === s;
+          const stamp = `${y}${p2(mo)}${p2(d)}T${p2(h)}${p2(mi)}${p2(s)}Z`;
+          // The clock reads the instant Date would roll the fields to, so only the calendar check can refuse it.
+          const result = await verifier({ clock: () => date.getTime() }).verify(signWithAws4(stamp));
+          if (exists) expect(result).toMatchObject({ ok: true });
+          else expect(result).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED' } });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accepts 29 February of a leap year', async () => {
+    const leap = Date.UTC(2024, 1, 29, 23, 59, 59);
+    expect(await verifier({ clock: () => leap }).verify(await signer({ clock: () => leap }).sign(base))).toMatchObject({ ok: true });
+    expect(await verifier({ clock: () => leap }).verify(signWithAws4('20240229T235959Z'))).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['NaN', NaN],
+    ['year 10000', Date.UTC(10000, 0, 1)],
+    ['year -1', Date.UTC(-1, 0, 1)],
+  ])('the signer refuses a clock reading of %s instead of writing an impossible timestamp', async (_label, ms) => {
+    await expect(signer({ clock: () => ms }).sign(base)).rejects.toThrow(TypeError);
+    await expect(signer({ clock: () => ms }).presign({ ...base, method: 'GET' })).rejects.toThrow(TypeError);
+  });
+
+  it('never accepts when its own clock gives no time (NaN compares false both ways)', async () => {
+    const result = await verifier({ clock: () => NaN }).verify(await signed());
+    expect(result.ok).toBe(false);
   });
 });

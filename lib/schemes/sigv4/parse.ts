@@ -1,6 +1,6 @@
 import { fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
-import { parseQuery, type QueryPair } from './canonical.ts';
+import { queryPairs, type QueryPair } from './canonical.ts';
 import {
   ALGORITHMS,
   Q_ALGORITHM,
@@ -11,7 +11,9 @@ import {
   Q_SIGNED_HEADERS,
   Q_SECURITY_TOKEN,
   type SigV4Algorithm,
+  type SigV4Profile,
 } from './constants.ts';
+import { isValidDateStamp } from './time.ts';
 
 /** What the client claims, parsed strictly from the Authorization header or the presigned query. */
 export interface SigV4Claim {
@@ -40,30 +42,61 @@ export function isSigV4Algorithm(name: string): name is SigV4Algorithm {
   return (ALGORITHMS as readonly string[]).includes(name);
 }
 
-// Split from the right: DCI key ids contain a slash ("remoteci/<uuid>"), so the scope is the last four parts.
-const CREDENTIAL_RE = /^(.+)\/([^/]*)\/([^/]*)\/([^/]*)\/([^/]*)$/;
-const DATE_RE = /^\d{8}$/;
-const SIGNED_HEADERS_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+(?:;[!#$%&'*+.^_`|~0-9a-z-]+)*$/;
+/**
+ * Splits `<key id>/<date>/<region>/<service>/<terminator>` from the RIGHT (DCI key ids contain a
+ * slash, "remoteci/<uuid>", so the scope is the last four parts): `undefined` without four slashes
+ * after a non-empty key id. Four `lastIndexOf` scans, linear whatever the number of slashes.
+ */
+export function splitCredential(
+  credential: string,
+): [keyId: string, date: string, region: string, service: string, terminator: string] | undefined {
+  const s4 = credential.lastIndexOf('/');
+  const s3 = s4 > 0 ? credential.lastIndexOf('/', s4 - 1) : -1;
+  const s2 = s3 > 0 ? credential.lastIndexOf('/', s3 - 1) : -1;
+  const s1 = s2 > 0 ? credential.lastIndexOf('/', s2 - 1) : -1;
+  if (s1 <= 0) return undefined;
+  return [
+    credential.slice(0, s1),
+    credential.slice(s1 + 1, s2),
+    credential.slice(s2 + 1, s3),
+    credential.slice(s3 + 1, s4),
+    credential.slice(s4 + 1),
+  ];
+}
 
 function parseCredential(credential: string): Pick<SigV4Claim, 'keyId' | 'date' | 'region' | 'service' | 'terminator'> {
-  const m = CREDENTIAL_RE.exec(credential);
-  if (!m) fail('ERR_AUTH_MALFORMED', 'Credential must be <key id>/<date>/<region>/<service>/<terminator>');
-  const [, keyId, date, region, service, terminator] = m as unknown as [string, string, string, string, string, string];
+  const parts = splitCredential(credential);
+  if (!parts) fail('ERR_AUTH_MALFORMED', 'Credential must be <key id>/<date>/<region>/<service>/<terminator>');
+  const [keyId, date, region, service, terminator] = parts;
   if (keyId.length > 256 || /[\s,]/.test(keyId)) fail('ERR_AUTH_MALFORMED', 'Credential has an invalid key id');
-  if (!DATE_RE.test(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be YYYYMMDD');
+  if (!isValidDateStamp(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be a valid YYYYMMDD date');
   if (!SCOPE_PART_RE.test(region) || !SCOPE_PART_RE.test(service) || !SCOPE_PART_RE.test(terminator)) {
     fail('ERR_AUTH_MALFORMED', 'Credential scope is malformed');
   }
   return { keyId, date, region, service, terminator };
 }
 
-function parseSignedHeaders(list: string): string[] {
+// RFC 9110 token characters, lower-case letters only, separated by ";". Linear: the class excludes ";".
+const SIGNED_HEADERS_RE = /^(?:[!#$%&'*+.^_`|~0-9a-z-]+;)*[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/**
+ * Parses `a;b;c`. A request cannot sign more headers than it carries, so the names are counted
+ * first and a longer list is refused after at most `maxNames` separators (presigned URLs put the
+ * list in the query, up to the URL limit, not under the 4096-character header cap); then one regex
+ * pass checks the syntax and a Set finds duplicates. Linear in the list, whatever its content.
+ */
+function parseSignedHeaders(list: string, maxNames: number): string[] {
   if (list === '') fail('ERR_AUTH_MALFORMED', 'SignedHeaders is empty');
+  let count = 1;
+  for (let i = list.indexOf(';'); i !== -1; i = list.indexOf(';', i + 1)) {
+    if (++count > maxNames) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists more headers than the request carries');
+  }
   if (!SIGNED_HEADERS_RE.test(list)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must list lower-case header names');
   const names = list.split(';');
-  for (let i = 1; i < names.length; i++) {
-    // Quadratic, but lists are short (bounded by the Authorization header length) and this allocates nothing.
-    for (let j = 0; j < i; j++) if (names[i] === names[j]) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists a header twice');
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists a header twice');
+    seen.add(name);
   }
   return names;
 }
@@ -77,7 +110,12 @@ function checkSignature(sig: string): string {
  * Parses `ALG Credential=..., SignedHeaders=..., Signature=...`. Components may come in any
  * order, separated by "," and optional spaces; each exactly once; nothing else allowed.
  */
-export function parseAuthorizationHeader(value: string, query: string): SigV4Claim {
+export function parseAuthorizationHeader(
+  value: string,
+  query: string,
+  maxSignedHeaders = Infinity,
+  profile: SigV4Profile = 'aws',
+): SigV4Claim {
   if (value.length > MAX_AUTH_HEADER) fail('ERR_AUTH_MALFORMED', 'Authorization header is too long');
   const sp = value.indexOf(' ');
   const algorithm = sp === -1 ? value : value.slice(0, sp);
@@ -106,39 +144,43 @@ export function parseAuthorizationHeader(value: string, query: string): SigV4Cla
     mode: 'header',
     algorithm,
     ...parseCredential(credential),
-    signedHeaders: parseSignedHeaders(signedHeaders),
+    signedHeaders: parseSignedHeaders(signedHeaders, maxSignedHeaders),
     signature: checkSignature(signature),
-    queryPairs: parseQuery(query),
+    queryPairs: queryPairs(query, profile),
   };
 }
 
-function single(pairs: readonly QueryPair[], key: string, required: true): string;
-function single(pairs: readonly QueryPair[], key: string, required: false): string | undefined;
-function single(pairs: readonly QueryPair[], key: string, required: boolean): string | undefined {
-  let found: string | undefined;
-  for (const p of pairs) {
-    if (p.key !== key) continue;
-    if (found !== undefined) fail('ERR_AUTH_MALFORMED', `presigned URL repeats ${key}`);
-    found = p.value;
-  }
-  if (found === undefined && required) fail('ERR_AUTH_MALFORMED', `presigned URL lacks ${key}`);
-  return found;
-}
+const PRESIGN_KEYS = new Set([Q_ALGORITHM, Q_CREDENTIAL, Q_DATE, Q_EXPIRES, Q_SIGNED_HEADERS, Q_SIGNATURE, Q_SECURITY_TOKEN]);
 
-/** Parses presigned-URL (query) authentication. */
-export function parsePresignedQuery(pairs: readonly QueryPair[]): SigV4Claim {
-  const algorithm = single(pairs, Q_ALGORITHM, true);
+/** Parses presigned-URL (query) authentication. One pass over the pairs finds every X-Amz-* parameter. */
+export function parsePresignedQuery(pairs: readonly QueryPair[], maxSignedHeaders = Infinity): SigV4Claim {
+  const found = new Map<string, string>();
+  const repeated = new Set<string>();
+  for (const p of pairs) {
+    if (!PRESIGN_KEYS.has(p.key)) continue;
+    if (found.has(p.key)) repeated.add(p.key);
+    else found.set(p.key, p.value);
+  }
+  function single(key: string, required: true): string;
+  function single(key: string, required: false): string | undefined;
+  function single(key: string, required: boolean): string | undefined {
+    if (repeated.has(key)) fail('ERR_AUTH_MALFORMED', `presigned URL repeats ${key}`);
+    const v = found.get(key);
+    if (v === undefined && required) fail('ERR_AUTH_MALFORMED', `presigned URL lacks ${key}`);
+    return v;
+  }
+  const algorithm = single(Q_ALGORITHM, true);
   if (!isSigV4Algorithm(algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
-  const expiresText = single(pairs, Q_EXPIRES, true);
+  const expiresText = single(Q_EXPIRES, true);
   if (!/^\d{1,7}$/.test(expiresText)) fail('ERR_AUTH_MALFORMED', 'X-Amz-Expires must be a number of seconds');
-  const timestamp = single(pairs, Q_DATE, true);
-  const securityToken = single(pairs, Q_SECURITY_TOKEN, false);
+  const timestamp = single(Q_DATE, true);
+  const securityToken = single(Q_SECURITY_TOKEN, false);
   return {
     mode: 'query',
     algorithm,
-    ...parseCredential(single(pairs, Q_CREDENTIAL, true)),
-    signedHeaders: parseSignedHeaders(single(pairs, Q_SIGNED_HEADERS, true)),
-    signature: checkSignature(single(pairs, Q_SIGNATURE, true)),
+    ...parseCredential(single(Q_CREDENTIAL, true)),
+    signedHeaders: parseSignedHeaders(single(Q_SIGNED_HEADERS, true), maxSignedHeaders),
+    signature: checkSignature(single(Q_SIGNATURE, true)),
     timestamp,
     expires: Number(expiresText),
     ...(securityToken !== undefined ? { securityToken } : {}),
@@ -154,19 +196,25 @@ function firstToken(value: string): string {
   return sp === -1 ? value : value.slice(0, sp);
 }
 
+/** Algorithm names are short: a longer first token is no relative of SigV4, and is not run through a regex. */
+const MAX_ALGORITHM_NAME = 64;
+const isFamily = (token: string) => token.length <= MAX_ALGORITHM_NAME && FAMILY_RE.test(token);
+
 /** Cheap test (no parsing beyond the first token): does the request speak the SigV4 family at all? */
 export function carriesSigV4(req: SignedRequest): boolean {
   const auth = headerMap(req.headers).get('authorization');
-  if (auth) return auth.some((v) => FAMILY_RE.test(firstToken(v)));
+  if (auth) return auth.some((v) => isFamily(firstToken(v)));
   return QUERY_AUTH_RE.test(req.query);
 }
 
 /**
  * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
- * scheme may try), a failure when it is malformed or ambiguous (header and query both).
+ * scheme may try), a failure when it is malformed or ambiguous (header and query both). The query
+ * is read as the profile reads it (`queryPairs`).
  */
-export function parseSigV4(req: SignedRequest): SigV4Claim | undefined {
-  const auth = headerMap(req.headers).get('authorization');
+export function parseSigV4(req: SignedRequest, profile: SigV4Profile = 'aws'): SigV4Claim | undefined {
+  const headers = headerMap(req.headers);
+  const auth = headers.get('authorization');
   const hasQueryAuth = QUERY_AUTH_RE.test(req.query);
   if (auth) {
     if (auth.length !== 1) fail('ERR_AUTH_MALFORMED', 'more than one Authorization header');
@@ -174,12 +222,12 @@ export function parseSigV4(req: SignedRequest): SigV4Claim | undefined {
     const alg = firstToken(value);
     if (!isSigV4Algorithm(alg)) {
       // A relative (DCI-HMAC-SHA256 v1, AWS4-ECDSA-P256-SHA256, ...) is named, not ignored.
-      if (FAMILY_RE.test(alg)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
+      if (isFamily(alg)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
       return undefined;
     }
     if (hasQueryAuth) fail('ERR_AUTH_MALFORMED', 'request carries both header and query signatures');
-    return parseAuthorizationHeader(value, req.query);
+    return parseAuthorizationHeader(value, req.query, headers.size, profile);
   }
   if (!hasQueryAuth) return undefined;
-  return parsePresignedQuery(parseQuery(req.query));
+  return parsePresignedQuery(queryPairs(req.query, profile), headers.size);
 }

@@ -9,7 +9,7 @@ import {
   canonicalPath,
   canonicalQuery,
   canonicalRequest,
-  parseQuery,
+  queryPairs,
   stringToSign,
   type CanonicalOptions,
 } from './canonical.ts';
@@ -32,6 +32,7 @@ import {
   type SigV4Profile,
 } from './constants.ts';
 import { SigningKeyCache } from './signing-key.ts';
+import { formatAmzTimestamp } from './time.ts';
 
 export interface SigV4SignerOptions {
   readonly keyId: string;
@@ -60,18 +61,12 @@ export interface SigV4Signer extends Signer {
   presign(req: SignedRequest, options?: PresignOptions): Promise<SignedRequest>;
 }
 
-function amzDate(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
 /**
  * Creates a signer for SigV4 (AWS4-HMAC-SHA256) or DCI2-HMAC-SHA256. It shares canonicalization
  * with the verifier, so the two cannot drift.
  *
- * @throws TypeError on invalid options.
+ * @throws TypeError on invalid options; `sign()` and `presign()` reject with TypeError when the
+ * clock gives no time in years 0000-9999 (never an impossible timestamp).
  * @example
  * const signer = createSigV4Signer({ keyId, secret, region: 'us-east-1', service: 'execute-api' });
  * const signed = await signer.sign({ method: 'GET', path: '/', query: '', headers: [['host', 'api.example.com']], body: new Uint8Array() });
@@ -121,7 +116,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
   return {
     scheme: 'sigv4',
     async sign(req) {
-      const timestamp = amzDate(clock());
+      const timestamp = formatAmzTimestamp(clock());
       const date = timestamp.slice(0, 8);
       const headers = withoutAuth(req.headers, ['authorization', info.dateHeader, SECURITY_TOKEN]);
       if (!headers.some(([n]) => n.toLowerCase() === 'host')) throw new TypeError('request needs a host header to be signed');
@@ -137,7 +132,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
       const canonical = canonicalRequest(
         req.method,
         canonicalPath(req.path, canon),
-        canonicalQuery(parseQuery(req.query), profile),
+        canonicalQuery(queryPairs(req.query, profile), profile),
         canonicalHeaders(draft, signed, profile),
         signed,
         payloadHash,
@@ -152,7 +147,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
       if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_EXPIRES_SECONDS) {
         throw new TypeError('expiresIn must be 1..604800 seconds');
       }
-      const timestamp = amzDate(clock());
+      const timestamp = formatAmzTimestamp(clock());
       const date = timestamp.slice(0, 8);
       const headers = withoutAuth(req.headers, ['authorization']);
       if (!headers.some(([n]) => n.toLowerCase() === 'host')) throw new TypeError('request needs a host header to be signed');
@@ -174,7 +169,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
       const canonical = canonicalRequest(
         req.method,
         canonicalPath(req.path, canon),
-        canonicalQuery(parseQuery(query), profile),
+        canonicalQuery(queryPairs(query, profile), profile),
         canonicalHeaders(draft, signed, profile),
         signed,
         payloadHash,

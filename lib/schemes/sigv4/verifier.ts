@@ -32,6 +32,7 @@ import {
 } from './constants.ts';
 import { carriesSigV4, parseSigV4, type SigV4Claim } from './parse.ts';
 import { SigningKeyCache } from './signing-key.ts';
+import { parseAmzTimestamp } from './time.ts';
 
 export const SIGV4_SCHEME = 'sigv4';
 
@@ -88,7 +89,6 @@ interface Prepared {
   readonly declaredBodyHash?: string;
 }
 
-const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const HEX64_RE = /^[0-9a-f]{64}$/;
 
 // Requests arrive with the same timestamp many times a second: remember the last one parsed.
@@ -97,14 +97,9 @@ let lastTimestampMs = 0;
 
 function parseTimestamp(ts: string): number {
   if (ts === lastTimestamp) return lastTimestampMs;
-  const m = TIMESTAMP_RE.exec(ts);
-  if (!m) fail('ERR_AUTH_MALFORMED', 'request timestamp must be YYYYMMDDTHHMMSSZ');
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  const d = new Date(ms);
-  // Reject impossible dates (Date.UTC would roll "20150231" into March).
-  if (Number.isNaN(ms) || d.getUTCDate() !== +m[3]! || d.getUTCHours() !== +m[4]! || d.getUTCSeconds() !== +m[6]!) {
-    fail('ERR_AUTH_MALFORMED', 'request timestamp is not a valid date');
-  }
+  const ms = parseAmzTimestamp(ts);
+  if (ms === 'format') fail('ERR_AUTH_MALFORMED', 'request timestamp must be YYYYMMDDTHHMMSSZ');
+  if (ms === 'date') fail('ERR_AUTH_MALFORMED', 'request timestamp is not a valid date and time');
   lastTimestamp = ts;
   lastTimestampMs = ms;
   return ms;
@@ -160,7 +155,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   }
 
   async function prepare(req: SignedRequest, nowMs: number | undefined): Promise<Prepared | undefined> {
-    const claim = parseSigV4(req);
+    const claim = parseSigV4(req, profile);
     if (!claim) return undefined;
     if (!algorithms.includes(claim.algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'signature algorithm is not accepted here');
     if (claim.mode === 'query' && !allowPresigned) fail('ERR_AUTH_UNSUPPORTED', 'presigned URLs are not accepted here');
@@ -217,8 +212,13 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       }
       payloadHashes = [v];
     } else {
-      if (req.body === undefined)
-        fail('ERR_PAYLOAD_HASH_REQUIRED', 'the body is not available here: sign x-amz-content-sha256 or mark the route verifyInFunction');
+      if (req.body === undefined) {
+        fail(
+          'ERR_PAYLOAD_HASH_REQUIRED',
+          'the signature covers the request body, which is not available here (an API Gateway authorizer never sees it): ' +
+            'sign the payload hash in the x-amz-content-sha256 header, or mark the route verifyInFunction',
+        );
+      }
       payloadHashes = [await crypto.sha256Hex(req.body)];
       if (claim.mode === 'query' && allowUnsigned) payloadHashes.push(UNSIGNED_PAYLOAD);
     }
@@ -257,6 +257,9 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
 
   async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
     const nowMs = clock();
+    // NaN compares false both ways, so a broken clock would let every timestamp through: fail closed.
+    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+      fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
     const prepared = await prepare(req, nowMs);
     if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
     const { claim } = prepared;

@@ -1,0 +1,195 @@
+/**
+ * The most expensive input an attacker can send at each configured limit, run through the whole
+ * authenticator (limits first, then SigV4). Every parse must stay linear in the input: these cases
+ * show what the worst input at each limit costs beside an ordinary verification.
+ */
+import { createAuthenticator } from '../lib/authenticator.ts';
+import { loadConfig } from '../lib/config/load.ts';
+import type { SignedRequest } from '../lib/core/request.ts';
+import type { AuthResult } from '../lib/core/result.ts';
+import { createSigV4Signer } from '../lib/schemes/sigv4/index.ts';
+
+/** The largest limits the configuration schema allows (body: the configured default, 1 MiB). */
+export const WORST_LIMITS = { maxUrlBytes: 64 * 1024, maxHeaderBytes: 256 * 1024, maxHeaderCount: 1000, maxBodyBytes: 1024 * 1024 };
+
+export interface WorstCase {
+  readonly name: string;
+  /** What the case stresses, for the report. */
+  readonly input: string;
+  readonly fn: () => Promise<AuthResult>;
+  /** The verdict on one run (checked before measuring, so an input refused by a limit cannot pass for a fast parse). */
+  readonly outcome: string;
+  /** Bytes of the whole request (URL, headers, body), for a cost per byte. */
+  readonly bytes: number;
+}
+
+const KEY_ID = 'AKIDWORST';
+const SECRET = 'bench-worst-case-secret-0123456789';
+const REGION = 'us-east-1';
+const SERVICE = 'execute-api';
+const HOST = 'api.example.com';
+
+const amz = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+
+/** Deterministic pseudo-random sequence (LCG), so every run benchmarks the same input. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+}
+
+function urlLength(r: SignedRequest): number {
+  return r.path.length + r.query.length + 1;
+}
+
+function headerBytes(r: SignedRequest): number {
+  let n = 0;
+  for (const [k, v] of r.headers) n += k.length + v.length + 4;
+  return n;
+}
+
+function totalBytes(r: SignedRequest): number {
+  return urlLength(r) + headerBytes(r) + (r.body?.length ?? 0);
+}
+
+/** A copy the verifier has never seen (the header map is cached per header list), sharing the big strings. */
+const fresh = (r: SignedRequest): SignedRequest => ({ ...r, headers: r.headers.slice() });
+
+export async function worstCases(now: number, ordinary: SignedRequest, ordinaryKey: { id: string; secret: string }): Promise<WorstCase[]> {
+  const clock = () => now;
+  const auth = createAuthenticator(
+    loadConfig({
+      schemes: { sigv4: { region: REGION, service: SERVICE } },
+      limits: WORST_LIMITS,
+      keys: [
+        { id: ordinaryKey.id, secret: ordinaryKey.secret, principal: 'bench' },
+        { id: KEY_ID, secret: SECRET, principal: 'worst' },
+      ],
+    }),
+    { clock },
+  );
+  const signer = createSigV4Signer({ keyId: KEY_ID, secret: SECRET, region: REGION, service: SERVICE, clock });
+  const timestamp = amz(now);
+  const date = timestamp.slice(0, 8);
+  const fakeSig = 'f'.repeat(64);
+  const get = (path: string, query: string, headers: Array<[string, string]> = []): SignedRequest => ({
+    method: 'GET',
+    path,
+    query,
+    headers: [['Host', HOST], ...headers],
+    body: new Uint8Array(),
+  });
+
+  // Presigned query whose X-Amz-SignedHeaders fills the URL limit with short, distinct, sorted names.
+  const names: string[] = ['host'];
+  const abc = 'abcdefghijklmnopqrstuvwxyz';
+  for (const a of abc) {
+    names.push(a);
+    for (const b of abc) {
+      names.push(a + b);
+      for (const c of abc) names.push(a + b + c);
+    }
+  }
+  names.sort();
+  const presignPrefix =
+    `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${KEY_ID}%2F${date}%2F${REGION}%2F${SERVICE}%2Faws4_request` +
+    `&X-Amz-Date=${timestamp}&X-Amz-Expires=300&X-Amz-Signature=${fakeSig}&X-Amz-SignedHeaders=`;
+  const signedHeadersQuery = (duplicateAtEnd: boolean): string => {
+    let q = presignPrefix;
+    const room = WORST_LIMITS.maxUrlBytes - 2 - (duplicateAtEnd ? 4 : 0); // "/" and "?", room for ";" + a repeated name
+    let last = '';
+    for (const n of names) {
+      const next = (last === '' ? '' : ';') + n;
+      if (q.length + next.length > room) break;
+      q += next;
+      last = n;
+    }
+    return duplicateAtEnd ? q + ';' + last : q;
+  };
+
+  // Header auth over a query of one-character pairs ("a&k&3&..."), as many as the URL limit holds; validly signed.
+  const rnd = lcg(42);
+  const alnum = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const tinyQuery = (urlBytes: number) => {
+    const tiny: string[] = [];
+    while ((tiny.length + 1) * 2 + 1 <= urlBytes) tiny.push(alnum[rnd() % alnum.length]!);
+    return tiny.join('&');
+  };
+  const tinyPairs = await signer.sign(get('/', tinyQuery(WORST_LIMITS.maxUrlBytes)));
+  // The same at the default URL limit (16 KiB), to show how the cost grows with the number of pairs.
+  const tinyPairsDefault = await signer.sign(get('/', tinyQuery(16 * 1024)));
+  const pairCount = (r: SignedRequest) => r.query.split('&').length;
+
+  // An Authorization header at its 4096-character cap whose Credential is mostly slashes.
+  const tail = `/${date}/${REGION}/${SERVICE}/aws4_request, SignedHeaders=host;x-amz-date, Signature=${fakeSig}`;
+  const head = `AWS4-HMAC-SHA256 Credential=${KEY_ID}`;
+  const slashy = get('/', '', [
+    ['X-Amz-Date', timestamp],
+    ['Authorization', head + '/'.repeat(4096 - head.length - tail.length) + tail],
+  ]);
+
+  // maxHeaderCount headers (two-character names, all signed) filling maxHeaderBytes, values full of whitespace runs.
+  const headerNames: string[] = [];
+  for (const a of alnum) for (const b of alnum) if (a + b !== 'te') headerNames.push(a + b);
+  const custom = headerNames.slice(0, WORST_LIMITS.maxHeaderCount - 3); // + host, x-amz-date, authorization
+  const valueLength = Math.floor((WORST_LIMITS.maxHeaderBytes - 4800 - custom.length * 6) / custom.length);
+  const spaced = ' a \t b  c   d'.repeat(Math.ceil(valueLength / 13) + 1);
+  const manyHeaders = await signer.sign(
+    get(
+      '/',
+      '',
+      custom.map((n, i) => [n, spaced.slice(i % 5, (i % 5) + valueLength)]),
+    ),
+  );
+
+  // A path at the URL limit made of dot segments, empty segments and escapes; validly signed.
+  const unit = '/a/./b/../%2e%2E/%41%7e//c%20d/..';
+  const dotted = ('/x' + unit.repeat(Math.ceil(WORST_LIMITS.maxUrlBytes / unit.length))).slice(0, WORST_LIMITS.maxUrlBytes - 1);
+  const dotPath = await signer.sign(get(dotted, ''));
+
+  // A body at the body limit, its hash signed in the canonical request.
+  const body = new Uint8Array(WORST_LIMITS.maxBodyBytes).map((_, i) => (i * 31) & 0xff);
+  const bigBody = await signer.sign({ method: 'POST', path: '/upload', query: '', headers: [['Host', HOST]], body });
+
+  const table: Array<[string, string, SignedRequest]> = [
+    ['ordinary verify through the authenticator', `the POST of the table above, ${totalBytes(ordinary)} bytes`, ordinary],
+    [
+      'presigned query at maxUrlBytes of X-Amz-SignedHeaders names, a duplicate at the end',
+      `${(signedHeadersQuery(true).length / 1024).toFixed(0)} KiB query, ${signedHeadersQuery(true).split(';').length} names`,
+      get('/', signedHeadersQuery(true)),
+    ],
+    [
+      'presigned query at maxUrlBytes of X-Amz-SignedHeaders names, no duplicate',
+      `${signedHeadersQuery(false).split(';').length} sorted distinct names, "host" among them`,
+      get('/', signedHeadersQuery(false)),
+    ],
+    ['query at the default 16 KiB URL limit of one-character pairs, signed', `${pairCount(tinyPairsDefault)} pairs`, tinyPairsDefault],
+    ['query at maxUrlBytes of one-character pairs, signed', `${pairCount(tinyPairs)} pairs`, tinyPairs],
+    ['Authorization header at 4096 characters, Credential of slashes', `${4096 - head.length - tail.length} slashes`, slashy],
+    [
+      'headers at maxHeaderCount and maxHeaderBytes, all signed, whitespace runs',
+      `${manyHeaders.headers.length} headers, ${(headerBytes(manyHeaders) / 1024).toFixed(0)} KiB`,
+      manyHeaders,
+    ],
+    ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
+    ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
+  ];
+  const out: WorstCase[] = [];
+  for (const [name, input, req] of table) {
+    if (urlLength(req) > WORST_LIMITS.maxUrlBytes || headerBytes(req) > WORST_LIMITS.maxHeaderBytes) {
+      throw new Error(`${name}: the input is over a limit, so it would not reach the parser`);
+    }
+    if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
+    const r = await auth.authenticate(fresh(req));
+    if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
+    if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);
+    out.push({ name, input, fn: () => auth.authenticate(fresh(req)), outcome: r.ok ? 'accepted' : r.error.code, bytes: totalBytes(req) });
+  }
+  return out;
+}
