@@ -1,8 +1,15 @@
 import * as v from 'valibot';
 import { ConfigSchema, type Config } from './schema.ts';
+import { parseJsonSafe } from './json.ts';
+import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/request-json.ts';
 import type { KeyRecord } from '../keys/types.ts';
 
-/** Thrown for an invalid configuration document; `issues` name each bad field ("keys[1].secret: ..."). */
+export { parseJsonSafe } from './json.ts';
+
+/**
+ * Thrown for an invalid configuration document; `issues` name each bad field and what is wrong with
+ * it ("keys[1].secret: must be at least 8 characters"), never a value from the document.
+ */
 export class ConfigError extends Error {
   readonly issues: readonly string[];
   constructor(issues: readonly string[]) {
@@ -10,28 +17,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.issues = issues;
   }
-}
-
-function pathOf(issue: v.BaseIssue<unknown>): string {
-  let out = '';
-  for (const item of issue.path ?? []) {
-    const key = (item as { key?: unknown }).key;
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(document)' : out;
-}
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * Parses JSON text without letting it reach Object.prototype: "__proto__", "constructor" and
- * "prototype" keys are refused outright (a configuration never needs them).
- */
-export function parseJsonSafe(text: string): unknown {
-  return JSON.parse(text, function (key, value: unknown) {
-    if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`forbidden key "${key}" in JSON`);
-    return value;
-  });
 }
 
 /**
@@ -45,11 +30,12 @@ export function loadConfig(input: unknown): Config {
     try {
       doc = parseJsonSafe(input);
     } catch (e) {
+      // parseJsonSafe's messages give a position and a kind, never the text around it.
       throw new ConfigError([`(document): not valid JSON: ${(e as Error).message}`]);
     }
   }
-  const result = v.safeParse(ConfigSchema, doc);
-  if (!result.success) throw new ConfigError(result.issues.map((i) => `${pathOf(i)}: ${i.message}`));
+  const result = v.safeParse(ConfigSchema, doc, SAFE_ISSUE_MESSAGES);
+  if (!result.success) throw new ConfigError(issueLines(result.issues, '(document)'));
   const config = result.output;
   const ids = new Set<string>();
   const issues: string[] = [];
