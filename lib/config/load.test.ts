@@ -178,6 +178,39 @@ describe('issues never quote the document', () => {
   });
 });
 
+describe('one secret, one key', () => {
+  const k = (id: string, over: Record<string, unknown>) => ({ id, principal: 'p', ...over });
+  it.each([
+    [
+      'two keys with one secret',
+      [k('A', { secret: 'shared-secret-1' }), k('B', { secret: 'other-secret-1' }), k('C', { secret: 'shared-secret-1' })],
+      ['keys[2].secret: the same secret as keys[0].secret'],
+    ],
+    [
+      'a secret in one key and a rotation list of another',
+      [k('A', { secrets: ['new-secret-0001', 'old-secret-0001'] }), k('B', { secret: 'old-secret-0001' })],
+      ['keys[1].secret: the same secret as keys[0].secrets[1]'],
+    ],
+    [
+      'two rotation lists sharing a secret',
+      [
+        k('A', { secret: 'lone-secret-0001' }),
+        k('B', { secrets: ['b-secret-00001', 'shared-secret-2'] }),
+        k('C', { secrets: ['shared-secret-2'] }),
+      ],
+      ['keys[2].secrets[0]: the same secret as keys[1].secrets[1]'],
+    ],
+  ])('refuses %s, naming both places and never the secret', (_label, keys, expected) => {
+    const issues = issuesOf({ ...valid, keys });
+    expect(issues.map((i) => i.replace(/ \(.*\)$/, ''))).toEqual(expected);
+    expect(JSON.stringify(issues)).not.toMatch(/shared-secret|old-secret/);
+  });
+  it('allows a secret repeated within one key and distinct secrets across keys', () => {
+    const keys = [k('A', { secrets: ['same-secret-001', 'same-secret-001'] }), k('B', { secret: 'b-secret-000001' })];
+    expect(loadConfig({ ...valid, keys }).keys).toHaveLength(2);
+  });
+});
+
 describe('prototype-safe JSON', () => {
   it.each(['{"__proto__":{"polluted":1}}', '{"a":{"constructor":{"prototype":{"polluted":1}}}}', '{"schemes":{"__proto__":{"x":1}}}'])(
     'refuses %s',

@@ -38,10 +38,20 @@ export function loadConfig(input: unknown): Config {
   if (!result.success) throw new ConfigError(issueLines(result.issues, '(document)'));
   const config = result.output;
   const ids = new Set<string>();
+  // Two key records with one secret can stand in for each other (a request signed as one verifies as
+  // the other), so a secret belongs to one key. Repeats within one key's list are harmless.
+  const secretOwners = new Map<string, { key: number; path: string }>();
   const issues: string[] = [];
   config.keys.forEach((k, i) => {
     if (ids.has(k.id)) issues.push(`keys[${i}].id: duplicate key id`);
     ids.add(k.id);
+    const secrets: Array<[string, string]> =
+      k.secrets !== undefined ? k.secrets.map((s, j) => [s, `keys[${i}].secrets[${j}]`]) : [[k.secret!, `keys[${i}].secret`]];
+    for (const [secret, path] of secrets) {
+      const owner = secretOwners.get(secret);
+      if (owner === undefined) secretOwners.set(secret, { key: i, path });
+      else if (owner.key !== i) issues.push(`${path}: the same secret as ${owner.path} (each key needs its own secret)`);
+    }
     if ((k.scheme ?? 'sigv4') === 'sigv4' && !config.schemes.sigv4) issues.push(`keys[${i}].scheme: scheme "sigv4" is not configured`);
   });
   if (!config.schemes.sigv4) issues.push('schemes: no scheme is configured');
