@@ -23,6 +23,17 @@ function run(args: string[], input = '') {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The error contract: exit 1 or 2 and exactly one line of JSON on stderr, no stack trace. */
+function errorOf(r: ReturnType<typeof run>, exit: 1 | 2, code: string) {
+  expect(r.code, r.stderr).toBe(exit);
+  expect(r.stderr.endsWith('\n')).toBe(true);
+  expect(r.stderr.slice(0, -1)).not.toContain('\n');
+  expect(r.stderr).not.toMatch(/\bat .*\.(mjs|js|ts):\d+/);
+  const error = JSON.parse(r.stderr) as { ok: boolean; code: string; message: string; status?: number; issues?: string[] };
+  expect(error).toMatchObject({ ok: false, code });
+  return error;
+}
+
 const request = (over: Record<string, unknown> = {}) =>
   JSON.stringify({
     method: 'POST',
@@ -120,6 +131,67 @@ describe('edge-auth explain', () => {
   });
 });
 
+describe('the error contract: one line of JSON on stderr, exit 1 or 2, never a stack trace', () => {
+  it('sign with an invalid UTF-8 escape in the URL (%ff) exits 1 with ERR_AUTH_MALFORMED', () => {
+    const r = run(['sign', '--config', configPath, '--key', 'AKIDCLI'], JSON.stringify({ method: 'GET', url: 'https://a/a?b=%ff' }));
+    expect(errorOf(r, 1, 'ERR_AUTH_MALFORMED')).toMatchObject({ status: 400 });
+    expect(r.stdout).toBe('');
+  });
+  it('verify prints its result on stdout and the same failure on stderr', () => {
+    const r = run(['verify', '--config', configPath], request());
+    const error = errorOf(r, 1, 'ERR_AUTH_MISSING');
+    expect(JSON.parse(r.stdout)).toEqual(error);
+  });
+  it('explain of an unsigned request exits 1 with ERR_AUTH_MISSING', () => {
+    errorOf(run(['explain', '--config', configPath], request()), 1, 'ERR_AUTH_MISSING');
+  });
+  it('request JSON that is not JSON: a line and a column, not the text', () => {
+    const text = '{"method":"GET","url":"/","headers":{"authorization":AWS4-SECRET-TOKEN}}';
+    const error = errorOf(run(['verify', '--config', configPath], text), 2, 'ERR_REQUEST_JSON');
+    expect(error.message).toContain(`line 1, column ${text.indexOf('AWS4') + 1}`);
+    expect(error.message).not.toContain('SECRET');
+  });
+  it('a bad configuration names the field and never the value', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...config,
+        keys: [
+          { id: 'A', secret: 'short', principal: 'p' },
+          { id: 'B', secret: 12345678901234568, principal: 'p' },
+        ],
+      }),
+    );
+    const error = errorOf(run(['verify', '--config', bad], request()), 2, 'ERR_CONFIG');
+    expect(error.issues).toEqual(['keys[0].secret: must be at least 8 characters', 'keys[1].secret: expected a string, got a number']);
+    expect(JSON.stringify(error)).not.toMatch(/short|12345678901234568/);
+  });
+  it('no command: ERR_USAGE, exit 2', () => {
+    errorOf(run([]), 2, 'ERR_USAGE');
+  });
+});
+
+describe('edge-auth check-config', () => {
+  it('prints counts, never values, and exits 0 for a valid configuration', () => {
+    const r = run(['check-config', '--config', configPath]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, schemes: ['sigv4'], keys: config.keys.length, routes: 1, publicRoutes: 0 });
+    expect(r.stdout).not.toMatch(/AKIDCLI|cli-test-secret|cli-user/);
+  });
+  it('exits 2 with the field issues for an invalid one (here: two keys sharing a secret)', () => {
+    const bad = join(dir, 'shared.json');
+    writeFileSync(bad, JSON.stringify({ ...config, keys: [config.keys[0], { ...config.keys[1], secret: SECRET }] }));
+    const r = run(['check-config', '--config', bad]);
+    const error = errorOf(r, 2, 'ERR_CONFIG');
+    expect(error.issues).toEqual([expect.stringMatching(/^keys\[1\]\.secret: the same secret as keys\[0\]\.secret/)]);
+    expect(r.stderr + r.stdout).not.toContain(SECRET);
+  });
+  it('exits 2 with ERR_CONFIG for a file it cannot read', () => {
+    errorOf(run(['check-config', '--config', join(dir, 'missing.json')]), 2, 'ERR_CONFIG');
+  });
+});
+
 describe('usage and configuration errors exit 2', () => {
   it('names the bad configuration field', () => {
     const bad = join(dir, 'bad.json');
@@ -129,29 +201,29 @@ describe('usage and configuration errors exit 2', () => {
     expect(r.stderr).toContain('keys[0].secret');
   });
   it.each([
-    [['frobnicate']],
-    [['verify']],
-    [['sign', '--config', 'CONFIG']],
-    [['sign', '--config', 'CONFIG', '--key', 'NOPE']],
-    [['verify', '--config', 'CONFIG', '--bogus']],
-    [['verify', '--config', 'CONFIG', '--now', 'yesterday']],
-    [['verify', '--config', '/does/not/exist']],
-  ])('%j', (args) => {
+    [['frobnicate'], 'ERR_USAGE'],
+    [['verify'], 'ERR_USAGE'],
+    [['sign', '--config', 'CONFIG'], 'ERR_USAGE'],
+    [['sign', '--config', 'CONFIG', '--key', 'NOPE'], 'ERR_USAGE'],
+    [['verify', '--config', 'CONFIG', '--bogus'], 'ERR_USAGE'],
+    [['verify', '--config', 'CONFIG', '--now', 'yesterday'], 'ERR_USAGE'],
+    [['verify', '--config', '/does/not/exist'], 'ERR_CONFIG'],
+  ])('%j: %s', (args, code) => {
     const r = run(
       args.map((a) => (a === 'CONFIG' ? configPath : a)),
       request(),
     );
-    expect(r.code).toBe(2);
-    expect(r.stderr).not.toBe('');
+    errorOf(r, 2, code);
   });
   it('reports a bad request.json field', () => {
     const r = run(['verify', '--config', configPath], JSON.stringify({ method: 'GET', url: 'nope' }));
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('url');
+    const error = errorOf(r, 2, 'ERR_REQUEST_JSON');
+    expect(error.issues).toEqual([expect.stringMatching(/^url: /)]);
   });
   it('prints usage for --help', () => {
     const r = run(['sign', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('edge-auth sign');
+    expect(r.stdout).toContain('edge-auth check-config');
   });
 });
