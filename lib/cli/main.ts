@@ -6,8 +6,9 @@ import { createAuthenticator } from '../authenticator.ts';
 import { fromRequestJson, toRequestJson } from '../core/request-json.ts';
 import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
 import { createMemoryKeyStore } from '../keys/memory.ts';
-import { createSigV4Signer, createSigV4Verifier, type SigV4Algorithm, type SigV4Explanation } from '../schemes/sigv4/index.ts';
+import { createSigV4Signer, createSigV4Verifier, type SigV4Algorithm } from '../schemes/sigv4/index.ts';
 import { CliError, toCliError, usageError } from './errors.ts';
+import { redactExplanation, type RedactedExplanation } from './redact.ts';
 
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
 
@@ -22,7 +23,7 @@ request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name"
 exit status: 0 done (verify: accepted); 1 the request was rejected or could not be signed, verified or
 explained; 2 a usage, configuration or request.json problem. On 1 and 2, stderr is one line of JSON:
 {"ok":false,"code":"ERR_...","message":"...","issues":["field: what is wrong"]} (verify also prints
-its result on stdout). explain never shows secrets or signatures.`;
+its result on stdout). explain shows session tokens and the key id redacted, never secrets or signatures.`;
 
 export interface CliIo {
   readonly stdin: () => Promise<Uint8Array>;
@@ -167,13 +168,22 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   return 1;
 }
 
-function explainText(e: SigV4Explanation): string {
+function explainText(e: RedactedExplanation): string {
   const lines = [
     `algorithm:      ${e.algorithm} (${e.mode === 'query' ? 'presigned URL' : 'Authorization header'})`,
     `scope:          ${e.scope}`,
     `signed headers: ${e.signedHeaders.join(';')}`,
     `payload hash:   ${e.payloadHash}`,
   ];
+  if (e.redacted.length > 0) {
+    lines.push(
+      '',
+      'redacted:       these values are shown as <redacted LENGTH chars sha256:FIRST-8-HEX-DIGITS-OF-THEIR-SHA-256>:',
+      ...e.redacted.map((r) => `                - ${r.where} (${r.length} chars, sha256:${r.sha256})`),
+      "                Your client's canonical request has them in full, so it differs there; the hash in the",
+      '                string to sign is of the full canonical request.',
+    );
+  }
   e.alternatives.forEach((a, i) => {
     const label = e.alternatives.length > 1 ? ` (form ${i + 1} of ${e.alternatives.length})` : '';
     lines.push(
@@ -202,8 +212,17 @@ async function explain(args: string[], io: CliIo): Promise<number> {
     createSigV4Verifier({ ...options, keys: createMemoryKeyStore(keyRecords(config)), algorithms: s.algorithms }),
   );
   const { req } = await readRequest(io);
-  const e = await verifier.explain(req);
-  io.stdout(values.json ? JSON.stringify(e, null, 2) + '\n' : explainText(e));
+  const configuredSecrets = config.keys.flatMap((k) => [...(k.secrets ?? [k.secret!]), ...(k.sessionToken ? [k.sessionToken] : [])]);
+  const e = redactExplanation(await verifier.explain(req), req, configuredSecrets);
+  if (values.json) {
+    const note =
+      e.redacted.length > 0
+        ? "values listed in redacted are shown as <redacted LENGTH chars sha256:FIRST-8-HEX-DIGITS>; your client's canonical request has them in full"
+        : undefined;
+    io.stdout(JSON.stringify({ ...e, ...(note ? { note } : {}) }, null, 2) + '\n');
+  } else {
+    io.stdout(explainText(e));
+  }
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,17 @@ const config = {
   ],
 };
 const NOW = 1_790_000_000; // epoch seconds used with --now
+// A key with a session token, for explain's redaction (a DCI-style key id, with a slash).
+const TOKEN_KEY = 'remoteci/token-key-01';
+const TOKEN = 'FwoGZXIvYXdzEBYaDKx/cli+session/token==';
+const tokenConfig = {
+  ...config,
+  keys: [{ id: TOKEN_KEY, secret: 'cli-test-secret-0003', principal: 'with-token', sessionToken: TOKEN }],
+};
 
 let dir: string;
 let configPath: string;
+let tokenConfigPath: string;
 
 function run(args: string[], input = '') {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'edge-auth.js'), ...args], { cwd: ROOT, input, encoding: 'utf8' });
@@ -54,6 +63,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'edge-auth-cli-'));
   configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config));
+  tokenConfigPath = join(dir, 'token-config.json');
+  writeFileSync(tokenConfigPath, JSON.stringify(tokenConfig));
   // Build once up front so the first test does not pay for it.
   run(['--help']);
 }, 60_000);
@@ -128,6 +139,85 @@ describe('edge-auth explain', () => {
     const json = JSON.parse(run(['explain', '--config', configPath, '--json'], JSON.stringify(signed)).stdout);
     expect(json).toMatchObject({ algorithm: 'AWS4-HMAC-SHA256', mode: 'header', signedHeaders: ['content-type', 'host', 'x-amz-date'] });
     expect(JSON.stringify(json)).not.toContain(signature);
+  });
+});
+
+describe('edge-auth explain redacts session tokens and the key id', () => {
+  const sha8 = (v: string) => createHash('sha256').update(v).digest('hex').slice(0, 8);
+  const mark = (v: string) => `<redacted ${v.length} chars sha256:${sha8(v)}>`;
+  const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+
+  function signWithToken(extra: string[]) {
+    const r = run(
+      ['sign', '--config', tokenConfigPath, '--key', TOKEN_KEY, '--now', String(NOW), ...extra],
+      request({ method: 'GET', body: undefined }),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  }
+
+  function expectNothingSensitive(out: string, signature: string) {
+    for (const value of [TOKEN, encodeURIComponent(TOKEN), TOKEN_KEY, encodeURIComponent(TOKEN_KEY), signature, 'cli-test-secret-0003']) {
+      expect(out).not.toContain(value);
+    }
+  }
+
+  it('header mode: the signed x-amz-security-token is shown by length and hash, and the note says so', () => {
+    const signed = signWithToken([]);
+    const signature = /Signature=([0-9a-f]{64})/.exec(signed)![1]!;
+    const text = run(['explain', '--config', tokenConfigPath], signed);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`x-amz-security-token:${mark(TOKEN)}\n`);
+    expect(text.stdout).toMatch(/redacted: .*\n.*the x-amz-security-token header/);
+    expect(text.stdout).toContain("Your client's canonical request has them in full");
+    expectNothingSensitive(text.stdout, signature);
+
+    const json = JSON.parse(run(['explain', '--config', tokenConfigPath, '--json'], signed).stdout) as {
+      canonicalRequest: string;
+      stringToSign: string;
+      redacted: Array<{ where: string; length: number; sha256: string }>;
+    };
+    expect(json.redacted).toEqual([{ where: 'the x-amz-security-token header', length: TOKEN.length, sha256: sha8(TOKEN) }]);
+    expectNothingSensitive(JSON.stringify(json), signature);
+    // Still useful: with the value put back, the canonical request is the one the string to sign hashes.
+    const full = json.canonicalRequest.replace(mark(TOKEN), TOKEN);
+    expect(json.stringToSign.split('\n').at(-1)).toBe(sha256(full));
+  });
+
+  it('presigned mode: X-Amz-Security-Token and the key id in X-Amz-Credential are redacted, the scope stays', () => {
+    const signed = signWithToken(['--presign']);
+    const signature = /X-Amz-Signature=([0-9a-f]{64})/.exec(signed)![1]!;
+    const encodedToken = encodeURIComponent(TOKEN);
+    const encodedKey = encodeURIComponent(TOKEN_KEY);
+    const text = run(['explain', '--config', tokenConfigPath], signed);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`X-Amz-Security-Token=${mark(encodedToken)}`);
+    expect(text.stdout).toMatch(
+      new RegExp(`X-Amz-Credential=${mark(encodedKey).replace(/[<>]/g, '.')}%2F\\d{8}%2Fus-east-1%2Fexecute-api%2Faws4_request`),
+    );
+    expect(text.stdout).toContain('the key id in X-Amz-Credential');
+    expect(text.stdout).toContain('the X-Amz-Security-Token query parameter');
+    expectNothingSensitive(text.stdout, signature);
+
+    const json = JSON.parse(run(['explain', '--config', tokenConfigPath, '--json'], signed).stdout) as {
+      canonicalRequest: string;
+      stringToSign: string;
+      alternatives: Array<{ canonicalRequest: string; stringToSign: string }>;
+      redacted: Array<{ where: string; length: number; sha256: string }>;
+      note: string;
+    };
+    expect(json.redacted).toEqual(
+      expect.arrayContaining([
+        { where: 'the key id in X-Amz-Credential', length: encodedKey.length, sha256: sha8(encodedKey) },
+        { where: 'the X-Amz-Security-Token query parameter', length: encodedToken.length, sha256: sha8(encodedToken) },
+      ]),
+    );
+    expect(json.note).toMatch(/redacted/);
+    expectNothingSensitive(JSON.stringify(json), signature);
+    for (const a of json.alternatives) {
+      const full = a.canonicalRequest.replace(mark(encodedKey), encodedKey).replace(mark(encodedToken), encodedToken);
+      expect(a.stringToSign.split('\n').at(-1)).toBe(sha256(full));
+    }
   });
 });
 

@@ -295,6 +295,7 @@ describe('main() over arbitrary argv and stdin (property)', () => {
         seen[code]!++;
         for (const secret of [SECRET_1, SECRET_2]) expect(stdout + stderr).not.toContain(secret);
         expect(stderr).not.toContain(TOKEN);
+        if (args[0] === 'explain') expect(stdout).not.toContain(TOKEN);
         if (code === 0) {
           expect(stderr).toBe('');
           return;
