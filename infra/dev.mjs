@@ -1,35 +1,100 @@
-// `npm start`: the local edge. Runs functions/worker.ts under workerd (wrangler dev) on 127.0.0.1
-// with the demo configuration, waits until it answers, then prints a signed curl (made by our own
-// signer, through the edge-auth CLI) that gets a 200 and an unsigned one that gets a 401.
+// `npm start`: the local edge. Checks the configuration with the edge-auth CLI (the same loader the
+// Worker uses), runs functions/worker.ts under workerd (wrangler dev) on 127.0.0.1, waits until it
+// answers, then prints a signed curl (made by our own signer) for the configuration's first usable
+// SigV4 key and an unsigned one that gets a 401.
+//
+// The configuration (secrets included) reaches wrangler through a 0600 dotenv file under the
+// git-ignored .wrangler/, never through argv or the environment, which any local user can read in
+// `ps` (/proc/*/cmdline); the file is removed when the edge stops.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, dirname } from 'node:path';
+import { setInterval } from 'node:timers';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
-const configPath = process.env.AUTH_CONFIG_FILE ?? join(root, 'infra', 'demo-config.json');
-const config = JSON.parse(readFileSync(configPath, 'utf8'));
-const demoKey = config.keys[0].id;
+const configPath = resolve(process.env.AUTH_CONFIG_FILE ?? join(root, 'infra', 'demo-config.json'));
+const shownPath = (() => {
+  const rel = relative(root, configPath);
+  return rel.startsWith('..') || isAbsolute(rel) ? configPath : rel;
+})();
 const base = `http://127.0.0.1:${port}`;
+const cli = join(root, 'bin', 'edge-auth.js');
+const LOG_LIMIT = 64 * 1024;
+
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+// 1. Refuse a bad configuration at once, with its issues printed once, before wrangler starts.
+const check = spawnSync(process.execPath, [cli, 'check-config', '--config', configPath], { cwd: root, encoding: 'utf8' });
+if (check.status !== 0) {
+  let error;
+  try {
+    error = JSON.parse(check.stderr);
+  } catch {
+    /* not the CLI's one-line error */
+  }
+  const detail = error
+    ? [`${error.message} (${error.code})`, ...(error.issues ?? []).map((i) => `  ${i}`)].join('\n')
+    : (check.stderr || String(check.error ?? '')).slice(-4096);
+  process.stderr.write(`npm start: ${shownPath} cannot be used as the configuration:\n${detail}\n`);
+  process.exit(2);
+}
+const config = JSON.parse(readFileSync(configPath, 'utf8'));
+
+const origin = process.env.ORIGIN_URL;
+if (origin !== undefined && /['$\\\r\n]/.test(origin)) {
+  process.stderr.write("npm start: ORIGIN_URL must not contain ', $, \\ or line breaks\n");
+  process.exit(2);
+}
+
+// 2. The dotenv file wrangler reads the Worker's vars from (--env-file). Single-quoted values are
+// taken literally by dotenv, but dotenv-expand still expands "$NAME" and unescapes "\$" in them:
+// the JSON carries neither "'" nor "$" (both only occur inside JSON strings, where \u0027 and \u0024
+// mean the same), so it arrives byte for byte equivalent.
+const wranglerDir = join(root, '.wrangler');
+mkdirSync(wranglerDir, { recursive: true });
+for (const name of readdirSync(wranglerDir)) {
+  // Files left by an edge that was killed outright (SIGKILL): remove them once their process is gone.
+  const m = /^dev-vars-(\d+)\.env$/.exec(name);
+  if (!m) continue;
+  try {
+    process.kill(Number(m[1]), 0);
+  } catch (e) {
+    if (e.code === 'ESRCH') rmSync(join(wranglerDir, name), { force: true });
+  }
+}
+const envFile = join(wranglerDir, `dev-vars-${process.pid}.env`);
+const configValue = JSON.stringify(config).replace(/'/g, '\\u0027').replace(/\$/g, '\\u0024');
+const envText = `AUTH_CONFIG='${configValue}'\n` + (origin ? `ORIGIN_URL='${origin}'\n` : '');
+rmSync(envFile, { force: true });
+writeFileSync(envFile, envText, { mode: 0o600, flag: 'wx' });
+chmodSync(envFile, 0o600);
+const removeEnvFile = () => rmSync(envFile, { force: true });
 
 mkdirSync(join(root, '.xdg'), { recursive: true });
 const env = {
   ...process.env,
   WRANGLER_SEND_METRICS: 'false',
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  // Vars come from the --env-file only: never from .dev.vars or this process's environment.
+  CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: 'true',
+  CLOUDFLARE_INCLUDE_PROCESS_ENV: 'false',
   XDG_CONFIG_HOME: join(root, '.xdg'),
   WRANGLER_LOG_PATH: join(root, '.wrangler', 'logs'),
 };
+delete env.AUTH_CONFIG;
 
 // wrangler's inspector defaults to 9229, which a debugger or a second local edge may hold.
 function freePort() {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePort, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+      const { port: p } = s.address();
+      s.close(() => resolvePort(p));
     });
     s.on('error', reject);
   });
@@ -37,7 +102,8 @@ function freePort() {
 const inspectorPort = Number(process.env.INSPECTOR_PORT ?? (await freePort()));
 
 const args = [
-  join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+  // EDGE_DEV_WRANGLER: another wrangler CLI to run (the tests use a stand-in that fails loudly).
+  process.env.EDGE_DEV_WRANGLER ?? join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
   'dev',
   '--ip',
   '127.0.0.1',
@@ -45,78 +111,128 @@ const args = [
   String(port),
   '--persist-to',
   join(root, '.wrangler', 'state'),
-  '--var',
-  `AUTH_CONFIG:${JSON.stringify(config)}`,
+  '--env-file',
+  envFile,
   '--inspector-port',
   String(inspectorPort),
   '--show-interactive-dev-session=false',
 ];
-if (process.env.ORIGIN_URL) args.push('--var', `ORIGIN_URL:${process.env.ORIGIN_URL}`);
 
+// wrangler and workerd get their own process group, so one signal reaches them all.
 const wrangler = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+// Only the last LOG_LIMIT characters are kept: enough to show why it failed, bounded however long it runs.
 let log = '';
 const keep = (chunk) => {
   log += chunk;
+  if (log.length > 2 * LOG_LIMIT) log = log.slice(-LOG_LIMIT);
   if (process.env.EDGE_DEV_VERBOSE) process.stderr.write(chunk);
 };
 wrangler.stdout.on('data', keep);
 wrangler.stderr.on('data', keep);
+const logTail = () => log.slice(-LOG_LIMIT);
+
+function killGroup(signal) {
+  try {
+    process.kill(-wrangler.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
 
 let stopping = false;
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  try {
-    process.kill(-wrangler.pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
-  setTimeout(() => {
-    try {
-      process.kill(-wrangler.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
+  removeEnvFile();
+  killGroup('SIGTERM');
+  const finish = () => {
+    killGroup('SIGKILL'); // workerd, if wrangler left it behind
     process.exit(code);
-  }, 1500).unref();
+  };
+  if (wrangler.exitCode !== null || wrangler.signalCode !== null) finish();
+  wrangler.once('exit', () => setTimeout(finish, 100));
+  setTimeout(finish, 3000).unref();
 }
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
-wrangler.on('exit', (code) => {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(0));
+// `npm start` runs this under `sh -c`: npm passes SIGTERM to that shell, which dies without passing
+// it on, and if npm itself is killed the shell lives on. Losing the parent, or the parent losing
+// its own (read from /proc where there is one), is the signal to stop.
+function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+const parentAtStart = process.ppid;
+const grandparentAtStart = parentOf(parentAtStart);
+setInterval(() => {
+  const grandparent = parentOf(parentAtStart);
+  if (process.ppid !== parentAtStart || (grandparentAtStart !== undefined && grandparent !== grandparentAtStart)) stop(0);
+}, 250).unref();
+// 'close', not 'exit': by then all of its output has been read.
+wrangler.on('close', (code) => {
   if (!stopping) {
-    process.stderr.write(`wrangler dev exited (${code}). Its output:\n${log}\n`);
-    stop(1); // take workerd (same process group) down with it
+    process.stderr.write(`wrangler dev exited (${code}). The end of its output:\n${logTail()}\n`);
+    stop(1);
   }
 });
-// However this process ends, leave no workerd behind.
+// However this process ends, leave no workerd and no configuration file behind.
 process.on('exit', () => {
-  try {
-    process.kill(-wrangler.pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
+  removeEnvFile();
+  killGroup('SIGKILL');
 });
 
+// Up means any HTTP answer at all: the configuration may have no public route to ask.
 async function waitUntilUp(deadline) {
   while (Date.now() < deadline) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 5000);
     try {
-      const r = await fetch(`${base}/health`);
-      if (r.status === 200) return;
+      await fetch(`${base}/`, { method: 'HEAD', signal: abort.signal });
+      return;
     } catch {
       /* not yet */
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the local edge did not answer on ${base} within 60 s. wrangler said:\n${log}`);
+  throw new Error(`the local edge did not answer on ${base} within 60 s. The end of wrangler's output:\n${logTail()}`);
 }
 
-function shellQuote(s) {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+/** The first key the configuration lets sign SigV4 now: enabled, in its validity window. */
+function firstUsableKey() {
+  const now = Math.floor(Date.now() / 1000);
+  return config.keys?.find(
+    (k) =>
+      (k.scheme ?? 'sigv4') === 'sigv4' &&
+      !k.disabled &&
+      (k.notBefore === undefined || k.notBefore <= now) &&
+      (k.expiresAt === undefined || now < k.expiresAt),
+  );
 }
 
-function signedCurl() {
-  const request = JSON.stringify({ method: 'GET', url: `${base}/hello?name=world`, headers: {} });
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'edge-auth.js'), 'sign', '--config', configPath, '--key', demoKey], {
+function routeFor(method, path) {
+  const matches = (pattern) => pattern === '*' || (pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern);
+  return (config.routes ?? [{ path: '*' }]).find((r) => matches(r.path) && (r.methods ?? ['*']).some((m) => m === '*' || m === method));
+}
+
+/** A GET path that is guarded (not public) and that the key may call, so the signed curl gets a 200. */
+function demoPath(key) {
+  const candidates = ['/hello', ...(config.routes ?? []).map((r) => (r.path === '*' ? '/hello' : r.path.replace(/\*$/, 'hello')))];
+  return (
+    candidates.find((path) => {
+      const route = routeFor('GET', path);
+      return !route || (!route.public && (route.permissions ?? []).every((p) => (key.permissions ?? []).includes(p)));
+    }) ?? '/hello'
+  );
+}
+
+function signedCurl(key, url) {
+  const request = JSON.stringify({ method: 'GET', url, headers: {} });
+  const r = spawnSync(process.execPath, [cli, 'sign', '--config', configPath, '--key', key.id], {
     cwd: root,
     input: request,
     encoding: 'utf8',
@@ -129,25 +245,29 @@ function signedCurl() {
 
 try {
   await waitUntilUp(Date.now() + 60_000);
-  const curl = signedCurl();
-  process.stdout.write(
-    [
+  const key = firstUsableKey();
+  const lines = ['', `edge-authorizer is running on ${base} (workerd via wrangler dev, configuration from ${shownPath})`, ''];
+  if (key) {
+    const path = demoPath(key);
+    const url = `${base}${path}?name=world`;
+    lines.push(
+      origin
+        ? `A request signed just now with SigV4 by ${key.id} (valid for 15 minutes) is verified and passed on to ORIGIN_URL:`
+        : `A request signed just now with SigV4 by ${key.id} (valid for 15 minutes) gets a 200:`,
       '',
-      `edge-authorizer is running on ${base} (workerd via wrangler dev, demo keys from ${configPath.replace(root + '/', '')})`,
-      '',
-      'A request signed just now with SigV4 (valid for 15 minutes) gets a 200:',
-      '',
-      `  ${curl}`,
+      `  ${signedCurl(key, url)}`,
       '',
       'The same request unsigned gets a 401:',
       '',
-      `  curl -i '${base}/hello?name=world'`,
+      `  curl -i ${shellQuote(url)}`,
       '',
-      `Sign your own: echo '{"method":"GET","url":"${base}/hello"}' | npx edge-auth sign --config infra/demo-config.json --key ${demoKey}`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  );
+      `Sign your own: echo ${shellQuote(JSON.stringify({ method: 'GET', url: `${base}${path}` }))} | npx edge-auth sign --config ${shellQuote(shownPath)} --key ${shellQuote(key.id)}`,
+    );
+  } else {
+    lines.push(`${shownPath} has no SigV4 key that may sign now (all disabled, expired or not yet valid), so there is no signed example.`);
+  }
+  lines.push('Press Ctrl-C to stop.', '');
+  process.stdout.write(lines.join('\n'));
 } catch (e) {
   process.stderr.write(`${e.message}\n`);
   stop(1);

@@ -1,24 +1,29 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, parseJsonSafe, type Config } from '../config/index.ts';
-import { createAuthenticator } from '../authenticator.ts';
-import { fromRequestJson, RequestJsonError, toRequestJson } from '../core/request-json.ts';
-import { splitUrl } from '../core/request.ts';
-import { createSigV4Signer, createSigV4Verifier, type SigV4Algorithm } from '../schemes/sigv4/index.ts';
-import { createMemoryKeyStore } from '../keys/memory.ts';
+import { loadConfig, type Config } from '../config/index.ts';
+import { JsonTextError, parseJsonSafe } from '../config/json.ts';
 import { keyRecords } from '../config/load.ts';
+import { createAuthenticator } from '../authenticator.ts';
+import { fromRequestJson, toRequestJson } from '../core/request-json.ts';
+import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
+import { createMemoryKeyStore } from '../keys/memory.ts';
+import { createSigV4Signer, createSigV4Verifier, type SigV4Algorithm } from '../schemes/sigv4/index.ts';
+import { CliError, toCliError, usageError } from './errors.ts';
+import { redactExplanation, type RedactedExplanation } from './redact.ts';
 
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
 
 const USAGE = `usage:
-  edge-auth sign    --config FILE --key ID [--scheme sigv4] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
-  edge-auth verify  --config FILE [--now EPOCH_SECONDS] < request.json
-  edge-auth explain --config FILE [--json] < request.json
+  edge-auth sign         --config FILE --key ID [--scheme sigv4] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
+  edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json
+  edge-auth explain      --config FILE [--json] < request.json
+  edge-auth check-config --config FILE
 
 request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name","value"]] or {"name":"value"},"body":"text"} ("bodyBase64" for binary)
-exit status: 0 accepted (or done), 1 rejected, 2 usage or configuration error`;
 
-/** A usage or configuration problem: exit 2. */
-class UsageError extends Error {}
+exit status: 0 done (verify: accepted); 1 the request was rejected or could not be signed, verified or
+explained; 2 a usage, configuration or request.json problem. On 1 and 2, stderr is one line of JSON:
+{"ok":false,"code":"ERR_...","message":"...","issues":["field: what is wrong"]} (verify also prints
+its result on stdout). explain shows session tokens and the key id redacted, never secrets or signatures.`;
 
 export interface CliIo {
   readonly stdin: () => Promise<Uint8Array>;
@@ -30,38 +35,63 @@ export interface CliIo {
 
 function nowFrom(value: string | undefined, io: CliIo): () => number {
   if (value === undefined) return io.now;
-  if (!/^\d{1,12}$/.test(value)) throw new UsageError('--now must be epoch seconds');
+  if (!/^\d{1,12}$/.test(value)) throw usageError('--now must be epoch seconds');
   const ms = Number(value) * 1000;
   return () => ms;
 }
 
 function readConfig(path: string | undefined, io: CliIo): Config {
-  if (!path) throw new UsageError('--config FILE is required');
+  if (!path) throw usageError('--config FILE is required');
   let text: string;
   try {
     text = io.readFile(path);
   } catch (e) {
-    throw new UsageError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    const code = (e as { code?: unknown } | null)?.code;
+    throw new CliError('ERR_CONFIG', `cannot read the configuration file (${typeof code === 'string' ? code : 'error'})`);
   }
   return loadConfig(text);
 }
 
-async function readRequest(io: CliIo) {
-  const bytes = await io.stdin();
-  if (bytes.length > MAX_STDIN_BYTES) throw new UsageError('request JSON on stdin is larger than 10 MiB');
+/** A library factory's TypeError is a configuration problem (its messages name options, not values). */
+function configured<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof TypeError) throw new CliError('ERR_CONFIG', `invalid configuration: ${e.message}`);
+    throw e;
+  }
+}
+
+async function readRequest(io: CliIo): Promise<{ req: SignedRequest; origin: string }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await io.stdin();
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    throw new CliError('ERR_REQUEST_JSON', `cannot read request JSON from stdin (${typeof code === 'string' ? code : 'error'})`);
+  }
+  if (bytes.length > MAX_STDIN_BYTES) throw new CliError('ERR_REQUEST_JSON', 'request JSON on stdin is larger than 10 MiB');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CliError('ERR_REQUEST_JSON', 'request JSON on stdin is not valid UTF-8');
+  }
   let doc: unknown;
   try {
-    doc = parseJsonSafe(new TextDecoder().decode(bytes));
+    doc = parseJsonSafe(text);
   } catch (e) {
-    throw new UsageError(`request JSON on stdin is not valid JSON: ${(e as Error).message}`);
+    if (!(e instanceof JsonTextError)) throw e;
+    // JsonTextError messages give a line, a column and a kind, never the text.
+    throw new CliError('ERR_REQUEST_JSON', `request JSON on stdin is not valid JSON: ${e.message}`);
   }
-  const url = (doc as { url?: unknown } | null)?.url;
-  return { req: fromRequestJson(doc), origin: typeof url === 'string' ? splitUrl(url).origin : '' };
+  const req = fromRequestJson(doc);
+  return { req, origin: splitUrl((doc as { url: string }).url).origin };
 }
 
 function sigv4Options(config: Config) {
   const s = config.schemes.sigv4;
-  if (!s) throw new UsageError('the configuration has no sigv4 scheme');
+  if (!s) throw new CliError('ERR_CONFIG', 'the configuration has no sigv4 scheme');
   return {
     region: s.region,
     service: s.service,
@@ -86,32 +116,36 @@ async function sign(args: string[], io: CliIo): Promise<number> {
     strict: true,
   });
   const config = readConfig(values.config, io);
-  if (!values.key) throw new UsageError('--key ID is required');
+  if (!values.key) throw usageError('--key ID is required');
   const key = config.keys.find((k) => k.id === values.key);
-  if (!key) throw new UsageError('no key with that id in the configuration');
+  if (!key) throw usageError('no key with that id in the configuration');
   const scheme = values.scheme ?? key.scheme ?? 'sigv4';
-  if (scheme !== 'sigv4') throw new UsageError(`unknown scheme "${scheme}" (available: sigv4)`);
+  if (scheme !== 'sigv4') throw usageError('--scheme must be sigv4 (the only scheme available)');
+  const options = sigv4Options(config);
   const s = config.schemes.sigv4!;
   const algorithm = (values.algorithm ?? s.algorithms[0]) as SigV4Algorithm;
-  if (!s.algorithms.includes(algorithm)) throw new UsageError(`--algorithm must be one of ${s.algorithms.join(', ')}`);
-  if (values.expires !== undefined && !values.presign) throw new UsageError('--expires needs --presign');
-  const signer = createSigV4Signer({
-    ...sigv4Options(config),
-    algorithm,
-    keyId: key.id,
-    secret: key.secret ?? key.secrets![0]!,
-    ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
-    clock: nowFrom(values.now, io),
-  });
+  if (!s.algorithms.includes(algorithm)) throw usageError(`--algorithm must be one of ${s.algorithms.join(', ')}`);
+  if (values.expires !== undefined && !values.presign) throw usageError('--expires needs --presign');
+  const expiresIn = values.expires === undefined ? 900 : /^\d{1,6}$/.test(values.expires) ? Number(values.expires) : NaN;
+  if (!(expiresIn >= 1 && expiresIn <= 604800)) throw usageError('--expires must be 1..604800 seconds');
+  const clock = nowFrom(values.now, io);
+  const signer = configured(() =>
+    createSigV4Signer({
+      ...options,
+      algorithm,
+      keyId: key.id,
+      secret: key.secret ?? key.secrets![0]!,
+      ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
+      clock,
+    }),
+  );
   const { req, origin } = await readRequest(io);
-  let signed;
-  if (values.presign) {
-    const expiresIn = values.expires === undefined ? 900 : Number(values.expires);
-    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604800) throw new UsageError('--expires must be 1..604800 seconds');
-    signed = await signer.presign(req, { expiresIn });
-  } else {
-    signed = await signer.sign(req);
+  if (headerValues(req, 'host').length === 0) {
+    throw new CliError('ERR_REQUEST_JSON', 'nothing says which host to sign for: give an absolute "url" or a Host header', {
+      issues: ['url: a path without a host, and no Host header'],
+    });
   }
+  const signed = values.presign ? await signer.presign(req, { expiresIn }) : await signer.sign(req);
   io.stdout(JSON.stringify(toRequestJson(signed, origin), null, 2) + '\n');
   return 0;
 }
@@ -119,7 +153,8 @@ async function sign(args: string[], io: CliIo): Promise<number> {
 async function verify(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, now: { type: 'string' } }, strict: true });
   const config = readConfig(values.config, io);
-  const auth = createAuthenticator(config, { clock: nowFrom(values.now, io) });
+  const clock = nowFrom(values.now, io);
+  const auth = configured(() => createAuthenticator(config, { clock }));
   const { req } = await readRequest(io);
   const result = await auth.authenticate(req);
   if (result.ok) {
@@ -127,39 +162,28 @@ async function verify(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const { code, status, message } = result.error;
+  // The documented result stays on stdout; stderr carries the same failure as every other exit 1.
   io.stdout(JSON.stringify({ ok: false, code, status, message }) + '\n');
+  io.stderr(new CliError(code, message, { exitCode: 1, status }).toLine());
   return 1;
 }
 
-async function explain(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  const config = readConfig(values.config, io);
-  const s = config.schemes.sigv4;
-  if (!s) throw new UsageError('the configuration has no sigv4 scheme');
-  const verifier = createSigV4Verifier({
-    ...sigv4Options(config),
-    keys: createMemoryKeyStore(keyRecords(config)),
-    algorithms: s.algorithms,
-  });
-  const { req } = await readRequest(io);
-  let e;
-  try {
-    e = await verifier.explain(req);
-  } catch (err) {
-    const { code, status, message } = err as { code?: string; status?: number; message: string };
-    io.stdout(JSON.stringify({ ok: false, code, status, message }) + '\n');
-    return 1;
-  }
-  if (values.json) {
-    io.stdout(JSON.stringify(e, null, 2) + '\n');
-    return 0;
-  }
+function explainText(e: RedactedExplanation): string {
   const lines = [
     `algorithm:      ${e.algorithm} (${e.mode === 'query' ? 'presigned URL' : 'Authorization header'})`,
     `scope:          ${e.scope}`,
     `signed headers: ${e.signedHeaders.join(';')}`,
     `payload hash:   ${e.payloadHash}`,
   ];
+  if (e.redacted.length > 0) {
+    lines.push(
+      '',
+      'redacted:       these values are shown as <redacted LENGTH chars sha256:FIRST-8-HEX-DIGITS-OF-THEIR-SHA-256>:',
+      ...e.redacted.map((r) => `                - ${r.where} (${r.length} chars, sha256:${r.sha256})`),
+      "                Your client's canonical request has them in full, so it differs there; the hash in the",
+      '                string to sign is of the full canonical request.',
+    );
+  }
   e.alternatives.forEach((a, i) => {
     const label = e.alternatives.length > 1 ? ` (form ${i + 1} of ${e.alternatives.length})` : '';
     lines.push(
@@ -175,39 +199,79 @@ async function explain(args: string[], io: CliIo): Promise<number> {
       '-----',
     );
   });
-  io.stdout(lines.join('\n') + '\n');
+  return lines.join('\n') + '\n';
+}
+
+async function explain(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const config = readConfig(values.config, io);
+  const s = config.schemes.sigv4;
+  if (!s) throw new CliError('ERR_CONFIG', 'the configuration has no sigv4 scheme');
+  const options = sigv4Options(config);
+  const verifier = configured(() =>
+    createSigV4Verifier({ ...options, keys: createMemoryKeyStore(keyRecords(config)), algorithms: s.algorithms }),
+  );
+  const { req } = await readRequest(io);
+  const configuredSecrets = config.keys.flatMap((k) => [...(k.secrets ?? [k.secret!]), ...(k.sessionToken ? [k.sessionToken] : [])]);
+  const e = redactExplanation(await verifier.explain(req), req, configuredSecrets);
+  if (values.json) {
+    const note =
+      e.redacted.length > 0
+        ? "values listed in redacted are shown as <redacted LENGTH chars sha256:FIRST-8-HEX-DIGITS>; your client's canonical request has them in full"
+        : undefined;
+    io.stdout(JSON.stringify({ ...e, ...(note ? { note } : {}) }, null, 2) + '\n');
+  } else {
+    io.stdout(explainText(e));
+  }
   return 0;
 }
 
-/** Runs the CLI; resolves the exit status. Never throws. */
+async function checkConfig(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' } }, strict: true });
+  const config = readConfig(values.config, io);
+  configured(() => createAuthenticator(config));
+  io.stdout(
+    JSON.stringify({
+      ok: true,
+      schemes: Object.keys(config.schemes).filter((k) => config.schemes[k as keyof Config['schemes']] !== undefined),
+      keys: config.keys.length,
+      routes: config.routes.length,
+      publicRoutes: config.routes.filter((r) => r.public).length,
+    }) + '\n',
+  );
+  return 0;
+}
+
+const COMMANDS: Readonly<Record<string, (args: string[], io: CliIo) => Promise<number>>> = {
+  sign,
+  verify,
+  explain,
+  'check-config': checkConfig,
+};
+
+/**
+ * Runs the CLI and resolves the exit status; never throws or rejects, whatever argv and stdin hold.
+ * Exit 0 done, 1 rejected or not signable/verifiable/explainable, 2 usage, configuration,
+ * request.json or internal problem; on 1 and 2 stderr gets exactly one line of JSON ({@link CliError}).
+ */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      (command === undefined ? io.stderr : io.stdout)(USAGE + '\n');
-      return command === undefined ? 2 : 0;
-    }
-    if (rest.includes('--help') || rest.includes('-h')) {
+    const [command, ...rest] = argv;
+    if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
       io.stdout(USAGE + '\n');
       return 0;
     }
-    if (command === 'sign') return await sign(rest, io);
-    if (command === 'verify') return await verify(rest, io);
-    if (command === 'explain') return await explain(rest, io);
-    throw new UsageError(`unknown command "${command}"`);
+    if (command === undefined) throw usageError('a command is required: sign, verify, explain or check-config');
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw usageError(`unknown command ${JSON.stringify(command.slice(0, 40))} (sign, verify, explain or check-config)`);
+    return await run(rest, io);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof RequestJsonError) {
-      io.stderr(e.message + '\n');
-      return 2;
+    const error = toCliError(e);
+    try {
+      io.stderr(error.toLine());
+    } catch {
+      /* nowhere left to report it */
     }
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`edge-auth: ${(e as Error).message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    if (e instanceof TypeError) {
-      io.stderr(`edge-auth: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return error.exitCode;
   }
 }

@@ -14,6 +14,9 @@ async function readStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+// A reader that went away (`edge-auth explain ... | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const code = await main(process.argv.slice(2), {
   stdin: readStdin,
   stdout: (t) => process.stdout.write(t),

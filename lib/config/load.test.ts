@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, keyRecords, loadConfig, parseJsonSafe } from './load.ts';
 
@@ -63,6 +64,150 @@ describe('loadConfig', () => {
   });
   it('refuses text that is not JSON', () => {
     expect(issuesOf('{nope')[0]).toMatch(/not valid JSON/);
+  });
+});
+
+describe('issues never quote the document', () => {
+  // Distinctive values that must never show up in an issue or a message.
+  const SECRET = 'PROD-SECRET-7c1e9a42d0';
+  const NUMBER = 12345678901234568;
+  const key = (over: Record<string, unknown>) => ({ ...valid, keys: [{ id: 'AKID1', secret: 'secret-secret', principal: 'p', ...over }] });
+
+  function messagesOf(doc: unknown): string {
+    try {
+      loadConfig(doc);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return JSON.stringify([e.message, e.issues]);
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it.each([
+    ['a secret that is a number', key({ secret: NUMBER }), 'keys[0].secret: expected a string, got a number'],
+    ['a secret too short', key({ secret: SECRET.slice(0, 7) }), 'keys[0].secret: must be at least 8 characters'],
+    ['secrets given as one string', key({ secret: undefined, secrets: SECRET }), 'keys[0].secrets: expected an array, got a string'],
+    [
+      'a secrets entry that is a number',
+      key({ secret: undefined, secrets: ['secret-secret', NUMBER] }),
+      'keys[0].secrets[1]: expected a string',
+    ],
+    [
+      'a session token that is an object',
+      key({ sessionToken: { token: SECRET } }),
+      'keys[0].sessionToken: expected a string, got an object',
+    ],
+    ['a secret in an unknown field', key({ password: SECRET }), 'keys[0].password: unknown field'],
+    ['a secret as the profile', { ...valid, schemes: { sigv4: { region: 'r', service: 's', profile: SECRET } } }, 'schemes.sigv4.profile'],
+    ['a secret as the region', { ...valid, schemes: { sigv4: { region: `${SECRET} x`, service: 's' } } }, 'schemes.sigv4.region'],
+    ['a number over a maximum', { ...valid, limits: { maxBodyBytes: NUMBER } }, 'limits.maxBodyBytes: must be at most'],
+    ['a secret as a permission list', key({ permissions: SECRET }), 'keys[0].permissions: expected an array'],
+    ['a secret as notBefore', key({ notBefore: SECRET }), 'keys[0].notBefore: expected a number, got a string'],
+    ['a secret as the keys list', { ...valid, keys: SECRET }, 'keys: expected an array, got a string'],
+    ['a secret as the whole document', SECRET, '(document): not valid JSON'],
+  ])('%s', (_label, doc, expected) => {
+    const text = messagesOf(doc);
+    expect(text).toContain(expected);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(SECRET.slice(0, 10));
+    expect(text).not.toContain(String(NUMBER));
+  });
+
+  // [label, text, what, the text from where the problem is reported (its line and column are computed)]
+  it.each([
+    ['an unquoted secret', `{"keys":[{"id":"a","secret":${SECRET},"principal":"p"}]}`, 'expected a value', SECRET],
+    ['a raw newline inside a secret', `{"keys":[{"secret":"${SECRET}\n-2"}]}`, 'control character in a string (escape it)', '\n-2'],
+    ['a secret string never closed', `{\n  "keys": [{"id": "a", "secret": "${SECRET}`, 'unterminated string', `"${SECRET}`],
+    ['a bad escape inside a secret', `{"secret":"${SECRET}\\x41"}`, 'invalid escape in a string', '\\x41'],
+    ['a missing comma after a secret', `{"secret":"${SECRET}"\n "principal":"p"}`, 'expected "," or "}"', '"principal"'],
+    ['text after the document', `{}\n\n  ${SECRET}`, 'unexpected content after the JSON value', SECRET],
+  ])('JSON syntax: %s gives a line and column, not the text', (_label, text, what, from) => {
+    const offset = text.indexOf(from);
+    const before = text.slice(0, offset).split('\n');
+    const issues = issuesOf(text);
+    expect(issues).toEqual([`(document): not valid JSON: ${what} at line ${before.length}, column ${before.at(-1)!.length + 1}`]);
+    expect(JSON.stringify(issues)).not.toContain(SECRET.slice(0, 6));
+  });
+
+  it('holds for a secret put anywhere in a configuration, as any JSON type (property)', () => {
+    const base = {
+      schemes: { sigv4: { region: 'us-east-1', service: 'execute-api', profile: 'aws', clockSkewSeconds: 900 } },
+      routes: [{ path: '/health', methods: ['GET'], public: true, permissions: ['a:b'] }, { path: '*' }],
+      limits: { maxBodyBytes: 1024 },
+      keys: [
+        { id: 'AKID1', secret: 'secret-secret-1', principal: 'p', permissions: ['x'], sessionToken: 'token-token' },
+        { id: 'AKID2', secrets: ['secret-secret-2', 'secret-secret-3'], principal: 'q', notBefore: 1 },
+      ],
+    };
+    // Every path to a leaf of `base`, so the secret lands where a real value sits.
+    const leaves: Array<Array<string | number>> = [];
+    const walk = (node: unknown, path: Array<string | number>) => {
+      if (node !== null && typeof node === 'object') {
+        for (const [k, child] of Object.entries(node)) walk(child, [...path, Array.isArray(node) ? Number(k) : k]);
+      } else leaves.push(path);
+    };
+    walk(base, []);
+    const secret = fc.stringMatching(/^[A-Za-z0-9+/=_-]{0,30}$/).map((s) => `ZQXJ${s}`);
+    const valueWith = fc.oneof(
+      secret,
+      secret.map((s) => s.slice(0, 7)),
+      secret.map((s) => [s]),
+      secret.map((s) => ({ v: s })),
+      secret.map((s) => `${s} ${s}`),
+      fc.constant(8765432109876543),
+      fc.constant(-1.5e300),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...leaves), valueWith, fc.boolean(), (path, value, asText) => {
+        const doc = structuredClone(base) as Record<string | number, unknown>;
+        let node = doc;
+        for (const k of path.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
+        node[path.at(-1)!] = value;
+        let text: string;
+        try {
+          loadConfig(asText ? JSON.stringify(doc) : doc);
+          return; // some values are valid where they land (a long string as a principal)
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          text = JSON.stringify([e.message, e.issues]);
+        }
+        expect(text).not.toMatch(/ZQXJ|8765432109876543|1\.5e\+300/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('one secret, one key', () => {
+  const k = (id: string, over: Record<string, unknown>) => ({ id, principal: 'p', ...over });
+  it.each([
+    [
+      'two keys with one secret',
+      [k('A', { secret: 'shared-secret-1' }), k('B', { secret: 'other-secret-1' }), k('C', { secret: 'shared-secret-1' })],
+      ['keys[2].secret: the same secret as keys[0].secret'],
+    ],
+    [
+      'a secret in one key and a rotation list of another',
+      [k('A', { secrets: ['new-secret-0001', 'old-secret-0001'] }), k('B', { secret: 'old-secret-0001' })],
+      ['keys[1].secret: the same secret as keys[0].secrets[1]'],
+    ],
+    [
+      'two rotation lists sharing a secret',
+      [
+        k('A', { secret: 'lone-secret-0001' }),
+        k('B', { secrets: ['b-secret-00001', 'shared-secret-2'] }),
+        k('C', { secrets: ['shared-secret-2'] }),
+      ],
+      ['keys[2].secrets[0]: the same secret as keys[1].secrets[1]'],
+    ],
+  ])('refuses %s, naming both places and never the secret', (_label, keys, expected) => {
+    const issues = issuesOf({ ...valid, keys });
+    expect(issues.map((i) => i.replace(/ \(.*\)$/, ''))).toEqual(expected);
+    expect(JSON.stringify(issues)).not.toMatch(/shared-secret|old-secret/);
+  });
+  it('allows a secret repeated within one key and distinct secrets across keys', () => {
+    const keys = [k('A', { secrets: ['same-secret-001', 'same-secret-001'] }), k('B', { secret: 'b-secret-000001' })];
+    expect(loadConfig({ ...valid, keys }).keys).toHaveLength(2);
   });
 });
 

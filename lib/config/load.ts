@@ -1,8 +1,15 @@
 import * as v from 'valibot';
 import { ConfigSchema, type Config } from './schema.ts';
+import { parseJsonSafe } from './json.ts';
+import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/request-json.ts';
 import type { KeyRecord } from '../keys/types.ts';
 
-/** Thrown for an invalid configuration document; `issues` name each bad field ("keys[1].secret: ..."). */
+export { parseJsonSafe } from './json.ts';
+
+/**
+ * Thrown for an invalid configuration document; `issues` name each bad field and what is wrong with
+ * it ("keys[1].secret: must be at least 8 characters"), never a value from the document.
+ */
 export class ConfigError extends Error {
   readonly issues: readonly string[];
   constructor(issues: readonly string[]) {
@@ -10,28 +17,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.issues = issues;
   }
-}
-
-function pathOf(issue: v.BaseIssue<unknown>): string {
-  let out = '';
-  for (const item of issue.path ?? []) {
-    const key = (item as { key?: unknown }).key;
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(document)' : out;
-}
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * Parses JSON text without letting it reach Object.prototype: "__proto__", "constructor" and
- * "prototype" keys are refused outright (a configuration never needs them).
- */
-export function parseJsonSafe(text: string): unknown {
-  return JSON.parse(text, function (key, value: unknown) {
-    if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`forbidden key "${key}" in JSON`);
-    return value;
-  });
 }
 
 /**
@@ -45,17 +30,28 @@ export function loadConfig(input: unknown): Config {
     try {
       doc = parseJsonSafe(input);
     } catch (e) {
+      // parseJsonSafe's messages give a position and a kind, never the text around it.
       throw new ConfigError([`(document): not valid JSON: ${(e as Error).message}`]);
     }
   }
-  const result = v.safeParse(ConfigSchema, doc);
-  if (!result.success) throw new ConfigError(result.issues.map((i) => `${pathOf(i)}: ${i.message}`));
+  const result = v.safeParse(ConfigSchema, doc, SAFE_ISSUE_MESSAGES);
+  if (!result.success) throw new ConfigError(issueLines(result.issues, '(document)'));
   const config = result.output;
   const ids = new Set<string>();
+  // Two key records with one secret can stand in for each other (a request signed as one verifies as
+  // the other), so a secret belongs to one key. Repeats within one key's list are harmless.
+  const secretOwners = new Map<string, { key: number; path: string }>();
   const issues: string[] = [];
   config.keys.forEach((k, i) => {
     if (ids.has(k.id)) issues.push(`keys[${i}].id: duplicate key id`);
     ids.add(k.id);
+    const secrets: Array<[string, string]> =
+      k.secrets !== undefined ? k.secrets.map((s, j) => [s, `keys[${i}].secrets[${j}]`]) : [[k.secret!, `keys[${i}].secret`]];
+    for (const [secret, path] of secrets) {
+      const owner = secretOwners.get(secret);
+      if (owner === undefined) secretOwners.set(secret, { key: i, path });
+      else if (owner.key !== i) issues.push(`${path}: the same secret as ${owner.path} (each key needs its own secret)`);
+    }
     if ((k.scheme ?? 'sigv4') === 'sigv4' && !config.schemes.sigv4) issues.push(`keys[${i}].scheme: scheme "sigv4" is not configured`);
   });
   if (!config.schemes.sigv4) issues.push('schemes: no scheme is configured');

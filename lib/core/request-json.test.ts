@@ -48,4 +48,33 @@ describe('request.json', () => {
       expect((e as RequestJsonError).message).toContain(field);
     }
   });
+
+  describe('issues never quote the document', () => {
+    const SECRET = 'PROD-TOKEN-51d0c3aa7e';
+    const NUMBER = 12345678901234568;
+    it.each([
+      ['a method that is a secret', { method: `${SECRET}!`, url: '/' }, 'method: must be an HTTP method'],
+      ['a url that is a number', { method: 'GET', url: NUMBER }, 'url: expected a string, got a number'],
+      ['a url with a secret in a bad form', { method: 'GET', url: `ftp://${SECRET}/` }, 'url: must be an absolute'],
+      ['a header value that is a number', { method: 'GET', url: '/', headers: [['Authorization', NUMBER]] }, 'headers: must be'],
+      ['a header value that is an object', { method: 'GET', url: '/', headers: { authorization: { v: SECRET } } }, 'headers: must be'],
+      ['headers that are a string', { method: 'GET', url: '/', headers: SECRET }, 'headers: must be'],
+      ['a body that is a number', { method: 'GET', url: '/', body: NUMBER }, 'body: expected a string, got a number'],
+      ['a bodyBase64 that is not base64', { method: 'GET', url: '/', bodyBase64: `${SECRET}!` }, 'bodyBase64: must be base64'],
+      ['a secret in an unknown field', { method: 'GET', url: '/', token: SECRET }, 'token: unknown field'],
+      ['a document that is a string', SECRET, '(request): expected an object, got a string'],
+    ])('%s', (_label, doc, expected) => {
+      let error: unknown;
+      try {
+        fromRequestJson(doc);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(RequestJsonError);
+      const text = JSON.stringify([(error as RequestJsonError).message, (error as RequestJsonError).issues]);
+      expect(text).toContain(expected);
+      expect(text).not.toContain(SECRET.slice(0, 10));
+      expect(text).not.toContain(String(NUMBER));
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +15,32 @@ const config = {
   ],
 };
 const NOW = 1_790_000_000; // epoch seconds used with --now
+// A key with a session token, for explain's redaction (a DCI-style key id, with a slash).
+const TOKEN_KEY = 'remoteci/token-key-01';
+const TOKEN = 'FwoGZXIvYXdzEBYaDKx/cli+session/token==';
+const tokenConfig = {
+  ...config,
+  keys: [{ id: TOKEN_KEY, secret: 'cli-test-secret-0003', principal: 'with-token', sessionToken: TOKEN }],
+};
 
 let dir: string;
 let configPath: string;
+let tokenConfigPath: string;
 
 function run(args: string[], input = '') {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'edge-auth.js'), ...args], { cwd: ROOT, input, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The error contract: exit 1 or 2 and exactly one line of JSON on stderr, no stack trace. */
+function errorOf(r: ReturnType<typeof run>, exit: 1 | 2, code: string) {
+  expect(r.code, r.stderr).toBe(exit);
+  expect(r.stderr.endsWith('\n')).toBe(true);
+  expect(r.stderr.slice(0, -1)).not.toContain('\n');
+  expect(r.stderr).not.toMatch(/\bat .*\.(mjs|js|ts):\d+/);
+  const error = JSON.parse(r.stderr) as { ok: boolean; code: string; message: string; status?: number; issues?: string[] };
+  expect(error).toMatchObject({ ok: false, code });
+  return error;
 }
 
 const request = (over: Record<string, unknown> = {}) =>
@@ -43,6 +63,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'edge-auth-cli-'));
   configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config));
+  tokenConfigPath = join(dir, 'token-config.json');
+  writeFileSync(tokenConfigPath, JSON.stringify(tokenConfig));
   // Build once up front so the first test does not pay for it.
   run(['--help']);
 }, 60_000);
@@ -120,6 +142,146 @@ describe('edge-auth explain', () => {
   });
 });
 
+describe('edge-auth explain redacts session tokens and the key id', () => {
+  const sha8 = (v: string) => createHash('sha256').update(v).digest('hex').slice(0, 8);
+  const mark = (v: string) => `<redacted ${v.length} chars sha256:${sha8(v)}>`;
+  const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+
+  function signWithToken(extra: string[]) {
+    const r = run(
+      ['sign', '--config', tokenConfigPath, '--key', TOKEN_KEY, '--now', String(NOW), ...extra],
+      request({ method: 'GET', body: undefined }),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  }
+
+  function expectNothingSensitive(out: string, signature: string) {
+    for (const value of [TOKEN, encodeURIComponent(TOKEN), TOKEN_KEY, encodeURIComponent(TOKEN_KEY), signature, 'cli-test-secret-0003']) {
+      expect(out).not.toContain(value);
+    }
+  }
+
+  it('header mode: the signed x-amz-security-token is shown by length and hash, and the note says so', () => {
+    const signed = signWithToken([]);
+    const signature = /Signature=([0-9a-f]{64})/.exec(signed)![1]!;
+    const text = run(['explain', '--config', tokenConfigPath], signed);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`x-amz-security-token:${mark(TOKEN)}\n`);
+    expect(text.stdout).toMatch(/redacted: .*\n.*the x-amz-security-token header/);
+    expect(text.stdout).toContain("Your client's canonical request has them in full");
+    expectNothingSensitive(text.stdout, signature);
+
+    const json = JSON.parse(run(['explain', '--config', tokenConfigPath, '--json'], signed).stdout) as {
+      canonicalRequest: string;
+      stringToSign: string;
+      redacted: Array<{ where: string; length: number; sha256: string }>;
+    };
+    expect(json.redacted).toEqual([{ where: 'the x-amz-security-token header', length: TOKEN.length, sha256: sha8(TOKEN) }]);
+    expectNothingSensitive(JSON.stringify(json), signature);
+    // Still useful: with the value put back, the canonical request is the one the string to sign hashes.
+    const full = json.canonicalRequest.replace(mark(TOKEN), TOKEN);
+    expect(json.stringToSign.split('\n').at(-1)).toBe(sha256(full));
+  });
+
+  it('presigned mode: X-Amz-Security-Token and the key id in X-Amz-Credential are redacted, the scope stays', () => {
+    const signed = signWithToken(['--presign']);
+    const signature = /X-Amz-Signature=([0-9a-f]{64})/.exec(signed)![1]!;
+    const encodedToken = encodeURIComponent(TOKEN);
+    const encodedKey = encodeURIComponent(TOKEN_KEY);
+    const text = run(['explain', '--config', tokenConfigPath], signed);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`X-Amz-Security-Token=${mark(encodedToken)}`);
+    expect(text.stdout).toMatch(
+      new RegExp(`X-Amz-Credential=${mark(encodedKey).replace(/[<>]/g, '.')}%2F\\d{8}%2Fus-east-1%2Fexecute-api%2Faws4_request`),
+    );
+    expect(text.stdout).toContain('the key id in X-Amz-Credential');
+    expect(text.stdout).toContain('the X-Amz-Security-Token query parameter');
+    expectNothingSensitive(text.stdout, signature);
+
+    const json = JSON.parse(run(['explain', '--config', tokenConfigPath, '--json'], signed).stdout) as {
+      canonicalRequest: string;
+      stringToSign: string;
+      alternatives: Array<{ canonicalRequest: string; stringToSign: string }>;
+      redacted: Array<{ where: string; length: number; sha256: string }>;
+      note: string;
+    };
+    expect(json.redacted).toEqual(
+      expect.arrayContaining([
+        { where: 'the key id in X-Amz-Credential', length: encodedKey.length, sha256: sha8(encodedKey) },
+        { where: 'the X-Amz-Security-Token query parameter', length: encodedToken.length, sha256: sha8(encodedToken) },
+      ]),
+    );
+    expect(json.note).toMatch(/redacted/);
+    expectNothingSensitive(JSON.stringify(json), signature);
+    for (const a of json.alternatives) {
+      const full = a.canonicalRequest.replace(mark(encodedKey), encodedKey).replace(mark(encodedToken), encodedToken);
+      expect(a.stringToSign.split('\n').at(-1)).toBe(sha256(full));
+    }
+  });
+});
+
+describe('the error contract: one line of JSON on stderr, exit 1 or 2, never a stack trace', () => {
+  it('sign with an invalid UTF-8 escape in the URL (%ff) exits 1 with ERR_AUTH_MALFORMED', () => {
+    const r = run(['sign', '--config', configPath, '--key', 'AKIDCLI'], JSON.stringify({ method: 'GET', url: 'https://a/a?b=%ff' }));
+    expect(errorOf(r, 1, 'ERR_AUTH_MALFORMED')).toMatchObject({ status: 400 });
+    expect(r.stdout).toBe('');
+  });
+  it('verify prints its result on stdout and the same failure on stderr', () => {
+    const r = run(['verify', '--config', configPath], request());
+    const error = errorOf(r, 1, 'ERR_AUTH_MISSING');
+    expect(JSON.parse(r.stdout)).toEqual(error);
+  });
+  it('explain of an unsigned request exits 1 with ERR_AUTH_MISSING', () => {
+    errorOf(run(['explain', '--config', configPath], request()), 1, 'ERR_AUTH_MISSING');
+  });
+  it('request JSON that is not JSON: a line and a column, not the text', () => {
+    const text = '{"method":"GET","url":"/","headers":{"authorization":AWS4-SECRET-TOKEN}}';
+    const error = errorOf(run(['verify', '--config', configPath], text), 2, 'ERR_REQUEST_JSON');
+    expect(error.message).toContain(`line 1, column ${text.indexOf('AWS4') + 1}`);
+    expect(error.message).not.toContain('SECRET');
+  });
+  it('a bad configuration names the field and never the value', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...config,
+        keys: [
+          { id: 'A', secret: 'short', principal: 'p' },
+          { id: 'B', secret: 12345678901234568, principal: 'p' },
+        ],
+      }),
+    );
+    const error = errorOf(run(['verify', '--config', bad], request()), 2, 'ERR_CONFIG');
+    expect(error.issues).toEqual(['keys[0].secret: must be at least 8 characters', 'keys[1].secret: expected a string, got a number']);
+    expect(JSON.stringify(error)).not.toMatch(/short|12345678901234568/);
+  });
+  it('no command: ERR_USAGE, exit 2', () => {
+    errorOf(run([]), 2, 'ERR_USAGE');
+  });
+});
+
+describe('edge-auth check-config', () => {
+  it('prints counts, never values, and exits 0 for a valid configuration', () => {
+    const r = run(['check-config', '--config', configPath]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, schemes: ['sigv4'], keys: config.keys.length, routes: 1, publicRoutes: 0 });
+    expect(r.stdout).not.toMatch(/AKIDCLI|cli-test-secret|cli-user/);
+  });
+  it('exits 2 with the field issues for an invalid one (here: two keys sharing a secret)', () => {
+    const bad = join(dir, 'shared.json');
+    writeFileSync(bad, JSON.stringify({ ...config, keys: [config.keys[0], { ...config.keys[1], secret: SECRET }] }));
+    const r = run(['check-config', '--config', bad]);
+    const error = errorOf(r, 2, 'ERR_CONFIG');
+    expect(error.issues).toEqual([expect.stringMatching(/^keys\[1\]\.secret: the same secret as keys\[0\]\.secret/)]);
+    expect(r.stderr + r.stdout).not.toContain(SECRET);
+  });
+  it('exits 2 with ERR_CONFIG for a file it cannot read', () => {
+    errorOf(run(['check-config', '--config', join(dir, 'missing.json')]), 2, 'ERR_CONFIG');
+  });
+});
+
 describe('usage and configuration errors exit 2', () => {
   it('names the bad configuration field', () => {
     const bad = join(dir, 'bad.json');
@@ -129,29 +291,29 @@ describe('usage and configuration errors exit 2', () => {
     expect(r.stderr).toContain('keys[0].secret');
   });
   it.each([
-    [['frobnicate']],
-    [['verify']],
-    [['sign', '--config', 'CONFIG']],
-    [['sign', '--config', 'CONFIG', '--key', 'NOPE']],
-    [['verify', '--config', 'CONFIG', '--bogus']],
-    [['verify', '--config', 'CONFIG', '--now', 'yesterday']],
-    [['verify', '--config', '/does/not/exist']],
-  ])('%j', (args) => {
+    [['frobnicate'], 'ERR_USAGE'],
+    [['verify'], 'ERR_USAGE'],
+    [['sign', '--config', 'CONFIG'], 'ERR_USAGE'],
+    [['sign', '--config', 'CONFIG', '--key', 'NOPE'], 'ERR_USAGE'],
+    [['verify', '--config', 'CONFIG', '--bogus'], 'ERR_USAGE'],
+    [['verify', '--config', 'CONFIG', '--now', 'yesterday'], 'ERR_USAGE'],
+    [['verify', '--config', '/does/not/exist'], 'ERR_CONFIG'],
+  ])('%j: %s', (args, code) => {
     const r = run(
       args.map((a) => (a === 'CONFIG' ? configPath : a)),
       request(),
     );
-    expect(r.code).toBe(2);
-    expect(r.stderr).not.toBe('');
+    errorOf(r, 2, code);
   });
   it('reports a bad request.json field', () => {
     const r = run(['verify', '--config', configPath], JSON.stringify({ method: 'GET', url: 'nope' }));
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('url');
+    const error = errorOf(r, 2, 'ERR_REQUEST_JSON');
+    expect(error.issues).toEqual([expect.stringMatching(/^url: /)]);
   });
   it('prints usage for --help', () => {
     const r = run(['sign', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('edge-auth sign');
+    expect(r.stdout).toContain('edge-auth check-config');
   });
 });

@@ -1,4 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, sendRaw } from '../helpers/workerd.ts';
 import { freePort, waitForOutput } from '../helpers/net.ts';
@@ -23,46 +27,155 @@ function alive(pid: number): boolean {
   }
 }
 
-// `npm start` as a new user runs it: wrangler dev under workerd, a printed signed curl that gets a 200.
-describe('npm start (infra/dev.mjs)', () => {
-  let dev: ChildProcess;
-  let output = '';
-  let port = 0;
-  beforeAll(async () => {
-    port = await freePort();
-    dev = spawn(process.execPath, ['infra/dev.mjs'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    dev.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    dev.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await waitForOutput(
-      () => output,
-      'Press Ctrl-C to stop.',
-      80_000,
-      () => dev.exitCode !== null,
-    );
-  }, 90_000);
-  afterAll(async () => {
-    if (dev && dev.exitCode === null) {
-      dev.kill('SIGINT');
-      await new Promise((r) => dev.once('exit', r));
+/** Every process's command line (NUL-separated words joined with spaces), from /proc. */
+function commandLines(): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      out.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      /* gone, or not ours to read */
     }
-  });
+  }
+  return out;
+}
 
+/** `pid` and all its descendants, from the parent links in /proc/<pid>/stat. */
+function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* gone */
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** The processes a local edge on `port` runs: the tree under `root` plus anything naming the port. */
+function edgeProcesses(root: number, port: number): number[] {
+  const named = [...commandLines()]
+    .filter(([, cmd]) => cmd.includes(`--port ${port}`) || cmd.includes(`127.0.0.1:${port}`))
+    .map(([pid]) => pid);
+  return [...new Set([...processTree(root), ...named])];
+}
+
+async function waitUntilGone(pids: readonly number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  return pids.filter(alive);
+}
+
+function exited(child: ChildProcess, ms: number): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/** The env file a dev.mjs process with one of `pids` writes (.wrangler/dev-vars-<pid>.env). */
+function envFileOf(pids: readonly number[]): string | undefined {
+  const dir = join(ROOT, '.wrangler');
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  const name = names.find((n) => pids.some((pid) => n === `dev-vars-${pid}.env`));
+  return name && join(dir, name);
+}
+
+interface Edge {
+  child: ChildProcess;
+  port: number;
+  output: string;
+  started: Error | undefined;
+}
+
+async function startEdge(command: string, args: string[], env: Record<string, string>): Promise<Edge> {
+  const port = await freePort();
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const edge: Edge = { child, port, output: '', started: undefined };
+  child.stdout!.on('data', (c: Buffer) => (edge.output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (edge.output += c.toString()));
+  edge.started = await waitForOutput(
+    () => edge.output,
+    'Press Ctrl-C to stop.',
+    80_000,
+    () => child.exitCode !== null,
+  ).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  return edge;
+}
+
+async function get(line: string) {
+  const { headers, url } = parseCurl(line.trim());
+  return sendRaw(url, { method: 'GET', path: url.pathname, query: url.search.slice(1), headers: [['host', url.host], ...headers] });
+}
+
+const DEMO_SECRET = 'demo-only-secret';
+// A configuration of one's own: no public route, and its first two keys cannot sign now.
+const OWN_SECRET = `own-config-secret-${randomBytes(8).toString('hex')}`;
+const ownConfig = {
+  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+  routes: [
+    { path: '/api/*', permissions: ['api:call'] },
+    { path: '*', permissions: ['everything'] },
+  ],
+  keys: [
+    { id: 'AKIDDISABLED', secret: 'own-config-disabled-1', principal: 'off', disabled: true },
+    { id: 'AKIDEXPIRED', secret: 'own-config-expired-01', principal: 'old', expiresAt: 1 },
+    { id: 'remoteci/own-1', secret: OWN_SECRET, principal: 'own-user', permissions: ['api:call'] },
+  ],
+};
+
+let dir: string;
+let ownConfigPath: string;
+let demo: Edge;
+let own: Edge;
+
+// Two local edges at once (wrangler takes a few seconds each): `node infra/dev.mjs` with the demo
+// configuration, and real `npm start` with AUTH_CONFIG_FILE naming a configuration of one's own.
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'edge-dev-'));
+  ownConfigPath = join(dir, 'own-config.json');
+  writeFileSync(ownConfigPath, JSON.stringify(ownConfig));
+  [demo, own] = await Promise.all([
+    startEdge(process.execPath, ['infra/dev.mjs'], {}),
+    startEdge('npm', ['start'], { AUTH_CONFIG_FILE: ownConfigPath }),
+  ]);
+}, 100_000);
+
+afterAll(async () => {
+  for (const edge of [demo, own]) {
+    if (!edge || edge.child.exitCode !== null) continue;
+    const processes = edgeProcesses(edge.child.pid!, edge.port);
+    edge.child.kill('SIGTERM');
+    await exited(edge.child, 10_000).catch(() => undefined);
+    for (const pid of await waitUntilGone(processes, 5_000)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// `npm start` as a new user runs it: wrangler dev under workerd, a printed signed curl that gets a 200.
+describe('npm start (infra/dev.mjs) with the demo configuration', () => {
   it('prints a signed curl that gets a 200, and the unsigned one gets a 401', async () => {
-    const line = output.split('\n').find((l) => l.trim().startsWith('curl -i -H'))!;
+    expect(demo.started).toBeUndefined();
+    const line = demo.output.split('\n').find((l) => l.trim().startsWith('curl -i -H'))!;
     expect(line).toBeDefined();
     expect(line).not.toContain('demo-only-secret');
-    const { headers, url } = parseCurl(line.trim());
-    expect(url.host).toBe(`127.0.0.1:${port}`);
-    const signed = await sendRaw(url, {
-      method: 'GET',
-      path: url.pathname,
-      query: url.search.slice(1),
-      headers: [['host', url.host], ...headers],
-    });
+    const { url } = parseCurl(line.trim());
+    expect(url.host).toBe(`127.0.0.1:${demo.port}`);
+    const signed = await get(line);
     expect(signed.status).toBe(200);
     expect(JSON.parse(signed.body)).toMatchObject({ ok: true, principal: 'demo-user' });
     const unsigned = await sendRaw(url, { method: 'GET', path: url.pathname, query: url.search.slice(1), headers: [['host', url.host]] });
@@ -70,19 +183,152 @@ describe('npm start (infra/dev.mjs)', () => {
     expect(unsigned.headers['www-authenticate']).toContain('AWS4-HMAC-SHA256');
   });
 
-  it('stops wrangler and workerd on Ctrl-C', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const pids = () =>
-      execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
-        .split('\n')
-        .filter((l) => l.includes(`--port ${port}`) || (l.includes('workerd') && l.includes(String(port))))
-        .map((l) => Number(l.trim().split(/\s+/)[0]));
-    const before = pids();
-    expect(before.length).toBeGreaterThan(0);
-    dev.kill('SIGINT');
-    await new Promise((r) => dev.once('exit', r));
-    const deadline = Date.now() + 10_000;
-    while (before.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(before.filter(alive)).toEqual([]);
+  it('passes the configuration in a 0600 file under .wrangler/, on no command line', () => {
+    expect(demo.started).toBeUndefined();
+    const file = envFileOf([demo.child.pid!]);
+    expect(file).toBeDefined();
+    expect(statSync(file!).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file!, 'utf8')).toContain(DEMO_SECRET);
+    const leaks = [...commandLines()].filter(([, cmd]) => cmd.includes(DEMO_SECRET));
+    expect(leaks).toEqual([]);
   });
+
+  it('stops wrangler and workerd on Ctrl-C, and removes the configuration file', async () => {
+    expect(demo.started).toBeUndefined();
+    const file = envFileOf([demo.child.pid!]);
+    const before = edgeProcesses(demo.child.pid!, demo.port).filter((pid) => pid !== demo.child.pid);
+    expect(before.length).toBeGreaterThan(0);
+    demo.child.kill('SIGINT');
+    await exited(demo.child, 10_000);
+    expect(await waitUntilGone(before, 10_000)).toEqual([]);
+    expect(file && existsSync(file)).toBe(false);
+  });
+});
+
+describe('npm start with AUTH_CONFIG_FILE (no public route)', () => {
+  it('starts, and the banner names the file and signs with its first usable key', async () => {
+    expect(own.started).toBeUndefined();
+    expect(own.output).toContain(`configuration from ${ownConfigPath}`);
+    expect(own.output).toContain('by remoteci/own-1');
+    const line = own.output.split('\n').find((l) => l.trim().startsWith('curl -i -H'))!;
+    expect(line).toContain('Credential=remoteci/own-1/');
+    const signed = await get(line);
+    expect(signed.status).toBe(200);
+    expect(JSON.parse(signed.body)).toMatchObject({ ok: true, principal: 'own-user' });
+    const unsignedLine = own.output.split('\n').find((l) => /^\s*curl -i '/.test(l))!;
+    expect((await get(unsignedLine)).status).toBe(401);
+  });
+
+  it('prints a sign command that works for that file', async () => {
+    expect(own.started).toBeUndefined();
+    const command = own.output
+      .split('\n')
+      .find((l) => l.startsWith('Sign your own: '))!
+      .slice('Sign your own: '.length);
+    expect(command).toContain(`--config '${ownConfigPath}' --key 'remoteci/own-1'`);
+    const r = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { url: string; headers: Array<[string, string]> };
+    const url = new URL(doc.url);
+    const sent = await sendRaw(url, { method: 'GET', path: url.pathname, query: url.search.slice(1), headers: doc.headers });
+    expect(sent.status).toBe(200);
+  });
+
+  it('keeps the secret out of every command line, in a 0600 file', () => {
+    expect(own.started).toBeUndefined();
+    // (wrangler copies --env-file values into its own environment, which children inherit:
+    // /proc/<pid>/environ is readable by the same user only, like the file itself.)
+    const file = envFileOf(processTree(own.child.pid!));
+    expect(file).toBeDefined();
+    expect(statSync(file!).mode & 0o777).toBe(0o600);
+    expect([...commandLines()].filter(([, cmd]) => cmd.includes(OWN_SECRET))).toEqual([]);
+    expect(own.output).not.toContain(OWN_SECRET);
+  });
+
+  it('SIGTERM to the npm process stops wrangler and workerd, and removes the file', async () => {
+    expect(own.started).toBeUndefined();
+    const processes = edgeProcesses(own.child.pid!, own.port);
+    const file = envFileOf(processes);
+    expect(processes.filter((pid) => commandLines().get(pid)?.includes('workerd')).length).toBeGreaterThan(0);
+    own.child.kill('SIGTERM');
+    await exited(own.child, 10_000);
+    expect(await waitUntilGone(processes, 10_000)).toEqual([]);
+    expect(edgeProcesses(own.child.pid!, own.port).filter(alive)).toEqual([]);
+    expect(file && existsSync(file)).toBe(false);
+  });
+});
+
+describe('npm start with an invalid configuration', () => {
+  it('fails before starting wrangler, printing each issue once and no secret', async () => {
+    const secret = `Q${randomBytes(8).toString('hex')}-bad-config-secret`;
+    const bad = join(dir, 'bad-config.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+        keys: [
+          { id: 'A', secret: secret.slice(0, 7), principal: 'p' },
+          { id: 'B', secret: 12345678901234568, principal: secret },
+          { id: 'C', secret, principal: 'p', password: secret },
+        ],
+      }),
+    );
+    const port = await freePort();
+    const child = spawn(process.execPath, ['infra/dev.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), AUTH_CONFIG_FILE: bad },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      const code = await exited(child, 20_000);
+      expect(code).not.toBe(0);
+      expect(output.match(/keys\[0\]\.secret: must be at least 8 characters/g)).toHaveLength(1);
+      expect(output.match(/keys\[1\]\.secret: expected a string, got a number/g)).toHaveLength(1);
+      expect(output.match(/keys\[2\]\.password: unknown field/g)).toHaveLength(1);
+      expect(output).toContain(bad);
+      expect(output).not.toContain(secret.slice(0, 7));
+      expect(output).not.toContain(secret.slice(1, 17));
+      expect(output).not.toContain('12345678901234568');
+      expect(output).not.toMatch(/wrangler|workerd/i);
+      expect(envFileOf([child.pid!])).toBeUndefined();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
+  }, 30_000);
+});
+
+describe('npm start when wrangler fails', () => {
+  it('prints only the last 64 KiB of its output, once, and removes the configuration file', async () => {
+    // A stand-in for wrangler that writes 1 MiB of numbered lines and exits 1.
+    const fake = join(dir, 'fake-wrangler.mjs');
+    writeFileSync(
+      fake,
+      "let s = ''; for (let i = 0; i < 16384; i++) s += `wrangler line ${String(i).padStart(6, '0')} ${'x'.repeat(40)}\\n`;\n" +
+        'process.stderr.write(s, () => process.exit(1));\n',
+    );
+    const port = await freePort();
+    const child = spawn(process.execPath, ['infra/dev.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), EDGE_DEV_WRANGLER: fake },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      expect(await exited(child, 20_000)).not.toBe(0);
+      expect(output.match(/wrangler dev exited/g)).toHaveLength(1);
+      expect(output).toContain('wrangler line 016383');
+      expect(output).not.toContain('wrangler line 000000');
+      const tail = output.slice(output.indexOf('wrangler dev exited'));
+      expect(tail.length).toBeLessThanOrEqual(64 * 1024 + 200);
+      expect(tail.length).toBeGreaterThan(60 * 1024);
+      expect(envFileOf([child.pid!])).toBeUndefined();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
+  }, 30_000);
 });
