@@ -2,17 +2,13 @@
  * Demo integrations behind the authorizer. `echo` answers with what the authorizer passed on;
  * `items` runs the in-function check first (for routes whose bodies the authorizer cannot see).
  */
-import type { ProxyEvent, ProxyResult } from '../lib/adapters/aws-lambda/index.ts';
+import { authorizerContextOf, type ProxyEvent, type ProxyResult } from '../lib/adapters/aws-lambda/index.ts';
 import { withAuthentication } from '../lib/adapters/aws-lambda/in-function.ts';
 import { lambdaAuthenticator } from './lambda-config.ts';
 
-/** What the authorizer passed on, minus what responses must not carry (key ids). */
+/** What the authorizer passed on (primitives only; it never carries key ids or credentials). */
 function authorizerContext(event: ProxyEvent): Record<string, unknown> | null {
-  const rc = event.requestContext as { authorizer?: Record<string, unknown> & { lambda?: Record<string, unknown> } } | undefined;
-  const context = rc?.authorizer?.lambda ?? rc?.authorizer ?? null;
-  if (!context) return null;
-  const { keyId: _keyId, ...shown } = context;
-  return shown;
+  return authorizerContextOf(event) ?? null;
 }
 
 export async function echo(event: ProxyEvent): Promise<ProxyResult> {

@@ -84,7 +84,6 @@ describe('REST API REQUEST authorizer', () => {
     expect(r.context).toEqual({
       principal: 'user-1',
       scheme: 'sigv4',
-      keyId: 'AKIDUSER',
       permissions: 'items:read,items:write',
       // No Content-Length: verified as a request without a body, and the integration is told so.
       verification: 'body-hash',
@@ -220,6 +219,12 @@ describe('REST API REQUEST authorizer', () => {
     expect(text).toContain('ERR_SIGNATURE_INVALID');
     expect(text).not.toMatch(/AKIDUSER|Signature=|[0-9a-f]{64}/);
   });
+
+  it('hands the integration the principal, never the key id', async () => {
+    const r = (await handler()(restAuthorizerEvent(await user.sign(req('GET', '/prod/items'))))) as RestAuthorizerResult;
+    expect(r.context.principal).toBe('user-1');
+    expect(JSON.stringify(r)).not.toContain('AKIDUSER');
+  });
 });
 
 describe('HTTP API (payload 2.0) authorizer', () => {
@@ -231,7 +236,6 @@ describe('HTTP API (payload 2.0) authorizer', () => {
       context: {
         principal: 'user-1',
         scheme: 'sigv4',
-        keyId: 'AKIDUSER',
         permissions: 'items:read,items:write',
         verification: 'body-hash',
         bodySha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',

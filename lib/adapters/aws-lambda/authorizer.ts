@@ -10,7 +10,6 @@ export interface AuthorizerContext {
   [key: string]: string | number | boolean;
   principal: string;
   scheme: string;
-  keyId: string;
   /** Comma-separated. */
   permissions: string;
   /**
@@ -67,7 +66,7 @@ function declaresBody(headers: ReturnType<typeof headerMap>): boolean {
   return headers.has('transfer-encoding') || (length !== undefined && length.trim() !== '0');
 }
 
-const ANONYMOUS = { principal: '', scheme: '', keyId: '', permissions: '' } as const;
+const ANONYMOUS = { principal: '', scheme: '', permissions: '' } as const;
 
 /**
  * Creates the REQUEST authorizer for REST APIs (IAM policy) and HTTP APIs (simple responses, or
@@ -184,7 +183,6 @@ function contextOf(result: AuthSuccess, assumedEmpty: boolean): AuthorizerContex
   return {
     principal: result.principal.id,
     scheme: result.scheme,
-    keyId: result.keyId,
     permissions: result.principal.permissions.join(','),
     verification: bodySha256 !== undefined ? 'body-hash' : 'complete',
     ...(bodySha256 !== undefined ? { bodySha256 } : {}),
