@@ -3,7 +3,7 @@
  * authenticator (limits first, then SigV4). Every parse must stay linear in the input: these cases
  * show what the worst input at each limit costs beside an ordinary verification.
  */
-import { createAuthenticator } from '../lib/authenticator.ts';
+import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
 import { loadConfig } from '../lib/config/load.ts';
 import type { SignedRequest } from '../lib/core/request.ts';
 import type { AuthResult } from '../lib/core/result.ts';
@@ -56,6 +56,12 @@ function headerBytes(r: SignedRequest): number {
 
 function totalBytes(r: SignedRequest): number {
   return urlLength(r) + headerBytes(r) + (r.body?.length ?? 0);
+}
+
+async function decideThenAuthenticate(auth: Authenticator, req: SignedRequest): Promise<AuthResult> {
+  const decision = auth.decide(req.method, req.path);
+  if (!decision.ok) return { ok: false, error: decision.error };
+  return auth.authenticate(req);
 }
 
 /** A copy the verifier has never seen (the header map is cached per header list), sharing the big strings. */
@@ -153,6 +159,16 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   const dotted = ('/x' + unit.repeat(Math.ceil(WORST_LIMITS.maxUrlBytes / unit.length))).slice(0, WORST_LIMITS.maxUrlBytes - 1);
   const dotPath = await signer.sign(get(dotted, ''));
 
+  // A path at the URL limit made of every spelling route decisions read several ways (encoded slashes and
+  // backslashes, ;params, double escapes, dot segments): the most readings (8) a path can have; validly signed.
+  const ambiguousUnit = '/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/';
+  const ambiguous = ('/x' + ambiguousUnit.repeat(Math.ceil(WORST_LIMITS.maxUrlBytes / ambiguousUnit.length))).slice(
+    0,
+    WORST_LIMITS.maxUrlBytes - 1,
+  );
+  const ambiguousPath = await signer.sign(get(ambiguous, ''));
+  const readings = auth.decide('GET', ambiguous);
+
   // A body at the body limit, its hash signed in the canonical request.
   const body = new Uint8Array(WORST_LIMITS.maxBodyBytes).map((_, i) => (i * 31) & 0xff);
   const bigBody = await signer.sign({ method: 'POST', path: '/upload', query: '', headers: [['Host', HOST]], body });
@@ -178,6 +194,11 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       manyHeaders,
     ],
     ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
+    [
+      'route decision and verify: path at maxUrlBytes read eight ways (%2F, \\, ;params, double escapes), signed',
+      `${(ambiguous.length / 1024).toFixed(0)} KiB path, ${readings.ok ? 'route rules matched 8 readings' : 'refused'}`,
+      ambiguousPath,
+    ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
   ];
   const out: WorstCase[] = [];
@@ -186,10 +207,12 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       throw new Error(`${name}: the input is over a limit, so it would not reach the parser`);
     }
     if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
-    const r = await auth.authenticate(fresh(req));
+    // The route-decision case runs what every adapter runs first: the route decision on the raw path.
+    const run = req === ambiguousPath ? () => decideThenAuthenticate(auth, fresh(req)) : () => auth.authenticate(fresh(req));
+    const r = await run();
     if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
     if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);
-    out.push({ name, input, fn: () => auth.authenticate(fresh(req)), outcome: r.ok ? 'accepted' : r.error.code, bytes: totalBytes(req) });
+    out.push({ name, input, fn: run, outcome: r.ok ? 'accepted' : r.error.code, bytes: totalBytes(req) });
   }
   return out;
 }

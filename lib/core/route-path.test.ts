@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeRoutePath, routeReadings } from './route-path.ts';
+import { normalizeRoutePath, routeReadings, routeReadingsExhaustive } from './route-path.ts';
 
 const readings = (p: string) => {
   const r = routeReadings(p);
@@ -101,5 +101,46 @@ describe('routeReadings', () => {
   it('normalizeRoutePath gives the plain reading of patterns', () => {
     expect(normalizeRoutePath('/admin//%7Eroot/*')).toBe('/admin/~root/*');
     expect(normalizeRoutePath('*')).toBe('*');
+  });
+});
+
+describe('routeReadings skips only what cannot matter', () => {
+  it('gives the same readings as reading every option, for hostile paths', () => {
+    const piece = fc.constantFrom(
+      '%',
+      '%2',
+      '%25',
+      '%2F',
+      '%2f',
+      '%5C',
+      '%3B',
+      '%3b',
+      '2F',
+      '5c',
+      '3B',
+      'F',
+      ';',
+      '\\',
+      '/',
+      '.',
+      '..',
+      'a',
+      '%2e',
+      '%32',
+      '%46',
+      '%33',
+      '%35',
+      '%43',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (parts) => {
+        const path = '/' + parts.join('');
+        const fast = routeReadings(path);
+        const full = routeReadingsExhaustive(path);
+        if (!full.ok) expect(fast).toEqual(full);
+        else expect(fast.ok && new Set(fast.readings)).toEqual(new Set(full.readings));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });

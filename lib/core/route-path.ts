@@ -72,33 +72,46 @@ function decodeAll(bytes: Uint8Array): Uint8Array {
 /** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
 function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
   const bytes = opts.twice ? decodeAll(raw) : raw;
-  const out: number[] = [];
-  const pushEscaped = (v: number) => out.push(0x25, HEX_DIGITS.charCodeAt(v >> 4), HEX_DIGITS.charCodeAt(v & 15));
+  // An escape is three bytes and decodes to at most three ("%25" for a lone "%"): never longer than 3x.
+  const out = new Uint8Array(bytes.length * 3);
+  let n = 0;
+  const pushEscaped = (v: number) => {
+    out[n++] = 0x25;
+    out[n++] = HEX_DIGITS.charCodeAt(v >> 4);
+    out[n++] = HEX_DIGITS.charCodeAt(v & 15);
+  };
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
+    // Most bytes are plain: test for them first (this loop runs up to eight times over a 64 KiB path).
+    if (c > 0x25 && c !== 0x3f && c !== 0x5c && c !== 0x7f) {
+      out[n++] = c;
+      continue;
+    }
     if (isControl(c)) return 'control-character';
     // A literal "?" or "#" (only possible once something decoded "%3F" / "%23") ends the path for whoever parses it next.
     if (c === 0x3f || c === 0x23) break;
-    const v = escapeAt(bytes, i);
+    if (c === 0x5c) {
+      if (opts.slashes) out[n++] = 0x2f;
+      else pushEscaped(0x5c);
+      continue;
+    }
+    const v = c === 0x25 ? escapeAt(bytes, i) : -1;
     if (v === -1) {
       if (c === 0x25) pushEscaped(0x25);
-      else if (c === 0x5c) {
-        if (opts.slashes) out.push(0x2f);
-        else pushEscaped(0x5c);
-      } else out.push(c);
+      else out[n++] = c;
       continue;
     }
     i += 2;
     if (isControl(v)) return 'control-character';
     if (v === 0x2f || v === 0x5c) {
-      if (opts.slashes) out.push(0x2f);
+      if (opts.slashes) out[n++] = 0x2f;
       else pushEscaped(v);
     } else if (KEEP_ESCAPED.has(v)) pushEscaped(v);
-    else out.push(v);
+    else out[n++] = v;
   }
   let text: string;
   try {
-    text = decoder.decode(new Uint8Array(out));
+    text = decoder.decode(out.subarray(0, n));
   } catch {
     return 'invalid-utf8';
   }
@@ -135,11 +148,47 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [false, true].flatMap((twice) =>
  * reading and are refused. Linear in the path's length (eight passes at most).
  */
 export function routeReadings(rawPath: string): RouteReadings {
+  return readAll(rawPath, false);
+}
+
+/** @internal Every option read, none skipped: what the skipping in `routeReadings` must always agree with (tested). */
+export function routeReadingsExhaustive(rawPath: string): RouteReadings {
+  return readAll(rawPath, true);
+}
+
+/** Which options can change a reading of these bytes: a separator or a parameter, raw or escaped. */
+function hints(bytes: Uint8Array): { slash: boolean; params: boolean } {
+  let slash = false;
+  let params = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === 0x5c) slash = true;
+    else if (c === 0x3b) params = true;
+    else if (c === 0x25) {
+      const v = escapeAt(bytes, i);
+      if (v === 0x2f || v === 0x5c) slash = true;
+      else if (v === 0x3b) params = true;
+    }
+  }
+  return { slash, params };
+}
+
+function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   if (rawPath.charCodeAt(0) !== 0x2f) return { ok: false, reason: 'not-absolute' };
-  if (PLAIN_PATH_RE.test(rawPath) && !rawPath.includes('//')) return { ok: true, path: rawPath, readings: [rawPath] };
+  if (!exhaustive && PLAIN_PATH_RE.test(rawPath) && !rawPath.includes('//')) return { ok: true, path: rawPath, readings: [rawPath] };
   const bytes = encoder.encode(rawPath);
+  // An option that cannot change this path's reading is not read again (a "%20" alone needs two
+  // passes, not eight). What a second decoding could turn into a separator counts too.
+  const twice = bytes.includes(0x25);
+  const raw = hints(bytes);
+  const decoded = twice ? hints(decodeAll(bytes)) : raw;
   const readings: string[] = [];
   for (const opts of ALL_OPTIONS) {
+    if (!exhaustive) {
+      if (opts.twice && !twice) continue;
+      const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
+      if ((opts.slashes && !h.slash) || (opts.params && !h.params)) continue;
+    }
     const r = readPath(bytes, opts);
     if (!r.startsWith('/')) return { ok: false, reason: r as PathRejection };
     if (!readings.includes(r)) readings.push(r);
