@@ -1,25 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { calendar } from '../../../test/helpers/calendar.ts';
 import { formatAmzTimestamp, isValidDateStamp, parseAmzTimestamp } from './time.ts';
-
-/**
- * An independent calendar check: let the platform's Date build the instant from the six fields
- * (setUTCFullYear, which unlike Date.UTC keeps years 0-99) and accept only if reading the fields
- * back gives the same six numbers, i.e. nothing rolled over.
- */
-function calendar(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number | undefined {
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, 0);
-  const same =
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    date.getUTCHours() === h &&
-    date.getUTCMinutes() === mi &&
-    date.getUTCSeconds() === s;
-  return same ? date.getTime() : undefined;
-}
 
 const p2 = (n: number) => String(n).padStart(2, '0');
 const stamp = (y: number, mo: number, d: number) => String(y).padStart(4, '0') + p2(mo) + p2(d);
