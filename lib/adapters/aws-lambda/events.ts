@@ -33,14 +33,6 @@ export interface HttpApiAuthorizerEvent {
 
 export type AuthorizerEvent = RestAuthorizerEvent | HttpApiAuthorizerEvent;
 
-export function isHttpApiEvent(e: AuthorizerEvent): e is HttpApiAuthorizerEvent {
-  return (e as { version?: string }).version === '2.0';
-}
-
-export function isHttpApiProxyEvent(e: ProxyEvent): e is HttpApiProxyEvent {
-  return (e as { version?: string }).version === '2.0';
-}
-
 /** Lambda proxy integration events (REST v1 and HTTP API v2) as the integration function gets them. */
 export interface RestProxyEvent {
   httpMethod: string;
@@ -239,24 +231,4 @@ export function proxyEventBody(input: unknown): Uint8Array | undefined {
 export function authorizerContextOf(input: unknown): Loose | undefined {
   const authorizer = obj(obj(obj(input)?.['requestContext'])?.['authorizer']);
   return obj(authorizer?.['lambda']) ?? authorizer;
-}
-
-/** The request an authorizer event describes; `body` stays undefined (authorizers never see it). @throws TypeError for a malformed event. */
-export function requestFromAuthorizerEvent(e: AuthorizerEvent): SignedRequest {
-  const read = readEvent(e);
-  if (!read) throw new TypeError('not an API Gateway event');
-  return read.request;
-}
-
-/** The request a proxy integration event describes, body included (base64 decoded when flagged). @throws TypeError for a malformed event. */
-export function requestFromProxyEvent(e: ProxyEvent): SignedRequest {
-  const read = readEvent(e);
-  const body = proxyEventBody(e);
-  if (!read || !body) throw new TypeError('not an API Gateway proxy event');
-  return { ...read.request, body };
-}
-
-/** The API-relative path that route rules speak of (see `readEvent`). */
-export function routePath(e: AuthorizerEvent | ProxyEvent): string {
-  return readEvent(e)?.routePath ?? '/';
 }
