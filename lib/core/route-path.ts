@@ -26,6 +26,13 @@ interface ReadingOptions {
   readonly params: boolean;
   /** Every escape decoded once before the reading (a proxy that decodes before the app decodes again). */
   readonly twice: boolean;
+  /** `.` and `..` kept as literal segments (routers that match the path as text: Express, Fastify, most Lambda routers). */
+  readonly keepDots?: boolean;
+  /**
+   * Windows and Unicode leniency (IIS, NTFS, origins that apply NFKC): `%uXXXX` escapes decoded,
+   * NFKC normalisation (a fullwidth `／` is a `/`), trailing dots and spaces trimmed from segments.
+   */
+  readonly lenient?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -69,9 +76,40 @@ function decodeAll(bytes: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
+/** IIS's `%uXXXX` escapes decoded into UTF-8; everything else copied. */
+function decodePercentU(bytes: Uint8Array): Uint8Array {
+  if (!bytes.some((c, i) => c === 0x25 && (bytes[i + 1] === 0x75 || bytes[i + 1] === 0x55))) return bytes;
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === 0x25 && (bytes[i + 1] === 0x75 || bytes[i + 1] === 0x55) && i + 5 < bytes.length) {
+      let cp = 0;
+      for (let k = 2; k < 6 && cp >= 0; k++) {
+        const h = hexVal(bytes[i + k]!);
+        cp = h < 0 ? -1 : (cp << 4) | h;
+      }
+      if (cp >= 0) {
+        for (const b of encoder.encode(String.fromCharCode(cp))) out.push(b);
+        i += 5;
+        continue;
+      }
+    }
+    out.push(c);
+  }
+  return new Uint8Array(out);
+}
+
+/** Windows ignores trailing dots and spaces in a path segment ("admin." is "admin", ".. " is ".."). */
+function trimWindows(seg: string): string {
+  const t = seg.replace(/ +$/, '');
+  if (/^\.+$/.test(t)) return t.length >= 2 ? '..' : '.';
+  return t.replace(/[. ]+$/, '');
+}
+
 /** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
 function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
-  const bytes = opts.twice ? decodeAll(raw) : raw;
+  let bytes = opts.twice ? decodeAll(raw) : raw;
+  if (opts.lenient) bytes = decodePercentU(bytes);
   // An escape is three bytes and decodes to at most three ("%25" for a lone "%"): never longer than 3x.
   const out = new Uint8Array(bytes.length * 3);
   let n = 0;
@@ -115,37 +153,49 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
   } catch {
     return 'invalid-utf8';
   }
+  if (opts.lenient) text = text.normalize('NFKC');
   const segments: string[] = [];
-  const parts = text.split('/');
+  // After NFKC a fullwidth reverse solidus is a "\", which a lenient origin also splits on.
+  const parts = opts.lenient ? text.split(/[/\\]/) : text.split('/');
   for (let i = 0; i < parts.length; i++) {
     let seg = parts[i]!;
     if (opts.params) {
       const semi = seg.indexOf(';');
       if (semi !== -1) seg = seg.slice(0, semi);
     }
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') segments.pop();
+    if (opts.lenient) seg = trimWindows(seg);
+    if (seg === '') continue;
+    if (seg === '.' && !opts.keepDots) continue;
+    if (seg === '..' && !opts.keepDots) segments.pop();
     else segments.push(seg);
   }
   const last = parts[parts.length - 1];
-  const trailing = segments.length > 0 && (last === '' || last === '.' || last === '..');
+  const trailing = segments.length > 0 && (last === '' || (!opts.keepDots && (last === '.' || last === '..')));
   return '/' + segments.join('/') + (trailing ? '/' : '');
 }
 
 // A path made only of these, with no "//" or "/." in it, reads the same under every option.
 const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9\-_~!$&'()*+,=:@]+(?:\.+[A-Za-z0-9\-_~!$&'()*+,=:@]+)*)*\/?$/;
 
-const ALL_OPTIONS: readonly ReadingOptions[] = [false, true].flatMap((twice) =>
-  [false, true].flatMap((params) => [false, true].map((slashes) => ({ slashes, params, twice }))),
-);
+const ALL_OPTIONS: readonly ReadingOptions[] = [
+  ...[false, true].flatMap((twice) => [false, true].flatMap((params) => [false, true].map((slashes) => ({ slashes, params, twice })))),
+  // A router that matches the text: "/admin/../public/x" is under "/admin/*" for it.
+  { slashes: false, params: false, twice: false, keepDots: true },
+  // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
+  { slashes: true, params: true, twice: false, lenient: true },
+  { slashes: true, params: true, twice: true, lenient: true },
+];
 
 /**
  * Every reading of a raw path (as on the wire, escapes untouched) that a reasonable origin could act
  * on, each normalised: escapes of printable characters decoded except `/ \ ; % ? #`, escapes
  * upper-cased, slashes merged, dot segments (also encoded ones) removed. The readings differ in
  * whether `%2F`, `%5C` and `\` are separators, whether `;params` are dropped, and whether the
- * path was decoded once already before (a decoding proxy in front of the origin). Control characters (raw or escaped) and invalid UTF-8 have no safe
- * reading and are refused. Linear in the path's length (eight passes at most).
+ * path was decoded once already before (a decoding proxy in front of the origin); one more keeps `.`
+ * and `..` as text (routers that match the path literally), and two more read it as IIS, NTFS and
+ * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces). Control characters
+ * (raw or escaped) and invalid UTF-8 have no safe reading and are refused. Linear in the path's
+ * length (eleven passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -182,13 +232,17 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   const twice = bytes.includes(0x25);
   const raw = hints(bytes);
   const decoded = twice ? hints(decodeAll(bytes)) : raw;
+  const dots = rawPath.includes('.') || /%(?:25)*2e/i.test(rawPath);
+  const needed = (opts: ReadingOptions): boolean => {
+    if (opts.twice && !twice) return false;
+    if (opts.keepDots) return dots;
+    if (opts.lenient) return true;
+    const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
+    return !((opts.slashes && !h.slash) || (opts.params && !h.params));
+  };
   const readings: string[] = [];
   for (const opts of ALL_OPTIONS) {
-    if (!exhaustive) {
-      if (opts.twice && !twice) continue;
-      const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
-      if ((opts.slashes && !h.slash) || (opts.params && !h.params)) continue;
-    }
+    if (!exhaustive && !needed(opts)) continue;
     const r = readPath(bytes, opts);
     if (!r.startsWith('/')) return { ok: false, reason: r as PathRejection };
     if (!readings.includes(r)) readings.push(r);

@@ -55,6 +55,22 @@ describe('route decisions', () => {
   it('matches patterns in their normalised form', () => {
     expect(table.decide('POST', '/upload/%7eraw')).toMatchObject({ verifyInFunction: true });
   });
+  it('matches each reading with case folded too (Express and IIS route case-insensitively)', () => {
+    expect(table.decide('GET', '/ADMIN/x')).toMatchObject({ public: false, permissions: ['admin'] });
+    expect(table.decide('GET', '/Billing')).toMatchObject({ public: false, permissions: ['billing'] });
+    // A public route spelled otherwise is not public: the case-sensitive reading lands on "*".
+    expect(table.decide('GET', '/PUBLIC/x')).toMatchObject({ public: false, permissions: [] });
+    const upper = createRouteTable(
+      loadConfig({
+        schemes: { sigv4: { region: 'r', service: 's' } },
+        routes: [{ path: '/Admin/*', permissions: ['admin'] }, { path: '*' }],
+      }).routes,
+    );
+    expect(upper.decide('GET', '/admin/x')).toMatchObject({ permissions: ['admin'] });
+  });
+  it('keeps dots as text in one reading: a router matching text routes /admin/../x under /admin', () => {
+    expect(table.decide('GET', '/admin/../public/x')).toMatchObject({ public: false, permissions: ['admin'] });
+  });
   it('refuses a path with no safe reading', () => {
     expect(table.decide('GET', '/a%00')).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED', status: 400 } });
   });

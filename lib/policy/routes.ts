@@ -3,8 +3,8 @@ import { authError, type AuthError } from '../core/errors.ts';
 import { normalizeRoutePath, routeReadings, type PathRejection } from '../core/route-path.ts';
 
 /**
- * What the route rules say about one request, taken over every reading of its path (and, for HEAD,
- * of GET too): the strictest answer any reading reaches. Public only when every reading lands on a
+ * What the route rules say about one request, taken over every reading of its path (each also
+ * matched with case folded, and, for HEAD, as GET too): the strictest answer any reading reaches. Public only when every reading lands on a
  * public rule; the permissions of every guarded reading are all required; `verifyInFunction` only
  * when every guarded reading's rule has it.
  */
@@ -51,9 +51,17 @@ export function matchesPattern(pattern: string, path: string): boolean {
 
 /** Builds the route table of a configuration: first match wins for each reading. */
 export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
-  const rules = routes.map((r) => ({ rule: r, pattern: r.path === '*' ? '*' : normalizeRoutePath(r.path) }));
-  const first = (method: string, path: string): RouteConfig | undefined =>
-    rules.find((r) => matchesPattern(r.pattern, path) && (r.rule.methods.includes('*') || r.rule.methods.includes(method)))?.rule;
+  const rules = routes.map((r) => {
+    const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);
+    return { rule: r, pattern, folded: pattern.toLowerCase() };
+  });
+  // Express, IIS and others route case-insensitively: each reading is also matched with case folded.
+  const first = (method: string, path: string, folded: boolean): RouteConfig | undefined =>
+    rules.find(
+      (r) =>
+        (folded ? matchesPattern(r.folded, path) : matchesPattern(r.pattern, path)) &&
+        (r.rule.methods.includes('*') || r.rule.methods.includes(method)),
+    )?.rule;
   return {
     decide(method, rawPath) {
       const read = routeReadings(rawPath);
@@ -65,12 +73,14 @@ export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
       let inFunction = true;
       const permissions = new Set<string>();
       for (const path of read.readings) {
+        const lower = path.toLowerCase();
         for (const m of methods) {
-          const rule = first(m, path);
-          if (rule?.public) continue;
-          guarded = true;
-          if (!rule?.verifyInFunction) inFunction = false;
-          for (const p of rule?.permissions ?? []) permissions.add(p);
+          for (const rule of [first(m, path, false), first(m, lower, true)]) {
+            if (rule?.public) continue;
+            guarded = true;
+            if (!rule?.verifyInFunction) inFunction = false;
+            for (const p of rule?.permissions ?? []) permissions.add(p);
+          }
         }
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };

@@ -59,11 +59,14 @@ describe('the Worker under workerd, proxying to a loopback origin', () => {
     const allowed = outcome === 'allowed' ? [200] : outcome === 'forbidden' && row.rewrittenByWorkerd ? [401, 403] : [STATUS[outcome]];
     expect(allowed).toContain(res.status);
     expect(reached.length - before).toBe(outcome === 'allowed' ? 1 : 0);
+    if (row.atWorker && outcome === 'allowed') expect(reached.at(-1)!.split('?')[0]).toBe(row.atWorker.origin);
   };
-  it.each(rows('user'))('signed by a key without admin: %s -> %s', async (path, outcome, row) => {
+  const workerRows = (who: 'user' | 'anonymous') =>
+    rows(who).map(([p, o, r]) => [p, r.atWorker?.[who] ?? o, r] as [string, Outcome, TrickyPath]);
+  it.each(workerRows('user'))('signed by a key without admin: %s -> %s', async (path, outcome, row) => {
     await expectWorker(await user.sign(draft(host, path)), outcome, row);
   });
-  it.each(rows('anonymous'))('unsigned: %s -> %s', async (path, outcome, row) => {
+  it.each(workerRows('anonymous'))('unsigned: %s -> %s', async (path, outcome, row) => {
     await expectWorker(draft(host, path), outcome, row);
   });
 });

@@ -26,6 +26,8 @@ export interface TrickyPath {
   readonly anonymous: Outcome;
   /** workerd rewrites this path (WHATWG URL parsing) before the Worker sees it, so the client's signature may no longer match: 401 instead of 403. */
   readonly rewrittenByWorkerd?: boolean;
+  /** Where the Worker's outcome differs, because workerd normalised the URL first; `origin` is the path the origin must receive. */
+  readonly atWorker?: { readonly user: Outcome; readonly anonymous: Outcome; readonly origin: string };
 }
 
 export const TRICKY_PATHS: readonly TrickyPath[] = [
@@ -56,6 +58,29 @@ export const TRICKY_PATHS: readonly TrickyPath[] = [
   { path: '/public/.%2E/admin/users', user: 'forbidden', anonymous: 'unauthorized', rewrittenByWorkerd: true },
   { path: '/public/..%252Fadmin/users', user: 'forbidden', anonymous: 'unauthorized' },
   { path: '/public/%2E%2E%2Fadmin/users', user: 'forbidden', anonymous: 'unauthorized' },
+  // Case-insensitive origins (Express by default, IIS).
+  { path: '/ADMIN/users', user: 'forbidden', anonymous: 'unauthorized' },
+  { path: '/Admin/users', user: 'forbidden', anonymous: 'unauthorized' },
+  // Routers that match the path as text: for them this is under /admin/*.
+  // workerd resolves the dots before the Worker runs and the Worker forwards the path it judged
+  // (/public/x), so there the origin never sees the dots: public is right.
+  {
+    path: '/admin/../public/x',
+    user: 'forbidden',
+    anonymous: 'unauthorized',
+    atWorker: { user: 'allowed', anonymous: 'allowed', origin: '/public/x' },
+  },
+  {
+    path: '/admin/%2e%2e/public/x',
+    user: 'forbidden',
+    anonymous: 'unauthorized',
+    atWorker: { user: 'allowed', anonymous: 'allowed', origin: '/public/x' },
+  },
+  // IIS, NTFS and NFKC origins.
+  { path: '/public/..%20/admin/x', user: 'forbidden', anonymous: 'unauthorized' },
+  { path: '/public/..%u002fadmin/x', user: 'forbidden', anonymous: 'unauthorized' },
+  { path: '/public/..%EF%BC%8Fadmin/x', user: 'forbidden', anonymous: 'unauthorized' },
+  { path: '/admin./users', user: 'forbidden', anonymous: 'unauthorized' },
   // No safe reading at all.
   { path: '/admin%00/users', user: 'refused', anonymous: 'refused' },
   { path: '/public/a%0d%0aX-Injected:1', user: 'refused', anonymous: 'refused' },
