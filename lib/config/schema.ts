@@ -51,6 +51,12 @@ export const RouteSchema = v.strictObject({
 export const LambdaSchema = v.strictObject({
   /** HTTP APIs: answer `{ isAuthorized, context }` (the authorizer has enableSimpleResponses) instead of a policy. */
   httpApiSimpleResponses: v.optional(v.boolean(), true),
+  /**
+   * Custom-domain base paths ("/v1", "/orders/v2") in front of the API's resource paths. API Gateway
+   * leaves them in the path; route rules are judged on the path without them too. The in-function
+   * check strips them from the URL it is given.
+   */
+  basePaths: v.optional(v.array(v.pipe(v.string(), v.regex(/^(\/[^/*?#\s]+)+$/, 'must be "/segment" or "/a/b"'))), []),
 });
 
 export const LimitsSchema = v.strictObject({

@@ -266,3 +266,37 @@ describe('HTTP API (payload 2.0) authorizer', () => {
     await expect(handler()(httpAuthorizerEvent({ ...signed, query: 'x=1' }))).rejects.toThrow(/^Unauthorized$/);
   });
 });
+
+describe('custom domains: route rules see the path without the base path', () => {
+  const customEvent = (signed: SignedRequest, extra: Record<string, unknown>) => {
+    const e = restAuthorizerEvent(signed, { stage: 'prod', prefix: '' }) as unknown as Record<string, unknown>;
+    // API Gateway leaves a custom domain's base path in `path` and `requestContext.path`.
+    return { ...e, path: signed.path, requestContext: { ...(e['requestContext'] as object), path: signed.path }, ...extra };
+  };
+  it.each([
+    ['/v1/admin/users', { resource: '/{proxy+}', pathParameters: { proxy: 'admin/users' } }],
+    ['/v1/admin/users', { resource: '/admin/{proxy+}', pathParameters: { proxy: 'users' } }],
+    ['/orders/v2/admin/users', { resource: '/admin/{rest+}', pathParameters: { rest: 'users' } }],
+  ])('REST %s with its resource template %j: Deny for a key without admin', async (path, extra) => {
+    const r = (await handler()(customEvent(await user.sign(req('GET', path)), extra) as never)) as RestAuthorizerResult;
+    expect(r.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Deny']);
+  });
+  it('REST without a template: the configured lambda.basePaths are stripped', async () => {
+    const based = createAuthenticator(loadConfig({ ...doc, lambda: { basePaths: ['/v1', '/orders/v2'] } }), { clock: () => NOW });
+    for (const path of ['/v1/admin/users', '/orders/v2/admin/users']) {
+      const r = (await handler(based)(customEvent(await user.sign(req('GET', path)), {}) as never)) as RestAuthorizerResult;
+      expect(r.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Deny']);
+    }
+    const ok = (await handler(based)(customEvent(await user.sign(req('GET', '/v1/items')), {}) as never)) as RestAuthorizerResult;
+    expect(ok.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
+  });
+  it('HTTP API: the route key and path parameters give the path without an API mapping key', async () => {
+    const signed = await user.sign(req('GET', '/v1/admin/users'));
+    const event = { ...httpAuthorizerEvent(signed), routeKey: 'ANY /admin/{proxy+}', pathParameters: { proxy: 'users' } };
+    expect(await handler()(event)).toMatchObject({ isAuthorized: false });
+    const fine = await user.sign(req('GET', '/v1/items/1'));
+    expect(await handler()({ ...httpAuthorizerEvent(fine), routeKey: 'GET /items/{id}', pathParameters: { id: '1' } })).toMatchObject({
+      isAuthorized: true,
+    });
+  });
+});

@@ -3,7 +3,8 @@ import type { AuthSuccess } from '../../core/result.ts';
 import { headerMap } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
 import { authenticateAny } from './signed-paths.ts';
-import { readEvent, type AuthorizerEvent } from './events.ts';
+import { lambdaRoutePaths, readEvent, type AuthorizerEvent } from './events.ts';
+import { strictestOf } from '../../policy/routes.ts';
 
 /** What the integration finds in `requestContext.authorizer` (REST) or `.authorizer.lambda` (HTTP API): primitives only. */
 export interface AuthorizerContext {
@@ -112,7 +113,7 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     log({ event: 'authorizer.unauthorized', code: 'ERR_EVENT_MALFORMED', method, path: '' });
     throw new Error(UNAUTHORIZED);
   }
-  const decision = auth.decide(method, read.routePath);
+  const decision = strictestOf(lambdaRoutePaths(auth, read.routePaths).map((p) => auth.decide(method, p)));
   const path = decision.ok ? decision.path : '(refused)';
 
   const respond = (

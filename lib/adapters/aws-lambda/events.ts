@@ -1,3 +1,4 @@
+import type { Authenticator } from '../../authenticator.ts';
 import { fromBase64, percentEncode } from '../../core/encoding.ts';
 import type { SignedRequest } from '../../core/request.ts';
 
@@ -11,6 +12,7 @@ export interface RestAuthorizerEvent {
   httpMethod: string;
   path: string;
   resource?: string;
+  pathParameters?: StringMap;
   headers?: StringMap;
   multiValueHeaders?: MultiMap;
   queryStringParameters?: StringMap;
@@ -28,6 +30,7 @@ export interface HttpApiAuthorizerEvent {
   rawQueryString: string;
   cookies?: string[];
   headers?: StringMap;
+  pathParameters?: StringMap;
   requestContext: { http: { method: string; path?: string }; stage?: string; domainName?: string };
 }
 
@@ -37,6 +40,8 @@ export type AuthorizerEvent = RestAuthorizerEvent | HttpApiAuthorizerEvent;
 export interface RestProxyEvent {
   httpMethod: string;
   path: string;
+  resource?: string;
+  pathParameters?: StringMap;
   headers?: StringMap;
   multiValueHeaders?: MultiMap;
   queryStringParameters?: StringMap;
@@ -47,6 +52,8 @@ export interface RestProxyEvent {
 }
 export interface HttpApiProxyEvent {
   version: '2.0';
+  routeKey?: string;
+  pathParameters?: StringMap;
   rawPath: string;
   rawQueryString: string;
   cookies?: string[];
@@ -168,10 +175,36 @@ export interface EventRequest {
   readonly request: SignedRequest;
   /** Paths the client may have signed (REST: several candidates; HTTP API: the raw path). */
   readonly signedPaths: readonly string[];
-  /** The API-relative path route rules speak of (stage stripped). */
-  readonly routePath: string;
+  /**
+   * The API-relative paths route rules may speak of, most likely first: the path with the stage
+   * stripped, and the path rebuilt from the matched resource template and its path parameters
+   * (the only form without a custom domain's base path, which API Gateway leaves in `path`). A
+   * route decision takes the strictest of them.
+   */
+  readonly routePaths: readonly string[];
   /** `methodArn` (REST) or `routeArn` (HTTP API); "" when absent. */
   readonly arn: string;
+}
+
+function unique(paths: ReadonlyArray<string | undefined>): string[] {
+  return [...new Set(paths.filter((p): p is string => p !== undefined))];
+}
+
+/**
+ * A resource template (`/admin/{proxy+}`, `/items/{id}`; emulators write `{proxy*}`) filled in with
+ * the event's path parameters: the path relative to the API whatever domain or base path was called.
+ * `undefined` when there is no template or a parameter is missing.
+ */
+function fromTemplate(template: string | undefined, parameters: unknown): string | undefined {
+  if (template === undefined || !template.startsWith('/')) return undefined;
+  const params = obj(parameters) ?? {};
+  let missing = false;
+  const path = template.replace(/\{([^{}]+?)[+*]?\}/g, (_m, name: string) => {
+    const value = Object.hasOwn(params, name) ? params[name] : undefined;
+    if (typeof value !== 'string') missing = true;
+    return typeof value === 'string' ? value : '';
+  });
+  return missing ? undefined : path;
 }
 
 function stripStage(path: string, stage: string | undefined): string {
@@ -199,7 +232,10 @@ export function readEvent(input: unknown): EventRequest | undefined {
       kind: 'http',
       request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
-      routePath: stripStage(rawPath, str(rc?.['stage'])),
+      routePaths: unique([
+        stripStage(rawPath, str(rc?.['stage'])),
+        fromTemplate(str(e['routeKey'])?.replace(/^\S+\s+/, ''), e['pathParameters']),
+      ]),
       arn: str(e['routeArn']) ?? '',
     };
   }
@@ -216,7 +252,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
       headers: headerPairs(e['headers'], e['multiValueHeaders']),
     },
     signedPaths,
-    routePath: stripStage(path, restContext(e).stage),
+    routePaths: unique([stripStage(path, restContext(e).stage), fromTemplate(str(e['resource']), e['pathParameters'])]),
     arn: str(e['methodArn']) ?? '',
   };
 }
@@ -231,4 +267,16 @@ export function proxyEventBody(input: unknown): Uint8Array | undefined {
 export function authorizerContextOf(input: unknown): Loose | undefined {
   const authorizer = obj(obj(obj(input)?.['requestContext'])?.['authorizer']);
   return obj(authorizer?.['lambda']) ?? authorizer;
+}
+
+/**
+ * Route path candidates plus, for each configured `lambda.basePaths` entry (a custom domain's base
+ * path, such as "/v1" or "/orders/v2") that prefixes one, that path without it.
+ */
+export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]): string[] {
+  const out = [...paths];
+  for (const p of paths) {
+    for (const base of auth.config.lambda.basePaths) if (p === base || p.startsWith(base + '/')) out.push(p.slice(base.length) || '/');
+  }
+  return [...new Set(out)];
 }

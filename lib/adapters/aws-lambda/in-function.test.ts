@@ -183,3 +183,36 @@ describe('confirmAuthorizerBody(event)', () => {
     expect(called).toBe(1);
   });
 });
+
+describe('the in-function check behind a custom domain', () => {
+  it('takes a multi-segment base path as the stage, or from lambda.basePaths', async () => {
+    const s = await signer.sign(req('/orders/v2/admin/x'));
+    const input = { method: 'POST', url: '/orders/v2/admin/x?a=1', headers: s.headers, body: '{"n":1}' };
+    expect(await authenticate(auth, { ...input, stage: 'orders/v2' })).toMatchObject({ status: 403 });
+    const based = createAuthenticator(
+      loadConfig({
+        schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+        routes: [{ path: '/admin/*', permissions: ['admin'] }, { path: '*' }],
+        lambda: { basePaths: ['/orders/v2'] },
+        keys: [{ id: 'AKIDFN', secret: 'in-function-secret', principal: 'fn-user', permissions: ['items:write'] }],
+      }),
+    );
+    expect(await authenticate(based, input)).toMatchObject({ status: 403 });
+  });
+  it('withAuthentication judges the path rebuilt from the resource template', async () => {
+    const s = await signer.sign(req('/v1/admin/x'));
+    const event = {
+      ...restProxyEvent(s, { prefix: '' }),
+      path: '/v1/admin/x',
+      resource: '/{proxy+}',
+      pathParameters: { proxy: 'admin/x' },
+    };
+    let called = 0;
+    const handler = withAuthentication(auth, () => {
+      called++;
+      return { statusCode: 200, body: '' };
+    });
+    expect((await handler(event as never, {})).statusCode).toBe(403);
+    expect(called).toBe(0);
+  });
+});

@@ -6,7 +6,7 @@ import { authError, type AuthError } from '../../core/errors.ts';
 import type { Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import { strictestOf } from '../../policy/routes.ts';
-import { authorizerContextOf, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
+import { authorizerContextOf, lambdaRoutePaths, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 
 /** What a handler passes to the in-function check. */
@@ -95,14 +95,16 @@ async function check(
 }
 
 /**
- * The route paths an in-function URL may stand for. Given the stage, exactly the path without it;
- * otherwise both the path as given and the path without its first segment (the stage or a custom
- * domain's base path, which the README tells callers to include), and the stricter decision wins.
+ * The route paths an in-function URL may stand for. Given the stage (or a base path, "orders/v2"),
+ * exactly the path without it. With `lambda.basePaths` configured, the path and the path without
+ * each base path that prefixes it. Otherwise both the path as given and the path without its first
+ * segment (the stage, which the README tells callers to include). The strictest decision wins.
  */
-function routePathsOf(path: string, stage: string | undefined): string[] {
-  if (stage !== undefined && stage !== '') {
-    return path === `/${stage}` || path.startsWith(`/${stage}/`) ? [path.slice(stage.length + 1) || '/'] : [path];
-  }
+function routePathsOf(auth: Authenticator, path: string, stage: string | undefined): string[] {
+  const prefix = stage === undefined ? '' : '/' + stage.replace(/^\/+|\/+$/g, '');
+  if (prefix !== '/' && prefix !== '')
+    return path === prefix || path.startsWith(prefix + '/') ? [path.slice(prefix.length) || '/'] : [path];
+  if (auth.config.lambda.basePaths.length > 0) return lambdaRoutePaths(auth, [path]);
   const second = path.indexOf('/', 1);
   return second === -1 ? [path, '/'] : [path, path.slice(second)];
 }
@@ -126,7 +128,7 @@ export async function authenticate(...args: [InFunctionRequest] | [Authenticator
     return failure(authError('ERR_AUTH_MALFORMED', 'not a request: needs method, url, headers and an optional string or byte body'));
   const stage = (input as { stage?: unknown }).stage;
   try {
-    return await check(auth, req, routePathsOf(req.path, typeof stage === 'string' ? stage : undefined));
+    return await check(auth, req, routePathsOf(auth, req.path, typeof stage === 'string' ? stage : undefined));
   } catch {
     // check() itself never throws for bad input; this is the last line that keeps that promise.
     return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
@@ -235,7 +237,7 @@ async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InF
     const confirmed = await confirmAuthorizerBody(event);
     if (!confirmed.authentic) return confirmed;
     const body = proxyEventBody(event)!;
-    return await check(auth, { ...read.request, body }, [read.routePath], read.signedPaths);
+    return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths);
   } catch {
     return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
   }
