@@ -159,12 +159,21 @@ describe('confirmAuthorizerBody(event)', () => {
     const replayed = restProxyEvent(req('/prod/items', '{"evil":1}'), { authorizer: { verification: 'body-hash', bodySha256: EMPTY } });
     expect(await confirmAuthorizerBody(replayed)).toMatchObject({ authentic: false, status: 401, code: 'ERR_PAYLOAD_HASH_MISMATCH' });
   });
-  it('has nothing to confirm without a bodySha256, and refuses a body that is not valid base64', async () => {
+  it('has nothing to confirm for a complete verification, and refuses a body that is not valid base64', async () => {
     expect(await confirmAuthorizerBody(httpProxyEvent(req('/items', 'x'), { authorizer: { verification: 'complete' } }))).toMatchObject({
       authentic: true,
     });
-    const broken = { ...httpProxyEvent(req('/items', 'x'), { base64: true }), body: '***' };
+    const broken = { ...httpProxyEvent(req('/items', 'x'), { base64: true, authorizer: { verification: 'complete' } }), body: '***' };
     expect(await confirmAuthorizerBody(broken)).toMatchObject({ authentic: false, status: 400 });
+  });
+  it.each([
+    ['passed on unverified (in-function)', { verification: 'in-function' }],
+    ['a public route', { verification: 'none' }],
+    ['no authorizer context', undefined],
+    ['body-hash without a hash', { verification: 'body-hash' }],
+  ])('fails closed for a request the authorizer did not verify: %s', async (_label, authorizer) => {
+    const event = restProxyEvent(req('/prod/upload', '{"a":1}'), authorizer ? { authorizer } : {});
+    expect(await confirmAuthorizerBody(event)).toMatchObject({ authentic: false, status: 401 });
   });
   it('withAuthentication confirms it too, even when the request itself verifies (UNSIGNED-PAYLOAD)', async () => {
     const unsigned = await signer.sign({

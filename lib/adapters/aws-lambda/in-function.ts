@@ -210,15 +210,8 @@ function challengeOf(auth: Authenticator): string {
   return s ? s.algorithms.join(', ') : 'AWS4-HMAC-SHA256';
 }
 
-/**
- * Confirms the body hash an authorizer answer was given for (`bodySha256` in its context, set with
- * `verification: "body-hash"`): an integration that reads the body without re-verifying the whole
- * request must call this first. A request whose authorizer context has no `bodySha256` passes.
- */
-export async function confirmAuthorizerBody(
-  event: ProxyEvent | unknown,
-  crypto: CryptoBackend = defaultCrypto,
-): Promise<InFunctionResult & { authentic: boolean }> {
+/** Whether the body hashes to the `bodySha256` the authorizer answered for; passes when the context names none. */
+async function bodyMatchesContext(event: unknown, crypto: CryptoBackend): Promise<InFunctionResult> {
   const body = proxyEventBody(event);
   if (!body) return failure(authError('ERR_AUTH_MALFORMED', 'request body is not valid base64'));
   const expected = authorizerContextOf(event)?.['bodySha256'];
@@ -229,12 +222,31 @@ export async function confirmAuthorizerBody(
   return { authentic: true, status: 200, message: 'authentic' };
 }
 
+/**
+ * For an integration that trusts the authorizer instead of verifying again: `authentic` only when
+ * the authorizer verified this request (`verification` "complete", or "body-hash" with a body that
+ * hashes to its `bodySha256`). Fails closed for everything else: a request the authorizer passed on
+ * unverified ("in-function"), a public route ("none"), or no authorizer context at all (401). Such
+ * integrations must run `authenticate()` or `withAuthentication()` instead.
+ */
+export async function confirmAuthorizerBody(event: ProxyEvent | unknown, crypto: CryptoBackend = defaultCrypto): Promise<InFunctionResult> {
+  const verification = authorizerContextOf(event)?.['verification'];
+  if (verification !== 'complete' && verification !== 'body-hash') {
+    return failure(authError('ERR_AUTH_MISSING', 'the authorizer did not verify this request: run the in-function check'));
+  }
+  if (verification === 'body-hash' && typeof authorizerContextOf(event)?.['bodySha256'] !== 'string') {
+    return failure(authError('ERR_AUTH_MISSING', 'the authorizer context names no body hash'));
+  }
+  return bodyMatchesContext(event, crypto);
+}
+
 /** The whole in-function check of a proxy event: the authorizer's body hash confirmed, then the request verified again, body included. Never throws for bad input. */
 async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InFunctionResult> {
   try {
     const read = readEvent(event);
     if (!read) return failure(authError('ERR_AUTH_MALFORMED', 'not an API Gateway proxy event'));
-    const confirmed = await confirmAuthorizerBody(event);
+    // Whatever the authorizer answered for must hold too (the full check below would also catch a changed body).
+    const confirmed = await bodyMatchesContext(event, defaultCrypto);
     if (!confirmed.authentic) return confirmed;
     const body = proxyEventBody(event)!;
     return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths);
