@@ -57,10 +57,13 @@ app.all('*', async (c) => {
       path: c.req.path,
     });
   }
-  // Nothing the scheme consumed goes on: not its headers, not its presigned query parameters.
+  // No credential goes on: not the headers, not the presigned query parameters. On a guarded route,
+  // every part any configured scheme uses; on a public one, the parts of each scheme the request
+  // speaks (an SDK that signs every call would otherwise hand its session token to the origin), while
+  // an Authorization header of a scheme not configured here stays for the origin.
   const authenticator = authenticatorFor(c.env);
   const { path, query } = splitUrl(c.req.raw.url);
-  const parts = auth ? authenticator.credentials : { headers: [], query: [] };
+  const parts = auth ? authenticator.credentials : authenticator.credentialsIn(c.get('request'));
   const forwardQuery = queryWithoutCredentials(query, parts);
   const headers = headersWithoutCredentials(c.req.raw.headers, parts, auth?.principal.id);
   const body = c.get('body');

@@ -23,6 +23,12 @@ export interface Authenticator {
   readonly verifiers: readonly Verifier[];
   /** Every request part any configured scheme carries credentials in (stripped before a request goes to an origin). */
   readonly credentials: CredentialParts;
+  /**
+   * The credential parts to strip from a request that was not authenticated here (a public route):
+   * every scheme-specific header and query key, and `Authorization` only when a configured scheme
+   * speaks it (an origin's own `Authorization: Bearer` on a public route stays).
+   */
+  credentialsIn(req: SignedRequest): CredentialParts;
   readonly config: Config;
   /**
    * What the route rules say about a request, judged on every reading of its raw path that an origin
@@ -77,11 +83,16 @@ export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}
     );
   }
   const routes = createRouteTable(config.routes);
+  const credentials: CredentialParts = {
+    headers: [...new Set(verifiers.flatMap((v) => v.credentials.headers.map((h) => h.toLowerCase())))],
+    query: [...new Set(verifiers.flatMap((v) => v.credentials.query))],
+  };
   return {
     verifiers,
-    credentials: {
-      headers: [...new Set(verifiers.flatMap((v) => v.credentials.headers.map((h) => h.toLowerCase())))],
-      query: [...new Set(verifiers.flatMap((v) => v.credentials.query))],
+    credentials,
+    credentialsIn(req) {
+      const claimed = verifiers.some((v) => v.claims(req));
+      return claimed ? credentials : { headers: credentials.headers.filter((h) => h !== 'authorization'), query: credentials.query };
     },
     config,
     decide(method, rawPath) {

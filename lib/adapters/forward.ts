@@ -41,10 +41,11 @@ export const PRINCIPAL_HEADER = 'x-auth-principal';
 
 /**
  * The headers to send to the origin: hop-by-hop headers, Host, every credential header and any
- * client-supplied `x-auth-principal` dropped; `x-auth-principal` set when a principal was verified.
+ * client-supplied `x-auth-principal` dropped (also when spelled with "_" for "-"); `x-auth-principal`
+ * set when a principal was verified.
  */
 export function headersWithoutCredentials(incoming: Headers, parts: CredentialParts, principal: string | undefined): Headers {
-  const drop = new Set(parts.headers.map((h) => h.toLowerCase()));
+  const drop = new Set(parts.headers.map((h) => h.toLowerCase().replace(/_/g, '-')));
   const out = new Headers();
   const connectionListed = new Set(
     (incoming.get('connection') ?? '')
@@ -54,7 +55,9 @@ export function headersWithoutCredentials(incoming: Headers, parts: CredentialPa
   );
   incoming.forEach((value, name) => {
     const lower = name.toLowerCase();
-    if (drop.has(lower) || HOP_BY_HOP.has(lower) || connectionListed.has(lower) || lower === PRINCIPAL_HEADER) return;
+    // CGI, WSGI and Rack origins read "x_auth_principal" as "x-auth-principal": compare with "_" as "-".
+    const dashed = lower.replace(/_/g, '-');
+    if (drop.has(dashed) || HOP_BY_HOP.has(dashed) || connectionListed.has(lower) || dashed === PRINCIPAL_HEADER) return;
     out.append(name, value);
   });
   if (principal !== undefined) out.set(PRINCIPAL_HEADER, principal);

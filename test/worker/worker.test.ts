@@ -216,6 +216,54 @@ describe('the Worker under workerd', () => {
       expect(JSON.stringify(viaQuery)).not.toMatch(new RegExp(`worker-session-token-0001|AKIDSESSION|${signature}|X-Amz-`, 'i'));
     });
 
+    it('strips the credentials of a signed request on a public route too, but keeps an Authorization header of another scheme', async () => {
+      const host = (await proxied.ready).host;
+      const temp = createSigV4Signer({
+        keyId: 'AKIDSESSION',
+        secret: 'worker-secret-0003',
+        sessionToken: 'worker-session-token-0001',
+        region: 'us-east-1',
+        service: 'execute-api',
+      });
+      expect((await send(proxied, await temp.sign({ ...draft('GET', '/health'), headers: [['host', host]] }))).status).toBe(201);
+      expect(JSON.stringify(seen.at(-1))).not.toMatch(/worker-session-token-0001|AKIDSESSION|Signature=/);
+      const presigned = await temp.presign({ ...draft('GET', '/health?keep=1'), headers: [['host', host]] }, { expiresIn: 300 });
+      expect((await send(proxied, presigned)).status).toBe(201);
+      expect(seen.at(-1)!.url).toBe('/health?keep=1');
+      // A request with only a session token header (no signature) on a public route: the token still stays here.
+      await send(proxied, {
+        ...draft('GET', '/health'),
+        headers: [
+          ['host', host],
+          ['X-Amz-Security-Token', 'worker-session-token-0001'],
+        ],
+      });
+      expect(JSON.stringify(seen.at(-1))).not.toContain('worker-session-token-0001');
+      await send(proxied, {
+        ...draft('GET', '/health'),
+        headers: [
+          ['host', host],
+          ['Authorization', 'Bearer origin-own-token'],
+        ],
+      });
+      expect(seen.at(-1)!.headers['authorization']).toBe('Bearer origin-own-token');
+    });
+
+    it('does not forward x_auth_principal, which CGI-style origins read as x-auth-principal', async () => {
+      const host = (await proxied.ready).host;
+      await send(proxied, {
+        ...draft('GET', '/health'),
+        headers: [
+          ['host', host],
+          ['x_auth_principal', 'root'],
+          ['x_amz_security_token', 'worker-session-token-0001'],
+        ],
+      });
+      expect(seen.at(-1)!.headers['x_auth_principal']).toBeUndefined();
+      expect(seen.at(-1)!.headers['x-auth-principal']).toBeUndefined();
+      expect(JSON.stringify(seen.at(-1))).not.toContain('worker-session-token-0001');
+    });
+
     it('does not forward a client-supplied x-auth-principal', async () => {
       const host = (await proxied.ready).host;
       const res = await send(

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { publicError, type Authenticator } from '../../authenticator.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
-import { splitUrl } from '../../core/request.ts';
+import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import type { Principal } from '../../core/result.ts';
 import { toSignedRequest } from '../fetch-request.ts';
 
@@ -10,6 +10,8 @@ export interface EdgeAuthVariables {
   auth: { principal: Principal; scheme: string; keyId: string } | undefined;
   /** The body bytes that were read (and verified); the request stream itself is consumed. */
   body: Uint8Array;
+  /** The request as read (raw path and query, headers, body): what a proxy forwards, minus credentials. */
+  request: SignedRequest;
 }
 
 /** One structured log entry per rejection: the code and route, never credentials or key ids. */
@@ -80,6 +82,7 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
       return refuse(authError('ERR_AUTH_MALFORMED', 'request body could not be read'));
     }
     if (!read.ok) return refuse(read.error);
+    c.set('request', read.request);
     if (decision.public) {
       c.set('auth', undefined);
       c.set('body', read.request.body ?? new Uint8Array());
