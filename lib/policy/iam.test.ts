@@ -52,4 +52,12 @@ describe('principalPolicy', () => {
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ['arn:x'] }],
     });
   });
+
+  it('turns an Allow for a path with an IAM wildcard into a Deny (it would cover other routes)', () => {
+    const star = 'arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/items/*';
+    const question = 'arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/items/a?b';
+    expect(singlePolicy('Allow', star).Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [star] }]);
+    expect(singlePolicy('Allow', question).Statement[0]!.Effect).toBe('Deny');
+    expect(singlePolicy('Allow', 'arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/items/1').Statement[0]!.Effect).toBe('Allow');
+  });
 });

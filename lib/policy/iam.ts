@@ -45,9 +45,14 @@ export function principalPolicy(api: ApiArn, routes: readonly RouteConfig[], pri
   return document(allow, deny);
 }
 
-/** A policy that allows or denies exactly one ARN (public routes, in-function routes, forbidden calls). */
+/**
+ * A policy that allows or denies exactly one ARN (signature answers, public routes, in-function
+ * routes, forbidden calls). IAM reads `*` and `?` in a Resource as wildcards and has no escape for
+ * them, so an Allow for a path that contains one would cover other routes: it becomes a Deny.
+ */
 export function singlePolicy(effect: 'Allow' | 'Deny', arn: string): PolicyDocument {
-  return effect === 'Allow' ? document([arn], []) : document([], [arn]);
+  const path = parseApiArn(arn)?.path ?? arn;
+  return effect === 'Allow' && !/[*?]/.test(path) ? document([arn], []) : document([], [arn]);
 }
 
 function document(allow: string[], deny: string[]): PolicyDocument {

@@ -220,6 +220,13 @@ describe('REST API REQUEST authorizer', () => {
     expect(text).not.toMatch(/AKIDUSER|Signature=|[0-9a-f]{64}/);
   });
 
+  it('denies a signed call whose ARN IAM would read as a wildcard (a cached copy would cover other routes)', async () => {
+    logs.length = 0;
+    const r = (await handler()(restAuthorizerEvent(await user.sign(req('GET', '/prod/items/*'))))) as RestAuthorizerResult;
+    expect(r.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Deny']);
+    expect(logs).toEqual([expect.objectContaining({ event: 'authorizer.deny', code: 'ERR_PATH_REJECTED' })]);
+  });
+
   it('hands the integration the principal, never the key id', async () => {
     const r = (await handler()(restAuthorizerEvent(await user.sign(req('GET', '/prod/items'))))) as RestAuthorizerResult;
     expect(r.context.principal).toBe('user-1');

@@ -123,15 +123,18 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     extra: { usageIdentifierKey?: string },
     policy: () => PolicyDocument,
   ): AuthorizerResult => {
+    const document = simple ? undefined : policy();
+    // An Allow that IAM could not express exactly (a wildcard in the called path) came back as a Deny.
+    const widened = allowed && document !== undefined && !document.Statement.some((st) => st.Effect === 'Allow');
     log({
-      event: allowed ? 'authorizer.allow' : 'authorizer.deny',
+      event: allowed && !widened ? 'authorizer.allow' : 'authorizer.deny',
       method,
       path,
       verification: context.verification,
-      ...(allowed ? {} : { code: 'ERR_FORBIDDEN' }),
+      ...(allowed ? (widened ? { code: 'ERR_PATH_REJECTED' } : {}) : { code: 'ERR_FORBIDDEN' }),
     });
-    if (simple) return { isAuthorized: allowed, context };
-    return { principalId, policyDocument: policy(), context, ...extra };
+    if (!document) return { isAuthorized: allowed, context };
+    return { principalId, policyDocument: document, context, ...extra };
   };
 
   if (!decision.ok) {
