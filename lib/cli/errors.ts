@@ -49,6 +49,8 @@ export function toCliError(e: unknown): CliError {
   if (e instanceof RequestJsonError) return new CliError('ERR_REQUEST_JSON', 'invalid request JSON', { issues: e.issues });
   if (e instanceof AuthFailure) return new CliError(e.code, e.message, { exitCode: 1, status: e.status });
   const code = (e as { code?: unknown } | null)?.code;
+  // A stray positional argument may be a secret pasted by mistake: never echo it.
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return usageError('unexpected positional argument: this command takes options only');
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return usageError((e as Error).message);
   const name = (e as { name?: unknown } | null)?.name;
   const label = typeof name === 'string' && /^\w{1,40}$/.test(name) ? name : 'error';

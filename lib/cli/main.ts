@@ -35,7 +35,8 @@ export interface CliIo {
 
 function nowFrom(value: string | undefined, io: CliIo): () => number {
   if (value === undefined) return io.now;
-  if (!/^\d{1,12}$/.test(value)) throw usageError('--now must be epoch seconds');
+  // Up to 9999-12-31T23:59:59Z, the last instant an X-Amz-Date can name.
+  if (!/^\d{1,12}$/.test(value) || Number(value) > 253_402_300_799) throw usageError('--now must be epoch seconds up to 253402300799');
   const ms = Number(value) * 1000;
   return () => ms;
 }

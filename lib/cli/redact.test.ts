@@ -44,4 +44,13 @@ describe('redactExplanation', () => {
     expect(e.canonicalRequest).toBe(raw.canonicalRequest);
     expect(e.alternatives).toEqual(raw.alternatives);
   });
+
+  it('finds a short key id wherever it stands as a whole token, without touching longer words', async () => {
+    const signer = createSigV4Signer({ ...options, keyId: 'ak1', secret: 'redact-secret-02', clock: () => NOW });
+    const signed = await signer.sign({ ...base, path: '/ak1x/y', headers: [...base.headers, ['x-ak', 'ak1']] });
+    const keys = createMemoryKeyStore([{ id: 'ak1', secrets: ['redact-secret-02'], principal: 'p', permissions: [] }]);
+    const e = redactExplanation(await createSigV4Verifier({ ...options, keys }).explain(signed), signed);
+    expect(e.canonicalRequest).toContain(`x-ak:${redactionMark('ak1')}\n`);
+    expect(e.canonicalRequest).toContain('/ak1x/y');
+  });
 });

@@ -21,7 +21,8 @@ export interface RedactedExplanation extends SigV4Explanation {
 const TOKEN_HEADER = 'x-amz-security-token';
 const TOKEN_PARAM = 'x-amz-security-token';
 const CREDENTIAL_PARAM = 'x-amz-credential';
-// Values shorter than this are only redacted where they are known to sit, never by search.
+// Values shorter than this are searched for as whole tokens only (not inside longer words), so a
+// short key id is still found wherever it stands without mangling the rest of the output.
 const MIN_SEARCH_LENGTH = 8;
 
 function digest(value: string): string {
@@ -55,7 +56,23 @@ function formsOf(value: string): string[] {
   add(value);
   add(decode(value));
   add(decode(value.replace(/\+/g, '%20')));
-  return [...forms].filter((f) => f.length >= MIN_SEARCH_LENGTH);
+  return [...forms].filter((f) => f !== '');
+}
+
+/** Replaces every occurrence of `form` (a short one only as a whole token) with its redaction mark. */
+function redactSearched(text: string, searched: readonly string[], record: (where: string, value: string) => void): string {
+  let result = text;
+  for (const form of searched) {
+    if (!result.includes(form)) continue;
+    const before = result;
+    if (form.length >= MIN_SEARCH_LENGTH) result = result.split(form).join(redactionMark(form));
+    else {
+      const escaped = form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      result = result.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), () => redactionMark(form));
+    }
+    if (result !== before) record('a token, key id or signature value elsewhere', form);
+  }
+  return result;
 }
 
 /** Every value explain must not show, found in the request: tokens, the key id, the signature. */
@@ -125,13 +142,7 @@ function redactCanonical(text: string, searched: readonly string[], record: (whe
       })
       .join('&');
   });
-  let result = out.join('\n');
-  for (const form of searched) {
-    if (!result.includes(form)) continue;
-    record('a token, key id or signature value elsewhere', form);
-    result = result.split(form).join(redactionMark(form));
-  }
-  return result;
+  return redactSearched(out.join('\n'), searched, record);
 }
 
 /**
@@ -146,15 +157,7 @@ export function redactExplanation(e: SigV4Explanation, req: SignedRequest, extra
     redacted.set(JSON.stringify(r), r);
   };
   const clean = (text: string) => redactCanonical(text, searched, record);
-  const cleanSts = (text: string) => {
-    let result = text;
-    for (const form of searched) {
-      if (!result.includes(form)) continue;
-      record('a token, key id or signature value elsewhere', form);
-      result = result.split(form).join(redactionMark(form));
-    }
-    return result;
-  };
+  const cleanSts = (text: string) => redactSearched(text, searched, record);
   const alternatives = e.alternatives.map((a) => ({ canonicalRequest: clean(a.canonicalRequest), stringToSign: cleanSts(a.stringToSign) }));
   return {
     ...e,

@@ -260,6 +260,14 @@ describe('the error contract: one line of JSON on stderr, exit 1 or 2, never a s
   it('no command: ERR_USAGE, exit 2', () => {
     errorOf(run([]), 2, 'ERR_USAGE');
   });
+  it('a stray positional argument (perhaps a pasted secret) is refused without being echoed', () => {
+    const r = run(['verify', '--config', configPath, 'cli-pasted-secret-000001'], request());
+    errorOf(r, 2, 'ERR_USAGE');
+    expect(r.stderr + r.stdout).not.toContain('cli-pasted-secret-000001');
+  });
+  it('--now past the last instant an X-Amz-Date can name is a usage error, not an internal one', () => {
+    errorOf(run(['sign', '--config', configPath, '--key', 'AKIDCLI', '--now', '999999999999'], request()), 2, 'ERR_USAGE');
+  });
 });
 
 describe('edge-auth check-config', () => {
