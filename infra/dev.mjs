@@ -202,13 +202,17 @@ async function waitUntilUp(deadline) {
   throw new Error(`the local edge did not answer on ${base} within 60 s. The end of wrangler's output:\n${logTail()}`);
 }
 
-/** The first key the configuration lets sign SigV4 now: enabled, in its validity window. */
+/**
+ * The first key the configuration lets sign SigV4 now: enabled, in its validity window, and without a
+ * session token (the printed curl would carry the token itself, into shell history and argv).
+ */
 function firstUsableKey() {
   const now = Math.floor(Date.now() / 1000);
   return config.keys?.find(
     (k) =>
       (k.scheme ?? 'sigv4') === 'sigv4' &&
       !k.disabled &&
+      k.sessionToken === undefined &&
       (k.notBefore === undefined || k.notBefore <= now) &&
       (k.expiresAt === undefined || now < k.expiresAt),
   );
@@ -264,7 +268,9 @@ try {
       `Sign your own: echo ${shellQuote(JSON.stringify({ method: 'GET', url: `${base}${path}` }))} | npx edge-auth sign --config ${shellQuote(shownPath)} --key ${shellQuote(key.id)}`,
     );
   } else {
-    lines.push(`${shownPath} has no SigV4 key that may sign now (all disabled, expired or not yet valid), so there is no signed example.`);
+    lines.push(
+      `${shownPath} has no SigV4 key that may sign now without a session token (the rest are disabled, expired, not yet valid or carry a token the example would print), so there is no signed example.`,
+    );
   }
   lines.push('Press Ctrl-C to stop.', '');
   process.stdout.write(lines.join('\n'));

@@ -123,8 +123,10 @@ async function get(line: string) {
 }
 
 const DEMO_SECRET = 'demo-only-secret';
-// A configuration of one's own: no public route, and its first two keys cannot sign now.
+// A configuration of one's own: no public route; its first two keys cannot sign now, and the third
+// has a session token, which a printed curl would carry into shell history.
 const OWN_SECRET = `own-config-secret-${randomBytes(8).toString('hex')}`;
+const OWN_TOKEN = `own-session-token-${randomBytes(8).toString('hex')}`;
 const ownConfig = {
   schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
   routes: [
@@ -134,6 +136,7 @@ const ownConfig = {
   keys: [
     { id: 'AKIDDISABLED', secret: 'own-config-disabled-1', principal: 'off', disabled: true },
     { id: 'AKIDEXPIRED', secret: 'own-config-expired-01', principal: 'old', expiresAt: 1 },
+    { id: 'AKIDSESSIONED', secret: 'own-config-session-01', principal: 'temp', sessionToken: OWN_TOKEN },
     { id: 'remoteci/own-1', secret: OWN_SECRET, principal: 'own-user', permissions: ['api:call'] },
   ],
 };
@@ -210,6 +213,7 @@ describe('npm start with AUTH_CONFIG_FILE (no public route)', () => {
     expect(own.started).toBeUndefined();
     expect(own.output).toContain(`configuration from ${ownConfigPath}`);
     expect(own.output).toContain('by remoteci/own-1');
+    expect(own.output).not.toContain(OWN_TOKEN);
     const line = own.output.split('\n').find((l) => l.trim().startsWith('curl -i -H'))!;
     expect(line).toContain('Credential=remoteci/own-1/');
     const signed = await get(line);
