@@ -196,7 +196,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
     [
       'route decision and verify: path at maxUrlBytes read eleven ways (%2F, \\, ;params, double escapes, dots as text, IIS), signed',
-      `${(ambiguous.length / 1024).toFixed(0)} KiB path, ${readings.ok ? 'route rules matched ${readings.ok ? 'all' : 'no'} readings' : 'refused'}`,
+      `${(ambiguous.length / 1024).toFixed(0)} KiB path, ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
       ambiguousPath,
     ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],

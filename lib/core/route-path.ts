@@ -37,6 +37,7 @@ interface ReadingOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const asciiDecoder = new TextDecoder('latin1');
 const HEX_DIGITS = '0123456789ABCDEF';
 
 function hexVal(c: number): number {
@@ -148,8 +149,11 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
     else out[n++] = v;
   }
   let text: string;
+  let ascii = true;
+  for (let i = 0; i < n && ascii; i++) if (out[i]! >= 0x80) ascii = false;
   try {
-    text = decoder.decode(out.subarray(0, n));
+    // Plain ASCII needs no UTF-8 validation, and the single-byte decoder is several times faster.
+    text = (ascii ? asciiDecoder : decoder).decode(out.subarray(0, n));
   } catch {
     return 'invalid-utf8';
   }
