@@ -51,7 +51,9 @@ export function principalPolicy(api: ApiArn, routes: readonly RouteConfig[], pri
  * them, so an Allow for a path that contains one would cover other routes: it becomes a Deny.
  */
 export function singlePolicy(effect: 'Allow' | 'Deny', arn: string): PolicyDocument {
-  const path = parseApiArn(arn)?.path ?? arn;
+  // Emulators put the route template in the ARN ("rest/{proxy*}"); a "*" inside braces can only
+  // match paths with the same literal braces, so it is not counted as a wildcard.
+  const path = (parseApiArn(arn)?.path ?? arn).replace(/\{[^{}]*\}/g, '');
   return effect === 'Allow' && !/[*?]/.test(path) ? document([arn], []) : document([], [arn]);
 }
 
