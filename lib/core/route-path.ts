@@ -102,7 +102,8 @@ function decodePercentU(bytes: Uint8Array): Uint8Array {
 
 /** Windows ignores trailing dots and spaces in a path segment ("admin." is "admin", ".. " is ".."). */
 function trimWindows(seg: string): string {
-  const t = seg.replace(/ +$/, '');
+  // NTFS names a folder's own stream too: "admin::$INDEX_ALLOCATION" is "admin".
+  const t = seg.replace(/::?\$[A-Za-z_]*$/, '').replace(/ +$/, '');
   if (/^\.+$/.test(t)) return t.length >= 2 ? '..' : '.';
   return t.replace(/[. ]+$/, '');
 }
@@ -183,8 +184,11 @@ const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9\-_~!$&'()*+,=:@]+(?:\.+[A-Za-z0-9\-_~!$&
 
 const ALL_OPTIONS: readonly ReadingOptions[] = [
   ...[false, true].flatMap((twice) => [false, true].flatMap((params) => [false, true].map((slashes) => ({ slashes, params, twice })))),
-  // A router that matches the text: "/admin/../public/x" is under "/admin/*" for it.
-  { slashes: false, params: false, twice: false, keepDots: true },
+  // Routers that match the text: "/admin/../public/x" is under "/admin/*" for them, and WSGI/ASGI
+  // servers decode "%2F" into "/" without removing dot segments ("/admin%2F..%2Fitems").
+  ...[false, true].flatMap((twice) =>
+    [false, true].flatMap((params) => [false, true].map((slashes) => ({ slashes, params, twice, keepDots: true }))),
+  ),
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
@@ -195,11 +199,11 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * on, each normalised: escapes of printable characters decoded except `/ \ ; % ? #`, escapes
  * upper-cased, slashes merged, dot segments (also encoded ones) removed. The readings differ in
  * whether `%2F`, `%5C` and `\` are separators, whether `;params` are dropped, and whether the
- * path was decoded once already before (a decoding proxy in front of the origin); one more keeps `.`
- * and `..` as text (routers that match the path literally), and two more read it as IIS, NTFS and
- * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces). Control characters
- * (raw or escaped) and invalid UTF-8 have no safe reading and are refused. Linear in the path's
- * length (eleven passes at most). Case-insensitive origins are the route table's concern.
+ * path was decoded once already before (a decoding proxy in front of the origin); each of those also
+ * with `.` and `..` kept as text (routers that match the path literally), and two more read it as IIS, NTFS and
+ * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces, `::$` stream
+ * suffixes). Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
+ * refused. Linear in the path's length (eighteen passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -229,7 +233,9 @@ function hints(bytes: Uint8Array): { slash: boolean; params: boolean } {
 
 function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   if (rawPath.charCodeAt(0) !== 0x2f) return { ok: false, reason: 'not-absolute' };
-  if (!exhaustive && PLAIN_PATH_RE.test(rawPath) && !rawPath.includes('//')) return { ok: true, path: rawPath, readings: [rawPath] };
+  if (!exhaustive && PLAIN_PATH_RE.test(rawPath) && !rawPath.includes('//') && !rawPath.includes(':$')) {
+    return { ok: true, path: rawPath, readings: [rawPath] };
+  }
   const bytes = encoder.encode(rawPath);
   // An option that cannot change this path's reading is not read again (a "%20" alone needs two
   // passes, not eight). What a second decoding could turn into a separator counts too.
@@ -239,7 +245,7 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   const dots = rawPath.includes('.') || /%(?:25)*2e/i.test(rawPath);
   const needed = (opts: ReadingOptions): boolean => {
     if (opts.twice && !twice) return false;
-    if (opts.keepDots) return dots;
+    if (opts.keepDots && !dots) return false;
     if (opts.lenient) return true;
     const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
     return !((opts.slashes && !h.slash) || (opts.params && !h.params));

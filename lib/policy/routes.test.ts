@@ -42,10 +42,23 @@ describe('route decisions', () => {
     expect(table.decide('GET', '/public/a%2Fb')).toMatchObject({ ok: true, public: true });
     expect(table.decide('GET', '/public/..%2F..%2Fadmin')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
   });
-  it('reads HEAD also as GET, as most servers answer it', () => {
+  it('lets a rule for GET cover HEAD, as most servers answer it', () => {
     expect(table.decide('HEAD', '/reports')).toMatchObject({ permissions: ['reports'] });
     expect(table.decide('head', '/reports')).toMatchObject({ permissions: ['reports'] });
     expect(table.decide('POST', '/reports')).toMatchObject({ permissions: [] });
+    // A GET-only public route stays public for HEAD (load balancers and uptime checks send it).
+    const health = createRouteTable(
+      loadConfig({
+        schemes: { sigv4: { region: 'r', service: 's' } },
+        routes: [{ path: '/health', methods: ['GET'], public: true }, { path: '*' }],
+      }).routes,
+    );
+    expect(health.decide('HEAD', '/health')).toMatchObject({ public: true });
+  });
+  it('folds case as Java does: the dotless ı and the dotted İ', () => {
+    expect(table.decide('GET', '/adm%C4%B1n/x')).toMatchObject({ permissions: ['admin'] });
+    expect(table.decide('GET', '/ADM%C4%B0N/x')).toMatchObject({ permissions: ['admin'] });
+    expect(table.decide('GET', '/bill%C4%B1ng/x')).toMatchObject({ permissions: ['billing'] });
   });
   it('passes a body on for in-function verification only when every guarded reading asks for it', () => {
     expect(table.decide('POST', '/upload')).toMatchObject({ verifyInFunction: true });

@@ -4,7 +4,7 @@ import { normalizeRoutePath, routeReadings, type PathRejection } from '../core/r
 
 /**
  * What the route rules say about one request, taken over every reading of its path (each also
- * matched with case folded, and, for HEAD, as GET too): the strictest answer any reading reaches. Public only when every reading lands on a
+ * matched with case folded; a rule for GET also covers HEAD): the strictest answer any reading reaches. Public only when every reading lands on a
  * public rule; the permissions of every guarded reading are all required; `verifyInFunction` only
  * when every guarded reading's rule has it.
  */
@@ -30,6 +30,18 @@ const REJECTION_TEXT: Record<PathRejection, string> = {
   'not-absolute': 'request path must start with "/"',
 };
 
+/**
+ * Case folding as case-insensitive servers do it, Java's included: upper-case then lower-case, so
+ * the dotless "ı" and the long "ſ" fold like "i" and "s", and the dot that lower-casing "İ" leaves
+ * behind is dropped.
+ */
+function foldCase(text: string): string {
+  return text
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/\u0307/g, '');
+}
+
 function trimSlash(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
@@ -53,27 +65,24 @@ export function matchesPattern(pattern: string, path: string): boolean {
 export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
   const rules = routes.map((r) => {
     const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);
-    return { rule: r, pattern, folded: pattern.toLowerCase() };
+    return { rule: r, pattern, folded: foldCase(pattern) };
   });
+  // Most servers answer HEAD with their GET handler: a rule for GET covers HEAD too.
+  const allows = (rule: RouteConfig, method: string) =>
+    rule.methods.includes('*') || rule.methods.includes(method) || (method === 'HEAD' && rule.methods.includes('GET'));
   // Express, IIS and others route case-insensitively: each reading is also matched with case folded.
   const first = (method: string, path: string, folded: boolean): RouteConfig | undefined =>
-    rules.find(
-      (r) =>
-        (folded ? matchesPattern(r.folded, path) : matchesPattern(r.pattern, path)) &&
-        (r.rule.methods.includes('*') || r.rule.methods.includes(method)),
-    )?.rule;
+    rules.find((r) => (folded ? matchesPattern(r.folded, path) : matchesPattern(r.pattern, path)) && allows(r.rule, method))?.rule;
   return {
     decide(method, rawPath) {
       const read = routeReadings(rawPath);
       if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
-      const upper = method.toUpperCase();
-      // Most servers answer HEAD with their GET handler.
-      const methods = upper === 'HEAD' ? ['HEAD', 'GET'] : [upper];
+      const methods = [method.toUpperCase()];
       let guarded = false;
       let inFunction = true;
       const permissions = new Set<string>();
       for (const path of read.readings) {
-        const lower = path.toLowerCase();
+        const lower = foldCase(path);
         for (const m of methods) {
           for (const rule of [first(m, path, false), first(m, lower, true)]) {
             if (rule?.public) continue;

@@ -76,7 +76,13 @@ export const TRICKY_PATHS: readonly TrickyPath[] = [
     anonymous: 'unauthorized',
     atWorker: { user: 'allowed', anonymous: 'allowed', origin: '/public/x' },
   },
+  // WSGI/ASGI servers decode %2F into "/" and keep the dots.
+  { path: '/admin%2F..%2Fitems', user: 'forbidden', anonymous: 'unauthorized' },
+  { path: '/admin%2F%2E%2E%2Fitems', user: 'forbidden', anonymous: 'unauthorized' },
+  // Java-style case folding: the dotless ı.
+  { path: '/adm%C4%B1n/users', user: 'forbidden', anonymous: 'unauthorized' },
   // IIS, NTFS and NFKC origins.
+  { path: '/admin::$INDEX_ALLOCATION/users', user: 'forbidden', anonymous: 'unauthorized' },
   { path: '/public/..%20/admin/x', user: 'forbidden', anonymous: 'unauthorized' },
   { path: '/public/..%u002fadmin/x', user: 'forbidden', anonymous: 'unauthorized' },
   { path: '/public/..%EF%BC%8Fadmin/x', user: 'forbidden', anonymous: 'unauthorized' },
