@@ -288,6 +288,16 @@ describe('custom domains: route rules see the path without the base path', () =>
     const r = (await handler()(customEvent(await user.sign(req('GET', path)), extra) as never)) as RestAuthorizerResult;
     expect(r.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Deny']);
   });
+  it('keeps a public route public on a custom domain (from the template, or from lambda.basePaths)', async () => {
+    const health = (extra: Record<string, unknown>) => customEvent(req('GET', '/v1/health'), extra);
+    const viaTemplate = (await handler()(health({ resource: '/health', pathParameters: null }) as never)) as RestAuthorizerResult;
+    expect(viaTemplate.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
+    const based = createAuthenticator(loadConfig({ ...doc, lambda: { basePaths: ['/v1'] } }), { clock: () => NOW });
+    const viaConfig = (await handler(based)(health({}) as never)) as RestAuthorizerResult;
+    expect(viaConfig.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
+    // Without either, the base-path form is all there is, and it is guarded.
+    await expect(handler()(health({}) as never)).rejects.toThrow(/^Unauthorized$/);
+  });
   it('REST without a template: the configured lambda.basePaths are stripped', async () => {
     const based = createAuthenticator(loadConfig({ ...doc, lambda: { basePaths: ['/v1', '/orders/v2'] } }), { clock: () => NOW });
     for (const path of ['/v1/admin/users', '/orders/v2/admin/users']) {

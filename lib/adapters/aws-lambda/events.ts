@@ -186,8 +186,18 @@ export interface EventRequest {
   readonly arn: string;
 }
 
-function unique(paths: ReadonlyArray<string | undefined>): string[] {
-  return [...new Set(paths.filter((p): p is string => p !== undefined))];
+const BASE_PATH_RE = /^(\/[^/]+)+$/;
+
+/**
+ * The route paths of an event: the stage-stripped path and the path rebuilt from the template.
+ * When the first is exactly a base path followed by the second (a custom domain), they name the
+ * same resource and only the rebuilt one is judged: otherwise the base-path form, which no rule
+ * speaks of, would make every public route on a custom domain guarded.
+ */
+function routeCandidates(path: string, rebuilt: string | undefined): string[] {
+  if (rebuilt === undefined || rebuilt === path) return [path];
+  if (path.endsWith(rebuilt) && BASE_PATH_RE.test(path.slice(0, path.length - rebuilt.length))) return [rebuilt];
+  return [path, rebuilt];
 }
 
 /**
@@ -232,10 +242,10 @@ export function readEvent(input: unknown): EventRequest | undefined {
       kind: 'http',
       request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
-      routePaths: unique([
+      routePaths: routeCandidates(
         stripStage(rawPath, str(rc?.['stage'])),
         fromTemplate(str(e['routeKey'])?.replace(/^\S+\s+/, ''), e['pathParameters']),
-      ]),
+      ),
       arn: str(e['routeArn']) ?? '',
     };
   }
@@ -252,7 +262,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
       headers: headerPairs(e['headers'], e['multiValueHeaders']),
     },
     signedPaths,
-    routePaths: unique([stripStage(path, restContext(e).stage), fromTemplate(str(e['resource']), e['pathParameters'])]),
+    routePaths: routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(str(e['resource']), e['pathParameters'])),
     arn: str(e['methodArn']) ?? '',
   };
 }
@@ -270,13 +280,14 @@ export function authorizerContextOf(input: unknown): Loose | undefined {
 }
 
 /**
- * Route path candidates plus, for each configured `lambda.basePaths` entry (a custom domain's base
- * path, such as "/v1" or "/orders/v2") that prefixes one, that path without it.
+ * Route path candidates with each configured `lambda.basePaths` entry (a custom domain's base path,
+ * such as "/v1" or "/orders/v2") stripped where it prefixes one: the base-path form names the same
+ * resource, and no rule speaks of it.
  */
 export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]): string[] {
-  const out = [...paths];
-  for (const p of paths) {
-    for (const base of auth.config.lambda.basePaths) if (p === base || p.startsWith(base + '/')) out.push(p.slice(base.length) || '/');
-  }
+  const out = paths.map((p) => {
+    const base = auth.config.lambda.basePaths.find((b) => p === b || p.startsWith(b + '/'));
+    return base === undefined ? p : p.slice(base.length) || '/';
+  });
   return [...new Set(out)];
 }
