@@ -48,13 +48,14 @@ export function principalPolicy(api: ApiArn, routes: readonly RouteConfig[], pri
 /**
  * A policy that allows or denies exactly one ARN (signature answers, public routes, in-function
  * routes, forbidden calls). IAM reads `*` and `?` in a Resource as wildcards and has no escape for
- * them, so an Allow for a path that contains one would cover other routes: it becomes a Deny.
+ * them, so an Allow for a path that contains one would cover other routes: it becomes a Deny. The
+ * one exception is an emulator's ARN that holds the route template itself (`rest/{proxy*}`): pass
+ * that template, and a path equal to it is allowed.
  */
-export function singlePolicy(effect: 'Allow' | 'Deny', arn: string): PolicyDocument {
-  // Emulators put the route template in the ARN ("rest/{proxy*}"); a "*" inside braces can only
-  // match paths with the same literal braces, so it is not counted as a wildcard.
-  const path = (parseApiArn(arn)?.path ?? arn).replace(/\{[^{}]*\}/g, '');
-  return effect === 'Allow' && !/[*?]/.test(path) ? document([arn], []) : document([], [arn]);
+export function singlePolicy(effect: 'Allow' | 'Deny', arn: string, template?: string): PolicyDocument {
+  const path = parseApiArn(arn)?.path ?? arn;
+  const isTemplate = template !== undefined && path === template.replace(/^\//, '');
+  return effect === 'Allow' && (isTemplate || !/[*?]/.test(path)) ? document([arn], []) : document([], [arn]);
 }
 
 function document(allow: string[], deny: string[]): PolicyDocument {

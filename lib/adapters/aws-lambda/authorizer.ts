@@ -142,12 +142,13 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     if (simple) return { isAuthorized: false, context: { ...ANONYMOUS, verification: 'none' } };
     return { principalId: 'anonymous', policyDocument: singlePolicy('Deny', arn), context: { ...ANONYMOUS, verification: 'none' } };
   }
-  if (decision.public) return respond(true, 'anonymous', { ...ANONYMOUS, verification: 'none' }, {}, () => singlePolicy('Allow', arn));
+  if (decision.public)
+    return respond(true, 'anonymous', { ...ANONYMOUS, verification: 'none' }, {}, () => singlePolicy('Allow', arn, read.template));
 
   const withBody = declaresBody(headerMap(signed.headers));
   if (withBody && decision.verifyInFunction) {
     // Not verified here: allow this one call only, and tell the integration it must verify.
-    return respond(true, 'unverified', { ...ANONYMOUS, verification: 'in-function' }, {}, () => singlePolicy('Allow', arn));
+    return respond(true, 'unverified', { ...ANONYMOUS, verification: 'in-function' }, {}, () => singlePolicy('Allow', arn, read.template));
   }
 
   // The body is never here. First ask for what can be proved without it (a signed body hash is
@@ -174,7 +175,7 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
   return respond(!forbidden, result.principal.id, context, usage, () => {
     // A signature proves one request: its answer names exactly this call, so a cached copy can
     // authorize nothing else. Bearer credentials may get the principal's whole route policy.
-    if (!auth.cacheableAcrossRoutes(result.scheme)) return singlePolicy(forbidden ? 'Deny' : 'Allow', arn);
+    if (!auth.cacheableAcrossRoutes(result.scheme)) return singlePolicy(forbidden ? 'Deny' : 'Allow', arn, read.template);
     const policy = principalPolicy(api!, auth.config.routes, result.principal);
     // Name this very call too, so the answer holds however the ARN spells the resource.
     if (forbidden) policy.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [arn] });

@@ -182,6 +182,8 @@ export interface EventRequest {
    * route decision takes the strictest of them.
    */
   readonly routePaths: readonly string[];
+  /** The matched resource template (REST `resource`, the path of an HTTP API `routeKey`), when the event names one. */
+  readonly template?: string;
   /** `methodArn` (REST) or `routeArn` (HTTP API); "" when absent. */
   readonly arn: string;
 }
@@ -237,15 +239,14 @@ export function readEvent(input: unknown): EventRequest | undefined {
     const method = str(obj(rc?.['http'])?.['method']);
     const rawPath = str(e['rawPath']);
     const query = str(e['rawQueryString']) ?? '';
+    const routeKeyPath = str(e['routeKey'])?.replace(/^\S+\s+/, '');
     if (method === undefined || !METHOD_RE.test(method) || rawPath === undefined || !rawPath.startsWith('/')) return undefined;
     return {
       kind: 'http',
       request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
-      routePaths: routeCandidates(
-        stripStage(rawPath, str(rc?.['stage'])),
-        fromTemplate(str(e['routeKey'])?.replace(/^\S+\s+/, ''), e['pathParameters']),
-      ),
+      routePaths: routeCandidates(stripStage(rawPath, str(rc?.['stage'])), fromTemplate(routeKeyPath, e['pathParameters'])),
+      ...(routeKeyPath !== undefined ? { template: routeKeyPath } : {}),
       arn: str(e['routeArn']) ?? '',
     };
   }
@@ -253,6 +254,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
   const path = str(e['path']) ?? restContext(e).path;
   if (method === undefined || !METHOD_RE.test(method) || path === undefined || !path.startsWith('/')) return undefined;
   const signedPaths = restSignedPaths(e);
+  const resource = str(e['resource']);
   return {
     kind: 'rest',
     request: {
@@ -262,7 +264,8 @@ export function readEvent(input: unknown): EventRequest | undefined {
       headers: headerPairs(e['headers'], e['multiValueHeaders']),
     },
     signedPaths,
-    routePaths: routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(str(e['resource']), e['pathParameters'])),
+    routePaths: routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(resource, e['pathParameters'])),
+    ...(resource !== undefined ? { template: resource } : {}),
     arn: str(e['methodArn']) ?? '',
   };
 }
