@@ -132,3 +132,14 @@ describe('publicError', () => {
     expect(publicError(authError('ERR_REQUEST_EXPIRED', 'old'))).toEqual(authError('ERR_REQUEST_EXPIRED', 'old'));
   });
 });
+
+describe('credentialsIn (what to strip on a public route)', () => {
+  it('strips Authorization when a configured scheme speaks it, in any comma-joined part', () => {
+    const sigv4 =
+      'AWS4-HMAC-SHA256 Credential=AKIDA/20261124/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=' + '0'.repeat(64);
+    expect(auth.credentialsIn(req({ headers: [['authorization', sigv4]] })).headers).toContain('authorization');
+    expect(auth.credentialsIn(req({ headers: [['authorization', `Bearer abc, ${sigv4}`]] })).headers).toContain('authorization');
+    expect(auth.credentialsIn(req({ headers: [['authorization', 'Bearer abc']] })).headers).not.toContain('authorization');
+    expect(auth.credentialsIn(req({ headers: [['authorization', 'Bearer abc']] })).headers).toContain('x-amz-security-token');
+  });
+});

@@ -91,7 +91,14 @@ export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}
     verifiers,
     credentials,
     credentialsIn(req) {
-      const claimed = verifiers.some((v) => v.claims(req));
+      // Two Authorization headers arrive joined with ","; a scheme may speak in any part of the value.
+      const parts = headerMap(req.headers)
+        .get('authorization')
+        ?.flatMap((value) => value.split(','))
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+      const variants = [req, ...(parts ?? []).map((part): SignedRequest => ({ ...req, headers: [['authorization', part]] }))];
+      const claimed = verifiers.some((v) => variants.some((r) => v.claims(r)));
       return claimed ? credentials : { headers: credentials.headers.filter((h) => h !== 'authorization'), query: credentials.query };
     },
     config,
