@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../lib/config/index.ts';
 import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts';
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
 import { splitUrl } from '../lib/core/request.ts';
+import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
 
 export interface Env {
   /** The configuration document (JSON text): a var for local dev, a secret in production. */
@@ -16,64 +17,86 @@ export interface Env {
   ORIGIN_URL?: string;
 }
 
-type AppEnv = { Bindings: Env; Variables: EdgeAuthVariables };
+export type AppEnv = { Bindings: Env; Variables: EdgeAuthVariables };
 
-// Built once per isolate and reused while AUTH_CONFIG is unchanged.
-let cached: { text: string; auth: Authenticator } | undefined;
-
-function authenticatorFor(env: Env): Authenticator {
-  const text = env.AUTH_CONFIG ?? '';
-  if (cached?.text !== text) cached = { text, auth: createAuthenticator(loadConfig(text)) };
-  return cached.auth;
+/** What a Worker app is built with; tests pass their own. */
+export interface WorkerOptions {
+  /** The schemes `AUTH_CONFIG` may turn on (default: the built-in ones). */
+  readonly registry?: SchemeRegistry;
+  /** How verified requests reach ORIGIN_URL (default: the global `fetch`). */
+  readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
 }
 
-const app = new Hono<AppEnv>();
+/**
+ * The Worker's Hono app: `edgeAuth` on every route, then the proxy to ORIGIN_URL (credentials of
+ * every configured scheme stripped, as the registry's descriptors list them) or the echo.
+ *
+ * @throws nothing at build time; an invalid AUTH_CONFIG answers 500 per request (and is logged).
+ * @example
+ * export default createWorker(); // what wrangler runs
+ * const app = createWorker({ registry: builtInSchemes.with(toyScheme), fetch: fakeOrigin });
+ */
+export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
+  const registry = options.registry ?? builtInSchemes;
+  const send = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  // Built once per isolate and reused while AUTH_CONFIG is unchanged.
+  let cached: { text: string; auth: Authenticator } | undefined;
 
-app.onError((err, c) => {
-  // Configuration and internal errors: generic to the client, detailed in the log (no secrets in issues).
-  if (err instanceof ConfigError) console.error(JSON.stringify({ event: 'config.invalid', issues: err.issues }));
-  else console.error(JSON.stringify({ event: 'worker.error', name: err.name }));
-  return c.json({ error: 'ERR_INTERNAL', message: 'the authorizer is misconfigured or failed', status: 500 }, 500);
-});
-
-app.use(
-  '*',
-  edgeAuth({
-    authenticator: (c) => authenticatorFor(c.env as Env),
-    log: (entry) => console.log(JSON.stringify(entry)),
-  }),
-);
-
-app.all('*', async (c) => {
-  const auth = c.get('auth');
-  const origin = c.env.ORIGIN_URL;
-  if (!origin) {
-    return c.json({
-      ok: true,
-      principal: auth?.principal.id ?? null,
-      permissions: auth?.principal.permissions ?? [],
-      scheme: auth?.scheme ?? null,
-      method: c.req.method,
-      path: c.req.path,
-    });
+  function authenticatorFor(env: Env): Authenticator {
+    const text = env.AUTH_CONFIG ?? '';
+    if (cached?.text !== text) cached = { text, auth: createAuthenticator(loadConfig(text, registry), { registry }) };
+    return cached.auth;
   }
-  // No credential goes on: not the headers, not the presigned query parameters. On a guarded route,
-  // every part any configured scheme uses; on a public one, the parts of each scheme the request
-  // speaks (an SDK that signs every call would otherwise hand its session token to the origin), while
-  // an Authorization header of a scheme not configured here stays for the origin.
-  const authenticator = authenticatorFor(c.env);
-  const { path, query } = splitUrl(c.req.raw.url);
-  const parts = auth ? authenticator.credentials : authenticator.credentialsIn(c.get('request'));
-  const forwardQuery = queryWithoutCredentials(query, parts);
-  const headers = headersWithoutCredentials(c.req.raw.headers, parts, auth?.principal.id);
-  const body = c.get('body');
-  const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD' && body.length > 0;
-  return fetch(origin.replace(/\/$/, '') + path + (forwardQuery === '' ? '' : '?' + forwardQuery), {
-    method: c.req.method,
-    headers,
-    body: hasBody ? (body as Uint8Array<ArrayBuffer>) : null,
-    redirect: 'manual',
-  });
-});
 
-export default app;
+  const app = new Hono<AppEnv>();
+
+  app.onError((err, c) => {
+    // Configuration and internal errors: generic to the client, detailed in the log (no secrets in issues).
+    if (err instanceof ConfigError) console.error(JSON.stringify({ event: 'config.invalid', issues: err.issues }));
+    else console.error(JSON.stringify({ event: 'worker.error', name: err.name }));
+    return c.json({ error: 'ERR_INTERNAL', message: 'the authorizer is misconfigured or failed', status: 500 }, 500);
+  });
+
+  app.use(
+    '*',
+    edgeAuth({
+      authenticator: (c) => authenticatorFor(c.env as Env),
+      log: (entry) => console.log(JSON.stringify(entry)),
+    }),
+  );
+
+  app.all('*', async (c) => {
+    const auth = c.get('auth');
+    const origin = c.env.ORIGIN_URL;
+    if (!origin) {
+      return c.json({
+        ok: true,
+        principal: auth?.principal.id ?? null,
+        permissions: auth?.principal.permissions ?? [],
+        scheme: auth?.scheme ?? null,
+        method: c.req.method,
+        path: c.req.path,
+      });
+    }
+    // No credential goes on: not the headers, not the presigned query parameters. On a guarded route,
+    // every part any configured scheme uses; on a public one, the parts of each scheme the request
+    // speaks (an SDK that signs every call would otherwise hand its session token to the origin), while
+    // an Authorization header of a scheme not configured here stays for the origin.
+    const authenticator = authenticatorFor(c.env);
+    const { path, query } = splitUrl(c.req.raw.url);
+    const parts = auth ? authenticator.credentials : authenticator.credentialsIn(c.get('request'));
+    const forwardQuery = queryWithoutCredentials(query, parts);
+    const headers = headersWithoutCredentials(c.req.raw.headers, parts, auth?.principal.id);
+    const body = c.get('body');
+    const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD' && body.length > 0;
+    return send(origin.replace(/\/$/, '') + path + (forwardQuery === '' ? '' : '?' + forwardQuery), {
+      method: c.req.method,
+      headers,
+      body: hasBody ? (body as Uint8Array<ArrayBuffer>) : null,
+      redirect: 'manual',
+    });
+  });
+  return app;
+}
+
+export default createWorker();

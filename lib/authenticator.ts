@@ -5,22 +5,41 @@ import type { SignedRequest } from './core/request.ts';
 import { headerMap } from './core/request.ts';
 import type { AuthResult, Principal } from './core/result.ts';
 import type { CredentialParts, Verifier } from './core/verifier.ts';
+import * as v from 'valibot';
 import type { Config } from './config/schema.ts';
-import { keyRecords } from './config/load.ts';
+import { configuredSchemes, keyRecords } from './config/load.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
 import type { KeyStore } from './keys/types.ts';
 import { createRouteTable, type RouteDecision } from './policy/routes.ts';
-import { createSigV4Verifier } from './schemes/sigv4/verifier.ts';
+import type { Challenge, SchemeDescriptor, SchemeVerifier } from './schemes/descriptor.ts';
+import { builtInSchemes, type SchemeRegistry } from './schemes/registry.ts';
 
 export interface AuthenticatorDeps {
   /** Defaults to the configuration's inline keys. */
   readonly keys?: KeyStore;
   readonly clock?: Clock;
   readonly crypto?: CryptoBackend;
+  /** The schemes the configuration may name (default: the built-in ones); the one `loadConfig` used. */
+  readonly registry?: SchemeRegistry;
 }
 
+/** A scheme the configuration turns on: its descriptor, its validated options and its verifier. */
+export interface ActiveScheme {
+  readonly descriptor: SchemeDescriptor;
+  readonly options: unknown;
+  readonly verifier: SchemeVerifier;
+}
+
+/** Which configured scheme a request speaks, or why none can be picked. */
+export type SchemeSelection = { readonly ok: true; readonly scheme: ActiveScheme } | { readonly ok: false; readonly error: AuthError };
+
 export interface Authenticator {
+  readonly registry: SchemeRegistry;
+  /** The configured schemes, in registry order. */
+  readonly schemes: readonly ActiveScheme[];
   readonly verifiers: readonly Verifier[];
+  /** The `WWW-Authenticate` challenges of every configured scheme, in registry order. */
+  readonly challenges: readonly Challenge[];
   /** Every request part any configured scheme carries credentials in (stripped before a request goes to an origin). */
   readonly credentials: CredentialParts;
   /**
@@ -35,7 +54,14 @@ export interface Authenticator {
    * could act on (the strictest wins; see `lib/policy/routes.ts`). Never throws.
    */
   decide(method: string, rawPath: string): RouteDecision;
-  /** Checks limits, picks the scheme the request speaks and verifies it. Never throws. */
+  /**
+   * The configured scheme whose credentials the request carries, by each descriptor's `claims()`.
+   * None: `ERR_AUTH_MISSING`, or `ERR_AUTH_UNSUPPORTED` when an `Authorization` header of another
+   * scheme is present. More than one: `ERR_AUTH_MALFORMED` ("credentials of more than one
+   * scheme"), never a pick, so a client cannot steer a request to the weaker scheme. Never throws.
+   */
+  select(req: SignedRequest): SchemeSelection;
+  /** Checks limits, picks the scheme the request speaks ({@link Authenticator.select}) and verifies it. Never throws. */
   authenticate(req: SignedRequest): Promise<AuthResult>;
   /** Whether an authenticated principal may call the route: `ERR_FORBIDDEN` (403) when it lacks a permission the route requires. */
   authorize(principal: Principal, decision: RouteDecision): AuthError | undefined;
@@ -53,53 +79,82 @@ function checkLimits(req: SignedRequest, limits: Config['limits']): AuthError | 
   return undefined;
 }
 
+/** The options of `schemes.<id>` as the scheme's schema outputs them (a no-op for a document loadConfig validated). */
+function optionsOf(descriptor: SchemeDescriptor, raw: unknown): unknown {
+  const parsed = v.safeParse(descriptor.options, raw);
+  if (parsed.success) return parsed.output;
+  // Field paths only: the values may be secrets.
+  const fields = parsed.issues.map((i) => (i.path ?? []).map((p) => String(p.key)).join('.') || '(options)');
+  throw new TypeError(`schemes.${descriptor.id}: invalid options (${[...new Set(fields)].join(', ')})`);
+}
+
 /**
- * Builds the verifiers a configuration turns on and the router between them.
+ * Builds the verifiers a configuration turns on, from the registry's descriptors, and the router
+ * between them.
  *
+ * @throws TypeError when the configuration names a scheme the registry does not hold, or a scheme's
+ * options or factory refuse (a configuration `loadConfig` accepted with the same registry passes).
  * @example
  * const auth = createAuthenticator(loadConfig(json));
  * const result = await auth.authenticate(request);
+ * // with a scheme of one's own:
+ * const registry = builtInSchemes.with(toyScheme);
+ * const custom = createAuthenticator(loadConfig(json, registry), { registry });
  */
 export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}): Authenticator {
+  const registry = deps.registry ?? builtInSchemes;
   const keys = deps.keys ?? createMemoryKeyStore(keyRecords(config));
   const common = { keys, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.crypto ? { crypto: deps.crypto } : {}) };
-  const verifiers: Verifier[] = [];
-  const s = config.schemes.sigv4;
-  if (s) {
-    verifiers.push(
-      createSigV4Verifier({
-        ...common,
-        region: s.region,
-        service: s.service,
-        algorithms: s.algorithms,
-        profile: s.profile,
-        clockSkewSeconds: s.clockSkewSeconds,
-        allowPresigned: s.allowPresigned,
-        maxPresignExpiresSeconds: s.maxPresignExpiresSeconds,
-        allowUnsignedPayload: s.allowUnsignedPayload,
-        ...(s.uriEscapePath !== undefined ? { uriEscapePath: s.uriEscapePath } : {}),
-        ...(s.normalizePath !== undefined ? { normalizePath: s.normalizePath } : {}),
-      }),
-    );
-  }
+  const wanted = new Set(configuredSchemes(config));
+  for (const id of wanted) if (!registry.get(id)) throw new TypeError(`schemes.${id}: no such scheme is registered`);
+  const schemes: ActiveScheme[] = registry.schemes
+    .filter((d) => wanted.has(d.id))
+    .map((descriptor) => {
+      const options = optionsOf(descriptor, config.schemes[descriptor.id]);
+      return { descriptor, options, verifier: descriptor.createVerifier(options, common) };
+    });
+  const verifiers: Verifier[] = schemes.map((s) => s.verifier);
+  const challenges = schemes.flatMap((s) => s.descriptor.challenges(s.options));
+  const byId = new Map(schemes.map((s) => [s.descriptor.id, s]));
   const routes = createRouteTable(config.routes);
   const credentials: CredentialParts = {
-    headers: [...new Set(verifiers.flatMap((v) => v.credentials.headers.map((h) => h.toLowerCase())))],
-    query: [...new Set(verifiers.flatMap((v) => v.credentials.query))],
+    headers: [...new Set(schemes.flatMap((s) => s.descriptor.credentials.headers.map((h) => h.toLowerCase())))],
+    query: [...new Set(schemes.flatMap((s) => s.descriptor.credentials.query))],
+  };
+  const select = (req: SignedRequest): SchemeSelection => {
+    const claiming = schemes.filter((s) => s.descriptor.claims(req));
+    if (claiming.length === 1) return { ok: true, scheme: claiming[0]! };
+    if (claiming.length > 1) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'credentials of more than one scheme') };
+    const hasAuth = headerMap(req.headers).has('authorization');
+    return {
+      ok: false,
+      error: hasAuth
+        ? authError('ERR_AUTH_UNSUPPORTED', 'unsupported authorization scheme')
+        : authError('ERR_AUTH_MISSING', 'request is not signed'),
+    };
   };
   return {
+    registry,
+    schemes,
     verifiers,
+    challenges,
     credentials,
     credentialsIn(req) {
-      // Two Authorization headers arrive joined with ","; a scheme may speak in any part of the value.
+      // Authorization goes only when a scheme this request speaks carries its credentials there; two
+      // Authorization headers arrive joined with ",", and a scheme may speak in any part of the value.
       const parts = headerMap(req.headers)
         .get('authorization')
         ?.flatMap((value) => value.split(','))
         .map((part) => part.trim())
         .filter((part) => part !== '');
       const variants = [req, ...(parts ?? []).map((part): SignedRequest => ({ ...req, headers: [['authorization', part]] }))];
-      const claimed = verifiers.some((v) => variants.some((r) => v.claims(r)));
-      return claimed ? credentials : { headers: credentials.headers.filter((h) => h !== 'authorization'), query: credentials.query };
+      const claimsAuthorization = schemes.some(
+        (s) =>
+          variants.some((r) => s.descriptor.claims(r)) && s.descriptor.credentials.headers.some((h) => h.toLowerCase() === 'authorization'),
+      );
+      return claimsAuthorization
+        ? credentials
+        : { headers: credentials.headers.filter((h) => h !== 'authorization'), query: credentials.query };
     },
     config,
     decide(method, rawPath) {
@@ -113,21 +168,14 @@ export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}
       const missing = decision.permissions.filter((p) => !principal.permissions.includes(p));
       return missing.length === 0 ? undefined : authError('ERR_FORBIDDEN', 'the principal lacks a permission this route requires');
     },
-    cacheableAcrossRoutes: (scheme) => verifiers.find((v) => v.scheme === scheme)?.cacheableAcrossRoutes === true,
+    cacheableAcrossRoutes: (scheme) => byId.get(scheme)?.descriptor.cacheableAcrossRoutes === true,
+    select,
     async authenticate(req) {
       const limited = checkLimits(req, config.limits);
       if (limited) return { ok: false, error: limited };
-      const verifier = verifiers.find((v) => v.claims(req));
-      if (!verifier) {
-        const hasAuth = headerMap(req.headers).has('authorization');
-        return {
-          ok: false,
-          error: hasAuth
-            ? authError('ERR_AUTH_UNSUPPORTED', 'unsupported authorization scheme')
-            : authError('ERR_AUTH_MISSING', 'request is not signed'),
-        };
-      }
-      return verifier.verify(req);
+      const selected = select(req);
+      if (!selected.ok) return selected;
+      return selected.scheme.verifier.verify(req);
     },
   };
 }

@@ -1,19 +1,18 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config/index.ts';
+import { configuredSchemes, loadConfig, type Config } from '../config/index.ts';
 import { JsonTextError, parseJsonSafe } from '../config/json.ts';
-import { keyRecords } from '../config/load.ts';
 import { createAuthenticator } from '../authenticator.ts';
+import { AuthFailure } from '../core/errors.ts';
 import { fromRequestJson, toRequestJson } from '../core/request-json.ts';
 import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
-import { createMemoryKeyStore } from '../keys/memory.ts';
-import { createSigV4Signer, createSigV4Verifier, type SigV4Algorithm } from '../schemes/sigv4/index.ts';
+import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { CliError, toCliError, usageError } from './errors.ts';
 import { redactExplanation, type RedactedExplanation } from './redact.ts';
 
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
 
-const USAGE = `usage:
-  edge-auth sign         --config FILE --key ID [--scheme sigv4] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
+const usage = (registry: SchemeRegistry) => `usage:
+  edge-auth sign         --config FILE --key ID [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
   edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json
   edge-auth explain      --config FILE [--json] < request.json
   edge-auth check-config --config FILE
@@ -23,7 +22,9 @@ request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name"
 exit status: 0 done (verify: accepted); 1 the request was rejected or could not be signed, verified or
 explained; 2 a usage, configuration or request.json problem. On 1 and 2, stderr is one line of JSON:
 {"ok":false,"code":"ERR_...","message":"...","issues":["field: what is wrong"]} (verify also prints
-its result on stdout). explain shows session tokens and the key id redacted, never secrets or signatures.`;
+its result on stdout). explain shows session tokens and the key id redacted, never secrets or signatures.
+
+schemes (--scheme; default: the key's scheme, else the only configured one): ${registry.ids.join(', ')}`;
 
 export interface CliIo {
   readonly stdin: () => Promise<Uint8Array>;
@@ -33,6 +34,14 @@ export interface CliIo {
   readonly now: () => number;
 }
 
+/** What the CLI works with beyond its I/O. */
+export interface CliOptions {
+  /** The schemes configurations may name and `--scheme` may pick (default: the built-in ones). */
+  readonly registry?: SchemeRegistry;
+}
+
+type Command = (args: string[], io: CliIo, registry: SchemeRegistry) => Promise<number>;
+
 function nowFrom(value: string | undefined, io: CliIo): () => number {
   if (value === undefined) return io.now;
   // Up to 9999-12-31T23:59:59Z, the last instant an X-Amz-Date can name.
@@ -41,7 +50,7 @@ function nowFrom(value: string | undefined, io: CliIo): () => number {
   return () => ms;
 }
 
-function readConfig(path: string | undefined, io: CliIo): Config {
+function readConfig(path: string | undefined, io: CliIo, registry: SchemeRegistry): Config {
   if (!path) throw usageError('--config FILE is required');
   let text: string;
   try {
@@ -50,7 +59,7 @@ function readConfig(path: string | undefined, io: CliIo): Config {
     const code = (e as { code?: unknown } | null)?.code;
     throw new CliError('ERR_CONFIG', `cannot read the configuration file (${typeof code === 'string' ? code : 'error'})`);
   }
-  return loadConfig(text);
+  return loadConfig(text, registry);
 }
 
 /** A library factory's TypeError is a configuration problem (its messages name options, not values). */
@@ -90,19 +99,7 @@ async function readRequest(io: CliIo): Promise<{ req: SignedRequest; origin: str
   return { req, origin: splitUrl((doc as { url: string }).url).origin };
 }
 
-function sigv4Options(config: Config) {
-  const s = config.schemes.sigv4;
-  if (!s) throw new CliError('ERR_CONFIG', 'the configuration has no sigv4 scheme');
-  return {
-    region: s.region,
-    service: s.service,
-    profile: s.profile,
-    ...(s.uriEscapePath !== undefined ? { uriEscapePath: s.uriEscapePath } : {}),
-    ...(s.normalizePath !== undefined ? { normalizePath: s.normalizePath } : {}),
-  };
-}
-
-async function sign(args: string[], io: CliIo): Promise<number> {
+async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -116,46 +113,55 @@ async function sign(args: string[], io: CliIo): Promise<number> {
     },
     strict: true,
   });
-  const config = readConfig(values.config, io);
+  const config = readConfig(values.config, io, registry);
   if (!values.key) throw usageError('--key ID is required');
   const key = config.keys.find((k) => k.id === values.key);
   if (!key) throw usageError('no key with that id in the configuration');
-  const scheme = values.scheme ?? key.scheme ?? 'sigv4';
-  if (scheme !== 'sigv4') throw usageError('--scheme must be sigv4 (the only scheme available)');
-  const options = sigv4Options(config);
-  const s = config.schemes.sigv4!;
-  const algorithm = (values.algorithm ?? s.algorithms[0]) as SigV4Algorithm;
-  if (!s.algorithms.includes(algorithm)) throw usageError(`--algorithm must be one of ${s.algorithms.join(', ')}`);
+  const on = configuredSchemes(config);
+  if (values.scheme !== undefined && !registry.get(values.scheme)) throw usageError(`--scheme must be one of ${registry.ids.join(', ')}`);
+  const schemeId = values.scheme ?? key.scheme ?? (on.length === 1 ? on[0]! : undefined);
+  if (schemeId === undefined)
+    throw usageError(`--scheme is required: the key names no scheme and several are configured (${on.join(', ')})`);
+  const auth = configured(() => createAuthenticator(config, { registry }));
+  // schemeId is a registry id from here on, so messages may name it.
+  const active = auth.schemes.find((s) => s.descriptor.id === schemeId);
+  if (!active) throw new CliError('ERR_CONFIG', `the configuration does not turn on scheme "${schemeId}"`);
+  if (key.scheme !== undefined && key.scheme !== schemeId) throw usageError(`that key belongs to scheme "${key.scheme}"`);
+  const { descriptor, options } = active;
+  const variants = descriptor.signerVariants?.(options) ?? [];
+  if (values.algorithm !== undefined && !variants.includes(values.algorithm)) {
+    throw usageError(
+      variants.length > 0 ? `--algorithm must be one of ${variants.join(', ')}` : `scheme "${schemeId}" takes no --algorithm`,
+    );
+  }
   if (values.expires !== undefined && !values.presign) throw usageError('--expires needs --presign');
   const expiresIn = values.expires === undefined ? 900 : /^\d{1,6}$/.test(values.expires) ? Number(values.expires) : NaN;
   if (!(expiresIn >= 1 && expiresIn <= 604800)) throw usageError('--expires must be 1..604800 seconds');
   const clock = nowFrom(values.now, io);
   const signer = configured(() =>
-    createSigV4Signer({
-      ...options,
-      algorithm,
-      keyId: key.id,
-      secret: key.secret ?? key.secrets![0]!,
-      ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
-      clock,
-    }),
+    descriptor.createSigner(
+      options,
+      { id: key.id, secret: key.secret ?? key.secrets![0]!, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+      { clock, ...(values.algorithm !== undefined ? { variant: values.algorithm } : {}) },
+    ),
   );
+  if (values.presign && !signer.presign) throw usageError(`scheme "${schemeId}" cannot presign URLs`);
   const { req, origin } = await readRequest(io);
   if (headerValues(req, 'host').length === 0) {
     throw new CliError('ERR_REQUEST_JSON', 'nothing says which host to sign for: give an absolute "url" or a Host header', {
       issues: ['url: a path without a host, and no Host header'],
     });
   }
-  const signed = values.presign ? await signer.presign(req, { expiresIn }) : await signer.sign(req);
+  const signed = values.presign ? await signer.presign!(req, { expiresIn }) : await signer.sign(req);
   io.stdout(JSON.stringify(toRequestJson(signed, origin), null, 2) + '\n');
   return 0;
 }
 
-async function verify(args: string[], io: CliIo): Promise<number> {
+async function verify(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, now: { type: 'string' } }, strict: true });
-  const config = readConfig(values.config, io);
+  const config = readConfig(values.config, io, registry);
   const clock = nowFrom(values.now, io);
-  const auth = configured(() => createAuthenticator(config, { clock }));
+  const auth = configured(() => createAuthenticator(config, { clock, registry }));
   const { req } = await readRequest(io);
   const result = await auth.authenticate(req);
   if (result.ok) {
@@ -203,16 +209,16 @@ function explainText(e: RedactedExplanation): string {
   return lines.join('\n') + '\n';
 }
 
-async function explain(args: string[], io: CliIo): Promise<number> {
+async function explain(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  const config = readConfig(values.config, io);
-  const s = config.schemes.sigv4;
-  if (!s) throw new CliError('ERR_CONFIG', 'the configuration has no sigv4 scheme');
-  const options = sigv4Options(config);
-  const verifier = configured(() =>
-    createSigV4Verifier({ ...options, keys: createMemoryKeyStore(keyRecords(config)), algorithms: s.algorithms }),
-  );
+  const config = readConfig(values.config, io, registry);
+  const auth = configured(() => createAuthenticator(config, { registry }));
   const { req } = await readRequest(io);
+  // The scheme the request speaks explains it; none, or several, is the verifier's own refusal.
+  const selected = auth.select(req);
+  if (!selected.ok) throw new AuthFailure(selected.error.code, selected.error.message);
+  const { verifier, descriptor } = selected.scheme;
+  if (!verifier.explain) throw usageError(`scheme "${descriptor.id}" has nothing to explain (no canonical request)`);
   const configuredSecrets = config.keys.flatMap((k) => [...(k.secrets ?? [k.secret!]), ...(k.sessionToken ? [k.sessionToken] : [])]);
   const e = redactExplanation(await verifier.explain(req), req, configuredSecrets);
   if (values.json) {
@@ -227,14 +233,14 @@ async function explain(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-async function checkConfig(args: string[], io: CliIo): Promise<number> {
+async function checkConfig(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } }, strict: true });
-  const config = readConfig(values.config, io);
-  configured(() => createAuthenticator(config));
+  const config = readConfig(values.config, io, registry);
+  const auth = configured(() => createAuthenticator(config, { registry }));
   io.stdout(
     JSON.stringify({
       ok: true,
-      schemes: Object.keys(config.schemes).filter((k) => config.schemes[k as keyof Config['schemes']] !== undefined),
+      schemes: auth.schemes.map((s) => s.descriptor.id),
       keys: config.keys.length,
       routes: config.routes.length,
       publicRoutes: config.routes.filter((r) => r.public).length,
@@ -243,7 +249,7 @@ async function checkConfig(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Readonly<Record<string, (args: string[], io: CliIo) => Promise<number>>> = {
+const COMMANDS: Readonly<Record<string, Command>> = {
   sign,
   verify,
   explain,
@@ -254,18 +260,24 @@ const COMMANDS: Readonly<Record<string, (args: string[], io: CliIo) => Promise<n
  * Runs the CLI and resolves the exit status; never throws or rejects, whatever argv and stdin hold.
  * Exit 0 done, 1 rejected or not signable/verifiable/explainable, 2 usage, configuration,
  * request.json or internal problem; on 1 and 2 stderr gets exactly one line of JSON ({@link CliError}).
+ * Schemes, `--scheme` and what `sign` and `explain` can do come from the registry's descriptors.
+ *
+ * @example
+ * const code = await main(['check-config', '--config', 'auth.json'], io);
+ * const withToy = await main(['sign', '--config', 'toy.json', '--key', 'toy-1'], io, { registry: builtInSchemes.with(toyScheme) });
  */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo, options: CliOptions = {}): Promise<number> {
+  const registry = options.registry ?? builtInSchemes;
   try {
     const [command, ...rest] = argv;
     if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
-      io.stdout(USAGE + '\n');
+      io.stdout(usage(registry) + '\n');
       return 0;
     }
     if (command === undefined) throw usageError('a command is required: sign, verify, explain or check-config');
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run) throw usageError(`unknown command ${JSON.stringify(command.slice(0, 40))} (sign, verify, explain or check-config)`);
-    return await run(rest, io);
+    return await run(rest, io, registry);
   } catch (e) {
     const error = toCliError(e);
     try {

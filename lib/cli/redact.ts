@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { percentEncode } from '../core/encoding.ts';
 import type { SignedRequest } from '../core/request.ts';
-import type { SigV4Explanation } from '../schemes/sigv4/index.ts';
+import type { SignatureExplanation } from '../schemes/descriptor.ts';
 
 /** One redacted spot: where, how long the value was there, and the first 8 hex digits of its SHA-256 (UTF-8). */
 export interface Redaction {
@@ -14,7 +14,7 @@ export interface Redaction {
   readonly sha256: string;
 }
 
-export interface RedactedExplanation extends SigV4Explanation {
+export interface RedactedExplanation extends SignatureExplanation {
   readonly redacted: readonly Redaction[];
 }
 
@@ -149,7 +149,7 @@ function redactCanonical(text: string, searched: readonly string[], record: (whe
  * explain()'s output with session tokens and the key id replaced by {@link redactionMark}, and the
  * list of what was redacted. `extra` adds values to search for (the configured secrets and tokens).
  */
-export function redactExplanation(e: SigV4Explanation, req: SignedRequest, extra: readonly string[] = []): RedactedExplanation {
+export function redactExplanation(e: SignatureExplanation, req: SignedRequest, extra: readonly string[] = []): RedactedExplanation {
   const searched = [...new Set(sensitiveValues(req, extra).flatMap(formsOf))].sort((a, b) => b.length - a.length);
   const redacted = new Map<string, Redaction>();
   const record = (where: string, value: string) => {

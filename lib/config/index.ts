@@ -1,2 +1,2 @@
-export { ConfigSchema, type Config, type KeyConfig, type RouteConfig } from './schema.ts';
-export { ConfigError, loadConfig, keyRecords, parseJsonSafe } from './load.ts';
+export { ConfigSchema, createConfigSchema, createKeySchema, type Config, type KeyConfig, type RouteConfig } from './schema.ts';
+export { ConfigError, loadConfig, keyRecords, configuredSchemes, parseJsonSafe } from './load.ts';

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { ConfigSchema, type Config } from './schema.ts';
+import { ConfigSchema, createConfigSchema, type Config } from './schema.ts';
+import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { parseJsonSafe } from './json.ts';
 import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/request-json.ts';
 import type { KeyRecord } from '../keys/types.ts';
@@ -19,12 +20,20 @@ export class ConfigError extends Error {
   }
 }
 
+// One schema per registry, built once.
+const schemaCache = new WeakMap<SchemeRegistry, ReturnType<typeof createConfigSchema>>([[builtInSchemes, ConfigSchema]]);
+
 /**
- * Validates a configuration document (parsed JSON or text).
+ * Validates a configuration document (parsed JSON or text) against the schemes of a registry:
+ * `schemes.<id>` by each scheme's options schema, `keys[].scheme` among the registry's ids, and a
+ * key bound to a scheme only when that scheme is configured.
  *
  * @throws ConfigError naming every bad field.
+ * @example
+ * const config = loadConfig(json); // built-in schemes
+ * const withToy = loadConfig(json, builtInSchemes.with(toyScheme));
  */
-export function loadConfig(input: unknown): Config {
+export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSchemes): Config {
   let doc = input;
   if (typeof input === 'string') {
     try {
@@ -34,7 +43,9 @@ export function loadConfig(input: unknown): Config {
       throw new ConfigError([`(document): not valid JSON: ${(e as Error).message}`]);
     }
   }
-  const result = v.safeParse(ConfigSchema, doc, SAFE_ISSUE_MESSAGES);
+  let schema = schemaCache.get(registry);
+  if (!schema) schemaCache.set(registry, (schema = createConfigSchema(registry)));
+  const result = v.safeParse(schema, doc, SAFE_ISSUE_MESSAGES);
   if (!result.success) throw new ConfigError(issueLines(result.issues, '(document)'));
   const config = result.output;
   const ids = new Set<string>();
@@ -42,7 +53,11 @@ export function loadConfig(input: unknown): Config {
   // the other), so a secret belongs to one key. Repeats within one key's list are harmless.
   const secretOwners = new Map<string, { key: number; path: string }>();
   const issues: string[] = [];
+  // With several schemes on, a key without a scheme would verify under each of them: one secret
+  // then serves the weakest scheme too. So each key names its scheme once there is a choice.
+  const several = configuredSchemes(config).length > 1;
   config.keys.forEach((k, i) => {
+    if (several && k.scheme === undefined) issues.push(`keys[${i}].scheme: required when more than one scheme is configured`);
     if (ids.has(k.id)) issues.push(`keys[${i}].id: duplicate key id`);
     ids.add(k.id);
     const secrets: Array<[string, string]> =
@@ -52,9 +67,11 @@ export function loadConfig(input: unknown): Config {
       if (owner === undefined) secretOwners.set(secret, { key: i, path });
       else if (owner.key !== i) issues.push(`${path}: the same secret as ${owner.path} (each key needs its own secret)`);
     }
-    if ((k.scheme ?? 'sigv4') === 'sigv4' && !config.schemes.sigv4) issues.push(`keys[${i}].scheme: scheme "sigv4" is not configured`);
+    // k.scheme is a registry id (the schema checked it), so naming it quotes no free text.
+    if (k.scheme !== undefined && config.schemes[k.scheme] === undefined)
+      issues.push(`keys[${i}].scheme: scheme "${k.scheme}" is not configured`);
   });
-  if (!config.schemes.sigv4) issues.push('schemes: no scheme is configured');
+  if (configuredSchemes(config).length === 0) issues.push('schemes: no scheme is configured');
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }
@@ -72,4 +89,9 @@ export function keyRecords(config: Config): KeyRecord[] {
     expiresAt: k.expiresAt,
     disabled: k.disabled,
   }));
+}
+
+/** The ids of the schemes a configuration turns on, in the document's order. */
+export function configuredSchemes(config: Config): string[] {
+  return Object.keys(config.schemes).filter((id) => config.schemes[id] !== undefined);
 }

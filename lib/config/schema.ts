@@ -1,37 +1,34 @@
 import * as v from 'valibot';
-import { ALGORITHMS, MAX_PRESIGN_EXPIRES_SECONDS } from '../schemes/sigv4/constants.ts';
+import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 
-const scopeString = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"'));
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 
-export const SigV4SchemeSchema = v.strictObject({
-  region: scopeString,
-  service: scopeString,
-  algorithms: v.optional(v.pipe(v.array(v.picklist(ALGORITHMS)), v.nonEmpty('needs at least one algorithm')), ['AWS4-HMAC-SHA256']),
-  profile: v.optional(v.picklist(['aws', 'dciauth']), 'aws'),
-  uriEscapePath: v.optional(v.boolean()),
-  normalizePath: v.optional(v.boolean()),
-  clockSkewSeconds: v.optional(v.pipe(nonNegativeInt, v.maxValue(3600)), 900),
-  allowPresigned: v.optional(v.boolean(), true),
-  maxPresignExpiresSeconds: v.optional(v.pipe(nonNegativeInt, v.maxValue(MAX_PRESIGN_EXPIRES_SECONDS)), MAX_PRESIGN_EXPIRES_SECONDS),
-  allowUnsignedPayload: v.optional(v.boolean(), true),
-});
+/**
+ * One `keys[]` entry; `scheme` must be one of the registry's ids.
+ *
+ * @example
+ * const KeyOfMine = createKeySchema(builtInSchemes);
+ */
+export function createKeySchema(registry: SchemeRegistry) {
+  return v.pipe(
+    v.strictObject({
+      id: v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.regex(/^[^\s,]+$/, 'must not contain spaces or commas')),
+      scheme: v.optional(v.picklist(registry.ids as string[])),
+      secret: v.optional(v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'))),
+      secrets: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'))), v.nonEmpty())),
+      principal: v.pipe(v.string(), v.minLength(1)),
+      permissions: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
+      sessionToken: v.optional(v.pipe(v.string(), v.minLength(1))),
+      notBefore: v.optional(nonNegativeInt),
+      expiresAt: v.optional(nonNegativeInt),
+      disabled: v.optional(v.boolean(), false),
+    }),
+    v.check((k) => (k.secret === undefined) !== (k.secrets === undefined), 'a key needs exactly one of "secret" or "secrets"'),
+  );
+}
 
-export const KeySchema = v.pipe(
-  v.strictObject({
-    id: v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.regex(/^[^\s,]+$/, 'must not contain spaces or commas')),
-    scheme: v.optional(v.picklist(['sigv4'])),
-    secret: v.optional(v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'))),
-    secrets: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'))), v.nonEmpty())),
-    principal: v.pipe(v.string(), v.minLength(1)),
-    permissions: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
-    sessionToken: v.optional(v.pipe(v.string(), v.minLength(1))),
-    notBefore: v.optional(nonNegativeInt),
-    expiresAt: v.optional(nonNegativeInt),
-    disabled: v.optional(v.boolean(), false),
-  }),
-  v.check((k) => (k.secret === undefined) !== (k.secrets === undefined), 'a key needs exactly one of "secret" or "secrets"'),
-);
+/** `keys[]` entries under the built-in schemes. */
+export const KeySchema = createKeySchema(builtInSchemes);
 
 export const RouteSchema = v.strictObject({
   /** "/exact", "/prefix/*" or "*" */
@@ -66,17 +63,33 @@ export const LimitsSchema = v.strictObject({
   maxUrlBytes: v.optional(v.pipe(nonNegativeInt, v.maxValue(64 * 1024)), 16 * 1024),
 });
 
-export const ConfigSchema = v.strictObject({
-  $schema: v.optional(v.string()),
-  schemes: v.strictObject({
-    sigv4: v.optional(SigV4SchemeSchema),
-  }),
-  routes: v.optional(v.array(RouteSchema), [{ path: '*', methods: ['*'], public: false, permissions: [], verifyInFunction: false }]),
-  lambda: v.optional(LambdaSchema, {}),
-  limits: v.optional(LimitsSchema, {}),
-  keys: v.optional(v.array(KeySchema), []),
-});
+/**
+ * The configuration document's schema for a registry: `schemes.<id>` is each registered scheme's
+ * options schema (each optional; unknown ids refused), `keys[].scheme` one of the registry's ids.
+ *
+ * @example
+ * const result = v.safeParse(createConfigSchema(builtInSchemes.with(toyScheme)), doc);
+ */
+export function createConfigSchema(registry: SchemeRegistry) {
+  const schemes: Record<string, v.OptionalSchema<v.GenericSchema<unknown, unknown>, undefined>> = {};
+  for (const d of registry.schemes) schemes[d.id] = v.optional(d.options);
+  return v.strictObject({
+    $schema: v.optional(v.string()),
+    schemes: v.strictObject(schemes) as v.GenericSchema<unknown, Readonly<Record<string, unknown>>>,
+    routes: v.optional(v.array(RouteSchema), [{ path: '*', methods: ['*'], public: false, permissions: [], verifyInFunction: false }]),
+    lambda: v.optional(LambdaSchema, {}),
+    limits: v.optional(LimitsSchema, {}),
+    keys: v.optional(v.array(createKeySchema(registry)), []),
+  });
+}
 
+/** The configuration document's schema under the built-in schemes. */
+export const ConfigSchema = createConfigSchema(builtInSchemes);
+
+/**
+ * A validated configuration. `schemes` maps each configured scheme id to its options as that
+ * scheme's schema output them; only the scheme itself reads them (through the registry).
+ */
 export type Config = v.InferOutput<typeof ConfigSchema>;
-export type KeyConfig = v.InferOutput<typeof KeySchema>;
+export type KeyConfig = Config['keys'][number];
 export type RouteConfig = v.InferOutput<typeof RouteSchema>;

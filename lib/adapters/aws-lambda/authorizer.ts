@@ -1,5 +1,5 @@
 import type { Authenticator } from '../../authenticator.ts';
-import type { AuthSuccess } from '../../core/result.ts';
+import type { AuthResult, AuthSuccess } from '../../core/result.ts';
 import { headerMap } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
 import { authenticateAny } from './signed-paths.ts';
@@ -76,6 +76,11 @@ const ANONYMOUS = { principal: '', scheme: '', permissions: '' } as const;
  * path no reading of which is safe to route, is a Deny (403); only a key store or configuration
  * failure throws another error (500). Nothing but a verified request is allowed, and a signature
  * scheme's Allow names exactly the called ARN, so a cached answer cannot serve another route.
+ * What the body and caching rules are comes from the scheme's descriptor (`body`,
+ * `cacheableAcrossRoutes`); the authorizer names no scheme.
+ *
+ * @example
+ * export const handler = createAuthorizerHandler({ authenticator: () => createAuthenticator(loadConfig(json)) });
  */
 export function createAuthorizerHandler(options: AuthorizerOptions): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
   const log = options.log ?? (() => undefined);
@@ -151,15 +156,29 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     return respond(true, 'unverified', { ...ANONYMOUS, verification: 'in-function' }, {}, () => singlePolicy('Allow', arn, read.template));
   }
 
-  // The body is never here. First ask for what can be proved without it (a signed body hash is
-  // handed on as pendingBodySha256); only a request that declares no body is then verified as
-  // having an empty one, and that assumption goes into the context for the integration to confirm
-  // (HTTP/2 clients may omit Content-Length, so "no body" is a belief, not a fact).
-  let result = await authenticateAny(auth, { ...signed, body: undefined }, read.signedPaths);
+  // The body is never here; what can be proved without it is the scheme's to say (its descriptor's
+  // `body`). "header-hash": first ask for what the declared hash proves (handed on as
+  // pendingBodySha256); only a request that declares no body is then verified as having an empty
+  // one. "raw-body": only a request that declares no body can be verified, as bodyless. "none": the
+  // body is not signed. Each assumption of an empty body goes into the context for the integration
+  // to confirm (HTTP/2 clients may omit Content-Length, so "no body" is a belief, not a fact).
+  const selected = auth.select(signed);
+  const coverage = selected.ok ? selected.scheme.descriptor.body : undefined;
+  let result: AuthResult;
   let assumedEmpty = false;
-  if (!result.ok && result.error.code === 'ERR_PAYLOAD_HASH_REQUIRED' && !withBody) {
+  if (coverage === 'raw-body') {
+    if (withBody) {
+      log({ event: 'authorizer.unauthorized', code: 'ERR_PAYLOAD_HASH_REQUIRED', method, path });
+      throw new Error(UNAUTHORIZED);
+    }
     result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
     assumedEmpty = true;
+  } else {
+    result = await authenticateAny(auth, { ...signed, body: undefined }, read.signedPaths);
+    if (coverage === 'header-hash' && !result.ok && result.error.code === 'ERR_PAYLOAD_HASH_REQUIRED' && !withBody) {
+      result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
+      assumedEmpty = true;
+    }
   }
   if (!result.ok) {
     if (result.error.code === 'ERR_KEYSTORE_UNAVAILABLE') {
@@ -174,7 +193,8 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
   const usage = read.kind === 'rest' && result.usageIdentifierKey !== undefined ? { usageIdentifierKey: result.usageIdentifierKey } : {};
   return respond(!forbidden, result.principal.id, context, usage, () => {
     // A signature proves one request: its answer names exactly this call, so a cached copy can
-    // authorize nothing else. Bearer credentials may get the principal's whole route policy.
+    // authorize nothing else. Bearer credentials (the descriptor's cacheableAcrossRoutes) may get
+    // the principal's whole route policy.
     if (!auth.cacheableAcrossRoutes(result.scheme)) return singlePolicy(forbidden ? 'Deny' : 'Allow', arn, read.template);
     const policy = principalPolicy(api!, auth.config.routes, result.principal);
     // Name this very call too, so the answer holds however the ARN spells the resource.

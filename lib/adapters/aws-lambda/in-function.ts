@@ -8,6 +8,7 @@ import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import { strictestOf } from '../../policy/routes.ts';
 import { authorizerContextOf, lambdaRoutePaths, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
+import { challengeHeader } from '../../schemes/descriptor.ts';
 
 /** What a handler passes to the in-function check. */
 export interface InFunctionRequest {
@@ -183,7 +184,12 @@ export interface ProxyResult {
 
 /**
  * Wraps a Lambda proxy handler (REST v1 or HTTP API v2 events, base64 bodies included): the whole
- * request is verified first; failures answer 401/403 JSON, success calls the handler with the principal.
+ * request is verified first; failures answer 400/401/403 JSON (a 401 with `WWW-Authenticate` naming
+ * the configured schemes' auth-schemes, from the registry), success calls the handler with the
+ * principal. Never throws for bad input.
+ *
+ * @example
+ * export const handler = withAuthentication(auth, async (event, context, principal) => ({ statusCode: 200, body: principal.id }));
  */
 export function withAuthentication<E extends ProxyEvent, C>(
   auth: Authenticator | (() => Authenticator | Promise<Authenticator>),
@@ -194,7 +200,9 @@ export function withAuthentication<E extends ProxyEvent, C>(
     const result = await checkProxyEvent(authenticator, event);
     if (!result.authentic) {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-      if (result.status === 401) headers['www-authenticate'] = challengeOf(authenticator);
+      // The configured schemes' auth-scheme tokens, in registry order (no parameters, as before the registry).
+      const challenge = challengeHeader(authenticator.challenges, { params: false });
+      if (result.status === 401 && challenge !== '') headers['www-authenticate'] = challenge;
       return {
         statusCode: result.status,
         headers,
@@ -203,11 +211,6 @@ export function withAuthentication<E extends ProxyEvent, C>(
     }
     return handler(event, context, result.principal!);
   };
-}
-
-function challengeOf(auth: Authenticator): string {
-  const s = auth.config.schemes.sigv4;
-  return s ? s.algorithms.join(', ') : 'AWS4-HMAC-SHA256';
 }
 
 /** Whether the body hashes to the `bodySha256` the authorizer answered for; passes when the context names none. */

@@ -4,6 +4,7 @@ import { authError, type AuthError } from '../../core/errors.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import type { Principal } from '../../core/result.ts';
 import { toSignedRequest } from '../fetch-request.ts';
+import { challengeHeader } from '../../schemes/descriptor.ts';
 
 /** What the middleware leaves on the context for the routes behind it. */
 export interface EdgeAuthVariables {
@@ -38,15 +39,12 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-function challenge(auth: Authenticator): string {
-  const s = auth.config.schemes.sigv4;
-  return (s?.algorithms ?? []).map((a) => `${a} realm="${s!.service}"`).join(', ');
-}
-
 function reject(c: Context, auth: Authenticator, error: AuthError): Response {
   const shown = publicError(error);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-  if (shown.status === 401) headers['www-authenticate'] = challenge(auth);
+  // Every configured scheme's challenges, in registry order (RFC 9110 section 11.6.1).
+  const challenge = challengeHeader(auth.challenges);
+  if (shown.status === 401 && challenge !== '') headers['www-authenticate'] = challenge;
   const body = JSON.stringify({
     error: shown.code,
     message: shown.message,
@@ -59,7 +57,11 @@ function reject(c: Context, auth: Authenticator, error: AuthError): Response {
 /**
  * Hono middleware that verifies the configured schemes on guarded routes. Public routes pass
  * untouched; a verified request continues with `c.get('auth')` and `c.get('body')` set; anything
- * else is answered here (400/401/403/413/503, JSON, `WWW-Authenticate` on 401).
+ * else is answered here (400/401/403/413/503, JSON, `WWW-Authenticate` on 401 with the challenges
+ * of every configured scheme, as the registry's descriptors give them). Never throws for bad input.
+ *
+ * @example
+ * app.use('*', edgeAuth({ authenticator: createAuthenticator(loadConfig(json)) }));
  */
 export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variables: EdgeAuthVariables }> {
   const log = options.log ?? (() => undefined);

@@ -33,6 +33,7 @@ import {
 } from './constants.ts';
 import { SigningKeyCache } from './signing-key.ts';
 import { formatAmzTimestamp } from './time.ts';
+import { SIGV4_SCHEME } from './verifier.ts';
 
 export interface SigV4SignerOptions {
   readonly keyId: string;
@@ -114,7 +115,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
   }
 
   return {
-    scheme: 'sigv4',
+    scheme: SIGV4_SCHEME,
     async sign(req) {
       const timestamp = formatAmzTimestamp(clock());
       const date = timestamp.slice(0, 8);

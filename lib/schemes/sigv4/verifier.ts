@@ -7,6 +7,7 @@ import { AuthFailure, authError, fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
 import type { CredentialParts, Verifier } from '../../core/verifier.ts';
+import type { SignatureExplanation } from '../descriptor.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import { isUsable } from '../../keys/usable.ts';
 import { canonicalHeaders, canonicalPath, canonicalQuery, canonicalRequest, stringToSign, type CanonicalOptions } from './canonical.ts';
@@ -34,10 +35,11 @@ import { carriesSigV4, parseSigV4, type SigV4Claim } from './parse.ts';
 import { SigningKeyCache } from './signing-key.ts';
 import { parseAmzTimestamp } from './time.ts';
 
+/** The scheme id: `schemes.sigv4` in the configuration, `scheme` in results. */
 export const SIGV4_SCHEME = 'sigv4';
 
 /** What a SigV4 request carries its credentials in; none of it may reach the origin. */
-const SIGV4_CREDENTIALS: CredentialParts = {
+export const SIGV4_CREDENTIALS: CredentialParts = {
   headers: ['authorization', SECURITY_TOKEN],
   query: [Q_ALGORITHM, Q_CREDENTIAL, Q_DATE, Q_EXPIRES, Q_SIGNED_HEADERS, Q_SIGNATURE, Q_SECURITY_TOKEN],
 };
@@ -66,17 +68,13 @@ export interface SigV4VerifierOptions {
   readonly crypto?: CryptoBackend;
 }
 
-/** What `explain()` shows: the strings the signature was checked against. Never secrets. */
-export interface SigV4Explanation {
-  readonly algorithm: string;
+/**
+ * What `explain()` shows: the strings the signature was checked against. Never secrets. Every
+ * canonical form tried is in `alternatives`, the main one first (presigned URLs may sign
+ * UNSIGNED-PAYLOAD, or leave the token out).
+ */
+export interface SigV4Explanation extends SignatureExplanation {
   readonly mode: 'header' | 'query';
-  readonly scope: string;
-  readonly signedHeaders: readonly string[];
-  readonly canonicalRequest: string;
-  readonly stringToSign: string;
-  readonly payloadHash: string;
-  /** Every canonical form tried, first is the main one (presigned URLs may sign UNSIGNED-PAYLOAD, or leave the token out). */
-  readonly alternatives: ReadonlyArray<{ canonicalRequest: string; stringToSign: string }>;
 }
 
 interface Prepared {

@@ -1,0 +1,303 @@
+/**
+ * Issue 7: schemes plug in through the registry. A test-only toy scheme, unknown to lib/, is
+ * registered here and must be configured, routed to, challenged, stripped, cached and signed like a
+ * built-in one, by code that names no scheme.
+ */
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../lib/authenticator.ts';
+import { ConfigError, loadConfig } from '../../lib/config/load.ts';
+import type { SignedRequest } from '../../lib/core/request.ts';
+import { createAuthorizerHandler, type RestAuthorizerResult } from '../../lib/adapters/aws-lambda/authorizer.ts';
+import { withAuthentication } from '../../lib/adapters/aws-lambda/in-function.ts';
+import { main, type CliIo } from '../../lib/cli/main.ts';
+import { challengeHeader } from '../../lib/schemes/descriptor.ts';
+import { builtInSchemes, createSchemeRegistry } from '../../lib/schemes/registry.ts';
+import { sigv4Scheme } from '../../lib/schemes/sigv4/scheme.ts';
+import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
+import { createWorker } from '../../functions/worker.ts';
+import { httpProxyEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
+import { toyBodyScheme, toyScheme } from '../fixtures/toy-scheme.ts';
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+const registry = builtInSchemes.with(toyScheme, toyBodyScheme);
+const doc = {
+  schemes: {
+    sigv4: { region: 'us-east-1', service: 'execute-api' },
+    toy: { realm: 'toys' },
+    'toy-body': { realm: 'signed toys' },
+  },
+  routes: [{ path: '/health', methods: ['GET'], public: true }, { path: '/admin/*', permissions: ['admin'] }, { path: '*' }],
+  keys: [
+    { id: 'AKIDSIG', scheme: 'sigv4', secret: 'registry-secret-1', principal: 'sig-user', permissions: ['items:read'] },
+    { id: 'toy-1', scheme: 'toy', secret: 'registry-secret-2', principal: 'toy-user', permissions: ['items:read'] },
+    { id: 'toy-2', scheme: 'toy-body', secret: 'registry-secret-3', principal: 'toy-body-user', permissions: [] },
+  ],
+};
+const config = loadConfig(doc, registry);
+const auth = createAuthenticator(config, { registry, clock: () => NOW });
+const sig = createSigV4Signer({
+  keyId: 'AKIDSIG',
+  secret: 'registry-secret-1',
+  region: 'us-east-1',
+  service: 'execute-api',
+  clock: () => NOW,
+});
+const toy = toyScheme.createSigner({ realm: 'toys', maxKeyIdLength: 64 }, { id: 'toy-1', secret: 'registry-secret-2' });
+const toyBody = toyBodyScheme.createSigner({ realm: 'signed toys', maxKeyIdLength: 64 }, { id: 'toy-2', secret: 'registry-secret-3' });
+
+const req = (method: string, pathAndQuery: string, body = '', headers: Array<[string, string]> = []): SignedRequest => {
+  const q = pathAndQuery.indexOf('?');
+  return {
+    method,
+    path: q === -1 ? pathAndQuery : pathAndQuery.slice(0, q),
+    query: q === -1 ? '' : pathAndQuery.slice(q + 1),
+    headers: [
+      ['Host', 'api.example.com'],
+      ...headers,
+      ...(body ? ([['Content-Length', String(body.length)]] as Array<[string, string]>) : []),
+    ],
+    body: new TextEncoder().encode(body),
+  };
+};
+
+describe('the registry', () => {
+  it('lists the built-in schemes, and finds only registered ids (never an inherited property)', () => {
+    expect(builtInSchemes.ids).toEqual(['sigv4']);
+    expect(builtInSchemes.get('sigv4')).toBe(sigv4Scheme);
+    for (const id of ['toy', 'constructor', '__proto__', 'toString', '']) expect(builtInSchemes.get(id)).toBeUndefined();
+    expect(registry.ids).toEqual(['sigv4', 'toy', 'toy-body']);
+    expect(builtInSchemes.ids).toEqual(['sigv4']); // with() leaves the original alone
+  });
+  it('refuses a second scheme with an id already registered', () => {
+    expect(() => createSchemeRegistry([sigv4Scheme, sigv4Scheme])).toThrow(TypeError);
+    expect(() => registry.with(toyScheme)).toThrow(/registered twice/);
+  });
+  it('describes SigV4: header-hash body, not cacheable across routes, its credential parts, a challenge per algorithm', () => {
+    expect(sigv4Scheme).toMatchObject({ id: 'sigv4', body: 'header-hash', cacheableAcrossRoutes: false });
+    expect(sigv4Scheme.credentials.headers).toEqual(['authorization', 'x-amz-security-token']);
+    expect(sigv4Scheme.credentials.query).toContain('X-Amz-Signature');
+    const options = config.schemes['sigv4'] as Parameters<typeof sigv4Scheme.challenges>[0];
+    expect(challengeHeader(sigv4Scheme.challenges({ ...options, algorithms: ['AWS4-HMAC-SHA256', 'DCI2-HMAC-SHA256'] }))).toBe(
+      'AWS4-HMAC-SHA256 realm="execute-api", DCI2-HMAC-SHA256 realm="execute-api"',
+    );
+  });
+});
+
+describe('configuration built from the registry', () => {
+  const issuesOf = (d: unknown, r = registry) => {
+    try {
+      loadConfig(d, r);
+    } catch (e) {
+      return (e as ConfigError).issues;
+    }
+    return [];
+  };
+  it("validates a registered scheme's options with its schema, defaults included", () => {
+    expect(config.schemes['toy']).toEqual({ realm: 'toys', maxKeyIdLength: 64 });
+    expect(issuesOf({ ...doc, schemes: { ...doc.schemes, toy: { realm: '' } } })).toEqual(['schemes.toy.realm: must not be empty']);
+    expect(issuesOf({ ...doc, schemes: { ...doc.schemes, toy: { realm: 'r', extra: 1 } } })[0]).toMatch(/^schemes\.toy\.extra/);
+  });
+  it('knows only the schemes of the registry it is given', () => {
+    expect(issuesOf(doc, builtInSchemes).some((i) => i.startsWith('schemes.toy'))).toBe(true);
+    expect(issuesOf({ ...doc, keys: [{ ...doc.keys[1], scheme: 'nope' }] }).some((i) => i.startsWith('keys[0].scheme'))).toBe(true);
+  });
+  it('refuses a key bound to a scheme that is not configured, and a key without a scheme once several are on', () => {
+    expect(issuesOf({ ...doc, schemes: { sigv4: doc.schemes.sigv4 }, keys: [doc.keys[0], doc.keys[1]] })).toEqual([
+      'keys[1].scheme: scheme "toy" is not configured',
+    ]);
+    const { scheme: _drop, ...unbound } = doc.keys[1]!;
+    expect(issuesOf({ ...doc, keys: [unbound] })).toEqual(['keys[0].scheme: required when more than one scheme is configured']);
+  });
+  it('createAuthenticator refuses a configuration naming a scheme its registry lacks', () => {
+    expect(() => createAuthenticator(config)).toThrow(/schemes\.toy: no such scheme is registered/);
+  });
+});
+
+describe('the router', () => {
+  it('routes each request to the scheme it speaks', async () => {
+    expect(await auth.authenticate(await toy.sign(req('GET', '/items')))).toMatchObject({ ok: true, scheme: 'toy', keyId: 'toy-1' });
+    expect(await auth.authenticate(await sig.sign(req('GET', '/items')))).toMatchObject({ ok: true, scheme: 'sigv4', keyId: 'AKIDSIG' });
+    expect(await auth.authenticate(await toyBody.sign(req('POST', '/items', 'x')))).toMatchObject({ ok: true, scheme: 'toy-body' });
+  });
+  it('does not let a key of one scheme sign for another', async () => {
+    const wrong = toyScheme.createSigner({ realm: 'toys', maxKeyIdLength: 64 }, { id: 'AKIDSIG', secret: 'registry-secret-1' });
+    expect(await auth.authenticate(await wrong.sign(req('GET', '/items')))).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_KEY_NOT_FOUND' },
+    });
+  });
+  it.each([
+    ['SigV4 then toy', async (r: SignedRequest) => toy.sign(await sig.sign(r))],
+    ['toy then SigV4', async (r: SignedRequest) => sig.sign(await toy.sign(r))],
+    ['toy and toy-body', async (r: SignedRequest) => toyBody.sign(await toy.sign(r))],
+  ])('refuses credentials of more than one scheme (%s), whichever would verify', async (_l, both) => {
+    const r = await both(req('GET', '/items'));
+    expect(auth.select(r)).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED' } });
+    expect(await auth.authenticate(r)).toEqual({
+      ok: false,
+      error: { code: 'ERR_AUTH_MALFORMED', status: 400, message: 'credentials of more than one scheme' },
+    });
+  });
+  it('answers ERR_AUTH_MISSING with no credentials, and reads cacheability from the descriptors', async () => {
+    expect(await auth.authenticate(req('GET', '/items'))).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MISSING' } });
+    expect([auth.cacheableAcrossRoutes('toy'), auth.cacheableAcrossRoutes('sigv4'), auth.cacheableAcrossRoutes('toy-body')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(auth.credentials.headers).toEqual(['authorization', 'x-amz-security-token', 'x-toy-key', 'x-toy-sig']);
+  });
+});
+
+describe('the Worker (Hono middleware and proxy) with a registered scheme', () => {
+  const sent: Array<{ url: string; headers: Headers }> = [];
+  const app = createWorker({
+    registry,
+    fetch: async (url, init) => {
+      sent.push({ url, headers: new Headers(init.headers) });
+      return new Response('from origin');
+    },
+  });
+  const env = { AUTH_CONFIG: JSON.stringify(doc), ORIGIN_URL: 'https://origin.test' };
+  const call = async (r: SignedRequest) =>
+    app.request(
+      `https://api.example.com${r.path}${r.query ? '?' + r.query : ''}`,
+      { method: r.method, headers: r.headers.map(([n, v]): [string, string] => [n, v]) },
+      env,
+    );
+
+  it("answers 401 with every configured scheme's challenge, the toy's included", async () => {
+    const res = await call(req('GET', '/items'));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('AWS4-HMAC-SHA256 realm="execute-api", Toy realm="toys", Toy realm="signed toys"');
+  });
+  it('verifies a toy request and strips its credential header before proxying', async () => {
+    sent.length = 0;
+    const res = await call(await toy.sign(req('GET', '/items', '', [['X-Other', 'kept']])));
+    expect(res.status).toBe(200);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.headers.has('x-toy-key')).toBe(false);
+    expect(sent[0]!.headers.get('x-other')).toBe('kept');
+    expect(sent[0]!.headers.get('x-auth-principal')).toBe('toy-user');
+  });
+  it("strips a toy credential on a public route too, but leaves an origin's own Authorization there", async () => {
+    sent.length = 0;
+    const r = await toy.sign(req('GET', '/health', '', [['Authorization', 'Bearer origin-token']]));
+    expect((await call(r)).status).toBe(200);
+    expect(sent[0]!.headers.has('x-toy-key')).toBe(false);
+    expect(sent[0]!.headers.get('authorization')).toBe('Bearer origin-token');
+  });
+  it('refuses (400) a request with SigV4 and toy credentials', async () => {
+    sent.length = 0;
+    const res = await call(await toy.sign(await sig.sign(req('GET', '/items'))));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'ERR_AUTH_MALFORMED', message: 'credentials of more than one scheme' });
+    expect(sent).toHaveLength(0);
+  });
+});
+
+describe('the Lambda authorizer applies the descriptor body and cache rules', () => {
+  const handler = createAuthorizerHandler({ authenticator: () => auth });
+  const arn = (method: string, path: string) => `arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/${method}${path}`;
+  /** What IAM would decide: an explicit Deny wins, else an Allow, else the implicit deny. */
+  const allows = (r: RestAuthorizerResult, resource: string) => {
+    const effects = r.policyDocument.Statement.filter((s) =>
+      s.Resource.some((x) => new RegExp('^' + x.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(resource)),
+    ).map((s) => s.Effect);
+    return effects.includes('Allow') && !effects.includes('Deny');
+  };
+
+  it('gives a bearer scheme (cacheableAcrossRoutes) a route-wide REST policy', async () => {
+    const r = (await handler(restAuthorizerEvent(await toy.sign(req('GET', '/prod/items/42'))))) as RestAuthorizerResult;
+    expect(r.context).toMatchObject({ principal: 'toy-user', scheme: 'toy', verification: 'complete' });
+    expect(allows(r, arn('GET', '/items/42'))).toBe(true);
+    expect(allows(r, arn('DELETE', '/items/other'))).toBe(true); // what a cached answer may serve
+    expect(allows(r, arn('GET', '/admin/users'))).toBe(false);
+  });
+  it("keeps SigV4's REST policy to the single called ARN", async () => {
+    const r = (await handler(restAuthorizerEvent(await sig.sign(req('GET', '/prod/items/42'))))) as RestAuthorizerResult;
+    expect(r.context).toMatchObject({ scheme: 'sigv4' });
+    expect(r.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [arn('GET', '/items/42')] }]);
+  });
+  it('verifies a bearer request with a body completely (its body is not signed)', async () => {
+    const r = (await handler(restAuthorizerEvent(await toy.sign(req('POST', '/prod/items', '{"a":1}'))))) as RestAuthorizerResult;
+    expect(r.context).toMatchObject({ scheme: 'toy', verification: 'complete' });
+    expect(r.context['bodySha256']).toBeUndefined();
+  });
+  it('refuses a raw-body request with a body (the authorizer cannot see it), and verifies one without as bodyless', async () => {
+    await expect(handler(restAuthorizerEvent(await toyBody.sign(req('POST', '/prod/items', '{"a":1}'))))).rejects.toThrow('Unauthorized');
+    const r = (await handler(restAuthorizerEvent(await toyBody.sign(req('GET', '/prod/items'))))) as RestAuthorizerResult;
+    expect(r.context).toMatchObject({
+      scheme: 'toy-body',
+      verification: 'body-hash',
+      bodySha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    });
+    expect(r.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [arn('GET', '/items')] }]);
+  });
+  it('refuses credentials of two schemes', async () => {
+    await expect(handler(restAuthorizerEvent(await toy.sign(await sig.sign(req('GET', '/prod/items')))))).rejects.toThrow('Unauthorized');
+  });
+  it("withAuthentication's 401 names every configured scheme's auth-scheme", async () => {
+    const wrapped = withAuthentication(auth, async () => ({ statusCode: 200, body: 'ok' }));
+    const res = await wrapped(httpProxyEvent(req('GET', '/items')) as never, {});
+    expect(res.statusCode).toBe(401);
+    expect(res.headers?.['www-authenticate']).toBe('AWS4-HMAC-SHA256, Toy');
+    expect((await wrapped(httpProxyEvent(await toy.sign(req('GET', '/items'))) as never, {})).statusCode).toBe(200);
+  });
+});
+
+describe('the CLI with a registry', () => {
+  const run = async (argv: string[], stdin = '', r = registry) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = {
+      stdin: async () => new TextEncoder().encode(stdin),
+      stdout: (t) => void out.push(t),
+      stderr: (t) => void err.push(t),
+      readFile: () => JSON.stringify(doc),
+      now: () => NOW,
+    };
+    const code = await main(argv, io, { registry: r });
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  };
+  const request = JSON.stringify({ method: 'GET', url: 'https://api.example.com/items', headers: {} });
+
+  it('signs and verifies with the toy scheme', async () => {
+    const signed = await run(['sign', '--config', 'c.json', '--key', 'toy-1'], request);
+    expect(signed.stderr).toBe('');
+    expect(JSON.parse(signed.stdout).headers.some(([n]: [string]) => n === 'X-Toy-Key')).toBe(true);
+    const verified = await run(['verify', '--config', 'c.json'], signed.stdout);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, scheme: 'toy', keyId: 'toy-1', principal: { id: 'toy-user' } });
+  });
+  it('validates --scheme against the registry, and the key against its scheme', async () => {
+    const unknown = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'nope'], request);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('sigv4, toy, toy-body') });
+    const mismatched = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'sigv4'], request);
+    expect(JSON.parse(mismatched.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('belongs to scheme "toy"') });
+    const noVariants = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--algorithm', 'AWS4-HMAC-SHA256'], request);
+    expect(JSON.parse(noVariants.stderr)).toMatchObject({ code: 'ERR_USAGE' });
+    const noPresign = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--presign'], request);
+    expect(JSON.parse(noPresign.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('cannot presign') });
+  });
+  it('lists the registry in --help and in check-config', async () => {
+    expect((await run(['--help'])).stdout).toContain('sigv4, toy, toy-body');
+    expect(JSON.parse((await run(['check-config', '--config', 'c.json'])).stdout)).toMatchObject({ schemes: ['sigv4', 'toy', 'toy-body'] });
+  });
+  it('explains by the scheme the request speaks, and refuses two', async () => {
+    const signed = await run(['sign', '--config', 'c.json', '--key', 'AKIDSIG'], request);
+    expect((await run(['explain', '--config', 'c.json'], signed.stdout)).stdout).toContain('canonical request');
+    const toySigned = await run(['sign', '--config', 'c.json', '--key', 'toy-1'], request);
+    expect(JSON.parse((await run(['explain', '--config', 'c.json'], toySigned.stdout)).stderr)).toMatchObject({ code: 'ERR_USAGE' });
+    const both = JSON.parse(signed.stdout);
+    both.headers.push(...JSON.parse(toySigned.stdout).headers.filter(([n]: [string]) => n === 'X-Toy-Key'));
+    const r = await run(['verify', '--config', 'c.json'], JSON.stringify(both));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, code: 'ERR_AUTH_MALFORMED', message: 'credentials of more than one scheme' });
+  });
+  it('without the toy in its registry, the CLI refuses its configuration', async () => {
+    const r = await run(['check-config', '--config', 'c.json'], '', builtInSchemes);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr)).toMatchObject({ code: 'ERR_CONFIG' });
+  });
+});
