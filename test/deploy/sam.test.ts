@@ -83,6 +83,8 @@ describe('infra/sam/template.yaml', () => {
       expect(authorizer.Identity, label).toEqual({ ReauthorizeEvery: 0 });
       for (const source of IDENTITY_SOURCES) expect(authorizer.Identity![source], `${label} ${source}`).toBeUndefined();
     }
+    // HTTP API on its $default stage, as serverless.yml deploys it: no stage in the URL or rawPath.
+    expect(http.Properties.StageName).toBeUndefined();
     const restAuthorizer = Object.values((rest.Properties.Auth as { Authorizers: Record<string, Authorizer> }).Authorizers)[0]!;
     expect(restAuthorizer.FunctionPayloadType).toBe('REQUEST');
     const httpAuthorizer = Object.values((http.Properties.Auth as { Authorizers: Record<string, Authorizer> }).Authorizers)[0]!;
