@@ -347,7 +347,7 @@ const fullMd =
   `
 ## Lambda cold start
 
-\`dist/lambda/authorizer/index.mjs\` (esbuild, minified ESM, AWS SDK external) beside an empty
+\`build/lambda/authorizer/index.mjs\` (esbuild, minified ESM, AWS SDK external) beside an empty
 handler: each sample is a fresh \`node\` process that imports the file and then answers one
 signed REST authorizer event (reading and validating the configuration file on the way), the
 median of ${15} processes each.
