@@ -1,4 +1,4 @@
-import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests run the TypeScript sources: `#crypto` resolves to lib/ under this condition (package.json
@@ -6,8 +6,8 @@ import { defineConfig } from 'vitest/config';
 const SOURCE_CONDITION = 'edge-authorizer-source';
 
 export default defineConfig({
-  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  // Vitest's own default minus "module" (which would send Node to ESM builds meant for bundlers), plus ours.
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions.filter((c) => c !== 'module')] } },
   test: {
     include: ['lib/**/*.test.ts', 'test/**/*.test.ts', 'functions/**/*.test.ts'],
     testTimeout: 20_000,
