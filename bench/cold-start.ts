@@ -41,14 +41,14 @@ function sample(
 }
 
 export function measureColdStart(root: string, event: unknown, samples = 15): ColdStartResult[] {
-  const emptyDir = join(root, 'dist', 'lambda', 'empty');
+  const emptyDir = join(root, 'build', 'lambda', 'empty');
   mkdirSync(emptyDir, { recursive: true });
   writeFileSync(join(emptyDir, 'index.mjs'), 'export const handler = async () => ({ isAuthorized: true });\n');
   const env = { ...process.env, AUTH_CONFIG_FILE: resolve(root, 'infra', 'lambda-demo-config.json') };
   const out: ColdStartResult[] = [];
   for (const [name, file] of [
     ['empty handler', join(emptyDir, 'index.mjs')],
-    ['edge-authorizer authorizer', join(root, 'dist', 'lambda', 'authorizer', 'index.mjs')],
+    ['edge-authorizer authorizer', join(root, 'build', 'lambda', 'authorizer', 'index.mjs')],
   ] as const) {
     sample(file, event, env); // warm the file system cache
     const runs = Array.from({ length: samples }, () => sample(file, event, env));

@@ -7,14 +7,24 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import aws4 from 'aws4';
 import { createHash, createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { webCrypto } from '../lib/core/crypto-web.ts';
 import type { SignedRequest } from '../lib/core/request.ts';
 import { createMemoryKeyStore } from '../lib/keys/memory.ts';
 import { createSigV4Signer, createSigV4Verifier } from '../lib/schemes/sigv4/index.ts';
 import { measureColdStart } from './cold-start.ts';
+import { measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { WORST_LIMITS, worstCases } from './worst-cases.ts';
+
+const BENCHMARKS_FILE = new URL('../BENCHMARKS.md', import.meta.url);
+// `npm run bench -- --package-size`: only the package section, spliced into the existing BENCHMARKS.md.
+if (process.argv.includes('--package-size')) {
+  const section = packageSizeMarkdown(await measurePackage());
+  writeFileSync(BENCHMARKS_FILE, spliceSection(readFileSync(BENCHMARKS_FILE, 'utf8'), section));
+  console.log(section);
+  process.exit(0);
+}
 
 const NOW = Date.now();
 const KEY_ID = 'AKIDBENCH';
@@ -347,13 +357,14 @@ const fullMd =
   `
 ## Lambda cold start
 
-\`dist/lambda/authorizer/index.mjs\` (esbuild, minified ESM, AWS SDK external) beside an empty
+\`build/lambda/authorizer/index.mjs\` (esbuild, minified ESM, AWS SDK external) beside an empty
 handler: each sample is a fresh \`node\` process that imports the file and then answers one
 signed REST authorizer event (reading and validating the configuration file on the way), the
 median of ${15} processes each.
 
 ${coldTable}
-`;
-writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), fullMd);
+
+${packageSizeMarkdown(await measurePackage())}`;
+writeFileSync(BENCHMARKS_FILE, fullMd);
 console.log(coldTable);
 console.log(md);

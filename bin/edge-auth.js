@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// edge-auth: runs the bundled CLI, building it first when dist/cli.mjs is missing or older than
-// the sources, so `npx edge-auth` works straight after `npm install`.
+// edge-auth. From the installed package it runs the compiled CLI (dist/cli/run.js, built by tsc
+// before packing; no esbuild at runtime). In a source checkout (lib/ and infra/build.mjs beside
+// it) it runs the esbuild bundle build/cli.mjs instead, rebuilding it first when it is missing or
+// older than the sources, so `npx edge-auth` always runs the code in the working tree.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(root, 'dist', 'cli.mjs');
+const libDir = join(root, 'lib');
+const builder = join(root, 'infra', 'build.mjs');
 
 function newestSource(dir) {
   let newest = 0;
@@ -18,9 +21,13 @@ function newestSource(dir) {
   return newest;
 }
 
-const libDir = join(root, 'lib');
-if (!existsSync(bundle) || (existsSync(libDir) && statSync(bundle).mtimeMs < newestSource(libDir))) {
-  const { build } = await import(pathToFileURL(join(root, 'infra', 'build.mjs')).href);
-  await build(['cli']);
+if (existsSync(libDir) && existsSync(builder)) {
+  const bundle = join(root, 'build', 'cli.mjs');
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource(libDir)) {
+    const { build } = await import(pathToFileURL(builder).href);
+    await build(['cli']);
+  }
+  await import(pathToFileURL(bundle).href);
+} else {
+  await import(pathToFileURL(join(root, 'dist', 'cli', 'run.js')).href);
 }
-await import(pathToFileURL(bundle).href);

@@ -6,16 +6,23 @@ import { dirname, resolve } from 'node:path';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The package.json condition under which `#crypto` resolves to the TypeScript sources in lib/
+ * rather than the compiled dist/ files a consumer gets. Every tool that runs the sources passes it
+ * (esbuild here, tsconfig.json `customConditions`, vitest.config.ts, wrangler.toml `alias`).
+ */
+export const SOURCE_CONDITION = 'edge-authorizer-source';
+
 /** Each entry: source, output, platform and the package.json `imports` conditions it resolves with. */
 export const ENTRIES = [
-  { name: 'cli', entry: 'lib/cli/run.ts', outfile: 'dist/cli.mjs', platform: 'node', conditions: ['node'], minify: false },
-  { name: 'bench', entry: 'bench/sigv4.bench.ts', outfile: 'dist/bench.mjs', platform: 'node', conditions: ['node'], minify: false },
+  { name: 'cli', entry: 'lib/cli/run.ts', outfile: 'build/cli.mjs', platform: 'node', conditions: ['node'], minify: false },
+  { name: 'bench', entry: 'bench/sigv4.bench.ts', outfile: 'build/bench.mjs', platform: 'node', conditions: ['node'], minify: false },
   // Lambda (nodejs22.x): minified ESM, one folder per function so each deploys only its own code.
   // The AWS SDK v3 is left external: the runtime ships it, and nothing here needs a newer one.
   {
     name: 'authorizer',
     entry: 'functions/authorizer.ts',
-    outfile: 'dist/lambda/authorizer/index.mjs',
+    outfile: 'build/lambda/authorizer/index.mjs',
     platform: 'node',
     conditions: ['node'],
     minify: true,
@@ -24,7 +31,7 @@ export const ENTRIES = [
   {
     name: 'api',
     entry: 'functions/api.ts',
-    outfile: 'dist/lambda/api/index.mjs',
+    outfile: 'build/lambda/api/index.mjs',
     platform: 'node',
     conditions: ['node'],
     minify: true,
@@ -46,8 +53,8 @@ export async function build(names = DEFAULT_ENTRIES) {
       format: 'esm',
       platform: e.platform,
       target: e.lambda ? 'node22' : 'node20',
-      external: e.lambda ? ['@aws-sdk/*'] : [],
-      conditions: e.conditions,
+      external: e.lambda ? ['@aws-sdk/*'] : e.name === 'bench' ? ['esbuild'] : [],
+      conditions: [SOURCE_CONDITION, ...e.conditions],
       minify: e.minify,
       sourcemap: e.lambda ? false : 'linked',
       metafile: true,

@@ -3,6 +3,7 @@ import { Miniflare } from 'miniflare';
 import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import type { SignedRequest } from '../../lib/core/request.ts';
+import { SOURCE_CONDITION } from '../../infra/build.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -16,7 +17,7 @@ export async function bundleWorker(entry: string): Promise<string> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: [SOURCE_CONDITION, 'workerd', 'worker', 'browser'],
     logLevel: 'warning',
   });
   return result.outputFiles[0]!.text;

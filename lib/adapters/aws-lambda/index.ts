@@ -3,8 +3,11 @@ export {
   UNAUTHORIZED,
   EMPTY_BODY_SHA256,
   type AuthorizerContext,
+  type AuthorizerLogEntry,
   type AuthorizerResult,
   type AuthorizerOptions,
+  type RestAuthorizerResult,
+  type SimpleAuthorizerResult,
 } from './authorizer.ts';
 export {
   authenticate,
@@ -15,4 +18,12 @@ export {
   type InFunctionResult,
   type ProxyResult,
 } from './in-function.ts';
-export * from './events.ts';
+export {
+  authorizerContextOf,
+  type AuthorizerEvent,
+  type RestAuthorizerEvent,
+  type HttpApiAuthorizerEvent,
+  type ProxyEvent,
+  type RestProxyEvent,
+  type HttpApiProxyEvent,
+} from './events.ts';

@@ -1,1 +1,3 @@
 export { edgeAuth, type EdgeAuthOptions, type EdgeAuthVariables, type AuthLogEntry } from './middleware.ts';
+export { headersWithoutCredentials, queryWithoutCredentials, PRINCIPAL_HEADER } from '../forward.ts';
+export { toSignedRequest } from '../fetch-request.ts';

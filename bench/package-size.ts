@@ -1,0 +1,113 @@
+/**
+ * The published package's size: the packed tarball (`npm pack`), and what each entry point costs a
+ * bundle. Each entry is measured from the packed tarball installed in a scratch consumer (as a user
+ * gets it), as a one-line consumer `export * from '<entry>'` (everything the entry offers) bundled
+ * by esbuild, minified, for Node (the node:crypto backend) and for workerd (Web Crypto).
+ */
+import * as esbuild from 'esbuild';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createConsumer, packPackage } from '../infra/pack.mjs';
+
+export const ENTRY_POINTS = ['edge-authorizer', 'edge-authorizer/hono', 'edge-authorizer/aws-lambda', 'edge-authorizer/fetch'] as const;
+
+const TARGETS = {
+  node: { platform: 'node', conditions: ['node'] },
+  workerd: { platform: 'browser', conditions: ['workerd', 'worker', 'browser'] },
+} as const;
+
+export interface EntrySize {
+  readonly entry: string;
+  readonly target: keyof typeof TARGETS;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  /** node_modules packages other than edge-authorizer that put code in the bundle. */
+  readonly otherPackages: readonly string[];
+}
+
+export interface PackageSize {
+  readonly tarballBytes: number;
+  readonly unpackedBytes: number;
+  readonly files: number;
+  readonly entries: readonly EntrySize[];
+}
+
+export async function measurePackage(): Promise<PackageSize> {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-auth-size-'));
+  try {
+    const packed = packPackage(join(dir, 'pack'));
+    const consumer = createConsumer(dir, { tarball: packed.tarball });
+    const entries: EntrySize[] = [];
+    for (const entry of ENTRY_POINTS) {
+      const file = join(consumer, `${entry.replace(/\W/g, '_')}.mjs`);
+      writeFileSync(file, `export * from '${entry}';\n`);
+      for (const [target, t] of Object.entries(TARGETS) as Array<[keyof typeof TARGETS, (typeof TARGETS)[keyof typeof TARGETS]]>) {
+        const r = await esbuild.build({
+          absWorkingDir: consumer,
+          entryPoints: [file],
+          bundle: true,
+          write: false,
+          minify: true,
+          format: 'esm',
+          platform: t.platform,
+          conditions: [...t.conditions],
+          target: 'es2022',
+          metafile: true,
+          legalComments: 'none',
+          logLevel: 'warning',
+        });
+        const out = r.outputFiles[0]!.contents;
+        const otherPackages = [
+          ...new Set(
+            Object.entries(Object.values(r.metafile.outputs)[0]!.inputs)
+              .filter(([, used]) => used.bytesInOutput > 0)
+              .map(([p]) => p)
+              .map((p) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1])
+              .filter((p): p is string => p !== undefined && p !== 'edge-authorizer'),
+          ),
+        ];
+        entries.push({ entry, target, bytes: out.length, gzipBytes: gzipSync(out).length, otherPackages });
+      }
+    }
+    return { tarballBytes: packed.size, unpackedBytes: packed.unpackedSize, files: packed.entryCount, entries };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const kb = (b: number) => (b / 1024).toFixed(1);
+
+export function packageSizeMarkdown(s: PackageSize): string {
+  const cell = (entry: string, target: keyof typeof TARGETS) => {
+    const e = s.entries.find((x) => x.entry === entry && x.target === target)!;
+    return `${kb(e.bytes)} KiB | ${kb(e.gzipBytes)} KiB`;
+  };
+  const deps = (entry: string) =>
+    [...new Set(s.entries.filter((e) => e.entry === entry).flatMap((e) => e.otherPackages))].join(', ') || 'none';
+  const rows = ENTRY_POINTS.map((e) => `| \`${e}\` | ${cell(e, 'node')} | ${cell(e, 'workerd')} | ${deps(e)} |`);
+  return `## Package size
+
+The packed tarball (\`npm pack\`: dist/ JavaScript and declarations, the CLI bin, the README):
+**${kb(s.tarballBytes)} KiB** packed, ${kb(s.unpackedBytes)} KiB unpacked, ${s.files} files.
+
+What each entry point costs a bundle: a one-line consumer \`export * from '<entry>'\` (everything the
+entry offers; importing less costs less) bundled from the installed tarball by esbuild, minified,
+for Node (\`node\` condition: the node:crypto backend) and for workerd (\`workerd\`, \`worker\`,
+\`browser\`: Web Crypto). Nothing is external; the last column names the other packages that put code in the bundle.
+
+| entry point | node min | node gzip | workerd min | workerd gzip | other packages |
+| --- | ---: | ---: | ---: | ---: | --- |
+${rows.join('\n')}
+`;
+}
+
+/** Puts `section` (starting "## Title") in place of the section of the same title in `md`, or appends it. */
+export function spliceSection(md: string, section: string): string {
+  const title = section.slice(0, section.indexOf('\n'));
+  const start = md.indexOf(`\n${title}\n`);
+  if (start === -1) return md.replace(/\n*$/, '\n\n') + section;
+  const next = md.indexOf('\n## ', start + title.length + 1);
+  return md.slice(0, start + 1) + section + (next === -1 ? '' : '\n' + md.slice(next + 1));
+}

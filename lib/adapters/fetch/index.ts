@@ -1,0 +1,7 @@
+export {
+  createSignedFetch,
+  SignedFetchError,
+  type SignedFetch,
+  type SignedFetchErrorCode,
+  type SignedFetchOptions,
+} from './signed-fetch.ts';

@@ -1,0 +1,27 @@
+// The package root, `edge-authorizer`: verifiers, signers, the authenticator, configuration, errors
+// and key stores. Platform adapters are separate entry points (edge-authorizer/hono,
+// edge-authorizer/aws-lambda, edge-authorizer/fetch), so an import pays only for what it names.
+export { createAuthenticator, publicError, type Authenticator, type AuthenticatorDeps } from './authenticator.ts';
+export { loadConfig, ConfigError, type Config, type KeyConfig, type RouteConfig } from './config/index.ts';
+export { ErrorCodes, authError, type AuthError, type ErrorCode } from './core/errors.ts';
+export type { SignedRequest, HeaderList } from './core/request.ts';
+export type { AuthResult, AuthSuccess, AuthFailureResult, Principal } from './core/result.ts';
+export type { Verifier, Signer, CredentialParts } from './core/verifier.ts';
+export type { Clock } from './core/clock.ts';
+export type { CryptoBackend, HmacKey } from './core/crypto.ts';
+export type { KeyStore, KeyRecord } from './keys/types.ts';
+export { createMemoryKeyStore } from './keys/memory.ts';
+export {
+  createSigV4Verifier,
+  createSigV4Signer,
+  SIGV4_SCHEME,
+  AWS4_ALGORITHM,
+  DCI2_ALGORITHM,
+  type SigV4VerifierOptions,
+  type SigV4Explanation,
+  type SigV4SignerOptions,
+  type SigV4Signer,
+  type PresignOptions,
+  type SigV4Algorithm,
+  type SigV4Profile,
+} from './schemes/sigv4/index.ts';

@@ -1,0 +1,223 @@
+/**
+ * Proof from the packed tarball, never from the sources: `npm pack`, an offline `npm install` of the
+ * tarball into a scratch consumer project (test/package/consumer/), then what a user does with it:
+ * import every entry point with Node, type-check a consumer under strict tsc, bundle a Worker with
+ * wrangler and run it under workerd, bundle a Lambda authorizer with esbuild and call it, sign
+ * requests to that Worker with createSignedFetch, and run the CLI.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+import type { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsumer, npm, packPackage, type PackResult } from '../../infra/pack.mjs';
+import { ROOT, startWorker } from '../helpers/workerd.ts';
+
+const run = promisify(execFile);
+const CONFIG = JSON.stringify({
+  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api', algorithms: ['AWS4-HMAC-SHA256'] } },
+  keys: [{ id: 'AKIDCONSUMER', secret: 'consumer-secret-0001', principal: 'consumer', permissions: [] }],
+});
+
+let dir: string;
+let packed: PackResult;
+let consumer: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'edge-auth-package-'));
+  packed = packPackage(join(dir, 'pack'));
+  consumer = createConsumer(dir, { tarball: packed.tarball });
+  cpSync(join(ROOT, 'test', 'package', 'consumer'), consumer, { recursive: true });
+}, 120_000);
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const node = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, args, { cwd: consumer, env: { ...process.env, ...env }, encoding: 'utf8' });
+
+describe('the tarball', () => {
+  it('holds the compiled JavaScript and declarations, the bin and the README: no sources, tests or bundles', () => {
+    const paths = packed.files.map((f) => f.path);
+    for (const p of paths) expect(p).toMatch(/^(dist\/.+\.(js|d\.ts)|bin\/edge-auth\.js|README\.md|package\.json)$/);
+    expect(paths.filter((p) => p.includes('.test.'))).toEqual([]);
+    for (const entry of [
+      'index',
+      'adapters/hono/index',
+      'adapters/aws-lambda/index',
+      'adapters/fetch/index',
+      'core/crypto-node',
+      'core/crypto-web',
+    ]) {
+      expect(paths).toContain(`dist/${entry}.js`);
+      expect(paths).toContain(`dist/${entry}.d.ts`);
+    }
+  });
+
+  it('has a package.json fit to publish, and `npm publish --dry-run` accepts it', () => {
+    const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'edge-authorizer', 'package.json'), 'utf8'));
+    expect(pkg.private).toBeUndefined();
+    expect(pkg.sideEffects).toBe(false);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './hono', './aws-lambda', './fetch', './package.json']);
+    expect(pkg.bin).toEqual({ 'edge-auth': 'bin/edge-auth.js' });
+    expect(pkg).toHaveProperty('engines.node');
+    expect(pkg).toHaveProperty('license', 'Apache-2.0');
+    expect(pkg).toHaveProperty('repository.url');
+    expect(Object.keys(pkg.dependencies)).toEqual(['valibot']);
+    const out = npm(['publish', '--dry-run', '--offline', '--ignore-scripts', '--json'], ROOT);
+    expect(JSON.parse(out.slice(out.indexOf('{')))['edge-authorizer']).toMatchObject({
+      name: 'edge-authorizer',
+      entryCount: packed.entryCount,
+    });
+  });
+});
+
+describe('a consumer project with the tarball installed', () => {
+  it('imports every entry point with Node', async () => {
+    const { stdout } = await node(['imports.mjs']);
+    const names = JSON.parse(stdout) as Record<string, string[]>;
+    expect(names['edge-authorizer']).toEqual(
+      expect.arrayContaining([
+        'createAuthenticator',
+        'publicError',
+        'loadConfig',
+        'ConfigError',
+        'ErrorCodes',
+        'authError',
+        'createMemoryKeyStore',
+        'createSigV4Verifier',
+        'createSigV4Signer',
+      ]),
+    );
+    expect(names['edge-authorizer/hono']).toEqual([
+      'PRINCIPAL_HEADER',
+      'edgeAuth',
+      'headersWithoutCredentials',
+      'queryWithoutCredentials',
+      'toSignedRequest',
+    ]);
+    expect(names['edge-authorizer/aws-lambda']).toEqual([
+      'EMPTY_BODY_SHA256',
+      'LambdaAuthenticator',
+      'UNAUTHORIZED',
+      'authenticate',
+      'authorizerContextOf',
+      'confirmAuthorizerBody',
+      'createAuthorizerHandler',
+      'withAuthentication',
+    ]);
+    expect(names['edge-authorizer/fetch']).toEqual(['SignedFetchError', 'createSignedFetch']);
+  });
+
+  it('type-checks under strict tsc, NodeNext (our declarations checked too) and Bundler resolution', async () => {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const check = async (resolution: 'NodeNext' | 'Bundler', skipLibCheck: boolean) => {
+      const config = join(consumer, `tsconfig.${resolution}.json`);
+      const module = resolution === 'Bundler' ? 'ESNext' : 'NodeNext';
+      writeFileSync(
+        config,
+        JSON.stringify({ extends: './tsconfig.json', compilerOptions: { module, moduleResolution: resolution, skipLibCheck } }),
+      );
+      try {
+        return (await node([tsc, '-p', config])).stdout;
+      } catch (e) {
+        return `exit ${(e as { code?: number }).code}: ${(e as { stdout?: string }).stdout}`;
+      }
+    };
+    // Checking declarations (skipLibCheck: false) means checking hono's too, which costs seconds: once is enough.
+    expect(await Promise.all([check('NodeNext', false), check('Bundler', true)])).toEqual(['', '']);
+  }, 90_000);
+
+  it('runs the CLI from the installed bin (compiled; no esbuild at runtime)', async () => {
+    writeFileSync(join(consumer, 'config.json'), CONFIG);
+    const request = JSON.stringify({ method: 'GET', url: 'https://api.example.com/items?limit=1', headers: {} });
+    const bin = join(consumer, 'node_modules', '.bin', 'edge-auth');
+    const sign = execFileSync(bin, ['sign', '--config', 'config.json', '--key', 'AKIDCONSUMER'], {
+      cwd: consumer,
+      input: request,
+      encoding: 'utf8',
+    });
+    const verify = execFileSync(bin, ['verify', '--config', 'config.json'], { cwd: consumer, input: sign, encoding: 'utf8' });
+    expect(JSON.parse(verify)).toMatchObject({ ok: true, principal: { id: 'consumer' } });
+  });
+});
+
+describe('a consumer Worker (edge-authorizer/hono) bundled by wrangler, under workerd', () => {
+  let mf: Miniflare | undefined;
+  let script: string;
+  let url: URL;
+
+  beforeAll(async () => {
+    const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+    await node([wrangler, 'deploy', '--dry-run', '--outdir', 'out/worker'], {
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      XDG_CONFIG_HOME: join(consumer, '.xdg'),
+      WRANGLER_LOG_PATH: join(consumer, '.wrangler', 'logs'),
+    });
+    script = readFileSync(join(consumer, 'out', 'worker', 'worker.js'), 'utf8');
+    mf = await startWorker(script, { AUTH_CONFIG: CONFIG });
+    url = await mf.ready;
+  }, 120_000);
+  afterAll(async () => {
+    await mf?.dispose();
+  });
+
+  it('bundles the Web Crypto backend from dist/, and nothing of node:crypto or the AWS SDK', () => {
+    expect(script).toContain('crypto.subtle');
+    expect(script).not.toContain('node:crypto');
+    expect(script).not.toContain('@aws-sdk');
+  });
+
+  it('createSignedFetch from the tarball: signed 200 (odd paths too), unsigned 401, tampered 401', async () => {
+    const { stdout } = await node(['signed-client.mjs', url.origin]);
+    const r = JSON.parse(stdout);
+    expect(r.signed).toEqual({ status: 200, body: { principal: 'consumer', path: '/items/42', query: 'limit=10', body: '{"amount":1}' } });
+    expect(r.odd).toMatchObject({ status: 200, body: { principal: 'consumer', path: '/items/a%20b/%C3%A9', query: 'q=x%20y&z=%27' } });
+    expect(r.unsigned).toMatchObject({ status: 401, body: { error: 'ERR_AUTH_MISSING' } });
+    expect(r.tampered).toMatchObject({ status: 401, body: { error: 'ERR_SIGNATURE_INVALID' } });
+  });
+});
+
+describe('a consumer Lambda authorizer (edge-authorizer/aws-lambda) bundled by esbuild', () => {
+  let bundle: string;
+  let inputs: string[];
+
+  beforeAll(async () => {
+    bundle = join(consumer, 'out', 'authorizer.mjs');
+    const result = await esbuild.build({
+      absWorkingDir: consumer,
+      entryPoints: ['src/authorizer.ts'],
+      outfile: bundle,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      metafile: true,
+      logLevel: 'warning',
+    });
+    inputs = Object.keys(result.metafile.inputs);
+  });
+
+  it('takes the node:crypto backend from dist/ and no hono', () => {
+    expect(inputs).toContain('node_modules/edge-authorizer/dist/core/crypto-node.js');
+    expect(inputs.filter((i) => i.includes('hono') || i.includes('crypto-web'))).toEqual([]);
+    expect(inputs.filter((i) => !i.startsWith('node_modules/') && i !== 'src/authorizer.ts')).toEqual([]);
+  });
+
+  it('allows a signed REST and HTTP API event, and answers Unauthorized to an unsigned one', async () => {
+    const { stdout } = await node(['lambda-client.mjs', bundle], { AUTH_CONFIG: CONFIG });
+    const r = JSON.parse(stdout);
+    expect(r.rest.result).toMatchObject({
+      principalId: 'consumer',
+      policyDocument: {
+        Statement: [{ Effect: 'Allow', Resource: ['arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/items/42'] }],
+      },
+    });
+    expect(r.http.result).toMatchObject({ isAuthorized: true, context: { principal: 'consumer' } });
+    expect(r.unsigned).toEqual({ thrown: 'Unauthorized' });
+  });
+});
