@@ -11,9 +11,24 @@ export type { Clock } from './core/clock.ts';
 export type { CryptoBackend, HmacKey } from './core/crypto.ts';
 export type { KeyStore, KeyRecord } from './keys/types.ts';
 export { createMemoryKeyStore } from './keys/memory.ts';
+export { builtInSchemes, createSchemeRegistry, type SchemeRegistry } from './schemes/registry.ts';
+export {
+  defineScheme,
+  challengeHeader,
+  type SchemeDescriptor,
+  type SchemeDeps,
+  type SchemeVerifier,
+  type SchemeSigner,
+  type SignerKey,
+  type SignerSettings,
+  type SignatureExplanation,
+  type BodyCoverage,
+  type Challenge,
+} from './schemes/descriptor.ts';
 export {
   createSigV4Verifier,
   createSigV4Signer,
+  sigv4Scheme,
   SIGV4_SCHEME,
   AWS4_ALGORITHM,
   DCI2_ALGORITHM,

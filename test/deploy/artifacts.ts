@@ -8,7 +8,7 @@ import { inflateRawSync } from 'node:zlib';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The build output folder (infra/build.mjs). The one place to change if it moves (e.g. to build/). */
-export const BUILD_DIR = 'dist';
+export const BUILD_DIR = 'build';
 
 /** The bundle of each Lambda function, relative to ROOT, and the exports its handlers name. */
 export const LAMBDA_BUNDLES = {
