@@ -131,6 +131,40 @@ describe('a consumer project with the tarball installed', () => {
     expect(await Promise.all([check('NodeNext', false), check('Bundler', true)])).toEqual(['', '']);
   }, 90_000);
 
+  it('type-checks examples/ as a user compiles them, against the installed tarball', async () => {
+    // The examples import 'edge-authorizer', 'edge-authorizer/hono', ...: here those resolve to the
+    // installed package, never to the sources (examples/README.md; test/examples checks the rest).
+    const examples = join(consumer, 'examples');
+    cpSync(join(ROOT, 'examples'), examples, { recursive: true, filter: (src) => !src.endsWith('tsconfig.json') });
+    writeFileSync(
+      join(examples, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          allowImportingTsExtensions: true,
+          noEmit: true,
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          isolatedModules: true,
+          verbatimModuleSyntax: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+        },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const out = await node([tsc, '-p', join(examples, 'tsconfig.json')]).then(
+      (r) => r.stdout,
+      (e: { code?: number; stdout?: string }) => `exit ${e.code}: ${e.stdout}`,
+    );
+    expect(out).toBe('');
+  }, 90_000);
+
   it('runs the CLI from the installed bin (compiled; no esbuild at runtime)', async () => {
     writeFileSync(join(consumer, 'config.json'), CONFIG);
     const request = JSON.stringify({ method: 'GET', url: 'https://api.example.com/items?limit=1', headers: {} });
