@@ -18,22 +18,20 @@ describe('serverless package --stage dev', () => {
   let zips: Record<string, ZipEntry[]>;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
-  beforeAll(async () => {
-    const { build } = await import('../../infra/build.mjs');
-    await build(['authorizer', 'api']);
-    out = mkdtempSync(join(tmpdir(), 'edge-auth-sls-'));
+  /** `serverless package` into `dir`, with the shipped defaults plus `extra` in the environment. */
+  async function slsPackage(dir: string, extra: Record<string, string>): Promise<void> {
     const home = join(ROOT, '.home');
     mkdirSync(home, { recursive: true });
-    // The shipped defaults: no AUTH_CONFIG_FILE or AUTH_CONFIG from the calling shell.
     const { AUTH_CONFIG_FILE: _file, AUTH_CONFIG: _text, ...env } = process.env;
     await run(
       process.execPath,
-      [join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'package', '--stage', 'dev', '--package', out],
+      [join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'package', '--stage', 'dev', '--package', dir],
       {
         cwd: ROOT,
         timeout: 90_000,
         env: {
           ...env,
+          ...extra,
           HOME: home,
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
@@ -43,6 +41,14 @@ describe('serverless package --stage dev', () => {
         },
       },
     );
+  }
+
+  beforeAll(async () => {
+    const { build } = await import('../../infra/build.mjs');
+    await build(['authorizer', 'api']);
+    out = mkdtempSync(join(tmpdir(), 'edge-auth-sls-'));
+    // The shipped defaults: no AUTH_CONFIG_FILE or AUTH_CONFIG from the calling shell.
+    await slsPackage(out, {});
     const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
       Resources: Record<string, Resource>;
     };
@@ -127,6 +133,20 @@ describe('serverless package --stage dev', () => {
       for (const e of entries) expect(e.data.equals(readFileSync(join(ROOT, e.name))), e.name).toBe(true);
     }
   });
+
+  it('packs the configuration AUTH_CONFIG_FILE names at deploy time, not the demo one', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'edge-auth-sls-own-'));
+    try {
+      await slsPackage(own, { AUTH_CONFIG_FILE: 'infra/demo-config.json' });
+      for (const f of ['authorizer', 'echo', 'items']) {
+        const names = readZip(readFileSync(join(own, `${f}.zip`))).map((e) => e.name);
+        expect(names).toContain('infra/demo-config.json');
+        expect(names).not.toContain('infra/lambda-demo-config.json');
+      }
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('lets the functions read edge-authorizer/* secrets in Secrets Manager', () => {
     const [[, role]] = ofType('AWS::IAM::Role') as [[string, Resource]];
