@@ -40,9 +40,11 @@ const node = (args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, args, { cwd: consumer, env: { ...process.env, ...env }, encoding: 'utf8' });
 
 describe('the tarball', () => {
-  it('holds the compiled JavaScript and declarations, the bin and the README: no sources, tests or bundles', () => {
+  it('holds the compiled JavaScript and declarations, the bin, the README and the LICENSE: no sources, tests or bundles', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const p of paths) expect(p).toMatch(/^(dist\/.+\.(js|d\.ts)|bin\/edge-auth\.js|README\.md|package\.json)$/);
+    for (const p of paths) expect(p).toMatch(/^(dist\/.+\.(js|d\.ts)|bin\/edge-auth\.js|README\.md|LICENSE|package\.json)$/);
+    // The license the package.json names ships with it.
+    expect(paths).toContain('LICENSE');
     expect(paths.filter((p) => p.includes('.test.'))).toEqual([]);
     for (const entry of [
       'index',
