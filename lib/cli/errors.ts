@@ -35,6 +35,10 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A wrong invocation (exit 2), its message pointing at `--help`; for arguments only, not for configuration
+ * or request.json problems.
+ */
 export function usageError(message: string): CliError {
   return new CliError('ERR_USAGE', `${message} (edge-auth --help for usage)`);
 }

@@ -26,6 +26,10 @@ its result on stdout). explain shows session tokens and the key id redacted, nev
 
 schemes (--scheme; default: the key's scheme, else the only configured one): ${registry.ids.join(', ')}`;
 
+/**
+ * Everything the CLI touches outside itself, injected so tests and embedders run it without a process,
+ * files or the real clock.
+ */
 export interface CliIo {
   readonly stdin: () => Promise<Uint8Array>;
   readonly stdout: (text: string) => void;

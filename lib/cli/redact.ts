@@ -14,6 +14,10 @@ export interface Redaction {
   readonly sha256: string;
 }
 
+/**
+ * An explanation as `edge-auth explain` prints it: the canonical strings with credentials replaced, and
+ * where each replacement was made.
+ */
 export interface RedactedExplanation extends SignatureExplanation {
   readonly redacted: readonly Redaction[];
 }

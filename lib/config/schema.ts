@@ -30,6 +30,10 @@ export function createKeySchema(registry: SchemeRegistry) {
 /** `keys[]` entries under the built-in schemes. */
 export const KeySchema = createKeySchema(builtInSchemes);
 
+/**
+ * One `routes[]` rule: the paths and methods it matches and what they require (public, permissions,
+ * in-function verification).
+ */
 export const RouteSchema = v.strictObject({
   /** "/exact", "/prefix/*" or "*" */
   path: v.pipe(v.string(), v.regex(/^(\*|\/[^*]*\*?)$/, 'must be "*", "/exact" or "/prefix/*"')),
@@ -45,6 +49,7 @@ export const RouteSchema = v.strictObject({
   verifyInFunction: v.optional(v.boolean(), false),
 });
 
+/** The `lambda` section: how the API Gateway authorizer answers HTTP APIs and which base paths route rules ignore. */
 export const LambdaSchema = v.strictObject({
   /** HTTP APIs: answer `{ isAuthorized, context }` (the authorizer has enableSimpleResponses) instead of a policy. */
   httpApiSimpleResponses: v.optional(v.boolean(), true),
@@ -56,6 +61,10 @@ export const LambdaSchema = v.strictObject({
   basePaths: v.optional(v.array(v.pipe(v.string(), v.regex(/^(\/[^/*?#\s]+)+$/, 'must be "/segment" or "/a/b"'))), []),
 });
 
+/**
+ * The `limits` section: bounds on body, headers and URL checked before any parsing or crypto, each with a
+ * ceiling so a configuration cannot lift them without end.
+ */
 export const LimitsSchema = v.strictObject({
   maxBodyBytes: v.optional(v.pipe(nonNegativeInt, v.maxValue(100 * 1024 * 1024)), 1024 * 1024),
   maxHeaderBytes: v.optional(v.pipe(nonNegativeInt, v.maxValue(256 * 1024)), 32 * 1024),
@@ -91,5 +100,7 @@ export const ConfigSchema = createConfigSchema(builtInSchemes);
  * scheme's schema output them; only the scheme itself reads them (through the registry).
  */
 export type Config = v.InferOutput<typeof ConfigSchema>;
+/** One validated `keys[]` entry, before `keyRecords()` turns it into a key record. */
 export type KeyConfig = Config['keys'][number];
+/** One validated `routes[]` rule with defaults filled in: what `createRouteTable()` compiles. */
 export type RouteConfig = v.InferOutput<typeof RouteSchema>;

@@ -30,4 +30,5 @@ export const webCrypto: CryptoBackend = {
   },
 };
 
+/** The backend `#crypto` resolves to outside Node (workerd, browsers): Web Crypto, the only one there. */
 export const defaultCrypto = webCrypto;

@@ -3,6 +3,8 @@
  * on Node a node:crypto implementation is picked through package.json `imports` (`#crypto`),
  * because synchronous node:crypto HMACs cost several times less than `crypto.subtle` there.
  */
+
+/** Raw bytes as every backend takes and returns them; a Node `Buffer` is one too, so no copies. */
 export type Bytes = Uint8Array;
 
 /** An imported HMAC-SHA256 key; opaque outside its backend. */
@@ -10,6 +12,10 @@ export interface HmacKey {
   readonly __hmacKey: true;
 }
 
+/**
+ * The primitives every scheme signs and verifies with: one per platform through `#crypto`, or passed as a
+ * `crypto` option (tests, other runtimes).
+ */
 export interface CryptoBackend {
   readonly name: string;
   sha256(data: Bytes | string): Promise<Bytes>;

@@ -1,6 +1,7 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** The UTF-8 bytes of `text`: the form every hash and HMAC input takes (one shared encoder). */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
@@ -12,12 +13,18 @@ export function fromUtf8(bytes: Uint8Array): string {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Lower-case hex of `bytes`, as SigV4 writes hashes and signatures; table-driven because it runs on every request. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
   return out;
 }
 
+/**
+ * Decodes standard base64 (API Gateway bodies, request.json `bodyBase64`) into bytes.
+ *
+ * @throws DOMException (`InvalidCharacterError`) when `text` is not base64, as `atob` does.
+ */
 export function fromBase64(text: string): Uint8Array {
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
@@ -25,6 +32,7 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
+/** Standard base64 of `bytes`, for bodies that are not UTF-8 text (request.json `bodyBase64`). */
 export function toBase64(bytes: Uint8Array): string {
   let bin = '';
   for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);

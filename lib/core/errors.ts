@@ -19,6 +19,7 @@ export const ErrorCodes = {
   ERR_KEYSTORE_UNAVAILABLE: 503,
 } as const;
 
+/** One of the stable codes callers switch on (a key of {@link ErrorCodes}); never parse messages instead. */
 export type ErrorCode = keyof typeof ErrorCodes;
 
 /** The failure half of a verification result. */
@@ -28,6 +29,10 @@ export interface AuthError {
   readonly message: string;
 }
 
+/**
+ * Builds the failure half of a result with the status that belongs to `code`; `message` must name no
+ * secret, signature, token or key id.
+ */
 export function authError(code: ErrorCode, message: string): AuthError {
   return { code, status: ErrorCodes[code], message };
 }
@@ -50,6 +55,11 @@ export class AuthFailure extends Error {
   }
 }
 
+/**
+ * Aborts a verification step with a stable code; typed `never` so the compiler narrows after the call.
+ *
+ * @throws AuthFailure always, carrying `code` and its status; `verify()` returns it as `{ ok: false, error }`.
+ */
 export function fail(code: ErrorCode, message: string): never {
   throw new AuthFailure(code, message);
 }

@@ -8,6 +8,10 @@ import { splitUrl, type SignedRequest } from './request.ts';
  */
 const HEADER_NAME = v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name'));
 
+/**
+ * The request.json schema: header names must be RFC 9110 tokens and `body` excludes `bodyBase64`, so a
+ * document that could be read two ways is refused.
+ */
 export const RequestJsonSchema = v.pipe(
   v.strictObject({
     method: v.pipe(v.string(), v.regex(/^[A-Za-z]+$/, 'must be an HTTP method')),
@@ -25,6 +29,7 @@ export const RequestJsonSchema = v.pipe(
   v.check((r) => r.body === undefined || r.bodyBase64 === undefined, 'give "body" or "bodyBase64", not both'),
 );
 
+/** A request.json document as written (before defaults), for code that builds one to hand to the CLI. */
 export type RequestJson = v.InferInput<typeof RequestJsonSchema>;
 
 function kindOf(input: unknown): string {

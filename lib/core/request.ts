@@ -2,8 +2,14 @@
  * The request model every verifier and signer works on: what was on the wire, nothing decoded.
  * Adapters build it from a platform's request or event; schemes canonicalize from it.
  */
+
+/**
+ * Headers in arrival order, names as sent, duplicates kept: signatures cover them as sent, so nothing
+ * merges or lower-cases them.
+ */
 export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 
+/** One request as it was on the wire: what verifiers check and signers sign, so adapters must not normalise it. */
 export interface SignedRequest {
   /** Upper-case method as sent. */
   readonly method: string;
@@ -72,6 +78,10 @@ export interface InputLimits {
   readonly maxBodyBytes: number;
 }
 
+/**
+ * Reference bounds for code that checks input without a configuration; the configuration's `limits` section
+ * has its own defaults (a 1 MiB body).
+ */
 export const DEFAULT_LIMITS: InputLimits = {
   maxHeaderCount: 128,
   maxHeaderBytes: 32 * 1024,

@@ -6,6 +6,7 @@ export interface Principal {
   readonly permissions: readonly string[];
 }
 
+/** The success half of a verification result: which scheme and key proved the request, and whom it speaks for. */
 export interface AuthSuccess {
   readonly ok: true;
   readonly scheme: string;
@@ -22,9 +23,11 @@ export interface AuthSuccess {
   readonly usageIdentifierKey?: string;
 }
 
+/** The failure half of a verification result; `error.code` is what callers switch on. */
 export interface AuthFailureResult {
   readonly ok: false;
   readonly error: AuthError;
 }
 
+/** What a verification resolves to; narrow on `ok` before reading the principal or the error. */
 export type AuthResult = AuthSuccess | AuthFailureResult;

@@ -9,6 +9,7 @@
 /** Why a path was refused outright (no reading of it is safe to route). */
 export type PathRejection = 'control-character' | 'invalid-utf8' | 'not-absolute';
 
+/** What `routeReadings()` makes of a raw path: every reading an origin could route, or why none is safe. */
 export type RouteReadings =
   | {
       readonly ok: true;
@@ -209,7 +210,11 @@ export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
 }
 
-/** @internal Every option read, none skipped: what the skipping in `routeReadings` must always agree with (tested). */
+/**
+ * Every option read, none skipped: what the skipping in `routeReadings` must always agree with (tested).
+ *
+ * @internal
+ */
 export function routeReadingsExhaustive(rawPath: string): RouteReadings {
   return readAll(rawPath, true);
 }

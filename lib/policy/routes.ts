@@ -19,6 +19,7 @@ export type RouteDecision =
     }
   | { readonly ok: false; readonly error: AuthError };
 
+/** The compiled route rules of a configuration, asked once per request after the path is read every way an origin could. */
 export interface RouteTable {
   /** The decision for a method and a raw path (as on the wire, or as the platform hands it on). Never throws. */
   decide(method: string, rawPath: string): RouteDecision;
@@ -61,7 +62,14 @@ export function matchesPattern(pattern: string, path: string): boolean {
   return trimSlash(path) === trimSlash(pattern);
 }
 
-/** Builds the route table of a configuration: first match wins for each reading. */
+/**
+ * Builds the route table of a configuration: first match wins for each reading.
+ *
+ * @example
+ * const table = createRouteTable(config.routes);
+ * const decision = table.decide('GET', '/admin/..%2Fusers'); // the strictest answer over every reading of
+ * the path
+ */
 export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
   const rules = routes.map((r) => {
     const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);

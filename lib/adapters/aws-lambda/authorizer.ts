@@ -24,6 +24,10 @@ export interface AuthorizerContext {
   verification: 'complete' | 'body-hash' | 'in-function' | 'none';
 }
 
+/**
+ * The REST API answer: an IAM policy for the called ARN, the context the integration reads, and the
+ * usage-plan key if any.
+ */
 export interface RestAuthorizerResult {
   principalId: string;
   policyDocument: PolicyDocument;
@@ -31,11 +35,13 @@ export interface RestAuthorizerResult {
   usageIdentifierKey?: string;
 }
 
+/** The HTTP API simple response (`enableSimpleResponses`): allowed or not, and the context. */
 export interface SimpleAuthorizerResult {
   isAuthorized: boolean;
   context: AuthorizerContext;
 }
 
+/** Either answer; which one depends on the event's API kind and `lambda.httpApiSimpleResponses`. */
 export type AuthorizerResult = RestAuthorizerResult | SimpleAuthorizerResult;
 
 /** One log line per decision; the code and route, never credentials or key ids. */
@@ -47,6 +53,7 @@ export interface AuthorizerLogEntry {
   readonly verification?: string;
 }
 
+/** What {@link createAuthorizerHandler} needs: where the authenticator comes from, and where each decision is logged. */
 export interface AuthorizerOptions {
   /** The authenticator (from the configuration), possibly built lazily; a rejection is a configuration failure (500). */
   readonly authenticator: () => Authenticator | Promise<Authenticator>;
@@ -79,6 +86,8 @@ const ANONYMOUS = { principal: '', scheme: '', permissions: '' } as const;
  * What the body and caching rules are comes from the scheme's descriptor (`body`,
  * `cacheableAcrossRoutes`); the authorizer names no scheme.
  *
+ * @throws Error from the returned handler: `Error('Unauthorized')` for a request that is not
+ * authenticated (401), any other message when the authenticator or key store fails (500).
  * @example
  * export const handler = createAuthorizerHandler({ authenticator: () => createAuthenticator(loadConfig(json)) });
  */

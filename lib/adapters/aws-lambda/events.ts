@@ -34,6 +34,7 @@ export interface HttpApiAuthorizerEvent {
   requestContext: { http: { method: string; path?: string }; stage?: string; domainName?: string };
 }
 
+/** Either kind of REQUEST authorizer event the handler accepts (REST v1 or HTTP API 2.0). */
 export type AuthorizerEvent = RestAuthorizerEvent | HttpApiAuthorizerEvent;
 
 /** Lambda proxy integration events (REST v1 and HTTP API v2) as the integration function gets them. */
@@ -50,6 +51,7 @@ export interface RestProxyEvent {
   isBase64Encoded?: boolean;
   requestContext?: { path?: string; stage?: string; authorizer?: Record<string, unknown> | null };
 }
+/** HTTP API (payload 2.0) proxy integration event: the fields the in-function check reads. */
 export interface HttpApiProxyEvent {
   version: '2.0';
   routeKey?: string;
@@ -62,6 +64,7 @@ export interface HttpApiProxyEvent {
   isBase64Encoded?: boolean;
   requestContext: { http: { method: string }; stage?: string; authorizer?: { lambda?: Record<string, unknown> } | null };
 }
+/** Either proxy integration event, as `withAuthentication()` and `confirmAuthorizerBody()` take it. */
 export type ProxyEvent = RestProxyEvent | HttpApiProxyEvent;
 
 type Loose = Record<string, unknown>;

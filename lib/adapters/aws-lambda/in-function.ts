@@ -25,6 +25,10 @@ export interface InFunctionRequest {
   readonly body?: string | Uint8Array | null;
 }
 
+/**
+ * The in-function verdict in mauth-client's terms: `authentic`, a status and a message safe to show the
+ * client (no key ids or secrets).
+ */
 export interface InFunctionResult {
   readonly authentic: boolean;
   readonly status: number;
@@ -146,6 +150,7 @@ export class LambdaAuthenticator {
   readonly #input: InFunctionRequest;
   #result: InFunctionResult | undefined;
 
+  /** Sets the authenticator used when none is passed: once per container, at cold start. */
   static configure(auth: Authenticator): void {
     LambdaAuthenticator.#default = auth;
   }
@@ -156,6 +161,11 @@ export class LambdaAuthenticator {
     return LambdaAuthenticator.#default;
   }
 
+  /**
+   * Holds the request until `isAuthentic()` checks it; `auth` overrides the configured authenticator.
+   *
+   * @throws TypeError when no authenticator is passed and none was configured.
+   */
   constructor(method: string, url: string, headers: InFunctionRequest['headers'], body?: InFunctionRequest['body'], auth?: Authenticator) {
     const chosen = auth ?? LambdaAuthenticator.#default;
     if (!chosen) throw new TypeError('LambdaAuthenticator needs an authenticator: pass one or call LambdaAuthenticator.configure()');
@@ -175,6 +185,7 @@ export class LambdaAuthenticator {
   }
 }
 
+/** A Lambda proxy response: what the wrapped handler returns, and what `withAuthentication()` answers failures with. */
 export interface ProxyResult {
   statusCode: number;
   headers?: Record<string, string>;

@@ -25,6 +25,7 @@ export interface AuthLogEntry {
   readonly scheme?: string;
 }
 
+/** What {@link edgeAuth} needs: the authenticator (or how to get it per request), and where each decision is logged. */
 export interface EdgeAuthOptions {
   /** The authenticator, or a function that returns it for a request (e.g. built from env bindings once per isolate). */
   readonly authenticator: Authenticator | ((c: Context) => Authenticator);

@@ -33,7 +33,12 @@ function normalizeSegments(path: string): string {
   return trailing && out.length > 0 ? joined + '/' : joined;
 }
 
-/** The canonical URI line. `rawPath` is the path exactly as sent on the wire. */
+/**
+ * The canonical URI line. `rawPath` is the path exactly as sent on the wire.
+ *
+ * @throws AuthFailure `ERR_AUTH_MALFORMED` (dciauth profile, which decodes the path) when an escape is not
+ * valid UTF-8.
+ */
 export function canonicalPath(rawPath: string, opts: CanonicalOptions): string {
   if (opts.profile === 'dciauth') return decodeOrFail(rawPath, false);
   let path = rawPath === '' ? '/' : rawPath;
@@ -44,12 +49,17 @@ export function canonicalPath(rawPath: string, opts: CanonicalOptions): string {
   return percentEncode(path, '/');
 }
 
+/** One decoded query parameter; a repeated key stays as separate pairs, in order, because AWS signs each. */
 export interface QueryPair {
   readonly key: string;
   readonly value: string;
 }
 
-/** Splits a raw query string into decoded pairs ("+" stays a literal plus unless `plusIsSpace`). */
+/**
+ * Splits a raw query string into decoded pairs ("+" stays a literal plus unless `plusIsSpace`).
+ *
+ * @throws AuthFailure `ERR_AUTH_MALFORMED` when an escape decodes to invalid UTF-8.
+ */
 export function parseQuery(rawQuery: string, plusIsSpace = false): QueryPair[] {
   const pairs: QueryPair[] = [];
   if (rawQuery === '') return pairs;
@@ -67,6 +77,8 @@ export function parseQuery(rawQuery: string, plusIsSpace = false): QueryPair[] {
  * The decoded query pairs a profile signs; signer and verifier both read the query through this.
  * AWS: "+" is a literal plus, as the AWS SDKs mean it (they send spaces as %20). dciauth: the query
  * is form-decoded, "+" is a space, as python-requests sends spaces and Flask (werkzeug) reads them.
+ *
+ * @throws AuthFailure `ERR_AUTH_MALFORMED` when an escape decodes to invalid UTF-8.
  */
 export function queryPairs(rawQuery: string, profile: SigV4Profile): QueryPair[] {
   return parseQuery(rawQuery, profile === 'dciauth');
@@ -78,6 +90,8 @@ export function queryPairs(rawQuery: string, profile: SigV4Profile): QueryPair[]
  * value per key (it signs a dict, so a repeated key can never round-trip: rejected), each key and
  * value quoted with Python's `quote(safe="_.-~")` (the same set as RFC 3986) and sorted as quoted
  * (key, value) pairs, so by ENCODED key ("a%5B" before "aZ").
+ *
+ * @throws AuthFailure `ERR_AUTH_MALFORMED` for a repeated key in the dciauth profile.
  */
 export function canonicalQuery(pairs: readonly QueryPair[], profile: SigV4Profile, exclude: readonly string[] = []): string {
   if (profile === 'dciauth') {
@@ -119,6 +133,9 @@ function trimAll(value: string): string {
  * The canonical headers block (each line ending in "\n") for the signed header names given, in
  * the order given. AWS joins repeated headers with ","; dciauth takes values verbatim and
  * cannot represent a repeated header.
+ *
+ * @throws AuthFailure `ERR_SIGNATURE_INVALID` when a signed header is missing from the request;
+ * `ERR_AUTH_MALFORMED` for a repeated signed header in the dciauth profile.
  */
 export function canonicalHeaders(req: SignedRequest, signed: readonly string[], profile: SigV4Profile): string {
   const map = headerMap(req.headers);
@@ -136,6 +153,10 @@ export function canonicalHeaders(req: SignedRequest, signed: readonly string[], 
   return out;
 }
 
+/**
+ * Joins the six lines of a SigV4 canonical request (method, URI, query, headers block, signed header names,
+ * payload hash); every part must already be canonical.
+ */
 export function canonicalRequest(
   method: string,
   path: string,
@@ -147,6 +168,10 @@ export function canonicalRequest(
   return method + '\n' + path + '\n' + query + '\n' + headers + '\n' + signedHeaders.join(';') + '\n' + payloadHash;
 }
 
+/**
+ * The string the derived signing key signs: algorithm, timestamp, credential scope and the hex SHA-256 of
+ * the canonical request.
+ */
 export function stringToSign(algorithm: string, timestamp: string, scope: string, canonicalRequestHash: string): string {
   return algorithm + '\n' + timestamp + '\n' + scope + '\n' + canonicalRequestHash;
 }

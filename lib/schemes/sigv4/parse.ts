@@ -38,6 +38,10 @@ const SIGNATURE_RE = /^[0-9a-f]{64}$/;
 const SCOPE_PART_RE = /^[A-Za-z0-9._-]+$/;
 const MAX_AUTH_HEADER = 4096;
 
+/**
+ * Narrows a client-supplied algorithm name to the family, so tables keyed by algorithm are only ever read
+ * with known names.
+ */
 export function isSigV4Algorithm(name: string): name is SigV4Algorithm {
   return (ALGORITHMS as readonly string[]).includes(name);
 }
@@ -109,6 +113,10 @@ function checkSignature(sig: string): string {
 /**
  * Parses `ALG Credential=..., SignedHeaders=..., Signature=...`. Components may come in any
  * order, separated by "," and optional spaces; each exactly once; nothing else allowed.
+ *
+ * @throws AuthFailure `ERR_AUTH_UNSUPPORTED` for an algorithm outside the family; `ERR_AUTH_MALFORMED`
+ * for anything else off that grammar, a bad credential scope, signed-header list or signature, or a
+ * query escape that is not valid UTF-8.
  */
 export function parseAuthorizationHeader(
   value: string,
@@ -152,7 +160,12 @@ export function parseAuthorizationHeader(
 
 const PRESIGN_KEYS = new Set([Q_ALGORITHM, Q_CREDENTIAL, Q_DATE, Q_EXPIRES, Q_SIGNED_HEADERS, Q_SIGNATURE, Q_SECURITY_TOKEN]);
 
-/** Parses presigned-URL (query) authentication. One pass over the pairs finds every X-Amz-* parameter. */
+/**
+ * Parses presigned-URL (query) authentication. One pass over the pairs finds every X-Amz-* parameter.
+ *
+ * @throws AuthFailure `ERR_AUTH_UNSUPPORTED` for an algorithm outside the family; `ERR_AUTH_MALFORMED`
+ * for a missing or repeated parameter or any malformed value.
+ */
 export function parsePresignedQuery(pairs: readonly QueryPair[], maxSignedHeaders = Infinity): SigV4Claim {
   const found = new Map<string, string>();
   const repeated = new Set<string>();
@@ -211,6 +224,9 @@ export function carriesSigV4(req: SignedRequest): boolean {
  * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
  * scheme may try), a failure when it is malformed or ambiguous (header and query both). The query
  * is read as the profile reads it (`queryPairs`).
+ *
+ * @throws AuthFailure `ERR_AUTH_MALFORMED` (or `ERR_AUTH_UNSUPPORTED` for another algorithm of the
+ * family's shape) when the claim is malformed, repeated, or in both header and query.
  */
 export function parseSigV4(req: SignedRequest, profile: SigV4Profile = 'aws'): SigV4Claim | undefined {
   const headers = headerMap(req.headers);

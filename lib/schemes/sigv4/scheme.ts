@@ -23,6 +23,8 @@ function canonicalOptions(o: SigV4SchemeOptions) {
  * declared in `x-amz-content-sha256`, or computed from the body (`header-hash`). A signature proves
  * one request, so its answers are never cached across routes.
  *
+ * @throws TypeError from `createSigner` when `variant` is not one of the configured algorithms, and
+ * from either factory on options the SigV4 verifier or signer refuses.
  * @example
  * const verifier = sigv4Scheme.createVerifier(v.parse(sigv4Scheme.options, { region: 'us-east-1', service: 'execute-api' }), { keys });
  * const signer = sigv4Scheme.createSigner(options, { id: 'AKIDEXAMPLE', secret }, { variant: 'DCI2-HMAC-SHA256' });

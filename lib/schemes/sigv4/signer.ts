@@ -35,6 +35,10 @@ import { SigningKeyCache } from './signing-key.ts';
 import { formatAmzTimestamp } from './time.ts';
 import { SIGV4_SCHEME } from './verifier.ts';
 
+/**
+ * What {@link createSigV4Signer} signs with: the key, the scope it signs for, and canonicalization switches
+ * whose defaults match the AWS SDKs (S3 aside).
+ */
 export interface SigV4SignerOptions {
   readonly keyId: string;
   readonly secret: string;
@@ -51,6 +55,7 @@ export interface SigV4SignerOptions {
   readonly crypto?: CryptoBackend;
 }
 
+/** How {@link SigV4Signer.presign} builds a presigned URL. */
 export interface PresignOptions {
   /** Seconds the URL stays valid (1..604800, default 900). */
   readonly expiresIn?: number;
@@ -58,6 +63,7 @@ export interface PresignOptions {
   readonly unsignedPayload?: boolean;
 }
 
+/** A signer that can also put the signature in the query (presigned URLs), for clients that cannot set headers. */
 export interface SigV4Signer extends Signer {
   presign(req: SignedRequest, options?: PresignOptions): Promise<SignedRequest>;
 }

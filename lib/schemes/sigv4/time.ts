@@ -6,6 +6,7 @@
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Gregorian leap years (every fourth, except centuries not divisible by 400): the only years with a February 29. */
 export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
@@ -63,8 +64,9 @@ export function parseAmzTimestamp(ts: string): number | 'format' | 'date' {
   return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000;
 }
 
-/** The first and last instants a four-digit-year timestamp can name. */
+/** The first instant a four-digit-year timestamp can name (0000-01-01T00:00:00Z): a clock before it cannot sign. */
 export const MIN_TIMESTAMP_MS = daysFromCivil(0, 1, 1) * 86_400_000;
+/** The last instant a four-digit-year timestamp can name (9999-12-31T23:59:59.999Z): a clock after it cannot sign. */
 export const MAX_TIMESTAMP_MS = daysFromCivil(10000, 1, 1) * 86_400_000 - 1;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

@@ -44,6 +44,10 @@ export const SIGV4_CREDENTIALS: CredentialParts = {
   query: [Q_ALGORITHM, Q_CREDENTIAL, Q_DATE, Q_EXPIRES, Q_SIGNED_HEADERS, Q_SIGNATURE, Q_SECURITY_TOKEN],
 };
 
+/**
+ * What {@link createSigV4Verifier} checks against; everything that scopes a signature is pinned here, never
+ * taken from the request.
+ */
 export interface SigV4VerifierOptions {
   readonly keys: KeyStore;
   /** Pinned: requests scoped to any other region are rejected. */
