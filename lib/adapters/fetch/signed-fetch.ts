@@ -26,6 +26,7 @@ export class SignedFetchError extends TypeError {
   }
 }
 
+/** How `createSignedFetch` sends and how much body it may buffer to hash. */
 export interface SignedFetchOptions {
   /** The fetch to send with (default: the global `fetch`, looked up at call time). */
   readonly fetch?: typeof fetch;
@@ -33,6 +34,7 @@ export interface SignedFetchOptions {
   readonly maxBodyBytes?: number;
 }
 
+/** A `fetch` that signs every request before sending it: same arguments, same `Response`. */
 export type SignedFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
