@@ -17,6 +17,14 @@ const config = {
   ],
 };
 
+// A key with a session token: its token must never reach the origin.
+const temp = createSigV4Signer({
+  keyId: 'AKIDSESSION',
+  secret: 'worker-secret-0003',
+  sessionToken: 'worker-session-token-0001',
+  region: 'us-east-1',
+  service: 'execute-api',
+});
 const signer = createSigV4Signer({ keyId: 'AKIDWORKER', secret: 'worker-secret-0001', region: 'us-east-1', service: 'execute-api' });
 const stranger = createSigV4Signer({ keyId: 'AKIDUNKNOWN', secret: 'worker-secret-0001', region: 'us-east-1', service: 'execute-api' });
 const dci = createSigV4Signer({
@@ -192,13 +200,6 @@ describe('the Worker under workerd', () => {
 
     it('strips every credential the scheme consumed, from the headers and from a presigned query, before it proxies', async () => {
       const host = (await proxied.ready).host;
-      const temp = createSigV4Signer({
-        keyId: 'AKIDSESSION',
-        secret: 'worker-secret-0003',
-        sessionToken: 'worker-session-token-0001',
-        region: 'us-east-1',
-        service: 'execute-api',
-      });
       const headerSigned = await temp.sign({ ...draft('GET', '/items/8?keep=1'), headers: [['host', host]] });
       expect((await send(proxied, headerSigned)).status).toBe(201);
       const viaHeader = seen.at(-1)!;
@@ -218,13 +219,6 @@ describe('the Worker under workerd', () => {
 
     it('strips the credentials of a signed request on a public route too, but keeps an Authorization header of another scheme', async () => {
       const host = (await proxied.ready).host;
-      const temp = createSigV4Signer({
-        keyId: 'AKIDSESSION',
-        secret: 'worker-secret-0003',
-        sessionToken: 'worker-session-token-0001',
-        region: 'us-east-1',
-        service: 'execute-api',
-      });
       expect((await send(proxied, await temp.sign({ ...draft('GET', '/health'), headers: [['host', host]] }))).status).toBe(201);
       expect(JSON.stringify(seen.at(-1))).not.toMatch(/worker-session-token-0001|AKIDSESSION|Signature=/);
       const presigned = await temp.presign({ ...draft('GET', '/health?keep=1'), headers: [['host', host]] }, { expiresIn: 300 });
