@@ -10,7 +10,7 @@ import type { Config } from './config/schema.ts';
 import { configuredSchemes, keyRecords } from './config/load.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
 import type { KeyStore } from './keys/types.ts';
-import { createRouteTable, type RouteDecision } from './policy/routes.ts';
+import { createRouteTable, strictestOf, type RouteDecision } from './policy/routes.ts';
 import type { Challenge, SchemeDescriptor, SchemeVerifier } from './schemes/descriptor.ts';
 import { builtInSchemes, type SchemeRegistry } from './schemes/registry.ts';
 
@@ -51,9 +51,11 @@ export interface Authenticator {
   readonly config: Config;
   /**
    * What the route rules say about a request, judged on every reading of its raw path that an origin
-   * could act on (the strictest wins; see `lib/policy/routes.ts`). Never throws.
+   * could act on (the strictest wins; see `lib/policy/routes.ts`). Given several candidate paths (an
+   * API Gateway event may name its resource more than one way), the strictest decision over all of
+   * them. Never throws.
    */
-  decide(method: string, rawPath: string): RouteDecision;
+  decide(method: string, rawPath: string | readonly string[]): RouteDecision;
   /**
    * The configured scheme whose credentials the request carries, by each descriptor's `claims()`.
    * None: `ERR_AUTH_MISSING`, or `ERR_AUTH_UNSUPPORTED` when an `Authorization` header of another
@@ -158,10 +160,12 @@ export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}
     },
     config,
     decide(method, rawPath) {
-      // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.
-      if (rawPath.length > config.limits.maxUrlBytes)
-        return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request URL is too long') };
-      return routes.decide(method, rawPath);
+      const one = (path: string): RouteDecision =>
+        // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.
+        path.length > config.limits.maxUrlBytes
+          ? { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request URL is too long') }
+          : routes.decide(method, path);
+      return typeof rawPath === 'string' ? one(rawPath) : strictestOf(rawPath.map(one));
     },
     authorize(principal, decision) {
       if (!decision.ok) return decision.error;

@@ -4,7 +4,6 @@ import { headerMap } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { lambdaRoutePaths, readEvent, type AuthorizerEvent } from './events.ts';
-import { strictestOf } from '../../policy/routes.ts';
 
 /** What the integration finds in `requestContext.authorizer` (REST) or `.authorizer.lambda` (HTTP API): primitives only. */
 export interface AuthorizerContext {
@@ -127,7 +126,7 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     log({ event: 'authorizer.unauthorized', code: 'ERR_EVENT_MALFORMED', method, path: '' });
     throw new Error(UNAUTHORIZED);
   }
-  const decision = strictestOf(lambdaRoutePaths(auth, read.routePaths).map((p) => auth.decide(method, p)));
+  const decision = auth.decide(method, lambdaRoutePaths(auth, read.routePaths));
   const path = decision.ok ? decision.path : '(refused)';
 
   const respond = (

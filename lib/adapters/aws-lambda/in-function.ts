@@ -5,7 +5,6 @@ import type { CryptoBackend } from '../../core/crypto.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
 import type { Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
-import { strictestOf } from '../../policy/routes.ts';
 import { authorizerContextOf, lambdaRoutePaths, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
@@ -16,9 +15,10 @@ export interface InFunctionRequest {
   /** Absolute URL or path with query, exactly as the client requested it (with the stage or base path, as the client signed it). */
   readonly url: string;
   /**
-   * The stage or base path in front of the API's resource paths (e.g. "dev"). Route rules are judged
-   * on the path without it; when it is not given, on both readings of the URL (with and without its
-   * first segment), the stricter one winning.
+   * The stage or base path in front of the API's resource paths ("dev", or "orders/v2"). Route rules
+   * are judged on the path without it. When it is not given, the configured `lambda.basePaths` are
+   * stripped; with none configured, the URL is judged both with and without its first segment, the
+   * stricter decision winning.
    */
   readonly stage?: string;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>> | ReadonlyArray<readonly [string, string]>;
@@ -90,7 +90,7 @@ async function check(
   routePaths: readonly string[],
   signedPaths: readonly string[] = [],
 ): Promise<InFunctionResult> {
-  const decision = strictestOf(routePaths.map((p) => auth.decide(req.method, p)));
+  const decision = auth.decide(req.method, routePaths);
   if (!decision.ok) return failure(decision.error);
   const result = await authenticateAny(auth, req, signedPaths);
   if (!result.ok) return failure(result.error);
@@ -224,11 +224,10 @@ export function withAuthentication<E extends ProxyEvent, C>(
   };
 }
 
+const NOT_BASE64 = authError('ERR_AUTH_MALFORMED', 'request body is not valid base64');
+
 /** Whether the body hashes to the `bodySha256` the authorizer answered for; passes when the context names none. */
-async function bodyMatchesContext(event: unknown, crypto: CryptoBackend): Promise<InFunctionResult> {
-  const body = proxyEventBody(event);
-  if (!body) return failure(authError('ERR_AUTH_MALFORMED', 'request body is not valid base64'));
-  const expected = authorizerContextOf(event)?.['bodySha256'];
+async function bodyMatchesContext(body: Uint8Array, expected: unknown, crypto: CryptoBackend): Promise<InFunctionResult> {
   if (expected === undefined) return { authentic: true, status: 200, message: 'authentic' };
   if (typeof expected !== 'string' || !timingSafeEqualString(await crypto.sha256Hex(body), expected)) {
     return failure(authError('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match the hash the request was authorized for'));
@@ -244,14 +243,16 @@ async function bodyMatchesContext(event: unknown, crypto: CryptoBackend): Promis
  * integrations must run `authenticate()` or `withAuthentication()` instead.
  */
 export async function confirmAuthorizerBody(event: ProxyEvent | unknown, crypto: CryptoBackend = defaultCrypto): Promise<InFunctionResult> {
-  const verification = authorizerContextOf(event)?.['verification'];
+  const context = authorizerContextOf(event);
+  const verification = context?.['verification'];
   if (verification !== 'complete' && verification !== 'body-hash') {
     return failure(authError('ERR_AUTH_MISSING', 'the authorizer did not verify this request: run the in-function check'));
   }
-  if (verification === 'body-hash' && typeof authorizerContextOf(event)?.['bodySha256'] !== 'string') {
+  if (verification === 'body-hash' && typeof context?.['bodySha256'] !== 'string') {
     return failure(authError('ERR_AUTH_MISSING', 'the authorizer context names no body hash'));
   }
-  return bodyMatchesContext(event, crypto);
+  const body = proxyEventBody(event);
+  return body ? bodyMatchesContext(body, context?.['bodySha256'], crypto) : failure(NOT_BASE64);
 }
 
 /** The whole in-function check of a proxy event: the authorizer's body hash confirmed, then the request verified again, body included. Never throws for bad input. */
@@ -259,10 +260,11 @@ async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InF
   try {
     const read = readEvent(event);
     if (!read) return failure(authError('ERR_AUTH_MALFORMED', 'not an API Gateway proxy event'));
+    const body = proxyEventBody(event);
+    if (!body) return failure(NOT_BASE64);
     // Whatever the authorizer answered for must hold too (the full check below would also catch a changed body).
-    const confirmed = await bodyMatchesContext(event, defaultCrypto);
+    const confirmed = await bodyMatchesContext(body, authorizerContextOf(event)?.['bodySha256'], defaultCrypto);
     if (!confirmed.authentic) return confirmed;
-    const body = proxyEventBody(event)!;
     return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths);
   } catch {
     return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
