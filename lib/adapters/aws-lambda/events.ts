@@ -99,7 +99,8 @@ function multiEntries(x: unknown): Array<[string, string]> | undefined {
   return out;
 }
 
-function headerPairs(single: unknown, multi: unknown): Array<[string, string]> {
+/** The pairs of a REST single/multi-value map pair (headers, query): the multi-value map when present, as it keeps every value. */
+function mapEntries(single: unknown, multi: unknown): Array<[string, string]> {
   return multiEntries(multi) ?? stringEntries(single);
 }
 
@@ -109,7 +110,9 @@ function headerPairs(single: unknown, multi: unknown): Array<[string, string]> {
  * the map kept every value (`multiValueQueryStringParameters`).
  */
 function restQuery(single: unknown, multi: unknown): string {
-  return (multiEntries(multi) ?? stringEntries(single)).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
+  return mapEntries(single, multi)
+    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+    .join('&');
 }
 
 // RFC 3986 sub-delimiters and ":" / "@": legal in a path segment, so many clients (curl, browsers) send them unescaped.
@@ -264,7 +267,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
       method: method.toUpperCase(),
       path: signedPaths[0] ?? path,
       query: restQuery(e['queryStringParameters'], e['multiValueQueryStringParameters']),
-      headers: headerPairs(e['headers'], e['multiValueHeaders']),
+      headers: mapEntries(e['headers'], e['multiValueHeaders']),
     },
     signedPaths,
     routePaths: routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(resource, e['pathParameters'])),
