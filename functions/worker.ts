@@ -7,7 +7,6 @@ import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts
 import { ConfigError, loadConfig } from '../lib/config/index.ts';
 import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts';
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
-import { splitUrl } from '../lib/core/request.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
 
 export interface Env {
@@ -83,8 +82,10 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     // speaks (an SDK that signs every call would otherwise hand its session token to the origin), while
     // an Authorization header of a scheme not configured here stays for the origin.
     const authenticator = authenticatorFor(c.env);
-    const { path, query } = splitUrl(c.req.raw.url);
-    const parts = auth ? authenticator.credentials : authenticator.credentialsIn(c.get('request'));
+    // The request as the middleware read it: the raw path and query the route was judged on.
+    const request = c.get('request');
+    const { path, query } = request;
+    const parts = auth ? authenticator.credentials : authenticator.credentialsIn(request);
     const forwardQuery = queryWithoutCredentials(query, parts);
     const headers = headersWithoutCredentials(c.req.raw.headers, parts, auth?.principal.id);
     const body = c.get('body');
