@@ -2,7 +2,7 @@ import type { Clock } from './core/clock.ts';
 import type { CryptoBackend } from './core/crypto.ts';
 import { authError, type AuthError } from './core/errors.ts';
 import type { SignedRequest } from './core/request.ts';
-import { headerMap } from './core/request.ts';
+import { hasHeader, headerMap } from './core/request.ts';
 import type { AuthResult, Principal } from './core/result.ts';
 import type { CredentialParts, Verifier } from './core/verifier.ts';
 import * as v from 'valibot';
@@ -127,7 +127,7 @@ export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}
     const claiming = schemes.filter((s) => s.descriptor.claims(req));
     if (claiming.length === 1) return { ok: true, scheme: claiming[0]! };
     if (claiming.length > 1) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'credentials of more than one scheme') };
-    const hasAuth = headerMap(req.headers).has('authorization');
+    const hasAuth = hasHeader(req.headers, 'authorization');
     return {
       ok: false,
       error: hasAuth

@@ -1,38 +1,46 @@
-// The one file under lib/core allowed to import a platform module: package.json `imports`
-// selects it for the "node" condition only (see DESIGN.md, crypto backend).
-import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { CryptoBackend, HmacKey } from './crypto.ts';
+// The one file under lib/core allowed to import a platform module: package.json `imports` selects it
+// for the "node" condition only (see DESIGN.md, crypto backend).
+import { createHash, createHmac } from 'node:crypto';
+import type { Bytes, CryptoBackend, HmacKey, SyncCryptoBackend } from './crypto.ts';
 
+// The key stays raw bytes: createHmac takes them as fast as a KeyObject, and a KeyObject per
+// derivation step (SigV4 derives four keys on a cache miss) would double the cost of a miss.
 interface NodeHmacKey extends HmacKey {
-  readonly key: KeyObject;
+  readonly key: Bytes | string;
 }
 
-/** Synchronous node:crypto wrapped in the async backend interface (Node and Lambda). */
+/** node:crypto's synchronous primitives: what the Node backend answers with, without a promise. */
+export const nodeCryptoSync: SyncCryptoBackend = {
+  sha256Hex: (data) => createHash('sha256').update(data).digest('hex'),
+  importHmacKey: (secret) => ({ __hmacKey: true, key: secret }) as NodeHmacKey,
+  hmacSha256: (key, data) =>
+    createHmac('sha256', (key as NodeHmacKey).key)
+      .update(data)
+      .digest(),
+  hmacSha256Hex: (key, data) =>
+    createHmac('sha256', (key as NodeHmacKey).key)
+      .update(data)
+      .digest('hex'),
+};
+
+/** Synchronous node:crypto wrapped in the async backend interface (Node and Lambda), its `sync` face beside it. */
 export const nodeCrypto: CryptoBackend = {
   name: 'node:crypto',
+  sync: nodeCryptoSync,
   sha256(data) {
     return Promise.resolve(createHash('sha256').update(data).digest());
   },
   sha256Hex(data) {
-    return Promise.resolve(createHash('sha256').update(data).digest('hex'));
+    return Promise.resolve(nodeCryptoSync.sha256Hex(data));
   },
   importHmacKey(secret) {
-    const key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
-    return Promise.resolve({ __hmacKey: true, key } as NodeHmacKey);
+    return Promise.resolve(nodeCryptoSync.importHmacKey(secret));
   },
   hmacSha256(key, data) {
-    return Promise.resolve(
-      createHmac('sha256', (key as NodeHmacKey).key)
-        .update(data)
-        .digest(),
-    );
+    return Promise.resolve(nodeCryptoSync.hmacSha256(key, data));
   },
   hmacSha256Hex(key, data) {
-    return Promise.resolve(
-      createHmac('sha256', (key as NodeHmacKey).key)
-        .update(data)
-        .digest('hex'),
-    );
+    return Promise.resolve(nodeCryptoSync.hmacSha256Hex(key, data));
   },
 };
 

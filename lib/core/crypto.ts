@@ -24,4 +24,18 @@ export interface CryptoBackend {
   importHmacKey(secret: Bytes | string): Promise<HmacKey>;
   hmacSha256(key: HmacKey, data: Bytes | string): Promise<Bytes>;
   hmacSha256Hex(key: HmacKey, data: Bytes | string): Promise<string>;
+  /**
+   * The same primitives answering at once, where the platform computes them synchronously (node:crypto).
+   * Verifiers use it when present, so a verification waits only for its key lookup; a backend without it
+   * (Web Crypto) is awaited step by step.
+   */
+  readonly sync?: SyncCryptoBackend;
+}
+
+/** {@link CryptoBackend}'s primitives without promises; keys are interchangeable with the async ones. */
+export interface SyncCryptoBackend {
+  sha256Hex(data: Bytes | string): string;
+  importHmacKey(secret: Bytes | string): HmacKey;
+  hmacSha256(key: HmacKey, data: Bytes | string): Bytes;
+  hmacSha256Hex(key: HmacKey, data: Bytes | string): string;
 }

@@ -23,27 +23,34 @@ export interface SignedRequest {
   readonly body?: Uint8Array | undefined;
 }
 
-const lowerCache = new WeakMap<HeaderList, Map<string, string[]>>();
-
-/** Header values by lower-case name (cached per header list). Prototype-safe: a Map, not an object. */
+/**
+ * Header values by lower-case name. Prototype-safe: a Map, not an object. Built anew on each call:
+ * every request a server hands over is a new header list, so a cache keyed by the list would only
+ * add a lookup and an insertion per request; a verifier builds the map once and passes it along.
+ */
 export function headerMap(headers: HeaderList): Map<string, string[]> {
-  let map = lowerCache.get(headers);
-  if (!map) {
-    map = new Map();
-    for (const [name, value] of headers) {
-      const key = name.toLowerCase();
-      const list = map.get(key);
-      if (list) list.push(value);
-      else map.set(key, [value]);
-    }
-    lowerCache.set(headers, map);
+  const map = new Map<string, string[]>();
+  for (const [name, value] of headers) {
+    const key = name.toLowerCase();
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
   }
   return map;
 }
 
+/** Whether a header of that name is present; `lowerName` is lower-case. A scan, no map built. */
+export function hasHeader(headers: HeaderList, lowerName: string): boolean {
+  for (const [name] of headers) if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
+  return false;
+}
+
 /** All values of one header (case-insensitive name). */
 export function headerValues(req: SignedRequest, name: string): readonly string[] {
-  return headerMap(req.headers).get(name.toLowerCase()) ?? [];
+  const lower = name.toLowerCase();
+  const out: string[] = [];
+  for (const [n, v] of req.headers) if (n.length === lower.length && n.toLowerCase() === lower) out.push(v);
+  return out;
 }
 
 /**

@@ -99,7 +99,9 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
   const info = ALGORITHM_INFO[algorithm];
   const clock = options.clock ?? systemClock;
   const crypto = options.crypto ?? defaultCrypto;
-  const keys = new SigningKeyCache(crypto, 8);
+  const keys = new SigningKeyCache(crypto, options.region, options.service);
+  // The signer's own slot of derived keys (one secret: today's key and yesterday's at most).
+  const owner = { secrets: [options.secret] };
 
   function withoutAuth(headers: HeaderList, drop: readonly string[]): Array<[string, string]> {
     return headers.filter(([n]) => !drop.includes(n.toLowerCase())).map(([n, v]) => [n, v] as [string, string]);
@@ -116,7 +118,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): SigV4Signer {
 
   async function signature(date: string, timestamp: string, canonical: string): Promise<string> {
     const scope = `${date}/${options.region}/${options.service}/${info.terminator}`;
-    const key = await keys.get(algorithm, options.secret, date, options.region, options.service);
+    const key = await keys.get(owner, algorithm, options.secret, date);
     return crypto.hmacSha256Hex(key, stringToSign(algorithm, timestamp, scope, await crypto.sha256Hex(canonical)));
   }
 

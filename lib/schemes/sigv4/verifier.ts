@@ -2,7 +2,7 @@ import { defaultCrypto } from '#crypto';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualString } from '../../core/compare.ts';
-import type { CryptoBackend } from '../../core/crypto.ts';
+import type { CryptoBackend, HmacKey, SyncCryptoBackend } from '../../core/crypto.ts';
 import { AuthFailure, authError, fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
@@ -81,14 +81,17 @@ export interface SigV4Explanation extends SignatureExplanation {
   readonly mode: 'header' | 'query';
 }
 
+/** Everything about a request that is known before its key is looked up; no crypto has run yet. */
 interface Prepared {
   readonly claim: SigV4Claim;
   readonly timestamp: string;
   readonly scope: string;
-  /** Canonical requests to try, one per acceptable payload hash (presigned: body hash, then UNSIGNED-PAYLOAD). */
-  readonly candidates: ReadonlyArray<{ canonical: string; payloadHash: string }>;
-  /** Set when the request declares a body hash the body must match. */
-  readonly declaredBodyHash?: string;
+  /** Canonical requests to try, each without its last line (the payload hash): one per query reading. */
+  readonly heads: readonly string[];
+  /** The payload hash the request declares (x-amz-content-sha256), when it declares one. */
+  readonly declared?: string;
+  /** Presigned URLs may sign UNSIGNED-PAYLOAD instead of the body's hash: try both. */
+  readonly alsoUnsigned: boolean;
 }
 
 const HEX64_RE = /^[0-9a-f]{64}$/;
@@ -148,7 +151,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   const allowUnsigned = options.allowUnsignedPayload ?? true;
   const clock = options.clock ?? systemClock;
   const crypto = options.crypto ?? defaultCrypto;
-  const signingKeys = new SigningKeyCache(crypto);
+  const signingKeys = new SigningKeyCache(crypto, region, service);
 
   function dateHeaderNames(algorithm: SigV4Algorithm): readonly string[] {
     // python-dciauth reads X-Amz-Date first, then X-DCI-Date, whatever the algorithm.
@@ -156,8 +159,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     return [AMZ_DATE];
   }
 
-  async function prepare(req: SignedRequest, nowMs: number | undefined): Promise<Prepared | undefined> {
-    const claim = parseSigV4(req, profile);
+  function prepare(req: SignedRequest, headers: ReadonlyMap<string, readonly string[]>, nowMs: number | undefined): Prepared | undefined {
+    const claim = parseSigV4(req, profile, headers);
     if (!claim) return undefined;
     if (!algorithms.includes(claim.algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'signature algorithm is not accepted here');
     if (claim.mode === 'query' && !allowPresigned) fail('ERR_AUTH_UNSUPPORTED', 'presigned URLs are not accepted here');
@@ -165,7 +168,6 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     if (claim.region !== region || claim.service !== service || claim.terminator !== expectedTerminator) {
       fail('ERR_SCOPE_MISMATCH', 'credential scope does not match this endpoint (region, service or terminator)');
     }
-    const headers = headerMap(req.headers);
     const signed = claim.signedHeaders;
     if (profile === 'aws') {
       for (let i = 1; i < signed.length; i++) {
@@ -199,30 +201,22 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     }
 
     // Payload hash: the declared x-amz-content-sha256 when present, else the body's hash.
-    const declared = headers.get(CONTENT_SHA256);
-    let payloadHashes: string[];
-    let declaredBodyHash: string | undefined;
-    if (declared) {
-      if (declared.length !== 1) fail('ERR_AUTH_MALFORMED', 'request repeats x-amz-content-sha256');
-      const v = declared[0]!.trim();
-      if (v === UNSIGNED_PAYLOAD) {
+    const declaredValues = headers.get(CONTENT_SHA256);
+    let declared: string | undefined;
+    if (declaredValues) {
+      if (declaredValues.length !== 1) fail('ERR_AUTH_MALFORMED', 'request repeats x-amz-content-sha256');
+      declared = declaredValues[0]!.trim();
+      if (declared === UNSIGNED_PAYLOAD) {
         if (!allowUnsigned) fail('ERR_AUTH_UNSUPPORTED', 'unsigned payloads are not accepted here');
-      } else if (HEX64_RE.test(v)) {
-        declaredBodyHash = v;
-      } else {
+      } else if (!HEX64_RE.test(declared)) {
         fail('ERR_AUTH_UNSUPPORTED', 'x-amz-content-sha256 must be a lower-case SHA-256 hex digest or UNSIGNED-PAYLOAD');
       }
-      payloadHashes = [v];
-    } else {
-      if (req.body === undefined) {
-        fail(
-          'ERR_PAYLOAD_HASH_REQUIRED',
-          'the signature covers the request body, which is not available here (an API Gateway authorizer never sees it): ' +
-            'sign the payload hash in the x-amz-content-sha256 header, or mark the route verifyInFunction',
-        );
-      }
-      payloadHashes = [await crypto.sha256Hex(req.body)];
-      if (claim.mode === 'query' && allowUnsigned) payloadHashes.push(UNSIGNED_PAYLOAD);
+    } else if (req.body === undefined) {
+      fail(
+        'ERR_PAYLOAD_HASH_REQUIRED',
+        'the signature covers the request body, which is not available here (an API Gateway authorizer never sees it): ' +
+          'sign the payload hash in the x-amz-content-sha256 header, or mark the route verifyInFunction',
+      );
     }
 
     const path = canonicalPath(req.path, canon);
@@ -232,29 +226,71 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     if (claim.mode === 'query' && claim.securityToken !== undefined) {
       queries.push(canonicalQuery(claim.queryPairs, profile, [Q_SIGNATURE, Q_SECURITY_TOKEN]));
     }
-    const headerBlock = canonicalHeaders(req, signed, profile);
-    const method = req.method;
-    const scope = claim.date + '/' + claim.region + '/' + claim.service + '/' + claim.terminator;
-    const candidates = [];
-    for (const q of queries) {
-      for (const h of payloadHashes)
-        candidates.push({ canonical: canonicalRequest(method, path, q, headerBlock, signed, h), payloadHash: h });
-    }
+    const headerBlock = canonicalHeaders(req, signed, profile, headers);
+    const heads = queries.map((q) => canonicalRequest(req.method, path, q, headerBlock, signed, ''));
     return {
       claim,
       timestamp,
-      scope,
-      candidates,
-      ...(declaredBodyHash !== undefined ? { declaredBodyHash } : {}),
+      scope: claim.date + '/' + claim.region + '/' + claim.service + '/' + claim.terminator,
+      heads,
+      ...(declared !== undefined ? { declared } : {}),
+      alsoUnsigned: declared === undefined && claim.mode === 'query' && allowUnsigned,
     };
   }
 
-  function checkSessionToken(req: SignedRequest, claim: SigV4Claim, record: KeyRecord): boolean {
-    const fromHeader = headerMap(req.headers).get(SECURITY_TOKEN);
+  /** The payload hashes to try: the declared one, or the body's (and UNSIGNED-PAYLOAD for presigned URLs). */
+  function payloadHashes(p: Prepared, bodyHash: string | undefined): string[] {
+    if (p.declared !== undefined) return [p.declared];
+    return p.alsoUnsigned ? [bodyHash!, UNSIGNED_PAYLOAD] : [bodyHash!];
+  }
+
+  /** Every canonical request to try (each query reading with each payload hash), in the order explain() shows them. */
+  function canonicals(p: Prepared, bodyHash: string | undefined): Array<{ canonical: string; payloadHash: string }> {
+    const out = [];
+    for (const head of p.heads) for (const h of payloadHashes(p, bodyHash)) out.push({ canonical: head + h, payloadHash: h });
+    return out;
+  }
+
+  /** Whether the body must be hashed to build the canonical requests. */
+  const needsBodyHash = (p: Prepared) => p.declared === undefined;
+
+  function checkSessionToken(headers: ReadonlyMap<string, readonly string[]>, claim: SigV4Claim, record: KeyRecord): boolean {
+    const fromHeader = headers.get(SECURITY_TOKEN);
     if (fromHeader && fromHeader.length !== 1) fail('ERR_AUTH_MALFORMED', 'request repeats X-Amz-Security-Token');
     const presented = claim.mode === 'query' ? claim.securityToken : fromHeader?.[0];
     if (record.sessionToken === undefined) return presented === undefined;
     return presented !== undefined && timingSafeEqualString(presented, record.sessionToken);
+  }
+
+  /**
+   * The signature check with a synchronous backend: no await between the key lookup and the answer.
+   * Every secret and candidate is compared, so timing does not reveal which one (if any) matched.
+   */
+  function signatureMatchesSync(sync: SyncCryptoBackend, req: SignedRequest, p: Prepared, record: KeyRecord): boolean {
+    const { claim } = p;
+    const bodyHash = needsBodyHash(p) ? sync.sha256Hex(req.body!) : undefined;
+    const toSign = canonicals(p, bodyHash).map((c) => stringToSign(claim.algorithm, p.timestamp, p.scope, sync.sha256Hex(c.canonical)));
+    let matched = false;
+    for (const secret of record.secrets) {
+      const key = signingKeys.get(record, claim.algorithm, secret, claim.date) as HmacKey;
+      for (const sts of toSign) if (timingSafeEqualString(sync.hmacSha256Hex(key, sts), claim.signature)) matched = true;
+    }
+    return matched;
+  }
+
+  /** {@link signatureMatchesSync} with an asynchronous backend (Web Crypto): independent steps run together. */
+  async function signatureMatchesAsync(req: SignedRequest, p: Prepared, record: KeyRecord): Promise<boolean> {
+    const { claim } = p;
+    const [bodyHash, keys] = await Promise.all([
+      needsBodyHash(p) ? crypto.sha256Hex(req.body!) : undefined,
+      Promise.all(record.secrets.map((secret) => signingKeys.get(record, claim.algorithm, secret, claim.date))),
+    ]);
+    const hashes = await Promise.all(canonicals(p, bodyHash).map((c) => crypto.sha256Hex(c.canonical)));
+    const toSign = hashes.map((h) => stringToSign(claim.algorithm, p.timestamp, p.scope, h));
+    const expected = await Promise.all(keys.flatMap((key) => toSign.map((sts) => crypto.hmacSha256Hex(key, sts))));
+    let matched = false;
+    for (const e of expected) if (timingSafeEqualString(e, claim.signature)) matched = true;
+    return matched;
   }
 
   async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
@@ -262,7 +298,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     // NaN compares false both ways, so a broken clock would let every timestamp through: fail closed.
     if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
       fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
-    const prepared = await prepare(req, nowMs);
+    const headers = headerMap(req.headers);
+    const prepared = prepare(req, headers, nowMs);
     if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
     const { claim } = prepared;
 
@@ -276,33 +313,23 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       fail('ERR_KEY_NOT_FOUND', 'signature does not match');
     }
 
-    let matched = false;
-    const hashes: string[] = [];
-    for (const c of prepared.candidates) hashes.push(await crypto.sha256Hex(c.canonical));
-    for (const secret of record.secrets) {
-      const key = await signingKeys.get(claim.algorithm, secret, claim.date, claim.region, claim.service);
-      for (const h of hashes) {
-        const expected = await crypto.hmacSha256Hex(key, stringToSign(claim.algorithm, prepared.timestamp, prepared.scope, h));
-        // Every candidate is compared, so timing does not reveal which one (if any) matched.
-        if (timingSafeEqualString(expected, claim.signature)) matched = true;
-      }
-    }
+    const sync = crypto.sync;
+    const matched = sync ? signatureMatchesSync(sync, req, prepared, record) : await signatureMatchesAsync(req, prepared, record);
     if (!matched) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
-    if (!checkSessionToken(req, claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
+    if (!checkSessionToken(headers, claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
 
-    if (prepared.declaredBodyHash !== undefined && req.body !== undefined) {
-      const actual = await crypto.sha256Hex(req.body);
-      if (!timingSafeEqualString(actual, prepared.declaredBodyHash)) {
-        fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
-      }
+    const declaredBodyHash = prepared.declared !== undefined && prepared.declared !== UNSIGNED_PAYLOAD ? prepared.declared : undefined;
+    if (declaredBodyHash !== undefined && req.body !== undefined) {
+      const actual = sync ? sync.sha256Hex(req.body) : await crypto.sha256Hex(req.body);
+      if (!timingSafeEqualString(actual, declaredBodyHash)) fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
     }
-    return {
+    const result: AuthResult = {
       ok: true,
       scheme: SIGV4_SCHEME,
       keyId: claim.keyId,
       principal: { id: record.principal, permissions: record.permissions },
-      ...(prepared.declaredBodyHash !== undefined && req.body === undefined ? { pendingBodySha256: prepared.declaredBodyHash } : {}),
     };
+    return declaredBodyHash !== undefined && req.body === undefined ? { ...result, pendingBodySha256: declaredBodyHash } : result;
   }
 
   return {
@@ -319,10 +346,12 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       }
     },
     async explain(req) {
-      const prepared = await prepare(req, undefined);
+      const prepared = prepare(req, headerMap(req.headers), undefined);
       if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
+      const bodyHash = needsBodyHash(prepared) ? await crypto.sha256Hex(req.body!) : undefined;
+      const candidates = canonicals(prepared, bodyHash);
       const alternatives = [];
-      for (const c of prepared.candidates) {
+      for (const c of candidates) {
         const sts = stringToSign(prepared.claim.algorithm, prepared.timestamp, prepared.scope, await crypto.sha256Hex(c.canonical));
         alternatives.push({ canonicalRequest: c.canonical, stringToSign: sts });
       }
@@ -333,7 +362,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
         signedHeaders: prepared.claim.signedHeaders,
         canonicalRequest: alternatives[0]!.canonicalRequest,
         stringToSign: alternatives[0]!.stringToSign,
-        payloadHash: prepared.candidates[0]!.payloadHash,
+        payloadHash: candidates[0]!.payloadHash,
         alternatives,
       };
     },
