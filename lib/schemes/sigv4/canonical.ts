@@ -126,19 +126,38 @@ function sortedQuery(entries: string[]): string {
 /** AWS header value canonical form: trimmed, inner whitespace runs collapsed to one space. */
 const NEEDS_TRIM_RE = /^\s|\s$|\s\s|[\t\n\r\f\v]/;
 function trimAll(value: string): string {
-  return NEEDS_TRIM_RE.test(value) ? value.trim().replace(/\s+/g, ' ') : value;
+  return isCanonicalAscii(value) || !NEEDS_TRIM_RE.test(value) ? value : value.trim().replace(/\s+/g, ' ');
+}
+
+/**
+ * The common case, decided in one pass without a regex: printable ASCII with single spaces between
+ * words, which trimming leaves as it is. Anything else (control characters, non-ASCII, which may be
+ * Unicode white space) goes to the regex.
+ */
+function isCanonicalAscii(value: string): boolean {
+  const last = value.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0x20 && c < 0x7f) continue;
+    if (c !== 0x20 || i === 0 || i === last || value.charCodeAt(i - 1) === 0x20) return false;
+  }
+  return true;
 }
 
 /**
  * The canonical headers block (each line ending in "\n") for the signed header names given, in
- * the order given. AWS joins repeated headers with ","; dciauth takes values verbatim and
+ * the order given (`map`: the request's {@link headerMap}, when the caller has it already). AWS joins repeated headers with ","; dciauth takes values verbatim and
  * cannot represent a repeated header.
  *
  * @throws AuthFailure `ERR_SIGNATURE_INVALID` when a signed header is missing from the request;
  * `ERR_AUTH_MALFORMED` for a repeated signed header in the dciauth profile.
  */
-export function canonicalHeaders(req: SignedRequest, signed: readonly string[], profile: SigV4Profile): string {
-  const map = headerMap(req.headers);
+export function canonicalHeaders(
+  req: SignedRequest,
+  signed: readonly string[],
+  profile: SigV4Profile,
+  map: ReadonlyMap<string, readonly string[]> = headerMap(req.headers),
+): string {
   let out = '';
   for (const name of signed) {
     const values = map.get(name);

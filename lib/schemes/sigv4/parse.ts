@@ -34,7 +34,6 @@ export interface SigV4Claim {
   readonly queryPairs: readonly QueryPair[];
 }
 
-const SIGNATURE_RE = /^[0-9a-f]{64}$/;
 const SCOPE_PART_RE = /^[A-Za-z0-9._-]+$/;
 const MAX_AUTH_HEADER = 4096;
 
@@ -80,34 +79,86 @@ function parseCredential(credential: string): Pick<SigV4Claim, 'keyId' | 'date' 
   return { keyId, date, region, service, terminator };
 }
 
-// RFC 9110 token characters, lower-case letters only, separated by ";". Linear: the class excludes ";".
-const SIGNED_HEADERS_RE = /^(?:[!#$%&'*+.^_`|~0-9a-z-]+;)*[!#$%&'*+.^_`|~0-9a-z-]+$/;
+// RFC 9110 token characters, lower-case letters only: what a signed header name may be made of.
+const NAME_CHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+.^_`|~-0123456789abcdefghijklmnopqrstuvwxyz") NAME_CHAR[c.charCodeAt(0)] = 1;
 
 /**
- * Parses `a;b;c`. A request cannot sign more headers than it carries, so the names are counted
+ * Parses `a;b;c` (see {@link parseSignedHeaders} for the lists kept parsed). A request cannot sign more headers than it carries, so the names are counted
  * first and a longer list is refused after at most `maxNames` separators (presigned URLs put the
- * list in the query, up to the URL limit, not under the 4096-character header cap); then one regex
- * pass checks the syntax and a Set finds duplicates. Linear in the list, whatever its content.
+ * list in the query, up to the URL limit, not under the 4096-character header cap); then one pass
+ * checks every character, cuts the names and notes whether they come strictly sorted, which rules
+ * out duplicates; only a list out of order is searched for them, with a Set. Linear in the list,
+ * whatever its content.
  */
-function parseSignedHeaders(list: string, maxNames: number): string[] {
+function parseSignedHeaders(list: string, maxNames: number): readonly string[] {
+  // A client sends the same list with every request: the lists seen first are kept, parsed.
+  const known = knownSignedHeaders.get(list);
+  if (known !== undefined && known.length <= maxNames) return known;
+  const names = Object.freeze(parseSignedHeaderList(list, maxNames));
+  if (knownSignedHeaders.size < MAX_KNOWN_SIGNED_HEADERS && list.length <= MAX_KNOWN_LIST_LENGTH) knownSignedHeaders.set(list, names);
+  return names;
+}
+
+/**
+ * Parsed SignedHeaders lists by their text. Bounded in count and length, and never evicted: a list
+ * beyond the bound is parsed every time, at the cost it always had, so there is no size at which the
+ * cache starts to churn. Only lists that parsed are kept (a failed parse throws before).
+ */
+const knownSignedHeaders = new Map<string, readonly string[]>();
+const MAX_KNOWN_SIGNED_HEADERS = 64;
+const MAX_KNOWN_LIST_LENGTH = 512;
+
+function parseSignedHeaderList(list: string, maxNames: number): string[] {
   if (list === '') fail('ERR_AUTH_MALFORMED', 'SignedHeaders is empty');
   let count = 1;
   for (let i = list.indexOf(';'); i !== -1; i = list.indexOf(';', i + 1)) {
     if (++count > maxNames) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists more headers than the request carries');
   }
-  if (!SIGNED_HEADERS_RE.test(list)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must list lower-case header names');
-  const names = list.split(';');
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists a header twice');
-    seen.add(name);
+  const names: string[] = [];
+  let sorted = true;
+  let start = 0;
+  for (let i = 0; i <= list.length; i++) {
+    const c = i === list.length ? 0x3b : list.charCodeAt(i);
+    if (c !== 0x3b) {
+      if (c >= 128 || NAME_CHAR[c] === 0) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must list lower-case header names');
+      continue;
+    }
+    if (i === start) fail('ERR_AUTH_MALFORMED', 'SignedHeaders must list lower-case header names');
+    const name = list.slice(start, i);
+    if (sorted && names.length > 0 && names[names.length - 1]! >= name) sorted = false;
+    names.push(name);
+    start = i + 1;
+  }
+  if (!sorted) {
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (seen.has(name)) fail('ERR_AUTH_MALFORMED', 'SignedHeaders lists a header twice');
+      seen.add(name);
+    }
   }
   return names;
 }
 
 function checkSignature(sig: string): string {
-  if (!SIGNATURE_RE.test(sig)) fail('ERR_AUTH_MALFORMED', 'Signature must be 64 lower-case hex digits');
+  let hex = sig.length === 64;
+  for (let i = 0; hex && i < 64; i++) {
+    const c = sig.charCodeAt(i);
+    hex = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+  }
+  if (!hex) fail('ERR_AUTH_MALFORMED', 'Signature must be 64 lower-case hex digits');
   return sig;
+}
+
+/** Printable ASCII other than space: never white space, so a component that starts and ends with it needs no trim. */
+const isVisibleAscii = (c: number) => c > 0x20 && c < 0x7f;
+
+const COMPONENTS = ['Credential', 'SignedHeaders', 'Signature'] as const;
+
+/** Which Authorization component is named by the `length` characters of `value` at `start`. */
+function componentAt(value: string, start: number, length: number): (typeof COMPONENTS)[number] | undefined {
+  for (const name of COMPONENTS) if (name.length === length && value.startsWith(name, start)) return name;
+  return undefined;
 }
 
 /**
@@ -131,19 +182,29 @@ export function parseAuthorizationHeader(
   let credential: string | undefined;
   let signedHeaders: string | undefined;
   let signature: string | undefined;
-  for (const raw of value.slice(sp + 1).split(',')) {
-    const part = raw.trim();
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    if (eq <= 0) fail('ERR_AUTH_MALFORMED', 'Authorization header component is not name=value');
-    const name = part.slice(0, eq);
-    const v = part.slice(eq + 1);
-    if (name === 'Credential' && credential === undefined) credential = v;
-    else if (name === 'SignedHeaders' && signedHeaders === undefined) signedHeaders = v;
-    else if (name === 'Signature' && signature === undefined) signature = v;
-    else if (name === 'Credential' || name === 'SignedHeaders' || name === 'Signature')
-      fail('ERR_AUTH_MALFORMED', 'Authorization header repeats a component');
-    else fail('ERR_AUTH_MALFORMED', 'Authorization header has an unknown component');
+  // Components are read in place, between commas, without an intermediate array or slices of their
+  // names: this runs on every request.
+  for (let at = sp + 1; at <= value.length;) {
+    let end = value.indexOf(',', at);
+    if (end === -1) end = value.length;
+    let start = at;
+    at = end + 1;
+    if (start >= end || !isVisibleAscii(value.charCodeAt(start)) || !isVisibleAscii(value.charCodeAt(end - 1))) {
+      // Rare: white space around a component (or an empty one), trimmed as String.prototype.trim does.
+      const raw = value.slice(start, end);
+      start += raw.length - raw.trimStart().length;
+      end -= raw.length - raw.trimEnd().length;
+      if (start >= end) continue;
+    }
+    const eq = value.indexOf('=', start);
+    if (eq <= start || eq >= end) fail('ERR_AUTH_MALFORMED', 'Authorization header component is not name=value');
+    const component = componentAt(value, start, eq - start);
+    if (component === undefined) fail('ERR_AUTH_MALFORMED', 'Authorization header has an unknown component');
+    const v = value.slice(eq + 1, end);
+    if (component === 'Credential' && credential === undefined) credential = v;
+    else if (component === 'SignedHeaders' && signedHeaders === undefined) signedHeaders = v;
+    else if (component === 'Signature' && signature === undefined) signature = v;
+    else fail('ERR_AUTH_MALFORMED', 'Authorization header repeats a component');
   }
   if (credential === undefined || signedHeaders === undefined || signature === undefined) {
     fail('ERR_AUTH_MALFORMED', 'Authorization header needs Credential, SignedHeaders and Signature');
@@ -215,21 +276,29 @@ const isFamily = (token: string) => token.length <= MAX_ALGORITHM_NAME && FAMILY
 
 /** Cheap test (no parsing beyond the first token): does the request speak the SigV4 family at all? */
 export function carriesSigV4(req: SignedRequest): boolean {
-  const auth = headerMap(req.headers).get('authorization');
-  if (auth) return auth.some((v) => isFamily(firstToken(v)));
-  return QUERY_AUTH_RE.test(req.query);
+  let hasAuth = false;
+  for (const [name, value] of req.headers) {
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+    if (isFamily(firstToken(value))) return true;
+    hasAuth = true;
+  }
+  return !hasAuth && QUERY_AUTH_RE.test(req.query);
 }
 
 /**
  * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
  * scheme may try), a failure when it is malformed or ambiguous (header and query both). The query
- * is read as the profile reads it (`queryPairs`).
+ * is read as the profile reads it (`queryPairs`); `headers` is the request's {@link headerMap}, when the
+ * caller has it already.
  *
  * @throws AuthFailure `ERR_AUTH_MALFORMED` (or `ERR_AUTH_UNSUPPORTED` for another algorithm of the
  * family's shape) when the claim is malformed, repeated, or in both header and query.
  */
-export function parseSigV4(req: SignedRequest, profile: SigV4Profile = 'aws'): SigV4Claim | undefined {
-  const headers = headerMap(req.headers);
+export function parseSigV4(
+  req: SignedRequest,
+  profile: SigV4Profile = 'aws',
+  headers: ReadonlyMap<string, readonly string[]> = headerMap(req.headers),
+): SigV4Claim | undefined {
   const auth = headers.get('authorization');
   const hasQueryAuth = QUERY_AUTH_RE.test(req.query);
   if (auth) {
