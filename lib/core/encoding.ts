@@ -20,6 +20,16 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** Whether `text` is exactly `length` lower-case hex digits (hashes and signatures on the wire); no regex, as it runs on every request. */
+export function isLowerHex(text: string, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
 /**
  * Decodes standard base64 (API Gateway bodies, request.json `bodyBase64`) into bytes.
  *

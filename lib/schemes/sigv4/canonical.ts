@@ -174,17 +174,18 @@ export function canonicalHeaders(
 
 /**
  * Joins the six lines of a SigV4 canonical request (method, URI, query, headers block, signed header names,
- * payload hash); every part must already be canonical.
+ * payload hash); every part must already be canonical. The names may come joined with ";" already.
  */
 export function canonicalRequest(
   method: string,
   path: string,
   query: string,
   headers: string,
-  signedHeaders: readonly string[],
+  signedHeaders: readonly string[] | string,
   payloadHash: string,
 ): string {
-  return method + '\n' + path + '\n' + query + '\n' + headers + '\n' + signedHeaders.join(';') + '\n' + payloadHash;
+  const list = typeof signedHeaders === 'string' ? signedHeaders : signedHeaders.join(';');
+  return method + '\n' + path + '\n' + query + '\n' + headers + '\n' + list + '\n' + payloadHash;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isLowerHex } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import { queryPairs, type QueryPair } from './canonical.ts';
@@ -25,6 +26,8 @@ export interface SigV4Claim {
   readonly service: string;
   readonly terminator: string;
   readonly signedHeaders: readonly string[];
+  /** The signed header names as the client listed them: `signedHeaders` joined with ";", as the canonical request needs it. */
+  readonly signedHeaderList: string;
   readonly signature: string;
   /** Query mode only: X-Amz-Date, X-Amz-Expires and the security token from the query. */
   readonly timestamp?: string;
@@ -141,12 +144,7 @@ function parseSignedHeaderList(list: string, maxNames: number): string[] {
 }
 
 function checkSignature(sig: string): string {
-  let hex = sig.length === 64;
-  for (let i = 0; hex && i < 64; i++) {
-    const c = sig.charCodeAt(i);
-    hex = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
-  }
-  if (!hex) fail('ERR_AUTH_MALFORMED', 'Signature must be 64 lower-case hex digits');
+  if (!isLowerHex(sig, 64)) fail('ERR_AUTH_MALFORMED', 'Signature must be 64 lower-case hex digits');
   return sig;
 }
 
@@ -209,11 +207,17 @@ export function parseAuthorizationHeader(
   if (credential === undefined || signedHeaders === undefined || signature === undefined) {
     fail('ERR_AUTH_MALFORMED', 'Authorization header needs Credential, SignedHeaders and Signature');
   }
+  const scope = parseCredential(credential);
   return {
     mode: 'header',
     algorithm,
-    ...parseCredential(credential),
+    keyId: scope.keyId,
+    date: scope.date,
+    region: scope.region,
+    service: scope.service,
+    terminator: scope.terminator,
     signedHeaders: parseSignedHeaders(signedHeaders, maxSignedHeaders),
+    signedHeaderList: signedHeaders,
     signature: checkSignature(signature),
     queryPairs: queryPairs(query, profile),
   };
@@ -249,11 +253,18 @@ export function parsePresignedQuery(pairs: readonly QueryPair[], maxSignedHeader
   if (!/^\d{1,7}$/.test(expiresText)) fail('ERR_AUTH_MALFORMED', 'X-Amz-Expires must be a number of seconds');
   const timestamp = single(Q_DATE, true);
   const securityToken = single(Q_SECURITY_TOKEN, false);
+  const scope = parseCredential(single(Q_CREDENTIAL, true));
+  const signedHeaderList = single(Q_SIGNED_HEADERS, true);
   return {
     mode: 'query',
     algorithm,
-    ...parseCredential(single(Q_CREDENTIAL, true)),
-    signedHeaders: parseSignedHeaders(single(Q_SIGNED_HEADERS, true), maxSignedHeaders),
+    keyId: scope.keyId,
+    date: scope.date,
+    region: scope.region,
+    service: scope.service,
+    terminator: scope.terminator,
+    signedHeaders: parseSignedHeaders(signedHeaderList, maxSignedHeaders),
+    signedHeaderList,
     signature: checkSignature(single(Q_SIGNATURE, true)),
     timestamp,
     expires: Number(expiresText),

@@ -2,6 +2,7 @@ import { defaultCrypto } from '#crypto';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualString } from '../../core/compare.ts';
+import { isLowerHex } from '../../core/encoding.ts';
 import type { CryptoBackend, HmacKey, SyncCryptoBackend } from '../../core/crypto.ts';
 import { AuthFailure, authError, fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
@@ -93,8 +94,6 @@ interface Prepared {
   /** Presigned URLs may sign UNSIGNED-PAYLOAD instead of the body's hash: try both. */
   readonly alsoUnsigned: boolean;
 }
-
-const HEX64_RE = /^[0-9a-f]{64}$/;
 
 // Requests arrive with the same timestamp many times a second: remember the last one parsed.
 let lastTimestamp = '';
@@ -208,7 +207,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       declared = declaredValues[0]!.trim();
       if (declared === UNSIGNED_PAYLOAD) {
         if (!allowUnsigned) fail('ERR_AUTH_UNSUPPORTED', 'unsigned payloads are not accepted here');
-      } else if (!HEX64_RE.test(declared)) {
+      } else if (!isLowerHex(declared, 64)) {
         fail('ERR_AUTH_UNSUPPORTED', 'x-amz-content-sha256 must be a lower-case SHA-256 hex digest or UNSIGNED-PAYLOAD');
       }
     } else if (req.body === undefined) {
@@ -227,7 +226,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       queries.push(canonicalQuery(claim.queryPairs, profile, [Q_SIGNATURE, Q_SECURITY_TOKEN]));
     }
     const headerBlock = canonicalHeaders(req, signed, profile, headers);
-    const heads = queries.map((q) => canonicalRequest(req.method, path, q, headerBlock, signed, ''));
+    const heads = queries.map((q) => canonicalRequest(req.method, path, q, headerBlock, claim.signedHeaderList, ''));
     return {
       claim,
       timestamp,
