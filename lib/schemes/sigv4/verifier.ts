@@ -90,10 +90,13 @@ interface Prepared {
   /** Canonical requests to try, each without its last line (the payload hash): one per query reading. */
   readonly heads: readonly string[];
   /** The payload hash the request declares (x-amz-content-sha256), when it declares one. */
-  readonly declared?: string;
+  readonly declared: string | undefined;
   /** Presigned URLs may sign UNSIGNED-PAYLOAD instead of the body's hash: try both. */
   readonly alsoUnsigned: boolean;
 }
+
+const AWS_DATE_HEADERS = [AMZ_DATE] as const;
+const DCI_DATE_HEADERS = [AMZ_DATE, DCI_DATE] as const;
 
 // Requests arrive with the same timestamp many times a second: remember the last one parsed.
 let lastTimestamp = '';
@@ -154,8 +157,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
 
   function dateHeaderNames(algorithm: SigV4Algorithm): readonly string[] {
     // python-dciauth reads X-Amz-Date first, then X-DCI-Date, whatever the algorithm.
-    if (profile === 'dciauth' || algorithm === 'DCI2-HMAC-SHA256') return [AMZ_DATE, DCI_DATE];
-    return [AMZ_DATE];
+    return profile === 'dciauth' || algorithm === 'DCI2-HMAC-SHA256' ? DCI_DATE_HEADERS : AWS_DATE_HEADERS;
   }
 
   function prepare(req: SignedRequest, headers: ReadonlyMap<string, readonly string[]>, nowMs: number | undefined): Prepared | undefined {
@@ -232,7 +234,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       timestamp,
       scope: claim.date + '/' + claim.region + '/' + claim.service + '/' + claim.terminator,
       heads,
-      ...(declared !== undefined ? { declared } : {}),
+      declared,
       alsoUnsigned: declared === undefined && claim.mode === 'query' && allowUnsigned,
     };
   }
