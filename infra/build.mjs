@@ -53,7 +53,9 @@ export async function build(names = DEFAULT_ENTRIES) {
       format: 'esm',
       platform: e.platform,
       target: e.lambda ? 'node22' : 'node20',
-      external: e.lambda ? ['@aws-sdk/*'] : e.name === 'bench' ? ['esbuild'] : [],
+      // The bench imports infra scripts that run themselves when they are the main module: bundled into
+      // build/bench.mjs they would take it for themselves, so they stay files of their own.
+      external: e.lambda ? ['@aws-sdk/*'] : e.name === 'bench' ? ['esbuild', '../infra/*'] : [],
       conditions: [SOURCE_CONDITION, ...e.conditions],
       minify: e.minify,
       sourcemap: e.lambda ? false : 'linked',
