@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { setInterval } from 'node:timers';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLogTail } from './log-tail.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -120,16 +121,19 @@ const args = [
 
 // wrangler and workerd get their own process group, so one signal reaches them all.
 const wrangler = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-// Only the last LOG_LIMIT characters are kept: enough to show why it failed, bounded however long it runs.
-let log = '';
+// Only the last LOG_LIMIT characters are kept: enough to show why it failed, bounded however long it
+// runs and however much the Worker logs.
+const log = createLogTail(LOG_LIMIT);
 const keep = (chunk) => {
-  log += chunk;
-  if (log.length > 2 * LOG_LIMIT) log = log.slice(-LOG_LIMIT);
+  log.push(chunk);
   if (process.env.EDGE_DEV_VERBOSE) process.stderr.write(chunk);
 };
+// Decoded as UTF-8 across chunk boundaries, so a character split between two reads stays whole.
+wrangler.stdout.setEncoding('utf8');
+wrangler.stderr.setEncoding('utf8');
 wrangler.stdout.on('data', keep);
 wrangler.stderr.on('data', keep);
-const logTail = () => log.slice(-LOG_LIMIT);
+const logTail = () => log.text();
 
 function killGroup(signal) {
   try {
