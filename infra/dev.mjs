@@ -51,6 +51,12 @@ if (origin !== undefined && /['$\\\r\n]/.test(origin)) {
   process.stderr.write("npm start: ORIGIN_URL must not contain ', $, \\ or line breaks\n");
   process.exit(2);
 }
+// Whether the Worker logs accepted requests too (true, false or a sampling rate; the Worker reads it).
+const logAccepted = process.env.LOG_ACCEPTED;
+if (logAccepted !== undefined && !/^[A-Za-z0-9.]*$/.test(logAccepted)) {
+  process.stderr.write('npm start: LOG_ACCEPTED must be true, false or a sampling rate from 0 to 1\n');
+  process.exit(2);
+}
 
 // 2. The dotenv file wrangler reads the Worker's vars from (--env-file). Single-quoted values are
 // taken literally by dotenv, but dotenv-expand still expands "$NAME" and unescapes "\$" in them:
@@ -70,7 +76,8 @@ for (const name of readdirSync(wranglerDir)) {
 }
 const envFile = join(wranglerDir, `dev-vars-${process.pid}.env`);
 const configValue = JSON.stringify(config).replace(/'/g, '\\u0027').replace(/\$/g, '\\u0024');
-const envText = `AUTH_CONFIG='${configValue}'\n` + (origin ? `ORIGIN_URL='${origin}'\n` : '');
+const envText =
+  `AUTH_CONFIG='${configValue}'\n` + (origin ? `ORIGIN_URL='${origin}'\n` : '') + (logAccepted ? `LOG_ACCEPTED='${logAccepted}'\n` : '');
 rmSync(envFile, { force: true });
 writeFileSync(envFile, envText, { mode: 0o600, flag: 'wx' });
 chmodSync(envFile, 0o600);
