@@ -14,7 +14,7 @@ import type { SignedRequest } from '../lib/core/request.ts';
 import { createMemoryKeyStore } from '../lib/keys/memory.ts';
 import { createSigV4Signer, createSigV4Verifier } from '../lib/schemes/sigv4/index.ts';
 import { measureColdStart } from './cold-start.ts';
-import { measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
+import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { WORST_LIMITS, worstCases } from './worst-cases.ts';
 
 const BENCHMARKS_FILE = new URL('../BENCHMARKS.md', import.meta.url);
@@ -365,6 +365,7 @@ median of ${15} processes each.
 ${coldTable}
 
 ${packageSizeMarkdown(await measurePackage())}`;
-writeFileSync(BENCHMARKS_FILE, fullMd);
+// Sections other benches write (`npm run bench:edge`: the Worker under load) stay as they are.
+writeFileSync(BENCHMARKS_FILE, keepOtherSections(readFileSync(BENCHMARKS_FILE, 'utf8'), fullMd));
 console.log(coldTable);
 console.log(md);
