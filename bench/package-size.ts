@@ -103,6 +103,24 @@ ${rows.join('\n')}
 `;
 }
 
+/** The section of `md` titled `title` ("## Title"), up to the next "## " heading, or undefined. */
+export function sectionOf(md: string, title: string): string | undefined {
+  const start = md.indexOf(`\n${title}\n`);
+  if (start === -1) return undefined;
+  const next = md.indexOf('\n## ', start + title.length + 1);
+  return md.slice(start + 1, next === -1 ? undefined : next);
+}
+
+/** `next` with every "## " section of `previous` that `next` lacks spliced back in (another bench's). */
+export function keepOtherSections(previous: string, next: string): string {
+  let out = next;
+  for (const [title] of previous.matchAll(/^## .+$/gm)) {
+    if (out.includes(`\n${title}\n`)) continue;
+    out = spliceSection(out, sectionOf(previous, title)!);
+  }
+  return out;
+}
+
 /** Puts `section` (starting "## Title") in place of the section of the same title in `md`, or appends it. */
 export function spliceSection(md: string, section: string): string {
   const title = section.slice(0, section.indexOf('\n'));

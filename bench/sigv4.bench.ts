@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { coldStartSection } from './cold-start.ts';
-import { measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
+import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
 
 const BENCHMARKS_FILE = new URL('../BENCHMARKS.md', import.meta.url);
@@ -270,14 +270,7 @@ pairs are its worst case, ${fmt(pairs16.median / 1000)} ms at the default 16 KiB
 // --- Lambda cold start -------------------------------------------------------------------------
 const cold = coldStartSection(ROOT);
 const sections = [md, cold, packageSizeMarkdown(await measurePackage())];
-let out = sections.join('\n');
-// Sections other runs write (bench:edge, bench:workerd) are kept as they are.
-const previous = readFileSync(BENCHMARKS_FILE, 'utf8');
-for (const title of ['## SigV4 verification under workerd', '## The Worker under load']) {
-  const at = previous.indexOf(`\n${title}\n`);
-  if (at === -1) continue;
-  const end = previous.indexOf('\n## ', at + title.length + 2);
-  out = spliceSection(out, previous.slice(at + 1, end === -1 ? undefined : end + 1).replace(/\n*$/, '\n'));
-}
+// Sections other benches write (bench:edge, bench:workerd) are kept as they are.
+const out = keepOtherSections(readFileSync(BENCHMARKS_FILE, 'utf8'), sections.join('\n'));
 writeFileSync(BENCHMARKS_FILE, out);
 console.log(md);

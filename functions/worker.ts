@@ -1,6 +1,7 @@
 /**
  * The Cloudflare Worker: verifies the configured schemes on the configured routes, then proxies to
  * ORIGIN_URL, or, when none is set, answers with a small JSON echo of the authenticated principal.
+ * Every rejection is logged; accepted requests only as LOG_ACCEPTED says.
  */
 import { Hono } from 'hono';
 import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
@@ -14,9 +15,33 @@ export interface Env {
   AUTH_CONFIG?: string;
   /** Where verified requests go; unset: answer with the echo. */
   ORIGIN_URL?: string;
+  /**
+   * Whether accepted requests are logged too (rejections always are): unset, `false` or `0` (the
+   * default): no; `true` or `1`: every one; a rate such as `0.01`: that share of them, at random.
+   */
+  LOG_ACCEPTED?: string;
 }
 
 export type AppEnv = { Bindings: Env; Variables: EdgeAuthVariables };
+
+/**
+ * Reads the LOG_ACCEPTED variable into `edgeAuth`'s `logAccepted`: unset, empty, `false` or `0` is
+ * `false`; `true` or `1` is `true`; a decimal number from 0 to 1 is that sampling rate (case and
+ * surrounding blanks do not matter). Anything else is `undefined`: not a setting this Worker knows.
+ *
+ * @example
+ * logAcceptedFrom('0.05'); // 0.05
+ * logAcceptedFrom('TRUE'); // true
+ * logAcceptedFrom('yes'); // undefined
+ */
+export function logAcceptedFrom(text: string | undefined): boolean | number | undefined {
+  const value = (text ?? '').trim().toLowerCase();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (!/^(?:[01](?:\.\d*)?|\.\d+)$/.test(value)) return undefined;
+  const rate = Number(value);
+  return rate <= 1 ? rate : undefined;
+}
 
 /** What a Worker app is built with; tests pass their own. */
 export interface WorkerOptions {
@@ -24,13 +49,18 @@ export interface WorkerOptions {
   readonly registry?: SchemeRegistry;
   /** How verified requests reach ORIGIN_URL (default: the global `fetch`). */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /** The random source a LOG_ACCEPTED rate samples with (default `Math.random`). */
+  readonly random?: () => number;
 }
 
 /**
  * The Worker's Hono app: `edgeAuth` on every route, then the proxy to ORIGIN_URL (credentials of
- * every configured scheme stripped, as the registry's descriptors list them) or the echo.
+ * every configured scheme stripped, as the registry's descriptors list them) or the echo. Every
+ * rejection is logged as one JSON line; accepted requests only as LOG_ACCEPTED says (default: not).
  *
- * @throws nothing at build time; an invalid AUTH_CONFIG answers 500 per request (and is logged).
+ * @throws nothing at build time; an invalid AUTH_CONFIG answers 500 per request (and is logged); an
+ * invalid LOG_ACCEPTED is logged (`config.invalid`, once per isolate) and read as the default, so a
+ * logging setting never takes the edge down.
  * @example
  * export default createWorker(); // what wrangler runs
  * const app = createWorker({ registry: builtInSchemes.with(toyScheme), fetch: fakeOrigin });
@@ -56,11 +86,32 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     return c.json({ error: 'ERR_INTERNAL', message: 'the authorizer is misconfigured or failed', status: 500 }, 500);
   });
 
+  // LOG_ACCEPTED as read, once per isolate and value like the authenticator (asked per accepted request).
+  let logging: { text: string | undefined; logAccepted: boolean | number } | undefined;
+  function logAcceptedFor(env: Env): boolean | number {
+    const text = env.LOG_ACCEPTED;
+    if (logging !== undefined && logging.text === text) return logging.logAccepted;
+    const read = logAcceptedFrom(text);
+    if (read === undefined) {
+      // The name only, never the value: a secret pasted into the wrong variable could land here.
+      console.error(
+        JSON.stringify({
+          event: 'config.invalid',
+          issues: ['LOG_ACCEPTED: expected true, false or a sampling rate from 0 to 1; accepted requests are not logged'],
+        }),
+      );
+    }
+    logging = { text, logAccepted: read ?? false };
+    return logging.logAccepted;
+  }
+
   app.use(
     '*',
     edgeAuth({
       authenticator: (c) => authenticatorFor(c.env as Env),
       log: (entry) => console.log(JSON.stringify(entry)),
+      logAccepted: (c) => logAcceptedFor(c.env as Env),
+      ...(options.random ? { random: options.random } : {}),
     }),
   );
 

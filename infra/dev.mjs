@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { setInterval } from 'node:timers';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLogTail } from './log-tail.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -50,6 +51,12 @@ if (origin !== undefined && /['$\\\r\n]/.test(origin)) {
   process.stderr.write("npm start: ORIGIN_URL must not contain ', $, \\ or line breaks\n");
   process.exit(2);
 }
+// Whether the Worker logs accepted requests too (true, false or a sampling rate; the Worker reads it).
+const logAccepted = process.env.LOG_ACCEPTED;
+if (logAccepted !== undefined && !/^[A-Za-z0-9.]*$/.test(logAccepted)) {
+  process.stderr.write('npm start: LOG_ACCEPTED must be true, false or a sampling rate from 0 to 1\n');
+  process.exit(2);
+}
 
 // 2. The dotenv file wrangler reads the Worker's vars from (--env-file). Single-quoted values are
 // taken literally by dotenv, but dotenv-expand still expands "$NAME" and unescapes "\$" in them:
@@ -69,7 +76,8 @@ for (const name of readdirSync(wranglerDir)) {
 }
 const envFile = join(wranglerDir, `dev-vars-${process.pid}.env`);
 const configValue = JSON.stringify(config).replace(/'/g, '\\u0027').replace(/\$/g, '\\u0024');
-const envText = `AUTH_CONFIG='${configValue}'\n` + (origin ? `ORIGIN_URL='${origin}'\n` : '');
+const envText =
+  `AUTH_CONFIG='${configValue}'\n` + (origin ? `ORIGIN_URL='${origin}'\n` : '') + (logAccepted ? `LOG_ACCEPTED='${logAccepted}'\n` : '');
 rmSync(envFile, { force: true });
 writeFileSync(envFile, envText, { mode: 0o600, flag: 'wx' });
 chmodSync(envFile, 0o600);
@@ -120,16 +128,19 @@ const args = [
 
 // wrangler and workerd get their own process group, so one signal reaches them all.
 const wrangler = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-// Only the last LOG_LIMIT characters are kept: enough to show why it failed, bounded however long it runs.
-let log = '';
+// Only the last LOG_LIMIT characters are kept: enough to show why it failed, bounded however long it
+// runs and however much the Worker logs.
+const log = createLogTail(LOG_LIMIT);
 const keep = (chunk) => {
-  log += chunk;
-  if (log.length > 2 * LOG_LIMIT) log = log.slice(-LOG_LIMIT);
+  log.push(chunk);
   if (process.env.EDGE_DEV_VERBOSE) process.stderr.write(chunk);
 };
+// Decoded as UTF-8 across chunk boundaries, so a character split between two reads stays whole.
+wrangler.stdout.setEncoding('utf8');
+wrangler.stderr.setEncoding('utf8');
 wrangler.stdout.on('data', keep);
 wrangler.stderr.on('data', keep);
-const logTail = () => log.slice(-LOG_LIMIT);
+const logTail = () => log.text();
 
 function killGroup(signal) {
   try {

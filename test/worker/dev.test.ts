@@ -147,14 +147,15 @@ let demo: Edge;
 let own: Edge;
 
 // Two local edges at once (wrangler takes a few seconds each): `node infra/dev.mjs` with the demo
-// configuration, and real `npm start` with AUTH_CONFIG_FILE naming a configuration of one's own.
+// configuration, and real `npm start` with AUTH_CONFIG_FILE naming a configuration of one's own
+// (and LOG_ACCEPTED set).
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edge-dev-'));
   ownConfigPath = join(dir, 'own-config.json');
   writeFileSync(ownConfigPath, JSON.stringify(ownConfig));
   [demo, own] = await Promise.all([
     startEdge(process.execPath, ['infra/dev.mjs'], {}),
-    startEdge('npm', ['start'], { AUTH_CONFIG_FILE: ownConfigPath }),
+    startEdge('npm', ['start'], { AUTH_CONFIG_FILE: ownConfigPath, LOG_ACCEPTED: '0.5' }),
   ]);
 }, 100_000);
 
@@ -192,6 +193,7 @@ describe('npm start (infra/dev.mjs) with the demo configuration', () => {
     expect(file).toBeDefined();
     expect(statSync(file!).mode & 0o777).toBe(0o600);
     expect(readFileSync(file!, 'utf8')).toContain(DEMO_SECRET);
+    expect(readFileSync(file!, 'utf8')).not.toContain('LOG_ACCEPTED');
     const leaks = [...commandLines()].filter(([, cmd]) => cmd.includes(DEMO_SECRET));
     expect(leaks).toEqual([]);
   });
@@ -249,6 +251,13 @@ describe('npm start with AUTH_CONFIG_FILE (no public route)', () => {
     expect(own.output).not.toContain(OWN_SECRET);
   });
 
+  it('passes LOG_ACCEPTED on to the Worker in the same file', () => {
+    expect(own.started).toBeUndefined();
+    const file = envFileOf(processTree(own.child.pid!));
+    expect(file).toBeDefined();
+    expect(readFileSync(file!, 'utf8').split('\n')).toContain("LOG_ACCEPTED='0.5'");
+  });
+
   it('SIGTERM to the npm process stops wrangler and workerd, and removes the file', async () => {
     expect(own.started).toBeUndefined();
     const processes = edgeProcesses(own.child.pid!, own.port);
@@ -302,6 +311,32 @@ describe('npm start with an invalid configuration', () => {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
   }, 30_000);
+});
+
+describe('npm start with a LOG_ACCEPTED that cannot be passed on', () => {
+  it.each(["0.5'", 'true$HOME', '1\nAUTH_CONFIG=x'])(
+    'refuses %j before starting wrangler',
+    async (value) => {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['infra/dev.mjs'], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(port), LOG_ACCEPTED: value, EDGE_DEV_WRANGLER: join(dir, 'no-such-wrangler.mjs') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      try {
+        expect(await exited(child, 20_000)).toBe(2);
+        expect(output).toContain('LOG_ACCEPTED must be true, false or a sampling rate from 0 to 1');
+        expect(output).not.toMatch(/wrangler/i);
+        expect(envFileOf([child.pid!])).toBeUndefined();
+      } finally {
+        if (child.exitCode === null) child.kill('SIGTERM');
+      }
+    },
+    30_000,
+  );
 });
 
 describe('npm start when wrangler fails', () => {

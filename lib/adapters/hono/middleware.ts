@@ -15,7 +15,11 @@ export interface EdgeAuthVariables {
   request: SignedRequest;
 }
 
-/** One structured log entry per rejection: the code and route, never credentials or key ids. */
+/**
+ * One structured log entry: every rejection (`auth.rejected`, with its code and status), and accepted
+ * requests (`auth.accepted`) only when {@link EdgeAuthOptions.logAccepted} asks for them. It carries
+ * the method, the route path and the scheme, never credentials, signatures or key ids.
+ */
 export interface AuthLogEntry {
   readonly event: 'auth.rejected' | 'auth.accepted';
   readonly code?: string;
@@ -29,7 +33,27 @@ export interface AuthLogEntry {
 export interface EdgeAuthOptions {
   /** The authenticator, or a function that returns it for a request (e.g. built from env bindings once per isolate). */
   readonly authenticator: Authenticator | ((c: Context) => Authenticator);
+  /** Where decisions are logged (default: nowhere). Every rejection is; accepted requests as `logAccepted` says. */
   readonly log?: (entry: AuthLogEntry) => void;
+  /**
+   * Whether accepted requests are logged too. `false` (the default): rejections only, which keeps
+   * logging off the hot path (a log line per request costs a busy Worker much of its throughput).
+   * `true`: every accepted request. A number from 0 to 1: that share of them, drawn at
+   * random per request (`0.01` logs about one in a hundred); `0` is `false` and `1` is `true`. Or a
+   * function that returns one of these for a request (e.g. read from an env binding, as the
+   * Worker reads LOG_ACCEPTED); it is asked once per accepted request, so keep it cheap.
+   */
+  readonly logAccepted?: boolean | number | ((c: Context) => boolean | number);
+  /** The random source `logAccepted` samples with, uniform in [0, 1) (default `Math.random`); tests pass their own. */
+  readonly random?: () => number;
+}
+
+/** A `logAccepted` value as a rate from 0 (never) to 1 (always); anything else is a misconfiguration. */
+function acceptedLogRate(logAccepted: unknown): number {
+  if (logAccepted === undefined || logAccepted === false) return 0;
+  if (logAccepted === true) return 1;
+  if (typeof logAccepted === 'number' && logAccepted >= 0 && logAccepted <= 1) return logAccepted;
+  throw new TypeError('edgeAuth: logAccepted must be a boolean or a sampling rate from 0 to 1');
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -60,12 +84,30 @@ function reject(c: Context, auth: Authenticator, error: AuthError): Response {
  * untouched; a verified request continues with `c.get('auth')` and `c.get('body')` set; anything
  * else is answered here (400/401/403/413/503, JSON, `WWW-Authenticate` on 401 with the challenges
  * of every configured scheme, as the registry's descriptors give them). Never throws for bad input.
+ * Every rejection goes to `log`; accepted requests only with `logAccepted` (sampled if a rate).
  *
+ * @throws TypeError when `logAccepted` is neither a boolean, a number from 0 to 1 nor a function;
+ * a `logAccepted` function that returns anything else fails that request (500, through Hono's `onError`).
  * @example
  * app.use('*', edgeAuth({ authenticator: createAuthenticator(loadConfig(json)) }));
+ * // Log every rejection and about 1% of accepted requests:
+ * app.use('*', edgeAuth({ authenticator, log: (e) => console.log(JSON.stringify(e)), logAccepted: 0.01 }));
  */
 export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variables: EdgeAuthVariables }> {
   const log = options.log ?? (() => undefined);
+  const { logAccepted } = options;
+  // A fixed setting is checked here, once; a function's answer per accepted request.
+  let rateOf: (c: Context) => number;
+  if (typeof logAccepted === 'function') rateOf = (c) => acceptedLogRate(logAccepted(c));
+  else {
+    const rate = acceptedLogRate(logAccepted);
+    rateOf = () => rate;
+  }
+  const random = options.random ?? Math.random;
+  const logsAccepted = (c: Context): boolean => {
+    const rate = rateOf(c);
+    return rate === 1 || (rate > 0 && random() < rate);
+  };
   return async (c, next) => {
     const auth = typeof options.authenticator === 'function' ? options.authenticator(c) : options.authenticator;
     const method = c.req.method;
@@ -95,7 +137,7 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
     if (!result.ok) return refuse(result.error);
     const forbidden = auth.authorize(result.principal, decision);
     if (forbidden) return refuse(forbidden, result.scheme);
-    log({ event: 'auth.accepted', method, path, scheme: result.scheme });
+    if (logsAccepted(c)) log({ event: 'auth.accepted', method, path, scheme: result.scheme });
     c.set('auth', { principal: result.principal, scheme: result.scheme, keyId: result.keyId });
     c.set('body', read.request.body ?? new Uint8Array());
     return next();
