@@ -44,7 +44,7 @@ export interface ClockAnswer {
   readonly advancesInSyncCode: boolean;
   /** The smallest step it moved by, in ms (0 when it did not move). */
   readonly stepMs: number;
-  /** How long a busy loop ran by this clock: it spins until the clock has moved `spinMs` (bounded). */
+  /** How long the check ran by this clock: it spins until the clock has moved `spinMs` (bounded). */
   readonly spunMs: number;
 }
 
@@ -229,7 +229,8 @@ async function countSubtle(fn: () => Promise<unknown>): Promise<number> {
 }
 
 function clockCheck(spinMs: number): ClockAnswer {
-  let last = performance.now();
+  const t0 = performance.now();
+  let last = t0;
   let step = 0;
   let moves = 0;
   for (let i = 0; i < 10_000_000 && moves < 5; i++) {
@@ -240,8 +241,8 @@ function clockCheck(spinMs: number): ClockAnswer {
       last = t;
     }
   }
-  // A busy loop of spinMs by this clock, which the harness times from outside (bounded, in case it never moves).
-  const t0 = performance.now();
+  // Then a busy loop until spinMs have passed by this clock since t0, which the harness also times
+  // from outside (bounded, in case the clock never moves).
   for (let i = 0; i < 500_000_000 && performance.now() - t0 < spinMs; i++);
   return { advancesInSyncCode: moves > 0, stepMs: moves > 1 ? step : 0, spunMs: performance.now() - t0 };
 }

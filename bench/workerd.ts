@@ -247,16 +247,16 @@ export function workerdSection(r: WorkerdResult): string {
   const steps = [...new Set(r.clock.map((c) => c.stepMs))].join(', ');
   const isolate = r.timing === 'isolate';
   const clockText = isolate
-    ? `In this workerd (the local runtime Miniflare starts, not Cloudflare's edge, which
+    ? `in this workerd (the local runtime Miniflare starts, not Cloudflare's edge, which
 stops the clock between I/O) the isolate's \`performance.now()\` advances inside synchronous code,
-in steps of ${steps} ms; checked in every run, where a busy loop of ${SPIN_MS} ms by that clock took
-${range(r.clock.map((c) => c.spunOutsideMs))} ms as Node saw it from outside. So each batch is timed inside the isolate
-around its loop alone, and runs about ${r.batchMs} ms, so that a clock read in whole ms at both ends
-errs by less than ${f2((100 * Math.max(...r.clock.map((c) => c.stepMs))) / r.batchMs)}% of a batch. As a cross-check Node times the
-HTTP round trip of every batch and subtracts an empty batch's (median ${f2(median(r.emptyRoundTripMs))} ms): that column
-also counts whatever happens between the loop and the response reaching Node (garbage collection,
-waiting for a core on a busy machine), so it reads somewhat higher.`
-    : `The isolate's clock did not advance inside synchronous code (as on Cloudflare's edge, which
+in steps of ${steps} ms. Checked in every run: a busy loop of ${SPIN_MS} ms by that clock took
+${range(r.clock.map((c) => c.spunOutsideMs))} ms by Node's clock outside (its round trip minus an empty one's). So each
+batch is timed inside the isolate around its loop alone, and runs about ${r.batchMs} ms, so that a
+clock read in whole ms at both ends errs by less than ${f2((100 * Math.max(...r.clock.map((c) => c.stepMs))) / r.batchMs)}% of a batch. As a
+cross-check Node times the HTTP round trip of every batch and subtracts an empty batch's (median
+${f2(median(r.emptyRoundTripMs))} ms): that column also counts whatever happens between the loop and the response
+reaching Node (garbage collection, waiting for a core on a busy machine), so it reads a little higher.`
+    : `the isolate's clock did not advance inside synchronous code (as on Cloudflare's edge, which
 stops it between I/O), so every figure is Node's round trip of one HTTP request per batch minus
 the round trip of an empty batch (median ${f2(median(r.emptyRoundTripMs))} ms), divided by the batch's operations.`;
   const calls = Object.entries(r.check.backendCalls)
@@ -294,7 +294,9 @@ each run every case first warms up for at least ${r.warmupOps.toLocaleString('en
 then ${r.rounds} rounds in which every case runs one batch of back-to-back operations, in an order that
 rotates each round. A run's figure for a case is the median of its rounds, and its ratio the
 median over rounds of our batch ÷ the floor's batch of the same round (so load that comes and goes
-hits both alike); median, min and max are over the runs. No forced GC. ${clockText}
+hits both alike); median, min and max are over the runs. No forced GC.
+
+Timing: ${clockText}
 `;
 }
 
