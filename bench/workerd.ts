@@ -245,10 +245,10 @@ export function workerdSection(r: WorkerdResult): string {
   });
   const ratio = median(r.ratio);
   const steps = [...new Set(r.clock.map((c) => c.stepMs))].join(', ');
-  const isolate = r.timing === 'isolate';
-  const clockText = isolate
-    ? `in this workerd (the local runtime Miniflare starts, not Cloudflare's edge, which
-stops the clock between I/O) the isolate's \`performance.now()\` advances inside synchronous code,
+  const clockText =
+    r.timing === 'isolate'
+      ? `in this workerd (the local runtime Miniflare starts; on Cloudflare's edge the clock moves
+only across I/O) the isolate's \`performance.now()\` advances inside synchronous code,
 in steps of ${steps} ms. Checked in every run: a busy loop of ${SPIN_MS} ms by that clock took
 ${range(r.clock.map((c) => c.spunOutsideMs))} ms by Node's clock outside (its round trip minus an empty one's). So each
 batch is timed inside the isolate around its loop alone, and runs about ${r.batchMs} ms, so that a
@@ -256,8 +256,8 @@ clock read in whole ms at both ends errs by less than ${f2((100 * Math.max(...r.
 cross-check Node times the HTTP round trip of every batch and subtracts an empty batch's (median
 ${f2(median(r.emptyRoundTripMs))} ms): that column also counts whatever happens between the loop and the response
 reaching Node (garbage collection, waiting for a core on a busy machine), so it reads a little higher.`
-    : `the isolate's clock did not advance inside synchronous code (as on Cloudflare's edge, which
-stops it between I/O), so every figure is Node's round trip of one HTTP request per batch minus
+      : `the isolate's clock did not advance inside synchronous code (as on Cloudflare's edge, where
+it moves only across I/O), so every figure is Node's round trip of one HTTP request per batch minus
 the round trip of an empty batch (median ${f2(median(r.emptyRoundTripMs))} ms), divided by the batch's operations.`;
   const calls = Object.entries(r.check.backendCalls)
     .map(([k, v]) => `${k} ${v}`)
