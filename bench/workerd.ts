@@ -124,7 +124,8 @@ export async function measureWorkerd(options: WorkerdOptions = {}): Promise<Work
   const warmupOps = options.warmupOps ?? 2000;
   const log = options.log ?? (() => {});
   const script = await bundleWorker(WORKERD_ENTRY);
-  if (script.includes('node:crypto')) throw new Error('the bench worker bundled node:crypto: #crypto must resolve to Web Crypto');
+  if (/(?:from\s*|require\(\s*|import\(\s*)["']node:crypto["']/.test(script))
+    throw new Error('the bench worker bundled node:crypto: #crypto must resolve to Web Crypto');
 
   const loadStart = loadavg()[0]!;
   const clock: ClockRun[] = [];
