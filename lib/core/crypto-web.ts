@@ -3,6 +3,8 @@ import { toHex } from './encoding.ts';
 
 const encoder = new TextEncoder();
 const asBytes = (d: Bytes | string): Bytes => (typeof d === 'string' ? encoder.encode(d) : d);
+const toBytes = (b: ArrayBuffer): Bytes => new Uint8Array(b);
+const bufferHex = (b: ArrayBuffer): string => toHex(new Uint8Array(b));
 
 interface WebHmacKey extends HmacKey {
   readonly key: CryptoKey;
@@ -11,22 +13,22 @@ interface WebHmacKey extends HmacKey {
 /** Web Crypto (`crypto.subtle`): Workers, browsers, Deno, and Node as a fallback. */
 export const webCrypto: CryptoBackend = {
   name: 'webcrypto',
-  async sha256(data) {
-    return new Uint8Array(await crypto.subtle.digest('SHA-256', asBytes(data) as BufferSource));
+  // Each method is one crypto.subtle call and one continuation, not a chain of async functions.
+  sha256(data) {
+    return crypto.subtle.digest('SHA-256', asBytes(data) as BufferSource).then(toBytes);
   },
-  async sha256Hex(data) {
-    return toHex(await this.sha256(data));
+  sha256Hex(data) {
+    return crypto.subtle.digest('SHA-256', asBytes(data) as BufferSource).then(bufferHex);
   },
   async importHmacKey(secret) {
     const key = await crypto.subtle.importKey('raw', asBytes(secret) as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     return { __hmacKey: true, key } as WebHmacKey;
   },
-  async hmacSha256(key, data) {
-    const sig = await crypto.subtle.sign('HMAC', (key as WebHmacKey).key, asBytes(data) as BufferSource);
-    return new Uint8Array(sig);
+  hmacSha256(key, data) {
+    return crypto.subtle.sign('HMAC', (key as WebHmacKey).key, asBytes(data) as BufferSource).then(toBytes);
   },
-  async hmacSha256Hex(key, data) {
-    return toHex(await this.hmacSha256(key, data));
+  hmacSha256Hex(key, data) {
+    return crypto.subtle.sign('HMAC', (key as WebHmacKey).key, asBytes(data) as BufferSource).then(bufferHex);
   },
 };
 

@@ -5,7 +5,7 @@ interface Entry {
   readonly algorithm: SigV4Algorithm;
   readonly secret: string;
   readonly date: string;
-  readonly key: HmacKey | Promise<HmacKey>;
+  key: HmacKey | Promise<HmacKey>;
 }
 
 /**
@@ -58,11 +58,15 @@ export class SigningKeyCache {
     if (slot.length >= ENTRIES_PER_SECRET * Math.max(1, owner.secrets.length)) slot.shift();
     slot.push(entry);
     if (key instanceof Promise) {
-      // A failed derivation must not poison the slot.
-      key.catch(() => {
-        const i = slot.indexOf(entry);
-        if (i !== -1) slot.splice(i, 1);
-      });
+      key.then(
+        // Once derived, the key is handed out as it is: no await for a cached key.
+        (derived) => (entry.key = derived),
+        // A failed derivation must not poison the slot.
+        () => {
+          const i = slot.indexOf(entry);
+          if (i !== -1) slot.splice(i, 1);
+        },
+      );
     }
     return key;
   }

@@ -279,18 +279,19 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     return matched;
   }
 
-  /** {@link signatureMatchesSync} with an asynchronous backend (Web Crypto): independent steps run together. */
+  /** {@link signatureMatchesSync} with an asynchronous backend (Web Crypto): one await per crypto step, none for a cached key. */
   async function signatureMatchesAsync(req: SignedRequest, p: Prepared, record: KeyRecord): Promise<boolean> {
     const { claim } = p;
-    const [bodyHash, keys] = await Promise.all([
-      needsBodyHash(p) ? crypto.sha256Hex(req.body!) : undefined,
-      Promise.all(record.secrets.map((secret) => signingKeys.get(record, claim.algorithm, secret, claim.date))),
-    ]);
-    const hashes = await Promise.all(canonicals(p, bodyHash).map((c) => crypto.sha256Hex(c.canonical)));
-    const toSign = hashes.map((h) => stringToSign(claim.algorithm, p.timestamp, p.scope, h));
-    const expected = await Promise.all(keys.flatMap((key) => toSign.map((sts) => crypto.hmacSha256Hex(key, sts))));
+    const keys = record.secrets.map((secret) => signingKeys.get(record, claim.algorithm, secret, claim.date));
+    const bodyHash = needsBodyHash(p) ? await crypto.sha256Hex(req.body!) : undefined;
+    const toSign: string[] = [];
+    for (const c of canonicals(p, bodyHash))
+      toSign.push(stringToSign(claim.algorithm, p.timestamp, p.scope, await crypto.sha256Hex(c.canonical)));
     let matched = false;
-    for (const e of expected) if (timingSafeEqualString(e, claim.signature)) matched = true;
+    for (const pending of keys) {
+      const key = pending instanceof Promise ? await pending : pending;
+      for (const sts of toSign) if (timingSafeEqualString(await crypto.hmacSha256Hex(key, sts), claim.signature)) matched = true;
+    }
     return matched;
   }
 
@@ -314,14 +315,22 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       fail('ERR_KEY_NOT_FOUND', 'signature does not match');
     }
 
+    const declaredBodyHash = prepared.declared !== undefined && prepared.declared !== UNSIGNED_PAYLOAD ? prepared.declared : undefined;
+    const checkBody = declaredBodyHash !== undefined && req.body !== undefined;
     const sync = crypto.sync;
-    const matched = sync ? signatureMatchesSync(sync, req, prepared, record) : await signatureMatchesAsync(req, prepared, record);
+    let actualBodyHash: string | Promise<string> | undefined;
+    let matched: boolean;
+    if (sync) {
+      matched = signatureMatchesSync(sync, req, prepared, record);
+    } else {
+      // An asynchronous backend hashes the body while the signature is computed; the hash is compared after it.
+      if (checkBody) actualBodyHash = crypto.sha256Hex(req.body!);
+      matched = await signatureMatchesAsync(req, prepared, record);
+    }
     if (!matched) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
     if (!checkSessionToken(headers, claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
-
-    const declaredBodyHash = prepared.declared !== undefined && prepared.declared !== UNSIGNED_PAYLOAD ? prepared.declared : undefined;
-    if (declaredBodyHash !== undefined && req.body !== undefined) {
-      const actual = sync ? sync.sha256Hex(req.body) : await crypto.sha256Hex(req.body);
+    if (checkBody) {
+      const actual = actualBodyHash === undefined ? sync!.sha256Hex(req.body!) : await actualBodyHash;
       if (!timingSafeEqualString(actual, declaredBodyHash)) fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
     }
     const result: AuthResult = {
