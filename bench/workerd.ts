@@ -17,6 +17,11 @@ import type { BatchAnswer, CheckAnswer, ClockAnswer, WorkerdCase } from './worke
 
 export const WORKERD_ENTRY = 'bench/workerd-entry.ts';
 
+/** Whether a bundle imports node:crypto (statically, through require, or dynamically): the node backend came in. */
+export function importsNodeCrypto(script: string): boolean {
+  return /(?:from\s*|require\(\s*|import\(\s*)["']node:crypto["']/.test(script);
+}
+
 /** What a run measures, in table order; `copy` is the loop and the fresh request copy alone. */
 const CASES: ReadonlyArray<{ readonly id: WorkerdCase; readonly label: string }> = [
   { id: 'ours', label: 'edge-authorizer verify (Web Crypto backend, the default under workerd)' },
