@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coldStartSection } from './cold-start.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
@@ -274,3 +275,11 @@ const sections = [md, cold, packageSizeMarkdown(await measurePackage())];
 const out = keepOtherSections(readFileSync(BENCHMARKS_FILE, 'utf8'), sections.join('\n'));
 writeFileSync(BENCHMARKS_FILE, out);
 console.log(md);
+
+// --- under workerd: the Web Crypto backend beside a Web Crypto floor (bench/workerd.ts splices its section) --
+const workerd = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bench', 'workerd.ts')], {
+  cwd: ROOT,
+  stdio: 'inherit',
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+});
+if (workerd.status !== 0) throw new Error('the workerd bench failed');
