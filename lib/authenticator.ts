@@ -7,7 +7,7 @@ import type { AuthResult, Principal } from './core/result.ts';
 import type { CredentialParts, Verifier } from './core/verifier.ts';
 import * as v from 'valibot';
 import type { Config } from './config/schema.ts';
-import { configuredSchemes, keyRecords } from './config/load.ts';
+import { configuredSchemes, keyRecords } from './config/records.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
 import type { KeyStore } from './keys/types.ts';
 import { createRouteTable, strictestOf, type RouteDecision } from './policy/routes.ts';
