@@ -1,5 +1,7 @@
-// Loads the configuration document once per Lambda container: AUTH_CONFIG (JSON text) or
-// AUTH_CONFIG_FILE (a path in the deployment package, relative to LAMBDA_TASK_ROOT or the cwd).
+// Loads and validates the configuration document once per Lambda container: AUTH_CONFIG (JSON text)
+// or AUTH_CONFIG_FILE (a path in the deployment package, relative to LAMBDA_TASK_ROOT or the cwd).
+// The integrations (api.ts) and authorizer-runtime.ts use it; the deployed authorizer.ts gets its
+// configuration validated by the build instead (lambda-prevalidated.ts).
 import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
 import { ConfigError, loadConfig } from '../lib/config/index.ts';
 import { readConfigFile } from './config-file.ts';
