@@ -188,7 +188,8 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
     if (e.lambda) {
       if (r.outputFiles[0].text.includes(NEEDS_REQUIRE)) r = await run(true);
       const text = r.outputFiles[0].text;
-      if (e.prevalidated && text.includes(NOT_BUILT)) throw new Error(`${e.entry}: the validated configuration did not replace its stand-in`);
+      if (e.prevalidated && text.includes(NOT_BUILT))
+        throw new Error(`${e.entry}: the validated configuration did not replace its stand-in`);
       writeAtomically(resolve(root, outfile), r.outputFiles[0].contents);
     }
     results[e.name] = r.metafile;
@@ -196,7 +197,9 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
   return results;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Run directly: `node infra/build.mjs [names...]`. Not when esbuild has bundled this file into a
+// bench, where import.meta.url is the bench's own file.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && import.meta.url.endsWith('/infra/build.mjs')) {
   const names = process.argv.slice(2);
   try {
     await build(names.length ? names : undefined);
