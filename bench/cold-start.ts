@@ -262,7 +262,9 @@ after a warm-up round. The authorizers' first calls are real allows (checked on 
 - The floor is the least code that does the job's unavoidable work: load node:crypto, read and
   parse the same configuration file, one HMAC-SHA256. It loads builtins with
   \`process.getBuiltinModule\` as our bundles do; the ESM-import floor and an empty handler that
-  logs one line (the authorizer logs each decision) are shown for comparison.
+  logs one line (the authorizer logs each decision) are shown for comparison. Node creates its
+  stdout stream on the first \`console.log\` (that row's difference from the empty handler); under
+  the Lambda runtime, \`console.log\` writes to the runtime's log descriptor instead.
 
 | handler | bundle | gzip | import ms: median (min–max) | import + first call ms: median (min–max) |
 | --- | ---: | ---: | ---: | ---: |
@@ -273,12 +275,15 @@ ${rows.join('\n')}
 `;
 }
 
-// `npm run bench:cold` (build/bench-cold.mjs), or this file run directly: only this section,
-// spliced into the existing BENCHMARKS.md. Not when bundled into another bench.
+// `npm run bench:cold [-- --samples N]` (build/bench-cold.mjs), or this file run directly: only
+// this section, spliced into the existing BENCHMARKS.md. Not when bundled into another bench.
 if (/(?:bench-cold\.mjs|cold-start\.ts)$/.test(process.argv[1] ?? '')) {
   const root = new URL('..', import.meta.url).pathname;
   const file = join(root, 'BENCHMARKS.md');
-  const section = coldStartSection(root, await coldStartEvent());
+  const at = process.argv.indexOf('--samples');
+  const samples = at === -1 ? 15 : Number(process.argv[at + 1]);
+  if (!Number.isInteger(samples) || samples < 1) throw new Error('--samples takes a positive integer');
+  const section = coldStartSection(root, await coldStartEvent(), samples);
   writeFileSync(file, spliceSection(readFileSync(file, 'utf8'), section));
   console.log(section);
 }
