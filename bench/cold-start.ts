@@ -246,13 +246,13 @@ export function coldStartSection(root: string, event: unknown, samples = 15): st
   return `## Lambda cold start
 
 Each sample is a fresh \`node\` process (${process.version}) that imports a handler's bundle and
-answers one signed REST authorizer event (\`GET /prod/items\`, the demo key of
+answers one signed REST authorizer event (\`GET /prod/items\`, signed with the demo key of
 \`${DEMO_CONFIG}\`, which \`AUTH_CONFIG_FILE\` names), timed from just before the import. Each
-process first imports an empty module, so that, as under the Lambda runtime (an ES module that
-imports the handler), the ES module loader is already running; the second row shows what its start
-would add to every row.
-${samples} samples per handler, taken in rounds (one of each handler per round, in rotating order)
-after a warm-up round. The authorizers' first calls are real allows (checked on every sample).
+process first imports an empty module, so the ES module loader is already running, as it is when
+the Lambda runtime (itself an ES module) imports a handler; the second row shows what the loader's
+start would add to every row. ${samples} samples per handler, taken in rounds (one of each handler
+per round, in rotating order) after a warm-up round. The authorizers' first calls are real allows
+(checked on every sample).
 
 - \`build/lambda/authorizer/index.mjs\` (deployed by serverless.yml and the SAM template) carries
   the configuration the build validated: at run time it reads \`AUTH_CONFIG_FILE\` only to check
