@@ -188,8 +188,10 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
     if (e.lambda) {
       if (r.outputFiles[0].text.includes(NEEDS_REQUIRE)) r = await run(true);
       const text = r.outputFiles[0].text;
-      if (e.prevalidated && text.includes(NOT_BUILT))
+      if (e.prevalidated && text.includes(NOT_BUILT)) {
+        rmSync(resolve(root, outfile), { force: true });
         throw new Error(`${e.entry}: the validated configuration did not replace its stand-in`);
+      }
       writeAtomically(resolve(root, outfile), r.outputFiles[0].contents);
     }
     results[e.name] = r.metafile;
