@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coldStartSection } from './cold-start.ts';
+import { coldStartEvent, coldStartSection } from './cold-start.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
 
@@ -269,7 +269,7 @@ pairs are its worst case, ${fmt(pairs16.median / 1000)} ms at the default 16 KiB
 `;
 
 // --- Lambda cold start -------------------------------------------------------------------------
-const cold = coldStartSection(ROOT);
+const cold = coldStartSection(ROOT, await coldStartEvent());
 const sections = [md, cold, packageSizeMarkdown(await measurePackage())];
 // Sections other benches write (bench:edge, bench:workerd) are kept as they are.
 const out = keepOtherSections(readFileSync(BENCHMARKS_FILE, 'utf8'), sections.join('\n'));

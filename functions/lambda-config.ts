@@ -1,9 +1,10 @@
-// Loads the configuration document once per Lambda container: AUTH_CONFIG (JSON text) or
-// AUTH_CONFIG_FILE (a path in the deployment package, relative to LAMBDA_TASK_ROOT or the cwd).
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+// Loads and validates the configuration document once per Lambda container: AUTH_CONFIG (JSON text)
+// or AUTH_CONFIG_FILE (a path in the deployment package, relative to LAMBDA_TASK_ROOT or the cwd).
+// The integrations (api.ts) and authorizer-runtime.ts use it; the deployed authorizer.ts gets its
+// configuration validated by the build instead (lambda-prevalidated.ts).
 import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
 import { ConfigError, loadConfig } from '../lib/config/index.ts';
+import { readConfigFile } from './config-file.ts';
 
 let cached: Authenticator | undefined;
 
@@ -13,8 +14,7 @@ export function lambdaAuthenticator(): Authenticator {
   if (!text) {
     const file = process.env.AUTH_CONFIG_FILE;
     if (!file) throw new ConfigError(['(environment): set AUTH_CONFIG or AUTH_CONFIG_FILE']);
-    const inPackage = join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-    text = readFileSync(isAbsolute(file) ? file : existsSync(inPackage) ? inPackage : join(process.cwd(), file), 'utf8');
+    text = readConfigFile(file).toString('utf8');
   }
   try {
     cached = createAuthenticator(loadConfig(text));

@@ -1,4 +1,12 @@
 export declare const root: string;
 export declare const SOURCE_CONDITION: string;
+export declare const DEMO_LAMBDA_CONFIG: string;
 export declare const ENTRIES: ReadonlyArray<{ name: string; entry: string; outfile: string }>;
-export declare function build(names?: readonly string[]): Promise<Record<string, unknown>>;
+export interface BuildOptions {
+  /** The configuration the authorizer is built with, relative to the project (default: AUTH_CONFIG_FILE, else the demo's). */
+  readonly authConfigFile?: string;
+  /** Where the `build/` outputs go instead (tests). */
+  readonly outDir?: string;
+}
+export declare function prevalidatedConfig(file: string): Promise<{ file: string; config: unknown; sha256: string }>;
+export declare function build(names?: readonly string[], options?: BuildOptions): Promise<Record<string, unknown>>;

@@ -1,8 +1,10 @@
 // Bundles the deployable and runnable entry points with esbuild. Run directly (`npm run build`) or
 // import { build } from bin/edge-auth.js, which builds the CLI on first use.
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -13,16 +15,40 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const SOURCE_CONDITION = 'edge-authorizer-source';
 
+/** The configuration the authorizer is built with when AUTH_CONFIG_FILE is not set (as serverless.yml and offline.mjs default). */
+export const DEMO_LAMBDA_CONFIG = 'infra/lambda-demo-config.json';
+
 /** Each entry: source, output, platform and the package.json `imports` conditions it resolves with. */
 export const ENTRIES = [
   { name: 'cli', entry: 'lib/cli/run.ts', outfile: 'build/cli.mjs', platform: 'node', conditions: ['node'], minify: false },
   { name: 'bench', entry: 'bench/sigv4.bench.ts', outfile: 'build/bench.mjs', platform: 'node', conditions: ['node'], minify: false },
+  {
+    name: 'bench-cold',
+    entry: 'bench/cold-start.ts',
+    outfile: 'build/bench-cold.mjs',
+    platform: 'node',
+    conditions: ['node'],
+    minify: false,
+  },
   // Lambda (nodejs22.x): minified ESM, one folder per function so each deploys only its own code.
   // The AWS SDK v3 is left external: the runtime ships it, and nothing here needs a newer one.
+  // The authorizer as deployed carries the configuration the build validated (AUTH_CONFIG_FILE at
+  // build time; see prevalidatedConfig), so its cold start neither validates nor loads valibot;
+  // authorizer-runtime reads and validates AUTH_CONFIG or AUTH_CONFIG_FILE when it runs.
   {
     name: 'authorizer',
     entry: 'functions/authorizer.ts',
     outfile: 'build/lambda/authorizer/index.mjs',
+    platform: 'node',
+    conditions: ['node'],
+    minify: true,
+    lambda: true,
+    prevalidated: true,
+  },
+  {
+    name: 'authorizer-runtime',
+    entry: 'functions/authorizer-runtime.ts',
+    outfile: 'build/lambda/authorizer-runtime/index.mjs',
     platform: 'node',
     conditions: ['node'],
     minify: true,
@@ -39,37 +65,158 @@ export const ENTRIES = [
   },
 ];
 
-/** Entries built by a plain `npm run build`; the bench is built by `npm run bench` only. */
-const DEFAULT_ENTRIES = ['cli', 'authorizer', 'api'];
+/** Entries built by a plain `npm run build`; the benches are built by `npm run bench` and `npm run bench:cold` only. */
+const DEFAULT_ENTRIES = ['cli', 'authorizer', 'authorizer-runtime', 'api'];
 
-export async function build(names = DEFAULT_ENTRIES) {
-  const results = {};
-  for (const e of ENTRIES.filter((x) => names.includes(x.name))) {
-    const r = await esbuild.build({
+// An ESM bundle has no `require`; this gives it one for dependencies that call it (the CLI's).
+// Lambda bundles get it only when esbuild had to leave a require in them, since creating it costs
+// about half a millisecond of every cold start.
+const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+const NEEDS_REQUIRE = 'Dynamic require of "';
+
+// The stand-in module the build replaces with the validated configuration (see functions/prevalidated-config.ts).
+const PREVALIDATED_MODULE = /[\\/]functions[\\/]prevalidated-config\.ts$/;
+const NOT_BUILT = 'functions/prevalidated-config.ts is replaced by infra/build.mjs';
+
+let validator;
+/** lib/config's loadConfig, bundled for the build: the very code and schemas the runtime would validate with. */
+function configValidator() {
+  validator ??= esbuild
+    .build({
       absWorkingDir: root,
-      entryPoints: [e.entry],
-      outfile: e.outfile,
+      stdin: { contents: "export { loadConfig } from './lib/config/index.ts';", resolveDir: root, loader: 'ts' },
       bundle: true,
+      write: false,
       format: 'esm',
-      platform: e.platform,
-      target: e.lambda ? 'node22' : 'node20',
-      // The bench imports infra scripts that run themselves when they are the main module: bundled into
-      // build/bench.mjs they would take it for themselves, so they stay files of their own.
-      external: e.lambda ? ['@aws-sdk/*'] : e.name === 'bench' ? ['esbuild', '../infra/*'] : [],
-      conditions: [SOURCE_CONDITION, ...e.conditions],
-      minify: e.minify,
-      sourcemap: e.lambda ? false : 'linked',
-      metafile: true,
+      platform: 'node',
+      conditions: [SOURCE_CONDITION, 'node'],
       logLevel: 'warning',
-      legalComments: 'none',
-      banner:
-        e.platform === 'node' ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : {},
-    });
+    })
+    .then((r) => import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].contents).toString('base64')}`));
+  return validator;
+}
+
+/**
+ * Reads and validates the configuration file for the authorizer's bundle with the library's own
+ * loadConfig: the document it outputs (defaults filled in) and the SHA-256 of the file's bytes.
+ *
+ * @throws Error naming the file and each invalid field (never a value from the document), so an
+ * invalid configuration fails the build.
+ */
+export async function prevalidatedConfig(file) {
+  const path = resolve(root, file);
+  const shown = relative(root, path).startsWith('..') ? path : relative(root, path);
+  let bytes;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Error(`AUTH_CONFIG_FILE ${shown}: cannot read it (${e.code ?? e.message})`);
+  }
+  const { loadConfig } = await configValidator();
+  let config;
+  try {
+    config = loadConfig(bytes.toString('utf8'));
+  } catch (e) {
+    throw new Error(`AUTH_CONFIG_FILE ${shown}: ${e.message}`);
+  }
+  return { file: shown, config, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** The module that stands in for functions/prevalidated-config.ts: data only, parsed from a string literal. */
+function prevalidatedModule({ config, sha256 }) {
+  return `export const prevalidated = { config: JSON.parse(${JSON.stringify(JSON.stringify(config))}), sha256: ${JSON.stringify(sha256)} };\n`;
+}
+
+function writeAtomically(file, contents) {
+  mkdirSync(dirname(file), { recursive: true });
+  // Tests build the same bundles in parallel: a rename never lets a reader see half a file.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
+
+/**
+ * Builds the named entries (default: cli, authorizer, authorizer-runtime, api).
+ *
+ * Options: `authConfigFile`, the configuration the authorizer is built with (default
+ * AUTH_CONFIG_FILE from the environment, else the demo's), relative to the project; `outDir`, where
+ * the `build/` outputs go instead (tests). An invalid or unreadable configuration rejects, and
+ * removes any authorizer bundle already there, so nothing stale is left to deploy.
+ */
+export async function build(names = DEFAULT_ENTRIES, options = {}) {
+  const results = {};
+  const authConfigFile = options.authConfigFile ?? (process.env.AUTH_CONFIG_FILE || DEMO_LAMBDA_CONFIG);
+  for (const e of ENTRIES.filter((x) => names.includes(x.name))) {
+    const outfile = options.outDir ? join(options.outDir, relative('build', e.outfile)) : e.outfile;
+    const plugins = [];
+    if (e.prevalidated) {
+      let baked;
+      try {
+        baked = await prevalidatedConfig(authConfigFile);
+      } catch (err) {
+        rmSync(resolve(root, outfile), { force: true });
+        throw err;
+      }
+      plugins.push({
+        name: 'prevalidated-config',
+        setup(b) {
+          b.onLoad({ filter: PREVALIDATED_MODULE }, () => ({ contents: prevalidatedModule(baked), loader: 'js' }));
+        },
+      });
+    }
+    const run = (banner) =>
+      esbuild.build({
+        absWorkingDir: root,
+        entryPoints: [e.entry],
+        outfile,
+        bundle: true,
+        format: 'esm',
+        platform: e.platform,
+        target: e.lambda ? 'node22' : 'node20',
+        // The benches import infra scripts that run themselves when they are the main module: bundled into
+        // build/bench*.mjs they would take it for themselves, so they stay files of their own.
+        external: e.lambda ? ['@aws-sdk/*'] : e.name.startsWith('bench') ? ['esbuild', '../infra/*'] : [],
+        conditions: [SOURCE_CONDITION, ...e.conditions],
+        minify: e.minify,
+        sourcemap: e.lambda ? false : 'linked',
+        metafile: true,
+        logLevel: 'warning',
+        legalComments: 'none',
+        write: !e.lambda,
+        plugins,
+        banner: banner ? { js: REQUIRE_BANNER } : {},
+      });
+    let r = await run(e.platform === 'node' && !e.lambda);
+    if (e.lambda) {
+      if (r.outputFiles[0].text.includes(NEEDS_REQUIRE)) r = await run(true);
+      const text = r.outputFiles[0].text;
+      if (e.prevalidated && text.includes(NOT_BUILT)) {
+        rmSync(resolve(root, outfile), { force: true });
+        throw new Error(`${e.entry}: the validated configuration did not replace its stand-in`);
+      }
+      writeAtomically(resolve(root, outfile), r.outputFiles[0].contents);
+    }
     results[e.name] = r.metafile;
   }
   return results;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await build(process.argv.slice(2).length ? process.argv.slice(2) : undefined);
+// Run directly: `node infra/build.mjs [names...]`. Not when esbuild has bundled this file into a
+// bench, where import.meta.url is the bench's own file.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && import.meta.url.endsWith('/infra/build.mjs')) {
+  const names = process.argv.slice(2);
+  try {
+    await build(names.length ? names : undefined);
+    if (names.length === 0 || names.includes('authorizer')) {
+      const file = process.env.AUTH_CONFIG_FILE || DEMO_LAMBDA_CONFIG;
+      const demo = resolve(root, file) === resolve(root, DEMO_LAMBDA_CONFIG);
+      console.error(
+        `build/lambda/authorizer: built with the configuration in ${file}, validated` +
+          (demo ? ' (the demo configuration, whose secrets are public: set AUTH_CONFIG_FILE to build with yours)' : ''),
+      );
+    }
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  }
 }

@@ -16,6 +16,7 @@ export {
   defineScheme,
   challengeHeader,
   type SchemeDescriptor,
+  type SchemeImplementation,
   type SchemeDeps,
   type SchemeVerifier,
   type SchemeSigner,

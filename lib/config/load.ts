@@ -2,23 +2,11 @@ import * as v from 'valibot';
 import { ConfigSchema, createConfigSchema, type Config } from './schema.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { parseJsonSafe } from './json.ts';
-import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/request-json.ts';
-import type { KeyRecord } from '../keys/types.ts';
+import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/issues.ts';
+import { ConfigError, configuredSchemes } from './records.ts';
 
 export { parseJsonSafe } from './json.ts';
-
-/**
- * Thrown for an invalid configuration document; `issues` name each bad field and what is wrong with
- * it ("keys[1].secret: must be at least 8 characters"), never a value from the document.
- */
-export class ConfigError extends Error {
-  readonly issues: readonly string[];
-  constructor(issues: readonly string[]) {
-    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
-    this.name = 'ConfigError';
-    this.issues = issues;
-  }
-}
+export { ConfigError, configuredSchemes, keyRecords } from './records.ts';
 
 // One schema per registry, built once.
 const schemaCache = new WeakMap<SchemeRegistry, ReturnType<typeof createConfigSchema>>([[builtInSchemes, ConfigSchema]]);
@@ -74,24 +62,4 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
   if (configuredSchemes(config).length === 0) issues.push('schemes: no scheme is configured');
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
-}
-
-/** The key records of a configuration, as the memory key store holds them. */
-export function keyRecords(config: Config): KeyRecord[] {
-  return config.keys.map((k) => ({
-    id: k.id,
-    scheme: k.scheme,
-    secrets: k.secrets ?? [k.secret!],
-    principal: k.principal,
-    permissions: k.permissions,
-    sessionToken: k.sessionToken,
-    notBefore: k.notBefore,
-    expiresAt: k.expiresAt,
-    disabled: k.disabled,
-  }));
-}
-
-/** The ids of the schemes a configuration turns on, in the document's order. */
-export function configuredSchemes(config: Config): string[] {
-  return Object.keys(config.schemes).filter((id) => config.schemes[id] !== undefined);
 }

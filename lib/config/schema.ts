@@ -27,8 +27,8 @@ export function createKeySchema(registry: SchemeRegistry) {
   );
 }
 
-/** `keys[]` entries under the built-in schemes. */
-export const KeySchema = createKeySchema(builtInSchemes);
+/** `keys[]` entries under the built-in schemes. Marked pure, so a bundle that never reads it (the Lambda functions) does not build it at import. */
+export const KeySchema = /* @__PURE__ */ createKeySchema(builtInSchemes);
 
 /**
  * One `routes[]` rule: the paths and methods it matches and what they require (public, permissions,

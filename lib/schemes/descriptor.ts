@@ -72,18 +72,18 @@ export interface SchemeSigner extends Signer {
 }
 
 /**
- * Everything the rest of the library knows about one scheme. Each `lib/schemes/<id>/scheme.ts`
- * exports one of these and `lib/schemes/registry.ts` lists them; configuration, router, middleware,
- * authorizer and CLI read descriptors and never name a scheme.
+ * What a scheme does, without the schema that validates its options: everything in a
+ * {@link SchemeDescriptor} but `options`. An authenticator is built from these and options a
+ * schema has already output, so code that receives a configuration validated elsewhere (the Lambda
+ * authorizer's bundle, validated by the build) needs no schema library. Each scheme's descriptor is
+ * its implementation plus its options schema.
  *
  * `O` is the scheme's options as its schema outputs them (defaults applied). Methods are declared
- * as methods so a `SchemeDescriptor<SigV4Options>` can stand in a `SchemeDescriptor` list.
+ * as methods so a `SchemeImplementation<SigV4Options>` can stand in a `SchemeImplementation` list.
  */
-export interface SchemeDescriptor<O = unknown> {
+export interface SchemeImplementation<O = unknown> {
   /** The key under `schemes` in the configuration, `keys[].scheme`, `--scheme` and `AuthSuccess.scheme`. */
   readonly id: string;
-  /** Validates `schemes.<id>` (valibot), filling in defaults; its issues name fields, never values. */
-  readonly options: v.GenericSchema<unknown, O>;
   /** Whether the request carries this scheme's credentials at all: cheap (a header's presence or first token), no crypto. */
   claims(req: SignedRequest): boolean;
   /**
@@ -114,15 +114,31 @@ export interface SchemeDescriptor<O = unknown> {
 }
 
 /**
- * Declares a scheme descriptor, checking its shape at compile time and its id at load time.
+ * Everything the rest of the library knows about one scheme: its {@link SchemeImplementation} and
+ * the valibot schema of its options. Each `lib/schemes/<id>/scheme.ts` exports one of these and
+ * `lib/schemes/registry.ts` lists them; configuration, router, middleware, authorizer and CLI read
+ * descriptors and never name a scheme.
+ *
+ * `O` is the scheme's options as its schema outputs them (defaults applied).
+ */
+export interface SchemeDescriptor<O = unknown> extends SchemeImplementation<O> {
+  /** Validates `schemes.<id>` (valibot), filling in defaults; its issues name fields, never values. */
+  readonly options: v.GenericSchema<unknown, O>;
+}
+
+/**
+ * Declares a scheme descriptor (or, without `options`, a scheme implementation), checking its
+ * shape at compile time and its id at load time.
  *
  * @throws TypeError when the id is not lower-case letters, digits and "-" (it is a configuration key).
  * @example
  * export const toyScheme = defineScheme({ id: 'toy', options: ToyOptions, claims, createVerifier, ... });
  */
-export function defineScheme<O>(descriptor: SchemeDescriptor<O>): SchemeDescriptor<O> {
-  if (!/^[a-z][a-z0-9-]{0,31}$/.test(descriptor.id)) throw new TypeError('a scheme id must be lower-case letters, digits and "-"');
-  return Object.freeze(descriptor);
+export function defineScheme<O>(descriptor: SchemeDescriptor<O>): SchemeDescriptor<O>;
+export function defineScheme<O>(implementation: SchemeImplementation<O>): SchemeImplementation<O>;
+export function defineScheme<O>(scheme: SchemeImplementation<O>): SchemeImplementation<O> {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(scheme.id)) throw new TypeError('a scheme id must be lower-case letters, digits and "-"');
+  return Object.freeze(scheme);
 }
 
 /**

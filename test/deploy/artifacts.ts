@@ -10,9 +10,14 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** The build output folder (infra/build.mjs). The one place to change if it moves (e.g. to build/). */
 export const BUILD_DIR = 'build';
 
-/** The bundle of each Lambda function, relative to ROOT, and the exports its handlers name. */
+/**
+ * The bundle of each Lambda function, relative to ROOT, and the exports its handlers name. The
+ * deployed authorizer carries the configuration the build validated; authorizer-runtime reads
+ * AUTH_CONFIG or AUTH_CONFIG_FILE when it runs (for deployments of one's own).
+ */
 export const LAMBDA_BUNDLES = {
   authorizer: { file: `${BUILD_DIR}/lambda/authorizer/index.mjs`, exports: ['handler'] },
+  'authorizer-runtime': { file: `${BUILD_DIR}/lambda/authorizer-runtime/index.mjs`, exports: ['handler'] },
   api: { file: `${BUILD_DIR}/lambda/api/index.mjs`, exports: ['echo', 'items'] },
 } as const;
 

@@ -1,12 +1,14 @@
 // `serverless package` (Serverless Framework v3, offline: no AWS call) on the shipped serverless.yml
 // after `npm run build`'s build(): the CloudFormation it would deploy and the zips it would upload.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
+import { restAuthorizerEvent } from '../fixtures/apigw.ts';
 import { LAMBDA_BUNDLES, readZip, ROOT, ROUTES, SECRETS_RESOURCE_SUFFIX, type ZipEntry } from './artifacts.ts';
 
 const run = promisify(execFile);
@@ -131,6 +133,41 @@ describe('serverless package --stage dev', () => {
       ).Variables.AUTH_CONFIG_FILE!;
       expect(entries.map((e) => e.name).sort()).toEqual([bundle, config].sort());
       for (const e of entries) expect(e.data.equals(readFileSync(join(ROOT, e.name))), e.name).toBe(true);
+    }
+  });
+
+  it('packs an authorizer built with the configuration its zip holds: unzipped as in Lambda, it allows a signed request', async () => {
+    const task = mkdtempSync(join(tmpdir(), 'edge-auth-sls-task-'));
+    try {
+      for (const e of zips.authorizer!) {
+        mkdirSync(dirname(join(task, e.name)), { recursive: true });
+        writeFileSync(join(task, e.name), e.data);
+      }
+      const variables = (resources.AuthorizerLambdaFunction!.Properties.Environment as { Variables: Record<string, string> }).Variables;
+      const signer = createSigV4Signer({
+        keyId: 'AKIDEMO00000000000001',
+        secret: 'demo-only-secret-do-not-use-in-production-1',
+        region: 'us-east-1',
+        service: 'execute-api',
+      });
+      const signed = await signer.sign({
+        method: 'GET',
+        path: '/dev/rest/items',
+        query: '',
+        headers: [['Host', 'api.test']],
+        body: new Uint8Array(),
+      });
+      const event = restAuthorizerEvent(signed, { stage: 'dev' });
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(join(task, LAMBDA_BUNDLES.authorizer.file)).href)});
+        process.stdout.write('\\n' + JSON.stringify(await m.handler(${JSON.stringify(event)})));`;
+      const { AUTH_CONFIG_FILE: _file, AUTH_CONFIG: _text, ...env } = process.env;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: tmpdir(),
+        env: { ...env, LAMBDA_TASK_ROOT: task, AUTH_CONFIG_FILE: variables.AUTH_CONFIG_FILE! },
+      });
+      expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ principalId: 'demo-user' });
+    } finally {
+      rmSync(task, { recursive: true, force: true });
     }
   });
 

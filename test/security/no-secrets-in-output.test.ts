@@ -1,6 +1,7 @@
 /**
  * Values never reach logs or responses: every row of the SigV4 negative table goes through the Worker
- * (the shipped Hono app), the Lambda authorizer (the shipped handler) on REST and HTTP API events, the
+ * (the shipped Hono app), the Lambda authorizer (both shipped handlers: the deployed one, whose
+ * configuration the build validated, and authorizer-runtime) on REST and HTTP API events, the
  * in-function check and the CLI (verify, explain, explain --json), with all console output and every
  * response and exit message captured. None of it may contain a secret, a session token, a signature,
  * a raw Authorization header or a key id those rows used.
@@ -61,6 +62,13 @@ function secretsOf(req: SignedRequest): string[] {
 
 const FORBIDDEN = [...SECRET_VALUES, ...KEYS.map((k) => k.id)];
 
+// The deployed authorizer's configuration is put in its bundle by the build (loadConfig at build
+// time); in process, the stand-in module gets what the build would put there.
+vi.mock('../../functions/prevalidated-config.ts', async () => {
+  const { loadConfig: load } = await import('../../lib/config/load.ts');
+  return { prevalidated: { config: load(JSON.stringify(configFor())), sha256: '' } };
+});
+
 describe('nothing secret reaches a log, a response or the CLI output, across the negative table', () => {
   const output: string[] = [];
   const capture = (...args: unknown[]) => output.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
@@ -81,7 +89,12 @@ describe('nothing secret reaches a log, a response or the CLI output, across the
   it('runs every row through the Worker, the authorizer, the in-function check and the CLI', async () => {
     const { default: worker } = await import('../../functions/worker.ts');
     process.env['AUTH_CONFIG'] = JSON.stringify(configFor());
-    const { handler: authorizer } = await import('../../functions/authorizer.ts');
+    const { handler: authorizerRuntime } = await import('../../functions/authorizer-runtime.ts');
+    const { lambdaAuthenticator } = await import('../../functions/lambda-config.ts');
+    lambdaAuthenticator(); // read once per container, as in Lambda
+    // The deployed authorizer refuses to run with AUTH_CONFIG set (its configuration is built in).
+    delete process.env['AUTH_CONFIG'];
+    const { handler: authorizerDeployed } = await import('../../functions/authorizer.ts');
     let workerRuns = 0;
     for (const { req, options } of requests) {
       const configText = JSON.stringify(configFor(options));
@@ -102,7 +115,7 @@ describe('nothing secret reaches a log, a response or the CLI output, across the
         capture(res.status, [...res.headers], await res.text());
         workerRuns++;
       }
-      // The authorizer, on both event types.
+      // Both authorizers, on both event types.
       for (const event of [() => restAuthorizerEvent(req, { prefix: '' }), () => httpAuthorizerEvent(req)]) {
         let built;
         try {
@@ -110,10 +123,12 @@ describe('nothing secret reaches a log, a response or the CLI output, across the
         } catch {
           continue; // the fixture cannot decode this path as API Gateway would
         }
-        try {
-          capture(await authorizer(built as never));
-        } catch (e) {
-          capture((e as Error).message);
+        for (const authorizer of [authorizerDeployed, authorizerRuntime]) {
+          try {
+            capture(await authorizer(built as never));
+          } catch (e) {
+            capture((e as Error).message);
+          }
         }
       }
       // The in-function check.
@@ -146,6 +161,9 @@ describe('nothing secret reaches a log, a response or the CLI output, across the
     // The captured output is real: rejection codes and explanations are there.
     expect(text).toContain('ERR_SIGNATURE_INVALID');
     expect(text).toContain('canonical request');
+    // Both authorizers answered every event with a decision, not a configuration failure.
+    expect(text).not.toContain('ERR_CONFIG');
+    expect(text).not.toContain('authorizer configuration error');
     for (const secret of FORBIDDEN) expect(text, `a secret value (${secret.length} chars) was printed`).not.toContain(secret);
     for (const { label, req } of requests) {
       for (const secret of secretsOf(req))

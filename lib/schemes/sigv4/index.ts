@@ -3,4 +3,5 @@ export { createSigV4Signer, type SigV4SignerOptions, type SigV4Signer, type Pres
 export { canonicalPath, canonicalQuery, canonicalHeaders, canonicalRequest, stringToSign, parseQuery, queryPairs } from './canonical.ts';
 export { SigV4SchemeSchema, type SigV4SchemeOptions } from './options.ts';
 export { sigv4Scheme } from './scheme.ts';
+export { sigv4Implementation } from './implementation.ts';
 export * from './constants.ts';
