@@ -42,7 +42,7 @@ export class SigningKeyCache {
 
   /**
    * The signing key of `secret` for `date`, kept with `owner`. Synchronous when the backend has a `sync`
-   * face (node:crypto), a promise otherwise (concurrent misses share one derivation).
+   * face (the Node backend), a promise otherwise (concurrent misses share one derivation).
    */
   get(owner: KeyOwner, algorithm: SigV4Algorithm, secret: string, date: string): HmacKey | Promise<HmacKey> {
     let slot = this.#slots.get(owner);
