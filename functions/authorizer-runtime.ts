@@ -5,9 +5,11 @@
  * the default. See lib/adapters/aws-lambda.
  */
 import { createAuthorizerHandler } from '../lib/adapters/aws-lambda/authorizer.ts';
+import { logAcceptedSetting, logLine } from './lambda-log.ts';
 import { lambdaAuthenticator } from './lambda-config.ts';
 
 export const handler = createAuthorizerHandler({
   authenticator: lambdaAuthenticator,
-  log: (entry) => console.log(JSON.stringify(entry)),
+  log: logLine,
+  logAccepted: logAcceptedSetting(),
 });

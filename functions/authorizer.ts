@@ -5,9 +5,11 @@
  * See lib/adapters/aws-lambda.
  */
 import { createAuthorizerHandler } from '../lib/adapters/aws-lambda/authorizer.ts';
+import { logAcceptedSetting, logLine } from './lambda-log.ts';
 import { prevalidatedAuthenticator } from './lambda-prevalidated.ts';
 
 export const handler = createAuthorizerHandler({
   authenticator: prevalidatedAuthenticator,
-  log: (entry) => console.log(JSON.stringify(entry)),
+  log: logLine,
+  logAccepted: logAcceptedSetting(),
 });

@@ -8,6 +8,7 @@ import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts
 import { ConfigError, loadConfig } from '../lib/config/index.ts';
 import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts';
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
+import { logAcceptedFrom } from '../lib/adapters/log-accepted.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
 
 export interface Env {
@@ -24,24 +25,7 @@ export interface Env {
 
 export type AppEnv = { Bindings: Env; Variables: EdgeAuthVariables };
 
-/**
- * Reads the LOG_ACCEPTED variable into `edgeAuth`'s `logAccepted`: unset, empty, `false` or `0` is
- * `false`; `true` or `1` is `true`; a decimal number from 0 to 1 is that sampling rate (case and
- * surrounding blanks do not matter). Anything else is `undefined`: not a setting this Worker knows.
- *
- * @example
- * logAcceptedFrom('0.05'); // 0.05
- * logAcceptedFrom('TRUE'); // true
- * logAcceptedFrom('yes'); // undefined
- */
-export function logAcceptedFrom(text: string | undefined): boolean | number | undefined {
-  const value = (text ?? '').trim().toLowerCase();
-  if (value === '' || value === 'false') return false;
-  if (value === 'true') return true;
-  if (!/^(?:[01](?:\.\d*)?|\.\d+)$/.test(value)) return undefined;
-  const rate = Number(value);
-  return rate <= 1 ? rate : undefined;
-}
+export { logAcceptedFrom };
 
 /** What a Worker app is built with; tests pass their own. */
 export interface WorkerOptions {

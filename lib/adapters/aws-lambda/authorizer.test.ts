@@ -220,6 +220,44 @@ describe('REST API REQUEST authorizer', () => {
     expect(text).not.toMatch(/AKIDUSER|Signature=|[0-9a-f]{64}/);
   });
 
+  describe('logging allows (LOG_ACCEPTED)', () => {
+    const run = async (options: { logAccepted?: boolean | number; random?: () => number }, calls: number) => {
+      const entries: Array<{ event: string }> = [];
+      const h = createAuthorizerHandler({ authenticator: () => auth, log: (e) => entries.push(e), ...options });
+      const signed = await user.sign(req('GET', '/prod/items'));
+      for (let i = 0; i < calls; i++) await h(restAuthorizerEvent(signed));
+      await h(restAuthorizerEvent({ ...signed, path: '/prod/x' })).catch(() => undefined);
+      await h(restAuthorizerEvent(await user.sign(req('GET', '/prod/items/*')))).catch(() => undefined);
+      return entries.map((e) => e.event);
+    };
+
+    it('logs no allow by default, and every deny and 401', async () => {
+      expect(await run({}, 3)).toEqual(['authorizer.unauthorized', 'authorizer.deny']);
+    });
+
+    it('logs every allow with logAccepted: true', async () => {
+      expect(await run({ logAccepted: true }, 3)).toEqual([
+        'authorizer.allow',
+        'authorizer.allow',
+        'authorizer.allow',
+        'authorizer.unauthorized',
+        'authorizer.deny',
+      ]);
+    });
+
+    it('samples allows at a rate with the random source it is given; denies and 401s are never sampled away', async () => {
+      const draws = [0.05, 0.5, 0.09, 0.99];
+      let i = 0;
+      const events = await run({ logAccepted: 0.1, random: () => draws[i++ % draws.length]! }, 4);
+      expect(events).toEqual(['authorizer.allow', 'authorizer.allow', 'authorizer.unauthorized', 'authorizer.deny']);
+      expect(i).toBe(4);
+    });
+
+    it.each([[-0.1], [1.5], [Number.NaN], ['yes' as unknown as number]])('refuses logAccepted %j when it is built', (logAccepted) => {
+      expect(() => createAuthorizerHandler({ authenticator: () => auth, logAccepted })).toThrow(TypeError);
+    });
+  });
+
   it('denies a signed call whose ARN IAM would read as a wildcard (a cached copy would cover other routes)', async () => {
     logs.length = 0;
     const r = (await handler()(restAuthorizerEvent(await user.sign(req('GET', '/prod/items/*'))))) as RestAuthorizerResult;

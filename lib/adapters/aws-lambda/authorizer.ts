@@ -2,6 +2,7 @@ import type { Authenticator } from '../../authenticator.ts';
 import type { AuthResult, AuthSuccess } from '../../core/result.ts';
 import { headerMap } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
+import { acceptedLogRate, sampled, type LogAccepted } from '../log-accepted.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { lambdaRoutePaths, readEvent, type AuthorizerEvent } from './events.ts';
 
@@ -56,7 +57,15 @@ export interface AuthorizerLogEntry {
 export interface AuthorizerOptions {
   /** The authenticator (from the configuration), possibly built lazily; a rejection is a configuration failure (500). */
   readonly authenticator: () => Authenticator | Promise<Authenticator>;
+  /** Where decisions are logged (default: nowhere). Every deny, 401 and error is; allows as `logAccepted` says. */
   readonly log?: (entry: AuthorizerLogEntry) => void;
+  /**
+   * Whether allows are logged too: `false` (the default), `true`, or a sampling rate from 0 to 1. A log
+   * line per allow costs more than the verification (and the first one, in a cold container, the most).
+   */
+  readonly logAccepted?: LogAccepted;
+  /** The random source a `logAccepted` rate samples with, uniform in [0, 1) (default `Math.random`); tests pass their own. */
+  readonly random?: () => number;
 }
 
 /** The exact message API Gateway turns into a 401. */
@@ -85,13 +94,20 @@ const ANONYMOUS = { principal: '', scheme: '', permissions: '' } as const;
  * What the body and caching rules are comes from the scheme's descriptor (`body`,
  * `cacheableAcrossRoutes`); the authorizer names no scheme.
  *
- * @throws Error from the returned handler: `Error('Unauthorized')` for a request that is not
- * authenticated (401), any other message when the authenticator or key store fails (500).
+ * @throws TypeError at once when `logAccepted` is neither a boolean nor a rate from 0 to 1. Error from
+ * the returned handler: `Error('Unauthorized')` for a request that is not authenticated (401), any
+ * other message when the authenticator or key store fails (500).
  * @example
  * export const handler = createAuthorizerHandler({ authenticator: () => createAuthenticator(loadConfig(json)) });
  */
 export function createAuthorizerHandler(options: AuthorizerOptions): (event: AuthorizerEvent) => Promise<AuthorizerResult> {
-  const log = options.log ?? (() => undefined);
+  const logAll = options.log ?? (() => undefined);
+  const allowLogRate = acceptedLogRate(options.logAccepted);
+  const random = options.random ?? Math.random;
+  // Every deny, 401 and error goes to the log; an allow only as `logAccepted` says.
+  const log = (entry: AuthorizerLogEntry): void => {
+    if (entry.event !== 'authorizer.allow' || sampled(allowLogRate, random)) logAll(entry);
+  };
   return async (event) => {
     let auth: Authenticator;
     try {

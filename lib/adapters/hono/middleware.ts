@@ -4,6 +4,7 @@ import { authError, type AuthError } from '../../core/errors.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import type { Principal } from '../../core/result.ts';
 import { toSignedRequest } from '../fetch-request.ts';
+import { acceptedLogRate, sampled } from '../log-accepted.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
 
 /** What the middleware leaves on the context for the routes behind it. */
@@ -46,14 +47,6 @@ export interface EdgeAuthOptions {
   readonly logAccepted?: boolean | number | ((c: Context) => boolean | number);
   /** The random source `logAccepted` samples with, uniform in [0, 1) (default `Math.random`); tests pass their own. */
   readonly random?: () => number;
-}
-
-/** A `logAccepted` value as a rate from 0 (never) to 1 (always); anything else is a misconfiguration. */
-function acceptedLogRate(logAccepted: unknown): number {
-  if (logAccepted === undefined || logAccepted === false) return 0;
-  if (logAccepted === true) return 1;
-  if (typeof logAccepted === 'number' && logAccepted >= 0 && logAccepted <= 1) return logAccepted;
-  throw new TypeError('edgeAuth: logAccepted must be a boolean or a sampling rate from 0 to 1');
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -104,10 +97,7 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
     rateOf = () => rate;
   }
   const random = options.random ?? Math.random;
-  const logsAccepted = (c: Context): boolean => {
-    const rate = rateOf(c);
-    return rate === 1 || (rate > 0 && random() < rate);
-  };
+  const logsAccepted = (c: Context): boolean => sampled(rateOf(c), random);
   return async (c, next) => {
     const auth = typeof options.authenticator === 'function' ? options.authenticator(c) : options.authenticator;
     const method = c.req.method;
