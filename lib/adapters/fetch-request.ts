@@ -1,6 +1,9 @@
 import { authError, type AuthError } from '../core/errors.ts';
 import { splitUrl, type SignedRequest } from '../core/request.ts';
 
+/** A request read into the request model, or why it could not be. */
+export type ReadRequest = { ok: true; request: SignedRequest } | { ok: false; error: AuthError };
+
 /**
  * Reads a Web `Request` into the request model: raw path and query split from `request.url`
  * without `new URL()` normalisation, headers as pairs, the body read with a hard cap.
@@ -8,38 +11,55 @@ import { splitUrl, type SignedRequest } from '../core/request.ts';
  * Note: `Headers` has already joined repeated headers with ", " (except Set-Cookie), which is
  * also how SigV4 canonicalizes them, so signatures over repeated headers still verify.
  */
-export async function toSignedRequest(
-  request: Request,
-  maxBodyBytes: number,
-): Promise<{ ok: true; request: SignedRequest } | { ok: false; error: AuthError }> {
+export async function toSignedRequest(request: Request, maxBodyBytes: number): Promise<ReadRequest> {
   const { path, query } = splitUrl(request.url);
+  return readRequest(request, path, query, maxBodyBytes);
+}
+
+/**
+ * {@link toSignedRequest} for a caller that has split `request.url` already (the Hono middleware
+ * judges the route on the raw path first). Synchronous for a request without a body (a GET, a
+ * HEAD): a promise only when there is a stream to read.
+ *
+ * @internal
+ */
+export function readRequest(request: Request, path: string, query: string, maxBodyBytes: number): ReadRequest | Promise<ReadRequest> {
   const headers: Array<[string, string]> = [];
   request.headers.forEach((value, name) => headers.push([name, value]));
   const declared = request.headers.get('content-length');
   if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes)) {
     return { ok: false, error: authError('ERR_BODY_TOO_LARGE', 'request body is too large') };
   }
-  let body = new Uint8Array();
-  if (request.body) {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBodyBytes) {
-        await reader.cancel().catch(() => undefined);
-        return { ok: false, error: authError('ERR_BODY_TOO_LARGE', 'request body is too large') };
-      }
-      chunks.push(value);
+  const method = request.method.toUpperCase();
+  const stream = request.body;
+  if (!stream) return { ok: true, request: { method, path, query, headers, body: new Uint8Array() } };
+  return readBody(stream, maxBodyBytes).then((body): ReadRequest =>
+    body
+      ? { ok: true, request: { method, path, query, headers, body } }
+      : { ok: false, error: authError('ERR_BODY_TOO_LARGE', 'request body is too large') },
+  );
+}
+
+/** The whole body, or `undefined` as soon as it grows past `maxBodyBytes` (the stream is cancelled then). */
+async function readBody(stream: ReadableStream<Uint8Array>, maxBodyBytes: number): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBodyBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
     }
-    body = new Uint8Array(total);
-    let offset = 0;
-    for (const c of chunks) {
-      body.set(c, offset);
-      offset += c.byteLength;
-    }
+    chunks.push(value);
   }
-  return { ok: true, request: { method: request.method.toUpperCase(), path, query, headers, body } };
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.byteLength;
+  }
+  return body;
 }

@@ -215,6 +215,32 @@ describe('edgeAuth logging', () => {
       expect(Object.keys(e).every((k) => ['event', 'code', 'status', 'method', 'path', 'scheme'].includes(k))).toBe(true);
   });
 
+  it('answers and logs a body that fails mid-read as a malformed request (400), and a body past the cap as 413', async () => {
+    const { logged } = appWith({});
+    const app = new Hono<{ Variables: EdgeAuthVariables }>();
+    app.use('*', edgeAuth({ authenticator, log: (e) => logged.push(e) }));
+    app.all('*', (c) => c.json({ reached: true }));
+    let pulls = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(new Uint8Array([1, 2, 3]));
+        else controller.error(new Error('connection reset'));
+      },
+    });
+    const broken = await app.request('https://api.example.com/items', { method: 'POST', body: failing, duplex: 'half' } as RequestInit);
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: 'ERR_AUTH_MALFORMED', message: 'request body could not be read' });
+    const large = await app.request('https://api.example.com/items', {
+      method: 'POST',
+      body: new Uint8Array(config.limits.maxBodyBytes + 1),
+    });
+    expect(large.status).toBe(413);
+    expect(rejected(logged).map((e) => [e.code, e.status, e.path])).toEqual([
+      ['ERR_AUTH_MALFORMED', 400, '/items'],
+      ['ERR_BODY_TOO_LARGE', 413, '/items'],
+    ]);
+  });
+
   it.each([-0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null])('throws TypeError at once for logAccepted: %s', (logAccepted) => {
     expect(() => edgeAuth({ authenticator, logAccepted: logAccepted as unknown as number })).toThrow(TypeError);
   });

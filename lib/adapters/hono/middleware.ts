@@ -3,7 +3,7 @@ import { publicError, type Authenticator } from '../../authenticator.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import type { Principal } from '../../core/result.ts';
-import { toSignedRequest } from '../fetch-request.ts';
+import { readRequest, type ReadRequest } from '../fetch-request.ts';
 import { acceptedLogRate, sampled } from '../log-accepted.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
 
@@ -57,12 +57,27 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+// The `WWW-Authenticate` value of each authenticator, built on its first 401: its challenges do not
+// change, and a busy Worker answers many 401s.
+const challengeHeaders = new WeakMap<Authenticator, string>();
+
+function challengeOf(auth: Authenticator): string {
+  let header = challengeHeaders.get(auth);
+  if (header === undefined) {
+    // Every configured scheme's challenges, in registry order (RFC 9110 section 11.6.1).
+    header = challengeHeader(auth.challenges);
+    challengeHeaders.set(auth, header);
+  }
+  return header;
+}
+
 function reject(c: Context, auth: Authenticator, error: AuthError): Response {
   const shown = publicError(error);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-  // Every configured scheme's challenges, in registry order (RFC 9110 section 11.6.1).
-  const challenge = challengeHeader(auth.challenges);
-  if (shown.status === 401 && challenge !== '') headers['www-authenticate'] = challenge;
+  if (shown.status === 401) {
+    const challenge = challengeOf(auth);
+    if (challenge !== '') headers['www-authenticate'] = challenge;
+  }
   const body = JSON.stringify({
     error: shown.code,
     message: shown.message,
@@ -100,18 +115,22 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
   const logsAccepted = (c: Context): boolean => sampled(rateOf(c), random);
   return async (c, next) => {
     const auth = typeof options.authenticator === 'function' ? options.authenticator(c) : options.authenticator;
-    const method = c.req.method;
+    const raw = c.req.raw;
+    const method = raw.method;
+    const { path: rawPath, query } = splitUrl(raw.url);
     // Route rules are judged on the raw path (what the origin will get), in every reading an origin could make of it.
-    const decision = auth.decide(method, splitUrl(c.req.raw.url).path);
+    const decision = auth.decide(method, rawPath);
     const path = decision.ok ? decision.path : '(refused)';
     const refuse = (error: AuthError, scheme?: string): Response => {
       log({ event: 'auth.rejected', code: error.code, status: error.status, method, path, ...(scheme ? { scheme } : {}) });
       return reject(c, auth, error);
     };
     if (!decision.ok) return refuse(decision.error);
-    let read: Awaited<ReturnType<typeof toSignedRequest>>;
+    let read: ReadRequest;
     try {
-      read = await toSignedRequest(c.req.raw, auth.config.limits.maxBodyBytes);
+      // A promise only when there is a body to read: a GET is read synchronously.
+      const pending = readRequest(raw, rawPath, query, auth.config.limits.maxBodyBytes);
+      read = pending instanceof Promise ? await pending : pending;
     } catch {
       // A body stream that fails mid-read is the client's doing (an abort, a broken chunked encoding).
       return refuse(authError('ERR_AUTH_MALFORMED', 'request body could not be read'));
