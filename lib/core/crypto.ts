@@ -4,6 +4,9 @@
  * because synchronous node:crypto HMACs cost several times less than `crypto.subtle` there.
  */
 
+/** SHA-256 of no bytes, lower-case hex: what a request without a body hashes to, known without hashing. */
+export const EMPTY_SHA256_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
 /** Raw bytes as every backend takes and returns them; a Node `Buffer` is one too, so no copies. */
 export type Bytes = Uint8Array;
 

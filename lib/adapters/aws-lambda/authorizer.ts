@@ -1,4 +1,5 @@
 import type { Authenticator } from '../../authenticator.ts';
+import { EMPTY_SHA256_HEX } from '../../core/crypto.ts';
 import type { AuthResult, AuthSuccess } from '../../core/result.ts';
 import { headerMap } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
@@ -72,7 +73,7 @@ export interface AuthorizerOptions {
 export const UNAUTHORIZED = 'Unauthorized';
 
 /** SHA-256 of the empty body: what a signature over a request without a body covers. */
-export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+export const EMPTY_BODY_SHA256 = EMPTY_SHA256_HEX;
 
 /** A failure of ours (key store, configuration), not of the request: thrown as a non-Unauthorized error (500). */
 class ServerFault extends Error {}

@@ -116,4 +116,34 @@ describe('verifying with many keys in rotation', () => {
     // Four HMACs per derivation (the signature itself is computed with hmacSha256Hex, not counted).
     expect(hmacs()).toBe(4 * records.length);
   });
+
+  it('hashes no empty body: its SHA-256 is a constant (one hash per GET, for the canonical request)', async () => {
+    for (const base of [nodeCrypto, webCrypto]) {
+      const hashed: number[] = [];
+      const counting: CryptoBackend = {
+        ...base,
+        sha256Hex: (data) => (hashed.push(typeof data === 'string' ? data.length : data.length), base.sha256Hex(data)),
+        ...(base.sync ? { sync: { ...base.sync, sha256Hex: (data) => (hashed.push(data.length), base.sync!.sha256Hex(data)) } } : {}),
+      };
+      const records = [owner(7)];
+      const verifier = createSigV4Verifier({
+        keys: createMemoryKeyStore(records),
+        region: REGION,
+        service: SERVICE,
+        clock: () => NOW,
+        crypto: counting,
+      });
+      const signer = createSigV4Signer({ keyId: 'k7', secret: 'secret-7', region: REGION, service: SERVICE, clock: () => NOW });
+      const get = await signer.sign({
+        method: 'GET',
+        path: '/items',
+        query: '',
+        headers: [['host', 'api.example.com']],
+        body: new Uint8Array(),
+      });
+      expect((await verifier.verify(get)).ok).toBe(true);
+      expect(hashed.filter((n) => n === 0)).toEqual([]);
+      expect(hashed).toHaveLength(1);
+    }
+  });
 });

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualString } from '../../core/compare.ts';
 import { isLowerHex } from '../../core/encoding.ts';
-import type { CryptoBackend, HmacKey, SyncCryptoBackend } from '../../core/crypto.ts';
+import { EMPTY_SHA256_HEX, type CryptoBackend, type HmacKey, type SyncCryptoBackend } from '../../core/crypto.ts';
 import { AuthFailure, authError, fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
@@ -94,6 +94,11 @@ interface Prepared {
   /** Presigned URLs may sign UNSIGNED-PAYLOAD instead of the body's hash: try both. */
   readonly alsoUnsigned: boolean;
 }
+
+// Most requests (every GET) have no body: its hash is a constant, not a crypto call.
+const bodySha256Sync = (sync: SyncCryptoBackend, body: Uint8Array): string => (body.length === 0 ? EMPTY_SHA256_HEX : sync.sha256Hex(body));
+const bodySha256 = (crypto: CryptoBackend, body: Uint8Array): string | Promise<string> =>
+  body.length === 0 ? EMPTY_SHA256_HEX : crypto.sha256Hex(body);
 
 const AWS_DATE_HEADERS = [AMZ_DATE] as const;
 const DCI_DATE_HEADERS = [AMZ_DATE, DCI_DATE] as const;
@@ -269,7 +274,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
    */
   function signatureMatchesSync(sync: SyncCryptoBackend, req: SignedRequest, p: Prepared, record: KeyRecord): boolean {
     const { claim } = p;
-    const bodyHash = needsBodyHash(p) ? sync.sha256Hex(req.body!) : undefined;
+    const bodyHash = needsBodyHash(p) ? bodySha256Sync(sync, req.body!) : undefined;
     const toSign = canonicals(p, bodyHash).map((c) => stringToSign(claim.algorithm, p.timestamp, p.scope, sync.sha256Hex(c.canonical)));
     let matched = false;
     for (const secret of record.secrets) {
@@ -283,7 +288,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   async function signatureMatchesAsync(req: SignedRequest, p: Prepared, record: KeyRecord): Promise<boolean> {
     const { claim } = p;
     const keys = record.secrets.map((secret) => signingKeys.get(record, claim.algorithm, secret, claim.date));
-    const bodyHash = needsBodyHash(p) ? await crypto.sha256Hex(req.body!) : undefined;
+    const bodyHash = needsBodyHash(p) ? await bodySha256(crypto, req.body!) : undefined;
     const toSign: string[] = [];
     for (const c of canonicals(p, bodyHash))
       toSign.push(stringToSign(claim.algorithm, p.timestamp, p.scope, await crypto.sha256Hex(c.canonical)));
@@ -324,13 +329,13 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       matched = signatureMatchesSync(sync, req, prepared, record);
     } else {
       // An asynchronous backend hashes the body while the signature is computed; the hash is compared after it.
-      if (checkBody) actualBodyHash = crypto.sha256Hex(req.body!);
+      if (checkBody) actualBodyHash = bodySha256(crypto, req.body!);
       matched = await signatureMatchesAsync(req, prepared, record);
     }
     if (!matched) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
     if (!checkSessionToken(headers, claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
     if (checkBody) {
-      const actual = actualBodyHash === undefined ? sync!.sha256Hex(req.body!) : await actualBodyHash;
+      const actual = actualBodyHash === undefined ? bodySha256Sync(sync!, req.body!) : await actualBodyHash;
       if (!timingSafeEqualString(actual, declaredBodyHash)) fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
     }
     const result: AuthResult = {
@@ -358,7 +363,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     async explain(req) {
       const prepared = prepare(req, headerMap(req.headers), undefined);
       if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
-      const bodyHash = needsBodyHash(prepared) ? await crypto.sha256Hex(req.body!) : undefined;
+      const bodyHash = needsBodyHash(prepared) ? await bodySha256(crypto, req.body!) : undefined;
       const candidates = canonicals(prepared, bodyHash);
       const alternatives = [];
       for (const c of candidates) {
