@@ -262,7 +262,8 @@ per round, in rotating order) after a warm-up round. The authorizers' first call
 - The floor is the least code that does the job's unavoidable work: load node:crypto, read and
   parse the same configuration file, one HMAC-SHA256. It loads builtins with
   \`process.getBuiltinModule\` as our bundles do; the ESM-import floor and an empty handler that
-  logs one line (the authorizer logs each decision) are shown for comparison. Node creates its
+  logs one line (what an authorizer that logged each allow would pay; ours logs only denies, 401s and
+  errors unless LOG_ACCEPTED asks) are shown for comparison. Node creates its
   stdout stream on the first \`console.log\` (that row's difference from the empty handler); under
   the Lambda runtime, \`console.log\` writes to the runtime's log descriptor instead.
 
