@@ -329,7 +329,11 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       matched = signatureMatchesSync(sync, req, prepared, record);
     } else {
       // An asynchronous backend hashes the body while the signature is computed; the hash is compared after it.
-      if (checkBody) actualBodyHash = bodySha256(crypto, req.body!);
+      if (checkBody) {
+        actualBodyHash = bodySha256(crypto, req.body!);
+        // Left unawaited when the signature fails: a rejection there must not surface as an unhandled one.
+        if (actualBodyHash instanceof Promise) actualBodyHash.catch(() => undefined);
+      }
       matched = await signatureMatchesAsync(req, prepared, record);
     }
     if (!matched) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
