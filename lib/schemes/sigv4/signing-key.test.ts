@@ -146,4 +146,42 @@ describe('verifying with many keys in rotation', () => {
       expect(hashed).toHaveLength(1);
     }
   });
+
+  it('reports a bad signature, not a stray rejection, when the body hash it started alongside fails (Web Crypto)', async () => {
+    const body = new TextEncoder().encode('{"a":1}');
+    const failingBodyHash: CryptoBackend = {
+      ...webCrypto,
+      sha256Hex: (data) =>
+        typeof data !== 'string' && data.length === body.length ? Promise.reject(new Error('digest failed')) : webCrypto.sha256Hex(data),
+    };
+    const records = [owner(9)];
+    const verifier = createSigV4Verifier({
+      keys: createMemoryKeyStore(records),
+      region: REGION,
+      service: SERVICE,
+      clock: () => NOW,
+      crypto: failingBodyHash,
+    });
+    const signer = createSigV4Signer({
+      keyId: 'k9',
+      secret: 'secret-9',
+      region: REGION,
+      service: SERVICE,
+      clock: () => NOW,
+      signContentSha256: true,
+    });
+    const signed = await signer.sign({ method: 'POST', path: '/items', query: '', headers: [['host', 'api.example.com']], body });
+    const tampered = { ...signed, query: 'x=1' };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const r = await verifier.verify(tampered);
+      expect(r.ok ? 'ok' : r.error.code).toBe('ERR_SIGNATURE_INVALID');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
