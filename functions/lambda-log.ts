@@ -1,5 +1,5 @@
 // The Lambda functions' logging: one JSON line per decision, allows only as LOG_ACCEPTED says.
-import { logAcceptedFrom, type LogAccepted } from '../lib/adapters/log-accepted.ts';
+import { readLogAccepted, type LogAccepted } from '../lib/adapters/log-accepted.ts';
 
 /** Writes one log entry as a JSON line (field names and codes only; entries never carry secrets). */
 export const logLine = (entry: object): void => console.log(JSON.stringify(entry));
@@ -11,13 +11,5 @@ export const logLine = (entry: object): void => console.log(JSON.stringify(entry
  * take the authorizer down.
  */
 export function logAcceptedSetting(text = process.env.LOG_ACCEPTED): LogAccepted {
-  const read = logAcceptedFrom(text);
-  if (read !== undefined) return read;
-  console.error(
-    JSON.stringify({
-      event: 'config.invalid',
-      issues: ['LOG_ACCEPTED: expected true, false or a sampling rate from 0 to 1; allows are not logged'],
-    }),
-  );
-  return false;
+  return readLogAccepted(text, (entry) => console.error(JSON.stringify(entry)));
 }

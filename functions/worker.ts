@@ -8,7 +8,7 @@ import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts
 import { ConfigError, loadConfig } from '../lib/config/index.ts';
 import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts';
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
-import { logAcceptedFrom } from '../lib/adapters/log-accepted.ts';
+import { logAcceptedFrom, readLogAccepted } from '../lib/adapters/log-accepted.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
 
 export interface Env {
@@ -75,17 +75,8 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   function logAcceptedFor(env: Env): boolean | number {
     const text = env.LOG_ACCEPTED;
     if (logging !== undefined && logging.text === text) return logging.logAccepted;
-    const read = logAcceptedFrom(text);
-    if (read === undefined) {
-      // The name only, never the value: a secret pasted into the wrong variable could land here.
-      console.error(
-        JSON.stringify({
-          event: 'config.invalid',
-          issues: ['LOG_ACCEPTED: expected true, false or a sampling rate from 0 to 1; accepted requests are not logged'],
-        }),
-      );
-    }
-    logging = { text, logAccepted: read ?? false };
+    const read = readLogAccepted(text, (entry) => console.error(JSON.stringify(entry)));
+    logging = { text, logAccepted: read };
     return logging.logAccepted;
   }
 

@@ -46,3 +46,25 @@ export function logAcceptedFrom(text: string | undefined): LogAccepted | undefin
   const rate = Number(value);
   return rate <= 1 ? rate : undefined;
 }
+
+/**
+ * LOG_ACCEPTED as an adapter takes it: {@link logAcceptedFrom}, except that a value it does not know is
+ * reported once through `report` (as a `config.invalid` entry naming the variable, never its value: a
+ * secret pasted into the wrong variable could land here) and read as `false`, so a typo in a logging
+ * setting cannot take the edge down.
+ *
+ * @example
+ * const logAccepted = readLogAccepted(process.env.LOG_ACCEPTED, (e) => console.error(JSON.stringify(e)));
+ */
+export function readLogAccepted(
+  text: string | undefined,
+  report: (entry: { event: 'config.invalid'; issues: string[] }) => void,
+): LogAccepted {
+  const read = logAcceptedFrom(text);
+  if (read !== undefined) return read;
+  report({
+    event: 'config.invalid',
+    issues: ['LOG_ACCEPTED: expected true, false or a sampling rate from 0 to 1; accepted requests are not logged'],
+  });
+  return false;
+}
