@@ -93,23 +93,19 @@ describe('SigningKeyCache', () => {
   });
 });
 
+/** A verifier over `records` with the given backend, and a signer for the key of `owner(i)`. */
+const verifierOver = (records: KeyRecord[], crypto: CryptoBackend) =>
+  createSigV4Verifier({ keys: createMemoryKeyStore(records), region: REGION, service: SERVICE, clock: () => NOW, crypto });
+const signerFor = (r: KeyRecord, signContentSha256 = false) =>
+  createSigV4Signer({ keyId: r.id, secret: r.secrets[0]!, region: REGION, service: SERVICE, clock: () => NOW, signContentSha256 });
+const GET: SignedRequest = { method: 'GET', path: '/items', query: '', headers: [['host', 'api.example.com']], body: new Uint8Array() };
+
 describe('verifying with many keys in rotation', () => {
   it('derives each key once for 2,000 keys taken in turn, and accepts every request', async () => {
     const { backend, hmacs } = countingBackend();
     const records = Array.from({ length: 2000 }, (_, i) => owner(i));
-    const verifier = createSigV4Verifier({
-      keys: createMemoryKeyStore(records),
-      region: REGION,
-      service: SERVICE,
-      clock: () => NOW,
-      crypto: backend,
-    });
-    const req: SignedRequest = { method: 'GET', path: '/items', query: '', headers: [['host', 'api.example.com']], body: new Uint8Array() };
-    const signed = await Promise.all(
-      records.map((r) =>
-        createSigV4Signer({ keyId: r.id, secret: r.secrets[0]!, region: REGION, service: SERVICE, clock: () => NOW }).sign(req),
-      ),
-    );
+    const verifier = verifierOver(records, backend);
+    const signed = await Promise.all(records.map((r) => signerFor(r).sign(GET)));
     for (let round = 0; round < 2; round++) {
       for (const s of signed) expect((await verifier.verify({ ...s, headers: s.headers.map(([n, v]) => [n, v] as const) })).ok).toBe(true);
     }
@@ -125,23 +121,8 @@ describe('verifying with many keys in rotation', () => {
         sha256Hex: (data) => (hashed.push(typeof data === 'string' ? data.length : data.length), base.sha256Hex(data)),
         ...(base.sync ? { sync: { ...base.sync, sha256Hex: (data) => (hashed.push(data.length), base.sync!.sha256Hex(data)) } } : {}),
       };
-      const records = [owner(7)];
-      const verifier = createSigV4Verifier({
-        keys: createMemoryKeyStore(records),
-        region: REGION,
-        service: SERVICE,
-        clock: () => NOW,
-        crypto: counting,
-      });
-      const signer = createSigV4Signer({ keyId: 'k7', secret: 'secret-7', region: REGION, service: SERVICE, clock: () => NOW });
-      const get = await signer.sign({
-        method: 'GET',
-        path: '/items',
-        query: '',
-        headers: [['host', 'api.example.com']],
-        body: new Uint8Array(),
-      });
-      expect((await verifier.verify(get)).ok).toBe(true);
+      const get = await signerFor(owner(7)).sign(GET);
+      expect((await verifierOver([owner(7)], counting).verify(get)).ok).toBe(true);
       expect(hashed.filter((n) => n === 0)).toEqual([]);
       expect(hashed).toHaveLength(1);
     }
@@ -154,23 +135,8 @@ describe('verifying with many keys in rotation', () => {
       sha256Hex: (data) =>
         typeof data !== 'string' && data.length === body.length ? Promise.reject(new Error('digest failed')) : webCrypto.sha256Hex(data),
     };
-    const records = [owner(9)];
-    const verifier = createSigV4Verifier({
-      keys: createMemoryKeyStore(records),
-      region: REGION,
-      service: SERVICE,
-      clock: () => NOW,
-      crypto: failingBodyHash,
-    });
-    const signer = createSigV4Signer({
-      keyId: 'k9',
-      secret: 'secret-9',
-      region: REGION,
-      service: SERVICE,
-      clock: () => NOW,
-      signContentSha256: true,
-    });
-    const signed = await signer.sign({ method: 'POST', path: '/items', query: '', headers: [['host', 'api.example.com']], body });
+    const verifier = verifierOver([owner(9)], failingBodyHash);
+    const signed = await signerFor(owner(9), true).sign({ ...GET, method: 'POST', body });
     const tampered = { ...signed, query: 'x=1' };
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
