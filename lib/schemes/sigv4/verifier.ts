@@ -96,9 +96,9 @@ interface Prepared {
 }
 
 // Most requests (every GET) have no body: its hash is a constant, not a crypto call.
-const bodySha256Sync = (sync: SyncCryptoBackend, body: Uint8Array): string => (body.length === 0 ? EMPTY_SHA256_HEX : sync.sha256Hex(body));
-const bodySha256 = (crypto: CryptoBackend, body: Uint8Array): string | Promise<string> =>
-  body.length === 0 ? EMPTY_SHA256_HEX : crypto.sha256Hex(body);
+// One helper for both faces of the backend: the synchronous one answers a string, the other a promise.
+const bodySha256 = <T extends string | Promise<string>>(hasher: { sha256Hex(data: Uint8Array): T }, body: Uint8Array): string | T =>
+  body.length === 0 ? EMPTY_SHA256_HEX : hasher.sha256Hex(body);
 
 const AWS_DATE_HEADERS = [AMZ_DATE] as const;
 const DCI_DATE_HEADERS = [AMZ_DATE, DCI_DATE] as const;
@@ -274,7 +274,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
    */
   function signatureMatchesSync(sync: SyncCryptoBackend, req: SignedRequest, p: Prepared, record: KeyRecord): boolean {
     const { claim } = p;
-    const bodyHash = needsBodyHash(p) ? bodySha256Sync(sync, req.body!) : undefined;
+    const bodyHash = needsBodyHash(p) ? bodySha256(sync, req.body!) : undefined;
     const toSign = canonicals(p, bodyHash).map((c) => stringToSign(claim.algorithm, p.timestamp, p.scope, sync.sha256Hex(c.canonical)));
     let matched = false;
     for (const secret of record.secrets) {
@@ -339,7 +339,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     if (!matched) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
     if (!checkSessionToken(headers, claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
     if (checkBody) {
-      const actual = actualBodyHash === undefined ? bodySha256Sync(sync!, req.body!) : await actualBodyHash;
+      const actual = actualBodyHash === undefined ? bodySha256(sync!, req.body!) : await actualBodyHash;
       if (!timingSafeEqualString(actual, declaredBodyHash)) fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
     }
     const result: AuthResult = {
