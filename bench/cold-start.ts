@@ -13,16 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { spread, type Spread } from './stats.ts';
 import type { RestAuthorizerEvent } from '../lib/adapters/aws-lambda/events.ts';
 import { createSigV4Signer } from '../lib/schemes/sigv4/signer.ts';
 import { spliceSection } from './package-size.ts';
 
 /** Median, fastest and slowest of a handler's samples, in milliseconds. */
-export interface ColdStartStats {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
+export type ColdStartStats = Spread;
 
 /** One handler's bundle and timings; `importMs` and `firstCallMs` are the medians. */
 export interface ColdStartResult {
@@ -134,13 +131,6 @@ export async function coldStartEvent(): Promise<RestAuthorizerEvent> {
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const stats = (xs: number[]): ColdStartStats => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-
 function sample(
   file: string,
   event: unknown,
@@ -204,8 +194,8 @@ export function measureColdStart(root: string, event: unknown, samples = 15): Co
   return HANDLERS.map((h, i) => {
     if (h.allow && runs[i]!.some((r) => r.principalId !== 'demo-user')) throw new Error(`cold start: ${h.id} did not allow the event`);
     const file = join(root, h.file);
-    const imports = stats(runs[i]!.map((r) => r.importMs));
-    const firstCalls = stats(runs[i]!.map((r) => r.firstCallMs));
+    const imports = spread(runs[i]!.map((r) => r.importMs));
+    const firstCalls = spread(runs[i]!.map((r) => r.firstCallMs));
     return {
       id: h.id,
       name: h.name,

@@ -20,6 +20,7 @@ import type { SignedRequest } from '../lib/core/request.ts';
 import { createSigV4Signer } from '../lib/schemes/sigv4/index.ts';
 import { bundleWorker } from '../test/helpers/workerd.ts';
 import { spliceSection } from './package-size.ts';
+import { median, spread } from './stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -237,13 +238,6 @@ async function check(target: Target, headers: Record<string, string>, status: nu
     if (json.ok !== true || json.principal !== KEY.principal) throw new Error(`${target.name}: unexpected echo ${body}`);
   }
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const spread = (xs: readonly number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 // --- set up ------------------------------------------------------------------------------------
 const loadBefore = loadavg()[0]!.toFixed(2);

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { coldStartEvent, coldStartSection } from './cold-start.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
+import { median, spread, type Spread } from './stats.ts';
 
 const BENCHMARKS_FILE = new URL('../BENCHMARKS.md', import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,12 +24,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
 const GROUPS = ['main', 'rotation', 'worst'] as const;
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 // --- one case in this process (`--child <group> <index>`) ---------------------------------------
 interface ChildResult {
@@ -120,34 +115,28 @@ for (let run = 0; run < RUNS; run++) {
   console.error(`run ${run + 1}/${RUNS} done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-interface Stat {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-const stat = (xs: readonly number[]): Stat => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 const runsOf = (name: string) => {
   const c = chosen.find((x) => x.c.name.startsWith(name))?.c;
   if (!c) throw new Error(`no case named ${name}`);
   return perRun.get(c)!;
 };
 /** A ratio per run (the two cases measured side by side in that run), then its median, min and max. */
-const ratio = (a: string, b: string): Stat => {
+const ratio = (a: string, b: string): Spread => {
   const xs = runsOf(a);
   const ys = runsOf(b);
-  return stat(xs.map((x, i) => x / ys[i]!));
+  return spread(xs.map((x, i) => x / ys[i]!));
 };
 
 if (only) {
   for (const { c } of chosen) {
-    const s = stat(perRun.get(c)!);
+    const s = spread(perRun.get(c)!);
     console.log(`${c.name}: median ${s.median.toFixed(2)} µs/op (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})`);
   }
   process.exit(0);
 }
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
-const span = (s: Stat, d = 2) => `${fmt(s.median, d)} | ${fmt(s.min, d)} – ${fmt(s.max, d)}`;
+const span = (s: Spread, d = 2) => `${fmt(s.median, d)} | ${fmt(s.min, d)} – ${fmt(s.max, d)}`;
 const OURS = 'edge-authorizer verify (node:crypto backend)';
 const FLOOR = 'floor: node:crypto from the request';
 const main = chosen.filter((x) => x.group === 'main').map((x) => x.c);
@@ -156,14 +145,14 @@ const table = [
   '| case | median µs/op | min – max of the runs | ops/s | ratio to our verify (median, min – max) |',
   '| --- | ---: | ---: | ---: | ---: |',
   ...main.map((c) => {
-    const s = stat(perRun.get(c)!);
-    const r = stat(perRun.get(c)!.map((x, i) => x / oursRuns[i]!));
+    const s = spread(perRun.get(c)!);
+    const r = spread(perRun.get(c)!.map((x, i) => x / oursRuns[i]!));
     return `| ${c.name} | ${fmt(s.median)} | ${fmt(s.min)} – ${fmt(s.max)} | ${Math.round(1e6 / s.median).toLocaleString('en-US')} | ${span(r)} |`;
   }),
 ].join('\n');
 
 // Three decimals: a ratio next to its target must not round onto it.
-const target = (label: string, s: Stat, limit: number) =>
+const target = (label: string, s: Spread, limit: number) =>
   `- ${label}: **${fmt(s.median, 3)}** (runs ${fmt(s.min, 3)} – ${fmt(s.max, 3)}; target at most ${limit}: ${s.median <= limit ? 'met' : `MISSED by ${fmt((s.median / limit - 1) * 100, 1)}%`})`;
 const vsFloor = ratio(OURS, FLOOR);
 const vsSmithy = ratio(OURS, '@smithy/signature-v4 sign (@smithy/hash-node)');
@@ -176,14 +165,14 @@ const rotationTable = [
   '| keys in rotation | median µs/op | min – max of the runs | ratio to one key (median, min – max) | heap kept per key |',
   '| ---: | ---: | ---: | ---: | ---: |',
   ...rotation.map((c) => {
-    const s = stat(perRun.get(c)!);
-    const r = oneKey ? stat(perRun.get(c)!.map((x, i) => x / perRun.get(oneKey)![i]!)) : undefined;
+    const s = spread(perRun.get(c)!);
+    const r = oneKey ? spread(perRun.get(c)!.map((x, i) => x / perRun.get(oneKey)![i]!)) : undefined;
     const h = heap.get(c);
     return `| ${c.keys!.toLocaleString('en-US')} | ${fmt(s.median)} | ${fmt(s.min)} – ${fmt(s.max)} | ${r ? span(r) : 'n/a'} | ${h ? `${Math.round(median(h) / c.keys!).toLocaleString('en-US')} B` : 'n/a'} |`;
   }),
 ].join('\n');
 const tenThousand = rotation.find((c) => c.keys === 10_000);
-const rotationRatio = tenThousand && oneKey ? stat(perRun.get(tenThousand)!.map((x, i) => x / perRun.get(oneKey)![i]!)) : undefined;
+const rotationRatio = tenThousand && oneKey ? spread(perRun.get(tenThousand)!.map((x, i) => x / perRun.get(oneKey)![i]!)) : undefined;
 
 // Worst cases, against the ordinary verify through the authenticator (the first worst case).
 const worst = chosen.filter((x) => x.group === 'worst').map((x) => x.c);
@@ -192,12 +181,12 @@ const worstTable = [
   '| worst-case input | size | outcome | median µs/op | min – max of the runs | ns per input byte | ratio to ordinary verify |',
   '| --- | --- | --- | ---: | ---: | ---: | ---: |',
   ...worst.map((c) => {
-    const s = stat(perRun.get(c)!);
-    const r = stat(perRun.get(c)!.map((x, i) => x / ordinaryWorst[i]!));
+    const s = spread(perRun.get(c)!);
+    const r = spread(perRun.get(c)!.map((x, i) => x / ordinaryWorst[i]!));
     return `| ${c.name} | ${c.worst!.input} | ${c.worst!.outcome} | ${fmt(s.median)} | ${fmt(s.min)} – ${fmt(s.max)} | ${fmt((s.median * 1000) / c.worst!.bytes)} | ${fmt(r.median, 1)} |`;
   }),
 ].join('\n');
-const worstNamed = (part: string) => stat(perRun.get(worst.find((c) => c.name.includes(part))!)!);
+const worstNamed = (part: string) => spread(perRun.get(worst.find((c) => c.name.includes(part))!)!);
 const pairs16 = worstNamed('default 16 KiB URL limit of one-character pairs');
 const pairs64 = worstNamed('maxUrlBytes of one-character pairs');
 const pairsBytes = (part: string) => worst.find((c) => c.name.includes(part))!.worst!.bytes;

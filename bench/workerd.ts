@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorker, ROOT, startWorker } from '../test/helpers/workerd.ts';
 import { spliceSection } from './package-size.ts';
 import type { BatchAnswer, CheckAnswer, ClockAnswer, WorkerdCase } from './workerd-entry.ts';
+import { median } from './stats.ts';
 
 export const WORKERD_ENTRY = 'bench/workerd-entry.ts';
 
@@ -89,12 +90,6 @@ export interface ClockRun extends ClockAnswer {
 
 /** The busy loop the clock check times from both sides, in ms. */
 const SPIN_MS = 200;
-
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Throws unless every case computes what the request carries: otherwise the comparison is unfair. */
 export function assertFair(check: CheckAnswer): void {
