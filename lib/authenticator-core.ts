@@ -10,7 +10,7 @@ import type { SignedRequest } from './core/request.ts';
 import { hasHeader, headerMap } from './core/request.ts';
 import type { AuthResult, Principal } from './core/result.ts';
 import type { CredentialParts, Verifier } from './core/verifier.ts';
-import type { Config } from './config/schema.ts';
+import type { Config, KeyStoreSpec } from './config/schema.ts';
 import { configuredSchemes, keyRecords } from './config/records.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
 import type { KeyStore } from './keys/types.ts';
@@ -20,8 +20,14 @@ import type { SchemeRegistry } from './schemes/registry.ts';
 
 /** What an authenticator's verifiers share, and (for `createAuthenticator`) the registry its configuration was validated against. */
 export interface AuthenticatorDeps {
-  /** Defaults to the configuration's inline keys. */
+  /** One store for every scheme, overriding the configuration's `keys[]` and `keyStores[]` (tests, embedders). */
   readonly keys?: KeyStore;
+  /**
+   * Opens a `keyStores[]` entry of the configuration (the adapter knows its platform: the Lambda
+   * authorizer opens Secrets Manager, the Worker KV and secret bindings). Without it a configuration
+   * with `keyStores` is refused. Called once per entry, when the authenticator is built.
+   */
+  readonly openKeyStore?: (spec: KeyStoreSpec, index: number) => KeyStore;
   readonly clock?: Clock;
   readonly crypto?: CryptoBackend;
   /** The schemes the configuration may name (default: the built-in ones); the one `loadConfig` used. */
@@ -62,6 +68,8 @@ export interface Authenticator {
    */
   credentialsIn(req: SignedRequest): CredentialParts;
   readonly config: Config;
+  /** The stores the configuration's `keyStores[]` opened, in its order (to `hydrate()` at cold start). */
+  readonly keyStores: readonly KeyStore[];
   /**
    * What the route rules say about a request, judged on every reading of its raw path that an origin
    * could act on (the strictest wins; see `lib/policy/routes.ts`). Given several candidate paths (an
@@ -113,8 +121,22 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
   deps: AuthenticatorDeps,
   options: (implementation: S, raw: unknown) => unknown,
 ): Authenticator {
-  const keys = deps.keys ?? createMemoryKeyStore(keyRecords(config));
-  const common = { keys, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.crypto ? { crypto: deps.crypto } : {}) };
+  const inline = deps.keys ?? createMemoryKeyStore(keyRecords(config));
+  const opened: KeyStore[] = [];
+  const storeFor = new Map<string, KeyStore>();
+  if (!deps.keys) {
+    config.keyStores.forEach((spec, i) => {
+      if (!deps.openKeyStore) throw new TypeError(`keyStores[${i}]: a "${spec.type}" key store cannot be opened here`);
+      const store = deps.openKeyStore(spec, i);
+      opened.push(store);
+      for (const scheme of spec.schemes) storeFor.set(scheme, store);
+    });
+  }
+  const common = (id: string) => ({
+    keys: storeFor.get(id) ?? inline,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.crypto ? { crypto: deps.crypto } : {}),
+  });
   const wanted = new Set(configuredSchemes(config));
   const known = new Set(implementations.map((i) => i.id));
   for (const id of wanted) if (!known.has(id)) throw new TypeError(`schemes.${id}: no such scheme is registered`);
@@ -122,7 +144,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
     .filter((i) => wanted.has(i.id))
     .map((descriptor) => {
       const o = options(descriptor, config.schemes[descriptor.id]);
-      return { descriptor, options: o, verifier: descriptor.createVerifier(o, common) };
+      return { descriptor, options: o, verifier: descriptor.createVerifier(o, common(descriptor.id)) };
     });
   const verifiers: Verifier[] = schemes.map((s) => s.verifier);
   const challenges = schemes.flatMap((s) => s.descriptor.challenges(s.options));
@@ -168,6 +190,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
         : { headers: credentials.headers.filter((h) => h !== 'authorization'), query: credentials.query };
     },
     config,
+    keyStores: opened,
     decide(method, rawPath) {
       const one = (path: string): RouteDecision =>
         // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.

@@ -145,7 +145,7 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
   const signer = configured(() =>
     descriptor.createSigner(
       options,
-      { id: key.id, secret: key.secret ?? key.secrets![0]!, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+      { id: key.id, secret: key.secrets[0]!, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
       { clock, ...(values.algorithm !== undefined ? { variant: values.algorithm } : {}) },
     ),
   );
@@ -223,7 +223,7 @@ async function explain(args: string[], io: CliIo, registry: SchemeRegistry): Pro
   if (!selected.ok) throw new AuthFailure(selected.error.code, selected.error.message);
   const { verifier, descriptor } = selected.scheme;
   if (!verifier.explain) throw usageError(`scheme "${descriptor.id}" has nothing to explain (no canonical request)`);
-  const configuredSecrets = config.keys.flatMap((k) => [...(k.secrets ?? [k.secret!]), ...(k.sessionToken ? [k.sessionToken] : [])]);
+  const configuredSecrets = config.keys.flatMap((k) => [...k.secrets, ...(k.sessionToken ? [k.sessionToken] : [])]);
   const e = redactExplanation(await verifier.explain(req), req, configuredSecrets);
   if (values.json) {
     const note =

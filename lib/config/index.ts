@@ -1,2 +1,2 @@
-export { ConfigSchema, createConfigSchema, createKeySchema, type Config, type KeyConfig, type RouteConfig } from './schema.ts';
+export { ConfigSchema, createConfigSchema, createKeyStoreSchema, KeyCacheSchema, type Config, type KeyConfig, type KeyStoreSpec, type RouteConfig } from './schema.ts';
 export { ConfigError, loadConfig, keyRecords, configuredSchemes, parseJsonSafe } from './load.ts';

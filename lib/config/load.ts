@@ -4,6 +4,8 @@ import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { parseJsonSafe } from './json.ts';
 import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/issues.ts';
 import { ConfigError, configuredSchemes } from './records.ts';
+import { parseKeyRecord, recordIssueLines } from '../keys/record.ts';
+import type { KeyRecord } from '../keys/types.ts';
 
 export { parseJsonSafe } from './json.ts';
 export { ConfigError, configuredSchemes, keyRecords } from './records.ts';
@@ -35,29 +37,50 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
   if (!schema) schemaCache.set(registry, (schema = createConfigSchema(registry)));
   const result = v.safeParse(schema, doc, SAFE_ISSUE_MESSAGES);
   if (!result.success) throw new ConfigError(issueLines(result.issues, '(document)'));
-  const config = result.output;
+  const raw = result.output;
+  const issues: string[] = [];
+  const keys: KeyRecord[] = [];
+  raw.keys.forEach((k, i) => {
+    const r = parseKeyRecord(k, { schemes: registry.ids, pathPrefix: `keys[${i}].` });
+    if (r.ok) keys.push(r.record);
+    else issues.push(...recordIssueLines(r.issues));
+  });
+  const config: Config = { ...raw, keys };
   const ids = new Set<string>();
   // Two key records with one secret can stand in for each other (a request signed as one verifies as
   // the other), so a secret belongs to one key. Repeats within one key's list are harmless.
   const secretOwners = new Map<string, { key: number; path: string }>();
-  const issues: string[] = [];
   // With several schemes on, a key without a scheme would verify under each of them: one secret
   // then serves the weakest scheme too. So each key names its scheme once there is a choice.
   const several = configuredSchemes(config).length > 1;
+  // Which key store serves each scheme; a scheme not listed uses the inline keys.
+  const storeOf = new Map<string, number>();
+  config.keyStores.forEach((store, i) => {
+    store.schemes.forEach((scheme, j) => {
+      if (config.schemes[scheme] === undefined) issues.push(`keyStores[${i}].schemes[${j}]: scheme "${scheme}" is not configured`);
+      const other = storeOf.get(scheme);
+      if (other !== undefined && other !== i) issues.push(`keyStores[${i}].schemes[${j}]: scheme "${scheme}" is already served by keyStores[${other}]`);
+      storeOf.set(scheme, i);
+    });
+  });
   config.keys.forEach((k, i) => {
     if (several && k.scheme === undefined) issues.push(`keys[${i}].scheme: required when more than one scheme is configured`);
     if (ids.has(k.id)) issues.push(`keys[${i}].id: duplicate key id`);
     ids.add(k.id);
     const secrets: Array<[string, string]> =
-      k.secrets !== undefined ? k.secrets.map((s, j) => [s, `keys[${i}].secrets[${j}]`]) : [[k.secret!, `keys[${i}].secret`]];
+      raw.keys[i] !== null && typeof raw.keys[i] === 'object' && 'secrets' in (raw.keys[i] as object)
+        ? k.secrets.map((s, j) => [s, `keys[${i}].secrets[${j}]`])
+        : k.secrets.map((s) => [s, `keys[${i}].secret`]);
     for (const [secret, path] of secrets) {
       const owner = secretOwners.get(secret);
       if (owner === undefined) secretOwners.set(secret, { key: i, path });
       else if (owner.key !== i) issues.push(`${path}: the same secret as ${owner.path} (each key needs its own secret)`);
     }
-    // k.scheme is a registry id (the schema checked it), so naming it quotes no free text.
+    // k.scheme is a registry id (the parser checked it), so naming it quotes no free text.
     if (k.scheme !== undefined && config.schemes[k.scheme] === undefined)
       issues.push(`keys[${i}].scheme: scheme "${k.scheme}" is not configured`);
+    const served = k.scheme === undefined ? undefined : storeOf.get(k.scheme);
+    if (served !== undefined) issues.push(`keys[${i}].scheme: scheme "${k.scheme}" takes its keys from keyStores[${served}], not from keys[]`);
   });
   if (configuredSchemes(config).length === 0) issues.push('schemes: no scheme is configured');
   if (issues.length > 0) throw new ConfigError(issues);

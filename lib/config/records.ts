@@ -18,19 +18,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** The key records of a configuration, as the memory key store holds them. */
+/** The inline key records of a configuration (`loadConfig` read them with `parseKeyRecord`), as the memory key store holds them. */
 export function keyRecords(config: Config): KeyRecord[] {
-  return config.keys.map((k) => ({
-    id: k.id,
-    scheme: k.scheme,
-    secrets: k.secrets ?? [k.secret!],
-    principal: k.principal,
-    permissions: k.permissions,
-    sessionToken: k.sessionToken,
-    notBefore: k.notBefore,
-    expiresAt: k.expiresAt,
-    disabled: k.disabled,
-  }));
+  return [...config.keys];
 }
 
 /** The ids of the schemes a configuration turns on, in the document's order. */

@@ -1,34 +1,70 @@
 import * as v from 'valibot';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
+import type { KeyRecord } from '../keys/types.ts';
 
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 
-/**
- * One `keys[]` entry; `scheme` must be one of the registry's ids.
- *
- * @example
- * const KeyOfMine = createKeySchema(builtInSchemes);
- */
-export function createKeySchema(registry: SchemeRegistry) {
-  return v.pipe(
-    v.strictObject({
-      id: v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.regex(/^[^\s,]+$/, 'must not contain spaces or commas')),
-      scheme: v.optional(v.picklist(registry.ids as string[])),
-      secret: v.optional(v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'))),
-      secrets: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(8, 'must be at least 8 characters'))), v.nonEmpty())),
-      principal: v.pipe(v.string(), v.minLength(1)),
-      permissions: v.optional(v.array(v.pipe(v.string(), v.minLength(1))), []),
-      sessionToken: v.optional(v.pipe(v.string(), v.minLength(1))),
-      notBefore: v.optional(nonNegativeInt),
-      expiresAt: v.optional(nonNegativeInt),
-      disabled: v.optional(v.boolean(), false),
-    }),
-    v.check((k) => (k.secret === undefined) !== (k.secrets === undefined), 'a key needs exactly one of "secret" or "secrets"'),
-  );
-}
+const schemeIds = (registry: SchemeRegistry) => v.pipe(v.array(v.picklist(registry.ids as string[])), v.nonEmpty());
+const bindingName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a binding name (letters, digits, "_")'));
 
-/** `keys[]` entries under the built-in schemes. Marked pure, so a bundle that never reads it (the Lambda functions) does not build it at import. */
-export const KeySchema = /* @__PURE__ */ createKeySchema(builtInSchemes);
+/** `keyStores[].cache`: the cache in front of the store (lib/keys/cache.ts has the defaults and docs/key-stores.md why). */
+export const KeyCacheSchema = v.strictObject({
+  ttlSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(86_400))),
+  maxEntries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
+  negativeTtlSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3_600))),
+  maxNegativeTtlSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(86_400))),
+  maxNegativeEntries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000))),
+  staleIfErrorSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(86_400))),
+  missesPerSecond: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(10_000))),
+  missBurst: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(100_000))),
+});
+
+/**
+ * `keyStores[]`: where the keys of the listed schemes live instead of the inline `keys[]`. Which stores
+ * a platform can open is the adapter's business (the Lambda authorizer: Secrets Manager; the Worker:
+ * Workers KV and secret bindings); the document only says which store serves which scheme.
+ */
+export function createKeyStoreSchema(registry: SchemeRegistry) {
+  return v.variant('type', [
+    v.pipe(
+      v.strictObject({
+        type: v.literal('secrets-manager'),
+        schemes: schemeIds(registry),
+        /** One secret per key id, named prefix + id. */
+        prefix: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.regex(/^[A-Za-z0-9/_+=.@-]+$/, 'must be a secret name prefix'))),
+        /** One secret holding every record (`{"keys":[...]}`), by name or ARN. */
+        bundle: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2048), v.regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a secret name or ARN'))),
+        /** Pinned region (default: AWS_REGION of the function). */
+        region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'))),
+        /** A VPC or local endpoint (default: the SDK's). */
+        endpoint: v.optional(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//, 'must be an http(s) URL'))),
+        /** Also read AWSPENDING, so that a secret being rotated verifies during the rotation (default true). */
+        pending: v.optional(v.boolean(), true),
+        timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(50), v.maxValue(30_000)), 2_000),
+        maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)), 2),
+        cache: v.optional(KeyCacheSchema, {}),
+      }),
+      v.check((s) => (s.prefix === undefined) !== (s.bundle === undefined), 'a secrets-manager store needs exactly one of "prefix" or "bundle"'),
+    ),
+    v.strictObject({
+      type: v.literal('workers-kv'),
+      schemes: schemeIds(registry),
+      /** The KV namespace binding; each record under prefix + id. */
+      binding: bindingName,
+      prefix: v.optional(v.pipe(v.string(), v.maxLength(256)), ''),
+      /** KV's own edge cache for reads (at least 60 s, KV's minimum). */
+      cacheTtlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(86_400)), 60),
+      cache: v.optional(KeyCacheSchema, {}),
+    }),
+    v.strictObject({
+      type: v.literal('secret-binding'),
+      schemes: schemeIds(registry),
+      /** A secret (or var) binding holding every record as JSON: `{"keys":[...]}` or an array. */
+      binding: bindingName,
+      cache: v.optional(KeyCacheSchema, {}),
+    }),
+  ]);
+}
 
 /**
  * One `routes[]` rule: the paths and methods it matches and what they require (public, permissions,
@@ -88,7 +124,9 @@ export function createConfigSchema(registry: SchemeRegistry) {
     routes: v.optional(v.array(RouteSchema), [{ path: '*', methods: ['*'], public: false, permissions: [], verifyInFunction: false }]),
     lambda: v.optional(LambdaSchema, {}),
     limits: v.optional(LimitsSchema, {}),
-    keys: v.optional(v.array(createKeySchema(registry)), []),
+    /** Key records, each read by `parseKeyRecord` (lib/keys/record.ts), the one format every store holds. */
+    keys: v.optional(v.array(v.unknown()), []),
+    keyStores: v.optional(v.array(createKeyStoreSchema(registry)), []),
   });
 }
 
@@ -99,8 +137,10 @@ export const ConfigSchema = createConfigSchema(builtInSchemes);
  * A validated configuration. `schemes` maps each configured scheme id to its options as that
  * scheme's schema output them; only the scheme itself reads them (through the registry).
  */
-export type Config = v.InferOutput<typeof ConfigSchema>;
-/** One validated `keys[]` entry, before `keyRecords()` turns it into a key record. */
-export type KeyConfig = Config['keys'][number];
+export type Config = Omit<v.InferOutput<typeof ConfigSchema>, 'keys'> & { readonly keys: readonly KeyRecord[] };
+/** One `keys[]` entry as `loadConfig` outputs it: a key record. */
+export type KeyConfig = KeyRecord;
+/** One `keyStores[]` entry with defaults filled in. */
+export type KeyStoreSpec = Config['keyStores'][number];
 /** One validated `routes[]` rule with defaults filled in: what `createRouteTable()` compiles. */
 export type RouteConfig = v.InferOutput<typeof RouteSchema>;

@@ -1,13 +1,25 @@
 /**
- * A key as a store returns it: who it speaks for and the secret(s) that prove it. Several secrets
- * may be live for one id while a rotation is under way.
+ * A public key as a record holds it: PEM text (SubjectPublicKeyInfo, `-----BEGIN PUBLIC KEY-----`, or
+ * PKCS#1, `-----BEGIN RSA PUBLIC KEY-----`) or a JWK. `parseKeyRecord` checks the form, not the key:
+ * a scheme imports it (and refuses a key of the wrong type or size) when it first needs it.
+ */
+export type PublicKeyMaterial =
+  | { readonly format: 'spki' | 'pkcs1'; readonly pem: string }
+  | { readonly format: 'jwk'; readonly jwk: Readonly<Record<string, unknown>> };
+
+/**
+ * A key as a store returns it: who it speaks for and the secret(s) or public key(s) that prove it.
+ * Several may be live for one id while a rotation is under way. The one format every store holds
+ * (inline configuration, Secrets Manager, Workers KV, secret bindings); `parseKeyRecord` reads it.
  */
 export interface KeyRecord {
   readonly id: string;
-  /** Scheme this key may be used with ("sigv4", "api-key", ...); unset means any shared-secret scheme. */
+  /** Scheme this key may be used with ("sigv4", "api-key", ...); unset means any configured scheme. */
   readonly scheme?: string | undefined;
-  /** Shared secrets, newest first. */
+  /** Shared secrets, newest first (empty for a public-key record). */
   readonly secrets: readonly string[];
+  /** Public keys, newest first (absent for a shared-secret record). */
+  readonly publicKeys?: readonly PublicKeyMaterial[] | undefined;
   readonly principal: string;
   readonly permissions: readonly string[];
   /** SigV4 session token the client must present with this key (X-Amz-Security-Token). */
@@ -18,7 +30,38 @@ export interface KeyRecord {
   readonly disabled?: boolean | undefined;
 }
 
-/** Where verifiers look keys up. `get` resolves `undefined` for an unknown id and rejects only when the store itself fails. */
+/**
+ * Where verifiers look keys up. `get` resolves `undefined` for an unknown id and rejects only when the
+ * store itself fails (a {@link KeyStoreError}, which verifiers turn into `ERR_KEYSTORE_UNAVAILABLE`).
+ */
 export interface KeyStore {
   get(id: string): Promise<KeyRecord | undefined>;
+}
+
+/** Why a store could not answer; a stable word for logs and metrics, never a value. */
+export type KeyStoreFault =
+  | 'timeout'
+  | 'throttled'
+  | 'server-error'
+  | 'access-denied'
+  | 'network'
+  | 'malformed-response'
+  | 'invalid-record'
+  | 'busy'
+  | 'misconfigured';
+
+/**
+ * A store's failure: the store is down, slow, refusing us, or holds a record that is not one. Its
+ * message and `fault` name what went wrong, never a key id, secret or the store's own error text
+ * (which can quote the secret's name). Verifiers answer it with `ERR_KEYSTORE_UNAVAILABLE`: 503 at the
+ * Worker, a thrown error (500) at the Lambda authorizer, never an accept.
+ */
+export class KeyStoreError extends Error {
+  readonly code = 'ERR_KEYSTORE_UNAVAILABLE' as const;
+  readonly fault: KeyStoreFault;
+  constructor(fault: KeyStoreFault, message: string) {
+    super(message);
+    this.name = 'KeyStoreError';
+    this.fault = fault;
+  }
 }
