@@ -32,8 +32,8 @@ export default tseslint.config(
     },
   },
   {
-    // lib/core and lib/schemes run unchanged in Node, Lambda and workerd: Web APIs only.
-    files: ['lib/core/**/*.ts', 'lib/schemes/**/*.ts'],
+    // lib/core, lib/schemes and the API-key format run unchanged in Node, Lambda and workerd: Web APIs only.
+    files: ['lib/core/**/*.ts', 'lib/schemes/**/*.ts', 'lib/keys/api-key-format.ts'],
     ignores: ['lib/core/crypto-node.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
