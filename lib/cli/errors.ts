@@ -7,8 +7,11 @@ import { RequestJsonError } from '../core/request-json.ts';
  * Exit 2: the invocation, the configuration or request.json is wrong (`ERR_USAGE`, `ERR_CONFIG`,
  * `ERR_REQUEST_JSON`), or something unexpected failed (`ERR_INTERNAL`). Exit 1: the request was
  * rejected or could not be signed, verified or explained (the verifier's codes, `ERR_AUTH_MALFORMED`, ...).
+ * `keys`: `ERR_KEY_RECORDS` (invalid key records: exit 2 from `keys put`, nothing written; exit 1 from
+ * `keys check`) and `ERR_KEY_STORE` (the store could not be written or read, exit 2).
  */
-export type CliErrorCode = 'ERR_USAGE' | 'ERR_CONFIG' | 'ERR_REQUEST_JSON' | 'ERR_INTERNAL' | ErrorCode;
+export type CliErrorCode =
+  'ERR_USAGE' | 'ERR_CONFIG' | 'ERR_REQUEST_JSON' | 'ERR_INTERNAL' | 'ERR_KEY_RECORDS' | 'ERR_KEY_STORE' | ErrorCode;
 
 /** A failure as the CLI reports it. Messages and issues name fields and kinds, never secrets or document values. */
 export class CliError extends Error {

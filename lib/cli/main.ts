@@ -7,6 +7,7 @@ import { fromRequestJson, toRequestJson } from '../core/request-json.ts';
 import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { CliError, toCliError, usageError } from './errors.ts';
+import { keys, keysUsage } from './keys.ts';
 import { redactExplanation, type RedactedExplanation } from './redact.ts';
 
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
@@ -16,6 +17,7 @@ const usage = (registry: SchemeRegistry) => `usage:
   edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json
   edge-auth explain      --config FILE [--json] < request.json
   edge-auth check-config --config FILE
+${keysUsage}
 
 request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name","value"]] or {"name":"value"},"body":"text"} ("bodyBase64" for binary)
 
@@ -258,6 +260,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   verify,
   explain,
   'check-config': checkConfig,
+  keys,
 };
 
 /**
@@ -278,9 +281,9 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
       io.stdout(usage(registry) + '\n');
       return 0;
     }
-    if (command === undefined) throw usageError('a command is required: sign, verify, explain or check-config');
+    if (command === undefined) throw usageError('a command is required: sign, verify, explain, check-config or keys');
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw usageError(`unknown command ${JSON.stringify(command.slice(0, 40))} (sign, verify, explain or check-config)`);
+    if (!run) throw usageError(`unknown command ${JSON.stringify(command.slice(0, 40))} (sign, verify, explain, check-config or keys)`);
     return await run(rest, io, registry);
   } catch (e) {
     const error = toCliError(e);
