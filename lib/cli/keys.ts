@@ -105,25 +105,31 @@ function readRecords(doc: unknown, registry: SchemeRegistry, single: boolean): R
   const list = Array.isArray(doc) ? doc : isPlainObject(doc) && Array.isArray(doc.keys) ? (doc.keys as unknown[]) : undefined;
   if (list === undefined) return { items: [], issues: bundle.issues, count: 0 };
   const base = Array.isArray(doc) ? '' : 'keys';
-  const issues = [...bundle.issues];
+  // parseKeyRecords keeps the good records in order, each id once: find each one's place in the list.
+  const at = new Map<string, number>();
+  list.forEach((item, i) => {
+    if (isPlainObject(item) && typeof item.id === 'string' && !at.has(item.id)) at.set(item.id, i);
+  });
   const items: Array<{ raw: Record<string, unknown>; record: KeyRecord }> = [];
-  // With no issue, parseKeyRecords kept every record, in order: list[i] is records[i].
-  if (issues.length === 0) {
-    bundle.records.forEach((record, i) => {
-      issues.push(...schemeIssues(record, `${base}[${i}].`));
-      items.push({ raw: list[i] as Record<string, unknown>, record });
-    });
+  const issues = [...bundle.issues];
+  for (const record of bundle.records) {
+    const i = at.get(record.id)!;
+    issues.push(...schemeIssues(record, `${base}[${i}].`));
+    items.push({ raw: list[i] as Record<string, unknown>, record });
   }
+  // In document order: the issues of record 0, then record 1, ...
+  const index = (issue: KeyRecordIssue) => Number(/^(?:keys)?\[(\d+)\]/.exec(issue.path)?.[1] ?? -1);
+  issues.sort((a, b) => index(a) - index(b));
   return { items: issues.length === 0 ? items : [], issues, count: list.length };
 }
 
-function parseDocument(text: string, what: string, code: 'ERR_KEY_RECORDS' | 'ERR_USAGE' = 'ERR_KEY_RECORDS'): unknown {
+function parseDocument(text: string, what: string): unknown {
   try {
     return parseJsonSafe(text);
   } catch (e) {
     if (!(e instanceof JsonTextError)) throw e;
     // JsonTextError messages give a line, a column and a kind, never the text.
-    throw new CliError(code, `${what} is not valid JSON: ${e.message}`);
+    throw new CliError('ERR_KEY_RECORDS', `${what} is not valid JSON: ${e.message}`);
   }
 }
 
@@ -525,9 +531,20 @@ async function keysCheck(args: string[], io: CliIo, registry: SchemeRegistry): P
     const path = fileTarget(store);
     const text = readKeyFile(path, io);
     if (text === undefined) throw new CliError('ERR_CONFIG', 'cannot read the key file (ENOENT)');
-    const read = readRecords(parseDocument(text, 'the key file', 'ERR_KEY_RECORDS'), registry, false);
-    issues = [...read.issues];
-    count = read.count;
+    let doc: unknown;
+    try {
+      doc = parseJsonSafe(text);
+    } catch (e) {
+      if (!(e instanceof JsonTextError)) throw e;
+      // A key file that is not JSON fails the check like any bad record (position and kind only).
+      doc = undefined;
+      issues.push({ path: '(document)', message: `not valid JSON: ${e.message}` });
+    }
+    if (doc !== undefined) {
+      const read = readRecords(doc, registry, false);
+      issues = [...read.issues];
+      count = read.count;
+    }
   } else {
     const t = kvTarget(store);
     for (const { id, text } of await kvRead(t)) {
