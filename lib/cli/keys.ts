@@ -26,6 +26,7 @@ type KeyScheme = (typeof KEY_SCHEMES)[number];
 const BINDING_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+/** The `keys` part of `edge-auth --help`. */
 export const keysUsage = `  edge-auth keys new   --scheme sigv4|ustudio-hmac|mauth|api-key --principal P [--id ID] [--permission X]...
                        [--private-key-out FILE] [--bits 2048|3072|4096] [--key-out FILE]
   edge-auth keys put   --to file --file PATH < records.json
