@@ -175,7 +175,8 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         target: e.lambda ? 'node22' : 'node20',
         // The benches import infra scripts that run themselves when they are the main module: bundled into
         // build/bench*.mjs they would take it for themselves, so they stay files of their own.
-        external: e.lambda ? ['@aws-sdk/*'] : e.name.startsWith('bench') ? ['esbuild', '../infra/*'] : [],
+        // The CLI imports the AWS SDK only for `keys --to/--from secrets-manager`, from the project's node_modules.
+        external: e.lambda || e.name === 'cli' ? ['@aws-sdk/*'] : e.name.startsWith('bench') ? ['esbuild', '../infra/*'] : [],
         conditions: [SOURCE_CONDITION, ...e.conditions],
         minify: e.minify,
         sourcemap: e.lambda ? false : 'linked',

@@ -15,6 +15,7 @@ import { parseKeyRecord, parseKeyRecords, type KeyRecordIssue } from '../keys/re
 import type { KeyRecord } from '../keys/types.ts';
 import type { SchemeRegistry } from '../schemes/registry.ts';
 import { CliError, usageError } from './errors.ts';
+import { openSecretsManager, SecretsManagerCallError, type SecretsManagerOps, type SecretsManagerTarget } from './keys-secrets-manager.ts';
 import type { CliIo } from './main.ts';
 
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
@@ -31,8 +32,10 @@ export const keysUsage = `  edge-auth keys new   --scheme sigv4|ustudio-hmac|mau
                        [--private-key-out FILE] [--bits 2048|3072|4096] [--key-out FILE]
   edge-auth keys put   --to file --file PATH < records.json
   edge-auth keys put   --to kv --binding NAME [--prefix P] --local|--remote [--config wrangler.toml] [--persist-to DIR] < records.json
+  edge-auth keys put   --to secrets-manager --prefix P|--bundle NAME [--region R] [--endpoint URL] < records.json
   edge-auth keys check --from file --file PATH
   edge-auth keys check --from kv --binding NAME [--prefix P] --local|--remote [--config wrangler.toml] [--persist-to DIR]
+  edge-auth keys check --from secrets-manager --prefix P|--bundle NAME [--region R] [--endpoint URL]
 
 keys new prints one key record (JSON) on stdout. mauth: the private key (PKCS#1 PEM) goes only to
 --private-key-out (created 0600, never overwritten). api-key: the record keeps only the key's SHA-256;
@@ -311,6 +314,9 @@ const STORE_OPTIONS = {
   remote: { type: 'boolean' },
   config: { type: 'string' },
   'persist-to': { type: 'string' },
+  bundle: { type: 'string' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
 } as const;
 
 type StoreValues = { [K in keyof typeof STORE_OPTIONS]?: (typeof STORE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -320,7 +326,7 @@ function refuseOptions(values: StoreValues, names: ReadonlyArray<keyof StoreValu
 }
 
 function kvTarget(values: StoreValues): KvTarget {
-  refuseOptions(values, ['file'], 'kv');
+  refuseOptions(values, ['file', 'bundle', 'region', 'endpoint'], 'kv');
   if (!values.binding) throw usageError('--binding NAME is required for kv');
   if (!BINDING_RE.test(values.binding)) throw usageError('--binding must be a binding name (letters, digits, "_")');
   const prefix = values.prefix ?? '';
@@ -337,9 +343,53 @@ function kvTarget(values: StoreValues): KvTarget {
 }
 
 function fileTarget(values: StoreValues): string {
-  refuseOptions(values, ['binding', 'prefix', 'local', 'remote', 'config', 'persist-to'], 'file');
+  refuseOptions(values, ['binding', 'prefix', 'local', 'remote', 'config', 'persist-to', 'bundle', 'region', 'endpoint'], 'file');
   if (!values.file) throw usageError('--file PATH is required');
   return values.file;
+}
+
+// The same rules as keyStores[] of type secrets-manager (lib/config/schema.ts).
+const SECRET_PREFIX_RE = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
+const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ID_RE = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function smTarget(values: StoreValues): SecretsManagerTarget {
+  refuseOptions(values, ['file', 'binding', 'local', 'remote', 'config', 'persist-to'], 'secrets-manager');
+  if ((values.prefix === undefined) === (values.bundle === undefined))
+    throw usageError('secrets-manager needs exactly one of --prefix or --bundle');
+  if (values.prefix !== undefined && !SECRET_PREFIX_RE.test(values.prefix))
+    throw usageError('--prefix must be a secret name prefix (A-Z a-z 0-9 /_+=.@-)');
+  if (values.bundle !== undefined && !SECRET_ID_RE.test(values.bundle)) throw usageError('--bundle must be a secret name or ARN');
+  if (values.region !== undefined && !REGION_RE.test(values.region)) throw usageError('--region must be an AWS region such as us-east-1');
+  if (values.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(values.endpoint)) throw usageError('--endpoint must be an http(s) URL');
+  return { prefix: values.prefix, bundle: values.bundle, region: values.region, endpoint: values.endpoint };
+}
+
+/** The Secrets Manager the command talks to: the injected one, else the SDK's. */
+async function secretsManager(t: SecretsManagerTarget, io: CliIo): Promise<SecretsManagerOps> {
+  try {
+    return await (io.secretsManager ?? openSecretsManager)(t);
+  } catch (e) {
+    if (errorCode(e) === 'ERR_SDK_MISSING')
+      throw new CliError(
+        'ERR_CONFIG',
+        '@aws-sdk/client-secrets-manager is not installed: npm install --save-dev @aws-sdk/client-secrets-manager',
+      );
+    throw e;
+  }
+}
+
+/** A failed Secrets Manager call as the CLI reports it: the operation and the SDK error's name only. */
+function smFailure(e: unknown, context: string): CliError {
+  if (e instanceof SecretsManagerCallError) {
+    const hint = e.errorName === 'RegionMissing' ? ': give --region or set AWS_REGION' : '';
+    return new CliError('ERR_KEY_STORE', `${e.message}${context}${hint}`);
+  }
+  return new CliError(
+    'ERR_KEY_STORE',
+    `Secrets Manager failed (${(e as { name?: unknown } | null)?.name === 'TypeError' ? 'TypeError' : 'error'})${context}`,
+  );
 }
 
 /** wrangler's CLI: EDGE_AUTH_WRANGLER, else the project's (from the working directory), else ours. */
@@ -449,20 +499,28 @@ function readKeyFile(path: string, io: CliIo): string | undefined {
   }
 }
 
-function filePut(path: string, incoming: ReadRecords['items'], io: CliIo, registry: SchemeRegistry): number {
-  const text = readKeyFile(path, io);
+/**
+ * Adds or replaces `incoming` by id in a stored document (a key file, a bundle secret), keeping its shape
+ * (an array, or an object with `keys`) and its other records as they were. A bad record already stored
+ * blocks the write, unless a record with its id replaces it.
+ */
+function mergeRecords(
+  text: string | undefined,
+  what: string,
+  incoming: ReadRecords['items'],
+  registry: SchemeRegistry,
+): { text: string; added: number; replaced: number } {
   let doc: Record<string, unknown> | unknown[] = { keys: [] };
   let list: unknown[] = [];
   const ids = new Set(incoming.map((i) => i.record.id));
   if (text !== undefined) {
-    const existing = parseDocument(text, 'the key file');
+    const existing = parseDocument(text, what);
     const read = readRecords(existing, registry, false);
-    // A bad record already in the file blocks the write, unless a record with its id replaces it.
     const blocking = read.issues.filter((i) => i.id === undefined || !ids.has(i.id));
     if (blocking.length > 0) {
       throw new CliError(
         'ERR_KEY_RECORDS',
-        'the key file holds invalid records (fix them, or put records with their ids): nothing was written',
+        `${what} holds invalid records (fix them, or put records with their ids): nothing was written`,
         {
           issues: issueLines(blocking),
         },
@@ -482,25 +540,67 @@ function filePut(path: string, incoming: ReadRecords['items'], io: CliIo, regist
       byId.delete(id);
       replaced++;
     }
-    // else: a second record with an id already replaced is dropped (ids are unique in a key file).
+    // else: a second record with an id already replaced is dropped (ids are unique in a document).
   }
   next.push(...byId.values());
   const out = Array.isArray(doc) ? next : { ...doc, keys: next };
+  return { text: JSON.stringify(out, null, 2) + '\n', added: incoming.length - replaced, replaced };
+}
+
+function filePut(path: string, incoming: ReadRecords['items'], io: CliIo, registry: SchemeRegistry): number {
+  const merged = mergeRecords(readKeyFile(path, io), 'the key file', incoming, registry);
   try {
-    replaceFileAtomically(path, JSON.stringify(out, null, 2) + '\n');
+    replaceFileAtomically(path, merged.text);
   } catch (e) {
     throw new CliError('ERR_CONFIG', `cannot write the key file (${errorCode(e)})`);
   }
-  io.stdout(JSON.stringify({ ok: true, to: 'file', added: incoming.length - replaced, replaced }) + '\n');
+  io.stdout(JSON.stringify({ ok: true, to: 'file', added: merged.added, replaced: merged.replaced }) + '\n');
+  return 0;
+}
+
+async function smPut(t: SecretsManagerTarget, incoming: ReadRecords['items'], io: CliIo, registry: SchemeRegistry): Promise<number> {
+  if (t.prefix !== undefined) {
+    const bad = incoming.filter((i) => !SECRET_NAME_RE.test(t.prefix + i.record.id));
+    if (bad.length > 0) {
+      throw new CliError('ERR_KEY_RECORDS', 'some ids cannot be part of a Secrets Manager secret name: nothing was written', {
+        issues: bad.map((i) => `id: prefix + id must be 1 to 512 of A-Z a-z 0-9 /_+=.@- (id ${JSON.stringify(i.record.id)})`),
+      });
+    }
+  }
+  const sm = await secretsManager(t, io);
+  if (t.bundle !== undefined) {
+    let merged;
+    try {
+      merged = mergeRecords(await sm.get(t.bundle), 'the bundle secret', incoming, registry);
+      await sm.put(t.bundle, merged.text);
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw smFailure(e, ' for the bundle secret; nothing was written');
+    }
+    io.stdout(JSON.stringify({ ok: true, to: 'secrets-manager', added: merged.added, replaced: merged.replaced }) + '\n');
+    return 0;
+  }
+  let created = 0;
+  let updated = 0;
+  for (const { raw, record } of incoming) {
+    try {
+      if ((await sm.put(t.prefix + record.id, JSON.stringify(raw))) === 'created') created++;
+      else updated++;
+    } catch (e) {
+      throw smFailure(e, ` for id ${JSON.stringify(record.id)}; ${created + updated} of ${incoming.length} records were written`);
+    }
+  }
+  io.stdout(JSON.stringify({ ok: true, to: 'secrets-manager', created, updated }) + '\n');
   return 0;
 }
 
 async function keysPut(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({ args, options: { to: { type: 'string' }, ...STORE_OPTIONS }, strict: true });
   const { to, ...store } = values;
-  if (to !== 'file' && to !== 'kv') throw usageError('--to must be file or kv');
+  if (to !== 'file' && to !== 'kv' && to !== 'secrets-manager') throw usageError('--to must be file, kv or secrets-manager');
   const path = to === 'file' ? fileTarget(store) : undefined;
   const kv = to === 'kv' ? kvTarget(store) : undefined;
+  const sm = to === 'secrets-manager' ? smTarget(store) : undefined;
   const text = await readStdinText(io);
   if (text.trim() === '') throw usageError('no key records on stdin');
   const read = readRecords(parseDocument(text, 'key records on stdin'), registry, true);
@@ -516,56 +616,103 @@ async function keysPut(args: string[], io: CliIo, registry: SchemeRegistry): Pro
   }
   if (read.items.length === 0) throw usageError('no key records on stdin');
   if (path !== undefined) return filePut(path, read.items, io, registry);
+  if (sm !== undefined) return smPut(sm, read.items, io, registry);
   return kvPut(kv!, read.items, io);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // keys check
 
-async function keysCheck(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
-  const { values } = parseArgs({ args, options: { from: { type: 'string' }, ...STORE_OPTIONS }, strict: true });
-  const { from, ...store } = values;
-  if (from !== 'file' && from !== 'kv') throw usageError('--from must be file or kv');
-  let issues: KeyRecordIssue[] = [];
-  let count = 0;
-  if (from === 'file') {
-    const path = fileTarget(store);
-    const text = readKeyFile(path, io);
-    if (text === undefined) throw new CliError('ERR_CONFIG', 'cannot read the key file (ENOENT)');
+/** Issues of a whole document (a key file, a bundle secret): not JSON, not a list, or its records' own. */
+function documentIssues(text: string, registry: SchemeRegistry): { issues: KeyRecordIssue[]; count: number } {
+  let doc: unknown;
+  try {
+    doc = parseJsonSafe(text);
+  } catch (e) {
+    if (!(e instanceof JsonTextError)) throw e;
+    // A document that is not JSON fails the check like any bad record (position and kind only).
+    return { issues: [{ path: '(document)', message: `not valid JSON: ${e.message}` }], count: 0 };
+  }
+  const read = readRecords(doc, registry, false);
+  return { issues: [...read.issues], count: read.count };
+}
+
+/** Issues of records stored one per name (KV keys, secrets): each must be a record with the id its name gives. */
+function storedRecordIssues(
+  entries: ReadonlyArray<{ id: string; text: string }>,
+  registry: SchemeRegistry,
+  names: string,
+): KeyRecordIssue[] {
+  const issues: KeyRecordIssue[] = [];
+  for (const { id, text } of entries) {
     let doc: unknown;
     try {
       doc = parseJsonSafe(text);
     } catch (e) {
-      if (!(e instanceof JsonTextError)) throw e;
-      // A key file that is not JSON fails the check like any bad record (position and kind only).
-      doc = undefined;
-      issues.push({ path: '(document)', message: `not valid JSON: ${e.message}` });
+      issues.push({ path: '(record)', message: `not valid JSON: ${e instanceof JsonTextError ? e.message : 'unreadable'}`, id });
+      continue;
     }
-    if (doc !== undefined) {
-      const read = readRecords(doc, registry, false);
-      issues = [...read.issues];
-      count = read.count;
+    const r = parseKeyRecord(doc, { schemes: knownSchemes(registry) });
+    if (!r.ok) {
+      issues.push(...r.issues.map((i) => ({ ...i, id })));
+      continue;
     }
-  } else {
-    const t = kvTarget(store);
-    for (const { id, text } of await kvRead(t)) {
-      count++;
-      let doc: unknown;
-      try {
-        doc = parseJsonSafe(text);
-      } catch (e) {
-        issues.push({ path: '(record)', message: `not valid JSON: ${e instanceof JsonTextError ? e.message : 'unreadable'}`, id });
-        continue;
-      }
-      const r = parseKeyRecord(doc, { schemes: knownSchemes(registry) });
-      if (!r.ok) {
-        issues.push(...r.issues.map((i) => ({ ...i, id })));
-        continue;
-      }
-      issues.push(...schemeIssues(r.record, ''));
-      if (r.record.id !== id) issues.push({ path: 'id', message: 'is not the id its KV key names (prefix + id)', id });
-    }
+    issues.push(...schemeIssues(r.record, ''));
+    if (r.record.id !== id) issues.push({ path: 'id', message: `is not the id its ${names} names (prefix + id)`, id });
   }
+  return issues;
+}
+
+async function smCheck(t: SecretsManagerTarget, io: CliIo, registry: SchemeRegistry): Promise<{ issues: KeyRecordIssue[]; count: number }> {
+  const sm = await secretsManager(t, io);
+  if (t.bundle !== undefined) {
+    let text;
+    try {
+      text = await sm.get(t.bundle);
+    } catch (e) {
+      throw smFailure(e, ' for the bundle secret');
+    }
+    if (text === undefined) throw new CliError('ERR_KEY_STORE', 'the bundle secret does not exist');
+    return documentIssues(text, registry);
+  }
+  const prefix = t.prefix!;
+  const entries: Array<{ id: string; text: string }> = [];
+  let names: string[];
+  try {
+    names = await sm.list(prefix);
+  } catch (e) {
+    throw smFailure(e, '');
+  }
+  for (const name of names) {
+    let text;
+    try {
+      text = await sm.get(name);
+    } catch (e) {
+      throw smFailure(e, ` for id ${JSON.stringify(name.slice(prefix.length))}`);
+    }
+    // Deleted between the listing and the read: no longer there to check.
+    if (text !== undefined) entries.push({ id: name.slice(prefix.length), text });
+  }
+  return { issues: storedRecordIssues(entries, registry, 'secret name'), count: entries.length };
+}
+
+async function keysCheck(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
+  const { values } = parseArgs({ args, options: { from: { type: 'string' }, ...STORE_OPTIONS }, strict: true });
+  const { from, ...store } = values;
+  if (from !== 'file' && from !== 'kv' && from !== 'secrets-manager') throw usageError('--from must be file, kv or secrets-manager');
+  let result: { issues: KeyRecordIssue[]; count: number };
+  if (from === 'file') {
+    const path = fileTarget(store);
+    const text = readKeyFile(path, io);
+    if (text === undefined) throw new CliError('ERR_CONFIG', 'cannot read the key file (ENOENT)');
+    result = documentIssues(text, registry);
+  } else if (from === 'kv') {
+    const entries = await kvRead(kvTarget(store));
+    result = { issues: storedRecordIssues(entries, registry, 'KV key'), count: entries.length };
+  } else {
+    result = await smCheck(smTarget(store), io, registry);
+  }
+  const { issues, count } = result;
   for (const i of issues)
     io.stdout(JSON.stringify({ ...(i.id !== undefined ? { id: i.id } : {}), path: i.path, message: i.message }) + '\n');
   const bad = new Set(issues.map((i) => i.id ?? i.path.replace(/^((?:keys)?\[\d+\]).*$/, '$1'))).size;

@@ -8,6 +8,7 @@ import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { CliError, toCliError, usageError } from './errors.ts';
 import { keys, keysUsage } from './keys.ts';
+import type { SecretsManagerOps, SecretsManagerTarget } from './keys-secrets-manager.ts';
 import { redactExplanation, type RedactedExplanation } from './redact.ts';
 
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
@@ -38,6 +39,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => string;
   readonly now: () => number;
+  /** Secrets Manager for `keys put|check` (default: the AWS SDK's, imported when first needed). */
+  readonly secretsManager?: (target: SecretsManagerTarget) => Promise<SecretsManagerOps>;
 }
 
 /** What the CLI works with beyond its I/O. */

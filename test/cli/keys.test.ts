@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsManagerCallError, type SecretsManagerOps, type SecretsManagerTarget } from '../../lib/cli/keys-secrets-manager.ts';
 import { main, type CliIo } from '../../lib/cli/main.ts';
 import { parseApiKey } from '../../lib/keys/api-key-format.ts';
 import { createMemoryKeyStore } from '../../lib/keys/memory.ts';
@@ -655,5 +656,169 @@ process.exit(r.status ?? 1);
       expect(error.message).toMatch(/^wrangler kv key put failed \(exit \d+\) for id "AKEA[A-Z2-7]{16}"; 0 of 1 records were written/);
       expect(r.stdout + r.stderr).not.toContain(secret);
     }, 60_000);
+  });
+});
+
+describe('keys put|check with Secrets Manager (an injected stand-in for the SDK client)', () => {
+  class FakeSecretsManager implements SecretsManagerOps {
+    readonly secrets = new Map<string, string>();
+    readonly calls: string[] = [];
+    failOn: { op: string; error: unknown } | undefined;
+    target: SecretsManagerTarget | undefined;
+    private fail(op: string) {
+      if (this.failOn?.op === op) throw new SecretsManagerCallError(op, this.failOn.error);
+    }
+    async get(name: string) {
+      this.calls.push(`get ${name}`);
+      this.fail('GetSecretValue');
+      return this.secrets.get(name);
+    }
+    async put(name: string, value: string) {
+      this.calls.push(`put ${name}`);
+      this.fail('PutSecretValue');
+      const existed = this.secrets.has(name);
+      this.secrets.set(name, value);
+      return existed ? ('updated' as const) : ('created' as const);
+    }
+    async list(prefix: string) {
+      this.calls.push(`list ${prefix}`);
+      this.fail('ListSecrets');
+      return [...this.secrets.keys()].filter((k) => k.startsWith(prefix)).sort();
+    }
+  }
+
+  async function smCli(sm: FakeSecretsManager, argv: string[], stdin = '') {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = {
+      stdin: async () => new TextEncoder().encode(stdin),
+      stdout: (t) => void out.push(t),
+      stderr: (t) => void err.push(t),
+      readFile: (p) => readFileSync(p, 'utf8'),
+      now: () => NOW,
+      secretsManager: async (t) => {
+        sm.target = t;
+        return sm;
+      },
+    };
+    const code = await main(argv, io);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+
+  const a = good({ id: 'SMA1', secrets: ['sm-secret-a-0001'] });
+  const b = good({ id: 'SMB1', secrets: ['sm-secret-b-0001'] });
+
+  it('--prefix: one secret per record (prefix + id), created then updated, read back by check', async () => {
+    const sm = new FakeSecretsManager();
+    const args = ['--prefix', 'edge-auth/keys/', '--region', 'eu-west-1', '--endpoint', 'http://127.0.0.1:1'];
+    const r = await smCli(sm, ['keys', 'put', '--to', 'secrets-manager', ...args], JSON.stringify([a, b]));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, to: 'secrets-manager', created: 2, updated: 0 });
+    expect(sm.target).toEqual({ prefix: 'edge-auth/keys/', bundle: undefined, region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' });
+    expect(JSON.parse(sm.secrets.get('edge-auth/keys/SMA1')!)).toEqual(a);
+    const again = await smCli(sm, ['keys', 'put', '--to', 'secrets-manager', ...args], JSON.stringify({ ...a, principal: 'rotated' }));
+    expect(JSON.parse(again.stdout)).toEqual({ ok: true, to: 'secrets-manager', created: 0, updated: 1 });
+    const check = await smCli(sm, ['keys', 'check', '--from', 'secrets-manager', ...args]);
+    expect(check.code, check.stdout).toBe(0);
+    expect(JSON.parse(check.stdout)).toEqual({ ok: true, records: 2, invalid: 0 });
+    expect(r.stdout + check.stdout + check.stderr).not.toContain('sm-secret');
+  });
+
+  it('--bundle: records merged by id into one {"keys":[...]} secret, created when absent', async () => {
+    const sm = new FakeSecretsManager();
+    expect((await smCli(sm, ['keys', 'put', '--to', 'secrets-manager', '--bundle', 'edge-auth/bundle'], JSON.stringify(a))).code).toBe(0);
+    const r = await smCli(
+      sm,
+      ['keys', 'put', '--to', 'secrets-manager', '--bundle', 'edge-auth/bundle'],
+      JSON.stringify([{ ...a, principal: 'p2' }, b]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, to: 'secrets-manager', added: 1, replaced: 1 });
+    expect(JSON.parse(sm.secrets.get('edge-auth/bundle')!)).toEqual({ keys: [{ ...a, principal: 'p2' }, b] });
+    const check = await smCli(sm, ['keys', 'check', '--from', 'secrets-manager', '--bundle', 'edge-auth/bundle']);
+    expect(JSON.parse(check.stdout)).toEqual({ ok: true, records: 2, invalid: 0 });
+  });
+
+  it('check --prefix: bad records by id and field, a record under another id, never a value (exit 1)', async () => {
+    const sm = new FakeSecretsManager();
+    sm.secrets.set('k/GOOD1', JSON.stringify(good({ id: 'GOOD1' })));
+    sm.secrets.set('k/SHORT1', JSON.stringify(good({ id: 'SHORT1', secrets: ['short'] })));
+    sm.secrets.set('k/MOVED1', JSON.stringify(good({ id: 'OTHER1', secrets: ['sm-moved-do-not-print'] })));
+    sm.secrets.set('k/TEXT1', 'sm-text-do-not-print');
+    sm.secrets.set('other/X', 'not ours');
+    const r = await smCli(sm, ['keys', 'check', '--from', 'secrets-manager', '--prefix', 'k/']);
+    expect(r.code).toBe(1);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
+      { id: 'MOVED1', path: 'id', message: 'is not the id its secret name names (prefix + id)' },
+      { id: 'SHORT1', path: 'secrets[0]', message: 'must be at least 8 characters' },
+      { id: 'TEXT1', path: '(record)', message: expect.stringMatching(/^not valid JSON: /) },
+      { ok: false, records: 4, invalid: 3 },
+    ]);
+    expect(errorOf(r, 1, 'ERR_KEY_RECORDS').message).toBe('3 of 4 key records are invalid');
+    expect(r.stdout + r.stderr).not.toMatch(/do-not-print|not ours/);
+  });
+
+  it('a failing call is ERR_KEY_STORE (exit 2) by the SDK error name only, saying how many were written', async () => {
+    const sm = new FakeSecretsManager();
+    sm.failOn = {
+      op: 'PutSecretValue',
+      error: { name: 'AccessDeniedException', message: 'User x is not authorized on secret sm-secret-a-0001' },
+    };
+    const r = await smCli(sm, ['keys', 'put', '--to', 'secrets-manager', '--prefix', 'p/'], JSON.stringify([a, b]));
+    const error = errorOf(r, 2, 'ERR_KEY_STORE');
+    expect(error.message).toBe('Secrets Manager PutSecretValue failed (AccessDeniedException) for id "SMA1"; 0 of 2 records were written');
+    expect(r.stderr).not.toMatch(/not authorized|sm-secret/);
+    sm.failOn = { op: 'ListSecrets', error: new Error('Region is missing') };
+    const list = await smCli(sm, ['keys', 'check', '--from', 'secrets-manager', '--prefix', 'p/']);
+    expect(errorOf(list, 2, 'ERR_KEY_STORE').message).toBe(
+      'Secrets Manager ListSecrets failed (RegionMissing): give --region or set AWS_REGION',
+    );
+    sm.failOn = { op: 'GetSecretValue', error: { name: 'Weird name with spaces' } };
+    const bundle = await smCli(sm, ['keys', 'put', '--to', 'secrets-manager', '--bundle', 'b'], JSON.stringify(a));
+    expect(errorOf(bundle, 2, 'ERR_KEY_STORE').message).toBe(
+      'Secrets Manager GetSecretValue failed (Error) for the bundle secret; nothing was written',
+    );
+    sm.failOn = undefined;
+    const missing = await smCli(sm, ['keys', 'check', '--from', 'secrets-manager', '--bundle', 'nope']);
+    expect(errorOf(missing, 2, 'ERR_KEY_STORE').message).toBe('the bundle secret does not exist');
+  });
+
+  it('an invalid record in the bundle secret blocks the put, and nothing is written', async () => {
+    const sm = new FakeSecretsManager();
+    sm.secrets.set('b', JSON.stringify({ keys: [good({ id: 'BAD1', secrets: ['short'] })] }));
+    const r = await smCli(sm, ['keys', 'put', '--to', 'secrets-manager', '--bundle', 'b'], JSON.stringify(a));
+    expect(errorOf(r, 2, 'ERR_KEY_RECORDS').issues).toEqual(['keys[0].secrets[0]: must be at least 8 characters (id "BAD1")']);
+    expect(sm.calls).toEqual(['get b']);
+  });
+
+  it.each([
+    ['both --prefix and --bundle', ['--prefix', 'p/', '--bundle', 'b']],
+    ['neither --prefix nor --bundle', []],
+    ['a prefix that cannot start a secret name', ['--prefix', 'has space/']],
+    ['a bad region', ['--prefix', 'p/', '--region', 'Mars']],
+    ['a bad endpoint', ['--prefix', 'p/', '--endpoint', 'file:///etc']],
+    ['a kv option', ['--prefix', 'p/', '--binding', 'KEYS']],
+    ['--file', ['--prefix', 'p/', '--file', 'x']],
+  ])('refuses %s (ERR_USAGE), calling nothing', async (_, args) => {
+    const sm = new FakeSecretsManager();
+    errorOf(await smCli(sm, ['keys', 'put', '--to', 'secrets-manager', ...args], JSON.stringify(a)), 2, 'ERR_USAGE');
+    errorOf(await smCli(sm, ['keys', 'check', '--from', 'secrets-manager', ...args]), 2, 'ERR_USAGE');
+    expect(sm.calls).toEqual([]);
+  });
+
+  it('refuses an id that cannot be part of a secret name, writing nothing', async () => {
+    const sm = new FakeSecretsManager();
+    const r = await smCli(
+      sm,
+      ['keys', 'put', '--to', 'secrets-manager', '--prefix', 'p/'],
+      JSON.stringify([a, good({ id: 'with:colon' })]),
+    );
+    expect(errorOf(r, 2, 'ERR_KEY_RECORDS').issues).toEqual([expect.stringMatching(/^id: prefix \+ id must be .* \(id "with:colon"\)$/)]);
+    expect(sm.calls).toEqual([]);
   });
 });
