@@ -122,7 +122,8 @@ function asStoreError(e: unknown): KeyStoreError {
 
 function positive(name: string, v: number | undefined, fallback: number, allowZero = false): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new TypeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0))
+    throw new TypeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
   return v;
 }
 
@@ -140,7 +141,10 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   const ttl = positive('ttlSeconds', options.ttlSeconds, d.ttlSeconds) * 1000;
   const maxEntries = Math.floor(positive('maxEntries', options.maxEntries, d.maxEntries));
   const negTtl = positive('negativeTtlSeconds', options.negativeTtlSeconds, d.negativeTtlSeconds, true) * 1000;
-  const maxNegTtl = Math.max(negTtl, positive('maxNegativeTtlSeconds', options.maxNegativeTtlSeconds, d.maxNegativeTtlSeconds, true) * 1000);
+  const maxNegTtl = Math.max(
+    negTtl,
+    positive('maxNegativeTtlSeconds', options.maxNegativeTtlSeconds, d.maxNegativeTtlSeconds, true) * 1000,
+  );
   const maxNegEntries = Math.floor(positive('maxNegativeEntries', options.maxNegativeEntries, d.maxNegativeEntries, true));
   const grace = positive('staleIfErrorSeconds', options.staleIfErrorSeconds, d.staleIfErrorSeconds, true) * 1000;
   const rate = positive('missesPerSecond', options.missesPerSecond, d.missesPerSecond) / 1000;
@@ -160,7 +164,8 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   let snapshotFlight: Promise<void> | undefined;
 
   function store(record: KeyRecord, now: number, maxAgeSeconds?: number): KeyRecord {
-    const keep = maxAgeSeconds !== undefined && Number.isFinite(maxAgeSeconds) && maxAgeSeconds >= 0 ? Math.min(ttl, maxAgeSeconds * 1000) : ttl;
+    const keep =
+      maxAgeSeconds !== undefined && Number.isFinite(maxAgeSeconds) && maxAgeSeconds >= 0 ? Math.min(ttl, maxAgeSeconds * 1000) : ttl;
     const old = entries.get(record.id);
     // The same record keeps its object, and with it every key derived from it.
     const kept = old && sameRecord(old.record, record) ? old.record : record;
