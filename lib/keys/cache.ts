@@ -28,6 +28,7 @@ export type KeyCacheEvent =
   | { readonly event: 'keystore.stale'; readonly fault: string }
   | { readonly event: 'keystore.busy' };
 
+/** How a cached store keeps keys: every option has a default (KEY_CACHE_DEFAULTS; docs/key-stores.md says why). */
 export interface KeyCacheOptions {
   /** How long a found record is used before the source is asked again. Default 300 s. */
   readonly ttlSeconds?: number;
@@ -68,6 +69,7 @@ export interface KeyCacheStats {
   refusedBusy: number;
 }
 
+/** What `hydrate()` did: records loaded, ids the source does not know, lookups that failed. */
 export interface HydrateReport {
   readonly loaded: number;
   readonly unknown: number;

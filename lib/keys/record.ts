@@ -14,9 +14,11 @@ export interface KeyRecordIssue {
   readonly id?: string;
 }
 
+/** A record read by {@link parseKeyRecord}, or the issues that kept it from being one. */
 export type KeyRecordResult =
   { readonly ok: true; readonly record: KeyRecord } | { readonly ok: false; readonly issues: readonly KeyRecordIssue[] };
 
+/** What {@link parseKeyRecord} checks beyond the format, and how it names fields. */
 export interface ParseKeyRecordOptions {
   /** The scheme ids a record may name; a record naming another is refused (default: any name). */
   readonly schemes?: readonly string[];
