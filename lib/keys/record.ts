@@ -117,7 +117,7 @@ export function parseKeyRecord(input: unknown, options: ParseKeyRecordOptions = 
     bad('(record)', 'a key needs "secret", "secrets", "publicKey" or "publicKeys"');
   if (secrets !== undefined && publicKeys !== undefined) bad('(record)', 'a key holds shared secrets or public keys, not both');
 
-  let permissions: string[] = [];
+  const permissions: string[] = [];
   if (input.permissions !== undefined) {
     const p = input.permissions;
     if (!Array.isArray(p)) bad('permissions', `expected an array, got ${kindOf(p)}`);
