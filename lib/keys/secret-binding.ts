@@ -6,6 +6,7 @@ import { parseJsonSafe } from '../config/json.ts';
 import { parseKeyRecords, type KeyRecordIssue } from './record.ts';
 import { KeyStoreError, type KeyRecord } from './types.ts';
 
+/** What {@link secretBindingSource} reads: the binding's value, the schemes a record may name, and where bad records are told. */
 export interface SecretBindingSourceOptions {
   /**
    * The binding's value, or how to read it when the cache needs it (a Worker reads its `env` per

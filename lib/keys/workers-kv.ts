@@ -9,6 +9,7 @@ export interface KvNamespaceLike {
   get(key: string, options: { type: 'text'; cacheTtl?: number }): Promise<string | null>;
 }
 
+/** Where {@link workersKvSource} reads: the namespace, the key prefix, KV's cacheTtl and the schemes a record may name. */
 export interface WorkersKvSourceOptions {
   /**
    * The namespace, or how to find it when a lookup needs it (a Worker reads its `env` binding per
