@@ -49,8 +49,11 @@ export interface WorkerOptions {
  * every configured scheme stripped, as the registry's descriptors list them) or the echo. Every
  * rejection is logged as one JSON line; accepted requests only as LOG_ACCEPTED says (default: not).
  *
- * @throws nothing at build time; an invalid AUTH_CONFIG answers 500 per request (and is logged); an
- * invalid LOG_ACCEPTED is logged (`config.invalid`, once per isolate) and read as the default, so a
+ * Keys come from AUTH_CONFIG's `keys[]`, or from the Workers KV namespaces and secret bindings its
+ * `keyStores[]` name (docs/key-stores.md); a store that fails answers 503, never an accept.
+ *
+ * @throws nothing at build time; an invalid AUTH_CONFIG (or a `keyStores[]` entry a Worker cannot
+ * open) answers 500 per request (and is logged); an invalid LOG_ACCEPTED is logged (`config.invalid`, once per isolate) and read as the default, so a
  * logging setting never takes the edge down.
  * @example
  * export default createWorker(); // what wrangler runs
