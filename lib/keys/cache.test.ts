@@ -250,8 +250,10 @@ describe('createCachedKeyStore (complete source)', () => {
 
   it('answers an invalid record with a store fault, and the others as usual', async () => {
     const { source } = completeSource([record('a')], ['bad']);
-    const keys = createCachedKeyStore(source);
+    const events: KeyCacheEvent[] = [];
+    const keys = createCachedKeyStore(source, { onEvent: (e) => events.push(e) });
     await expect(keys.get('bad')).rejects.toMatchObject({ fault: 'invalid-record' });
+    expect(events).toEqual([{ event: 'keystore.fault', fault: 'invalid-record' }]);
     expect(await keys.get('a')).toBeDefined();
   });
 

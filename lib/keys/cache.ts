@@ -265,7 +265,10 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   }
 
   function answerFromSnapshot(id: string): KeyRecord | undefined {
-    if (snapshot!.invalid.has(id)) throw new KeyStoreError('invalid-record', 'the key record is invalid');
+    if (snapshot!.invalid.has(id)) {
+      emit({ event: 'keystore.fault', fault: 'invalid-record' });
+      throw new KeyStoreError('invalid-record', 'the key record is invalid');
+    }
     return snapshot!.byId.get(id)?.record;
   }
 
