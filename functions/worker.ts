@@ -10,6 +10,11 @@ import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts'
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
 import { logAcceptedFrom, readLogAccepted } from '../lib/adapters/log-accepted.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
+import type { KeyStoreSpec } from '../lib/config/schema.ts';
+import { createCachedKeyStore, type CachedKeyStore, type KeyCacheEvent, type KeySource } from '../lib/keys/cache.ts';
+import { recordIssueLines } from '../lib/keys/record.ts';
+import { secretBindingSource } from '../lib/keys/secret-binding.ts';
+import { workersKvSource } from '../lib/keys/workers-kv.ts';
 
 export interface Env {
   /** The configuration document (JSON text): a var for local dev, a secret in production. */
@@ -21,6 +26,8 @@ export interface Env {
    * default): no; `true` or `1`: every one; a rate such as `0.01`: that share of them, at random.
    */
   LOG_ACCEPTED?: string;
+  /** The bindings `keyStores[]` name: KV namespaces (`workers-kv`) and secrets or vars (`secret-binding`). */
+  readonly [binding: string]: unknown;
 }
 
 export type AppEnv = { Bindings: Env; Variables: EdgeAuthVariables };
@@ -42,8 +49,11 @@ export interface WorkerOptions {
  * every configured scheme stripped, as the registry's descriptors list them) or the echo. Every
  * rejection is logged as one JSON line; accepted requests only as LOG_ACCEPTED says (default: not).
  *
- * @throws nothing at build time; an invalid AUTH_CONFIG answers 500 per request (and is logged); an
- * invalid LOG_ACCEPTED is logged (`config.invalid`, once per isolate) and read as the default, so a
+ * Keys come from AUTH_CONFIG's `keys[]`, or from the Workers KV namespaces and secret bindings its
+ * `keyStores[]` name (docs/key-stores.md); a store that fails answers 503, never an accept.
+ *
+ * @throws nothing at build time; an invalid AUTH_CONFIG (or a `keyStores[]` entry a Worker cannot
+ * open) answers 500 per request (and is logged); an invalid LOG_ACCEPTED is logged (`config.invalid`, once per isolate) and read as the default, so a
  * logging setting never takes the edge down.
  * @example
  * export default createWorker(); // what wrangler runs
@@ -52,12 +62,23 @@ export interface WorkerOptions {
 export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   const registry = options.registry ?? builtInSchemes;
   const send = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
-  // Built once per isolate and reused while AUTH_CONFIG is unchanged.
+  // Built once per isolate and reused while AUTH_CONFIG is unchanged, with the key stores it opened:
+  // their caches serve every request of the isolate.
   let cached: { text: string; auth: Authenticator } | undefined;
+  // The stores outlive a request, so they read their bindings from the latest request's env (the
+  // same bindings for every request of an isolate) when their cache needs the source.
+  let bindings: Env = {};
 
   function authenticatorFor(env: Env): Authenticator {
+    bindings = env;
     const text = env.AUTH_CONFIG ?? '';
-    if (cached?.text !== text) cached = { text, auth: createAuthenticator(loadConfig(text, registry), { registry }) };
+    if (cached?.text !== text) {
+      const config = loadConfig(text, registry);
+      cached = {
+        text,
+        auth: createAuthenticator(config, { registry, openKeyStore: (spec, i) => openKeyStore(spec, i, registry, () => bindings) }),
+      };
+    }
     return cached.auth;
   }
 
@@ -126,6 +147,48 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     });
   });
   return app;
+}
+
+/** How a store's events are logged: one JSON line with the store's index and the fault, never an id or a value. */
+function logStoreEvent(store: number, e: KeyCacheEvent): void {
+  const line = JSON.stringify({ ...e, store });
+  if (e.event === 'keystore.fault') console.error(line);
+  else console.warn(line);
+}
+
+/**
+ * Opens a `keyStores[]` entry from the Worker's bindings: `workers-kv` and `secret-binding`, each
+ * behind the cache its `cache` section describes. A binding is looked up when the cache needs the
+ * source, so a missing one fails only the requests that need its keys (503, `misconfigured`).
+ *
+ * @throws ConfigError for a store a Worker cannot open (Secrets Manager): the Worker answers 500 and
+ * logs `config.invalid` with the field.
+ */
+function openKeyStore(spec: KeyStoreSpec, index: number, registry: SchemeRegistry, env: () => Env): CachedKeyStore {
+  let source: KeySource;
+  switch (spec.type) {
+    case 'workers-kv':
+      source = workersKvSource({
+        namespace: () => env()[spec.binding],
+        prefix: spec.prefix,
+        cacheTtlSeconds: spec.cacheTtlSeconds,
+        schemes: registry.ids,
+      });
+      break;
+    case 'secret-binding':
+      source = secretBindingSource({
+        value: () => env()[spec.binding],
+        schemes: registry.ids,
+        onIssues: (issues) =>
+          console.error(JSON.stringify({ event: 'keystore.invalid-records', store: index, issues: recordIssueLines(issues) })),
+      });
+      break;
+    default:
+      throw new ConfigError([
+        `keyStores[${index}].type: a "${spec.type}" key store cannot be opened in a Worker (use "workers-kv" or "secret-binding")`,
+      ]);
+  }
+  return createCachedKeyStore(source, { ...spec.cache, onEvent: (e) => logStoreEvent(index, e) });
 }
 
 export default createWorker();

@@ -143,3 +143,34 @@ describe('credentialsIn (what to strip on a public route)', () => {
     expect(auth.credentialsIn(req({ headers: [['authorization', 'Bearer abc']] })).headers).toContain('x-amz-security-token');
   });
 });
+
+describe('key stores per scheme', () => {
+  const withStore = loadConfig({
+    schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+    keyStores: [{ type: 'workers-kv', schemes: ['sigv4'], binding: 'KEYS' }],
+  });
+
+  it('looks keys up in the store the configuration names for the scheme', async () => {
+    const opened: unknown[] = [];
+    const store = {
+      get: async (id: string) =>
+        id === 'AKIDA' ? { id, secrets: ['authenticator-1'], principal: 'from-store', permissions: [] } : undefined,
+    };
+    const a = createAuthenticator(withStore, { clock: () => NOW, openKeyStore: (spec, i) => (opened.push([spec.type, i]), store) });
+    expect(opened).toEqual([['workers-kv', 0]]);
+    expect(a.keyStores).toEqual([store]);
+    const signed = await signer.sign({ method: 'GET', path: '/x', query: '', headers: [['host', 'h']], body: new Uint8Array() });
+    const r = await a.authenticate(signed);
+    expect(r.ok && r.principal.id).toBe('from-store');
+  });
+
+  it('refuses a configuration with keyStores when the platform opens none', () => {
+    expect(() => createAuthenticator(withStore)).toThrow('keyStores[0]: a "workers-kv" key store cannot be opened here');
+  });
+
+  it('a store that fails answers ERR_KEYSTORE_UNAVAILABLE, never an accept', async () => {
+    const a = createAuthenticator(withStore, { clock: () => NOW, openKeyStore: () => ({ get: () => Promise.reject(new Error('down')) }) });
+    const signed = await signer.sign({ method: 'GET', path: '/x', query: '', headers: [['host', 'h']], body: new Uint8Array() });
+    expect(await a.authenticate(signed)).toMatchObject({ ok: false, error: { code: 'ERR_KEYSTORE_UNAVAILABLE', status: 503 } });
+  });
+});

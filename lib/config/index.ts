@@ -1,2 +1,11 @@
-export { ConfigSchema, createConfigSchema, createKeyStoreSchema, KeyCacheSchema, type Config, type KeyConfig, type KeyStoreSpec, type RouteConfig } from './schema.ts';
+export {
+  ConfigSchema,
+  createConfigSchema,
+  createKeyStoreSchema,
+  KeyCacheSchema,
+  type Config,
+  type KeyConfig,
+  type KeyStoreSpec,
+  type RouteConfig,
+} from './schema.ts';
 export { ConfigError, loadConfig, keyRecords, configuredSchemes, parseJsonSafe } from './load.ts';

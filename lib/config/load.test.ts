@@ -221,3 +221,57 @@ describe('prototype-safe JSON', () => {
     },
   );
 });
+
+describe('keyStores', () => {
+  const sm = { type: 'secrets-manager', schemes: ['sigv4'], prefix: 'edge-auth/keys/' };
+
+  it('fills in defaults for a store', () => {
+    const c = loadConfig({ schemes: valid.schemes, keyStores: [sm] });
+    expect(c.keyStores).toEqual([{ ...sm, pending: true, timeoutMs: 2000, maxAttempts: 2, cache: {} }]);
+    expect(c.keys).toEqual([]);
+  });
+
+  it.each([
+    ['a scheme that is not configured', [{ ...sm, schemes: ['sigv4'] }], { sigv4: undefined }, 'keyStores[0].schemes[0]'],
+    [
+      'a scheme served twice',
+      [sm, { type: 'workers-kv', schemes: ['sigv4'], binding: 'KEYS' }],
+      {},
+      'keyStores[1].schemes[0]: scheme "sigv4" is already served by keyStores[0]',
+    ],
+    ['prefix and bundle', [{ ...sm, bundle: 'all' }], {}, 'a secrets-manager store needs exactly one of "prefix" or "bundle"'],
+    [
+      'neither prefix nor bundle',
+      [{ type: 'secrets-manager', schemes: ['sigv4'] }],
+      {},
+      'a secrets-manager store needs exactly one of "prefix" or "bundle"',
+    ],
+    ['an unknown store type', [{ type: 'vault', schemes: ['sigv4'] }], {}, 'keyStores[0].type'],
+    ['a bad binding name', [{ type: 'workers-kv', schemes: ['sigv4'], binding: 'my-keys' }], {}, 'keyStores[0].binding'],
+    [
+      'a KV cacheTtl under KV minimum',
+      [{ type: 'workers-kv', schemes: ['sigv4'], binding: 'KEYS', cacheTtlSeconds: 10 }],
+      {},
+      'keyStores[0].cacheTtlSeconds',
+    ],
+    ['a zero cache TTL', [{ ...sm, cache: { ttlSeconds: 0 } }], {}, 'keyStores[0].cache.ttlSeconds'],
+    ['an unknown cache option', [{ ...sm, cache: { ttl: 5 } }], {}, 'keyStores[0].cache.ttl: unknown field'],
+  ])('refuses %s', (_label, keyStores, schemes, expected) => {
+    const doc = { schemes: { ...valid.schemes, ...schemes }, keyStores };
+    expect(issuesOf(doc).join('\n')).toContain(expected);
+  });
+
+  it('refuses inline keys for a scheme a store serves', () => {
+    expect(issuesOf({ schemes: valid.schemes, keyStores: [sm], keys: [{ ...valid.keys[0], scheme: 'sigv4' }] })).toContain(
+      'keys[0].scheme: scheme "sigv4" takes its keys from keyStores[0], not from keys[]',
+    );
+  });
+
+  it('reads keys[] with the key-record parser (public keys too)', () => {
+    const c = loadConfig({ ...valid, keys: [{ id: 'A', secrets: ['secret-one', 'secret-two'], principal: 'p', $comment: 'rotating' }] });
+    expect(keyRecords(c)).toEqual([{ id: 'A', secrets: ['secret-one', 'secret-two'], principal: 'p', permissions: [] }]);
+    expect(issuesOf({ ...valid, keys: [{ id: 'A', principal: 'p', publicKey: 'not a pem' }] }).join()).toContain(
+      'keys[0].publicKey: must be PEM text',
+    );
+  });
+});

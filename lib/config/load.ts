@@ -59,7 +59,8 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
     store.schemes.forEach((scheme, j) => {
       if (config.schemes[scheme] === undefined) issues.push(`keyStores[${i}].schemes[${j}]: scheme "${scheme}" is not configured`);
       const other = storeOf.get(scheme);
-      if (other !== undefined && other !== i) issues.push(`keyStores[${i}].schemes[${j}]: scheme "${scheme}" is already served by keyStores[${other}]`);
+      if (other !== undefined && other !== i)
+        issues.push(`keyStores[${i}].schemes[${j}]: scheme "${scheme}" is already served by keyStores[${other}]`);
       storeOf.set(scheme, i);
     });
   });
@@ -80,7 +81,8 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
     if (k.scheme !== undefined && config.schemes[k.scheme] === undefined)
       issues.push(`keys[${i}].scheme: scheme "${k.scheme}" is not configured`);
     const served = k.scheme === undefined ? undefined : storeOf.get(k.scheme);
-    if (served !== undefined) issues.push(`keys[${i}].scheme: scheme "${k.scheme}" takes its keys from keyStores[${served}], not from keys[]`);
+    if (served !== undefined)
+      issues.push(`keys[${i}].scheme: scheme "${k.scheme}" takes its keys from keyStores[${served}], not from keys[]`);
   });
   if (configuredSchemes(config).length === 0) issues.push('schemes: no scheme is configured');
   if (issues.length > 0) throw new ConfigError(issues);

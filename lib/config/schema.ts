@@ -31,9 +31,13 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
         type: v.literal('secrets-manager'),
         schemes: schemeIds(registry),
         /** One secret per key id, named prefix + id. */
-        prefix: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.regex(/^[A-Za-z0-9/_+=.@-]+$/, 'must be a secret name prefix'))),
+        prefix: v.optional(
+          v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.regex(/^[A-Za-z0-9/_+=.@-]+$/, 'must be a secret name prefix')),
+        ),
         /** One secret holding every record (`{"keys":[...]}`), by name or ARN. */
-        bundle: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2048), v.regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a secret name or ARN'))),
+        bundle: v.optional(
+          v.pipe(v.string(), v.minLength(1), v.maxLength(2048), v.regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a secret name or ARN')),
+        ),
         /** Pinned region (default: AWS_REGION of the function). */
         region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'))),
         /** A VPC or local endpoint (default: the SDK's). */
@@ -44,7 +48,10 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
         maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)), 2),
         cache: v.optional(KeyCacheSchema, {}),
       }),
-      v.check((s) => (s.prefix === undefined) !== (s.bundle === undefined), 'a secrets-manager store needs exactly one of "prefix" or "bundle"'),
+      v.check(
+        (s) => (s.prefix === undefined) !== (s.bundle === undefined),
+        'a secrets-manager store needs exactly one of "prefix" or "bundle"',
+      ),
     ),
     v.strictObject({
       type: v.literal('workers-kv'),

@@ -28,6 +28,7 @@ export type KeyCacheEvent =
   | { readonly event: 'keystore.stale'; readonly fault: string }
   | { readonly event: 'keystore.busy' };
 
+/** How a cached store keeps keys: every option has a default (KEY_CACHE_DEFAULTS; docs/key-stores.md says why). */
 export interface KeyCacheOptions {
   /** How long a found record is used before the source is asked again. Default 300 s. */
   readonly ttlSeconds?: number;
@@ -68,6 +69,7 @@ export interface KeyCacheStats {
   refusedBusy: number;
 }
 
+/** What `hydrate()` did: records loaded, ids the source does not know, lookups that failed. */
 export interface HydrateReport {
   readonly loaded: number;
   readonly unknown: number;
@@ -122,7 +124,8 @@ function asStoreError(e: unknown): KeyStoreError {
 
 function positive(name: string, v: number | undefined, fallback: number, allowZero = false): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new TypeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0))
+    throw new TypeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
   return v;
 }
 
@@ -140,7 +143,10 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   const ttl = positive('ttlSeconds', options.ttlSeconds, d.ttlSeconds) * 1000;
   const maxEntries = Math.floor(positive('maxEntries', options.maxEntries, d.maxEntries));
   const negTtl = positive('negativeTtlSeconds', options.negativeTtlSeconds, d.negativeTtlSeconds, true) * 1000;
-  const maxNegTtl = Math.max(negTtl, positive('maxNegativeTtlSeconds', options.maxNegativeTtlSeconds, d.maxNegativeTtlSeconds, true) * 1000);
+  const maxNegTtl = Math.max(
+    negTtl,
+    positive('maxNegativeTtlSeconds', options.maxNegativeTtlSeconds, d.maxNegativeTtlSeconds, true) * 1000,
+  );
   const maxNegEntries = Math.floor(positive('maxNegativeEntries', options.maxNegativeEntries, d.maxNegativeEntries, true));
   const grace = positive('staleIfErrorSeconds', options.staleIfErrorSeconds, d.staleIfErrorSeconds, true) * 1000;
   const rate = positive('missesPerSecond', options.missesPerSecond, d.missesPerSecond) / 1000;
@@ -160,7 +166,8 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   let snapshotFlight: Promise<void> | undefined;
 
   function store(record: KeyRecord, now: number, maxAgeSeconds?: number): KeyRecord {
-    const keep = maxAgeSeconds !== undefined && Number.isFinite(maxAgeSeconds) && maxAgeSeconds >= 0 ? Math.min(ttl, maxAgeSeconds * 1000) : ttl;
+    const keep =
+      maxAgeSeconds !== undefined && Number.isFinite(maxAgeSeconds) && maxAgeSeconds >= 0 ? Math.min(ttl, maxAgeSeconds * 1000) : ttl;
     const old = entries.get(record.id);
     // The same record keeps its object, and with it every key derived from it.
     const kept = old && sameRecord(old.record, record) ? old.record : record;
@@ -258,7 +265,10 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   }
 
   function answerFromSnapshot(id: string): KeyRecord | undefined {
-    if (snapshot!.invalid.has(id)) throw new KeyStoreError('invalid-record', 'the key record is invalid');
+    if (snapshot!.invalid.has(id)) {
+      emit({ event: 'keystore.fault', fault: 'invalid-record' });
+      throw new KeyStoreError('invalid-record', 'the key record is invalid');
+    }
     return snapshot!.byId.get(id)?.record;
   }
 

@@ -14,8 +14,11 @@ export interface KeyRecordIssue {
   readonly id?: string;
 }
 
-export type KeyRecordResult = { readonly ok: true; readonly record: KeyRecord } | { readonly ok: false; readonly issues: readonly KeyRecordIssue[] };
+/** A record read by {@link parseKeyRecord}, or the issues that kept it from being one. */
+export type KeyRecordResult =
+  { readonly ok: true; readonly record: KeyRecord } | { readonly ok: false; readonly issues: readonly KeyRecordIssue[] };
 
+/** What {@link parseKeyRecord} checks beyond the format, and how it names fields. */
 export interface ParseKeyRecordOptions {
   /** The scheme ids a record may name; a record naming another is refused (default: any name). */
   readonly schemes?: readonly string[];
@@ -102,14 +105,17 @@ export function parseKeyRecord(input: unknown, options: ParseKeyRecordOptions = 
   const id = str('id', 1, KEY_RECORD_LIMITS.idLength, true);
   if (id !== undefined && !ID_RE.test(id)) bad('id', 'must not contain spaces or commas');
   const scheme = str('scheme', 1, 64, false);
-  if (scheme !== undefined && options.schemes && !options.schemes.includes(scheme)) bad('scheme', `must be one of ${options.schemes.join(', ')}`);
+  if (scheme !== undefined && options.schemes && !options.schemes.includes(scheme))
+    bad('scheme', `must be one of ${options.schemes.join(', ')}`);
   const principal = str('principal', 1, KEY_RECORD_LIMITS.principalLength, true);
   const sessionToken = str('sessionToken', 1, KEY_RECORD_LIMITS.sessionTokenLength, false);
 
   const secrets = listOf(input, 'secret', 'secrets', bad, (v, path) => {
     if (typeof v !== 'string') return void bad(path, `expected a string, got ${kindOf(v)}`);
-    if (v.length < KEY_RECORD_LIMITS.secretMinLength) return void bad(path, `must be at least ${KEY_RECORD_LIMITS.secretMinLength} characters`);
-    if (v.length > KEY_RECORD_LIMITS.secretMaxLength) return void bad(path, `must be at most ${KEY_RECORD_LIMITS.secretMaxLength} characters`);
+    if (v.length < KEY_RECORD_LIMITS.secretMinLength)
+      return void bad(path, `must be at least ${KEY_RECORD_LIMITS.secretMinLength} characters`);
+    if (v.length > KEY_RECORD_LIMITS.secretMaxLength)
+      return void bad(path, `must be at most ${KEY_RECORD_LIMITS.secretMaxLength} characters`);
     return v;
   });
   const publicKeys = listOf(input, 'publicKey', 'publicKeys', bad, (v, path) => readPublicKey(v, path, bad));
@@ -117,7 +123,7 @@ export function parseKeyRecord(input: unknown, options: ParseKeyRecordOptions = 
     bad('(record)', 'a key needs "secret", "secrets", "publicKey" or "publicKeys"');
   if (secrets !== undefined && publicKeys !== undefined) bad('(record)', 'a key holds shared secrets or public keys, not both');
 
-  let permissions: string[] = [];
+  const permissions: string[] = [];
   if (input.permissions !== undefined) {
     const p = input.permissions;
     if (!Array.isArray(p)) bad('permissions', `expected an array, got ${kindOf(p)}`);
@@ -142,7 +148,8 @@ export function parseKeyRecord(input: unknown, options: ParseKeyRecordOptions = 
   if (notBefore !== undefined && expiresAt !== undefined && expiresAt <= notBefore) bad('expiresAt', 'must be later than notBefore');
   const disabled = input.disabled;
   if (disabled !== undefined && typeof disabled !== 'boolean') bad('disabled', `expected a boolean, got ${kindOf(disabled)}`);
-  if (input.$comment !== undefined && typeof input.$comment !== 'string') bad('$comment', `expected a string, got ${kindOf(input.$comment)}`);
+  if (input.$comment !== undefined && typeof input.$comment !== 'string')
+    bad('$comment', `expected a string, got ${kindOf(input.$comment)}`);
 
   if (issues.length > 0) {
     const named = id !== undefined && ID_RE.test(id) ? { id } : {};
@@ -194,7 +201,8 @@ function listOf<T>(
 
 function readPublicKey(v: unknown, path: string, bad: (path: string, message: string) => void): PublicKeyMaterial | undefined {
   if (typeof v === 'string') {
-    if (v.length > KEY_RECORD_LIMITS.publicKeyMaxLength) return void bad(path, `must be at most ${KEY_RECORD_LIMITS.publicKeyMaxLength} characters`);
+    if (v.length > KEY_RECORD_LIMITS.publicKeyMaxLength)
+      return void bad(path, `must be at most ${KEY_RECORD_LIMITS.publicKeyMaxLength} characters`);
     if (PRIVATE_PEM_RE.test(v)) return void bad(path, 'is a private key: records hold public keys only');
     const m = PEM_RE.exec(v.trim() + '\n');
     if (!m) return void bad(path, 'must be PEM text: "-----BEGIN PUBLIC KEY-----" (SPKI) or "-----BEGIN RSA PUBLIC KEY-----" (PKCS#1)');
@@ -265,9 +273,17 @@ export function parseKeyRecords(input: unknown, options: ParseKeyRecordOptions =
     base = 'keys';
     const extra = Object.keys(input).filter((k) => k !== 'keys' && k !== '$schema' && k !== '$comment');
     if (extra.length > 0 || !Array.isArray(list))
-      return { records: [], issues: [{ path: '(document)', message: 'expected an array of key records or an object with a "keys" array' }], invalidIds: new Set() };
+      return {
+        records: [],
+        issues: [{ path: '(document)', message: 'expected an array of key records or an object with a "keys" array' }],
+        invalidIds: new Set(),
+      };
   } else if (!Array.isArray(input)) {
-    return { records: [], issues: [{ path: '(document)', message: `expected an array of key records, got ${kindOf(input)}` }], invalidIds: new Set() };
+    return {
+      records: [],
+      issues: [{ path: '(document)', message: `expected an array of key records, got ${kindOf(input)}` }],
+      invalidIds: new Set(),
+    };
   }
   const records: KeyRecord[] = [];
   const issues: KeyRecordIssue[] = [];

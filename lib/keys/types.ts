@@ -4,8 +4,7 @@
  * a scheme imports it (and refuses a key of the wrong type or size) when it first needs it.
  */
 export type PublicKeyMaterial =
-  | { readonly format: 'spki' | 'pkcs1'; readonly pem: string }
-  | { readonly format: 'jwk'; readonly jwk: Readonly<Record<string, unknown>> };
+  { readonly format: 'spki' | 'pkcs1'; readonly pem: string } | { readonly format: 'jwk'; readonly jwk: Readonly<Record<string, unknown>> };
 
 /**
  * A key as a store returns it: who it speaks for and the secret(s) or public key(s) that prove it.

@@ -6,5 +6,5 @@ export function isUsable(record: KeyRecord, scheme: string, nowSeconds: number):
   if (record.scheme !== undefined && record.scheme !== scheme) return false;
   if (record.notBefore !== undefined && nowSeconds < record.notBefore) return false;
   if (record.expiresAt !== undefined && nowSeconds >= record.expiresAt) return false;
-  return record.secrets.length > 0;
+  return record.secrets.length > 0 || (record.publicKeys?.length ?? 0) > 0;
 }

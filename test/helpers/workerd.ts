@@ -23,13 +23,19 @@ export async function bundleWorker(entry: string): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
+/** Bindings beyond plain text ones: KV namespaces (in memory; fill them through `mf.getKVNamespace(name)`). */
+export interface ExtraBindings {
+  readonly kvNamespaces?: readonly string[];
+}
+
 /** Starts workerd (through Miniflare) on 127.0.0.1 with a bundled worker. Call `dispose()` when done. */
-export async function startWorker(script: string, bindings: Record<string, string> = {}): Promise<Miniflare> {
+export async function startWorker(script: string, bindings: Record<string, string> = {}, extra: ExtraBindings = {}): Promise<Miniflare> {
   const mf = new Miniflare({
     modules: true,
     script,
     compatibilityDate: '2026-04-01',
     bindings,
+    ...(extra.kvNamespaces ? { kvNamespaces: [...extra.kvNamespaces] } : {}),
     host: '127.0.0.1',
   });
   await mf.ready;

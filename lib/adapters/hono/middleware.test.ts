@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../authenticator.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { SignedRequest } from '../../core/request.ts';
+import { KeyStoreError, type KeyStore } from '../../keys/types.ts';
 import { createSigV4Signer } from '../../schemes/sigv4/signer.ts';
 import { edgeAuth, type AuthLogEntry, type EdgeAuthOptions, type EdgeAuthVariables } from './middleware.ts';
 
@@ -244,4 +245,40 @@ describe('edgeAuth logging', () => {
   it.each([-0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '0.5', null])('throws TypeError at once for logAccepted: %s', (logAccepted) => {
     expect(() => edgeAuth({ authenticator, logAccepted: logAccepted as unknown as number })).toThrow(TypeError);
   });
+});
+
+describe('edgeAuth and a failing key store', () => {
+  it.each([
+    ['a KeyStoreError', () => Promise.reject(new KeyStoreError('network', 'key source failed'))],
+    ['any other rejection', () => Promise.reject(new Error(`store said AKIDMIDDLEWARE ${SECRET}`))],
+    [
+      'a synchronous throw',
+      () => {
+        throw new Error(`store said AKIDMIDDLEWARE ${SECRET}`);
+      },
+    ],
+  ])(
+    'answers 503 ERR_KEYSTORE_UNAVAILABLE for %s: never an accept, no challenge, nothing from the store in the answer or the log',
+    async (_what, get) => {
+      const failing = createAuthenticator(config, { keys: { get } as KeyStore });
+      const logged: AuthLogEntry[] = [];
+      const app = new Hono<{ Variables: EdgeAuthVariables }>();
+      app.use('*', edgeAuth({ authenticator: failing, log: (e) => logged.push(e) }));
+      app.all('*', (c) => c.json({ reached: true }));
+      const r = await signer.sign(draft('/items/1'));
+      const res = await app.request(`https://api.example.com${r.path}`, { headers: r.headers.map(([n, v]): [string, string] => [n, v]) });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('www-authenticate')).toBeNull();
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = await res.text();
+      expect(JSON.parse(body)).toEqual({
+        error: 'ERR_KEYSTORE_UNAVAILABLE',
+        message: 'key store unavailable',
+        status: 503,
+        reason: 'Service Unavailable',
+      });
+      expect(logged).toEqual([{ event: 'auth.rejected', code: 'ERR_KEYSTORE_UNAVAILABLE', status: 503, method: 'GET', path: '/items/1' }]);
+      expect(body + JSON.stringify(logged)).not.toMatch(new RegExp(`AKIDMIDDLEWARE|${SECRET}`));
+    },
+  );
 });
