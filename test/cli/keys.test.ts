@@ -3,12 +3,14 @@ import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerCallError, type SecretsManagerOps, type SecretsManagerTarget } from '../../lib/cli/keys-secrets-manager.ts';
 import { main, type CliIo } from '../../lib/cli/main.ts';
 import { parseApiKey } from '../../lib/keys/api-key-format.ts';
 import { createMemoryKeyStore } from '../../lib/keys/memory.ts';
 import { parseKeyRecord } from '../../lib/keys/record.ts';
+import { workersKvSource, type KvNamespaceLike } from '../../lib/keys/workers-kv.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { createSigV4Verifier } from '../../lib/schemes/sigv4/verifier.ts';
 import { ROOT } from '../helpers/workerd.ts';
@@ -624,6 +626,48 @@ process.exit(r.status ?? 1);
       expect(check.code, check.stderr).toBe(0);
       expect(JSON.parse(check.stdout)).toEqual({ ok: true, records: 2, invalid: 0 });
       for (const r of records) expect(check.stdout + check.stderr).not.toContain(r.secrets![0]);
+    }, 120_000);
+
+    it("what keys put wrote, the Worker's KV key source reads, and the new key verifies a signed request", async () => {
+      const made = spawnCli(['keys', 'new', '--scheme', 'sigv4', '--principal', 'edge', '--permission', 'items:read'], '', env, project);
+      const record = JSON.parse(made.stdout) as Rec;
+      const put = spawnCli(['keys', 'put', '--to', 'kv', '--binding', 'KEYS', '--prefix', 'edge/', '--local'], made.stdout, env, project);
+      expect(put.code, put.stderr).toBe(0);
+      const mf = new Miniflare({
+        modules: true,
+        script: 'export default { fetch() { return new Response(null) } }',
+        kvNamespaces: { KEYS: 'local-keys' },
+        kvPersist: join(project, '.wrangler', 'state', 'v3', 'kv'),
+      });
+      try {
+        const source = workersKvSource({ namespace: (await mf.getKVNamespace('KEYS')) as unknown as KvNamespaceLike, prefix: 'edge/' });
+        if (source.kind !== 'per-id') throw new Error('per-id');
+        const found = await source.lookup(record.id);
+        expect(found.record).toMatchObject({ id: record.id, secrets: record.secrets, principal: 'edge' });
+        const verifier = createSigV4Verifier({
+          keys: { get: async (id) => (await source.lookup(id)).record },
+          region: 'us-east-1',
+          service: 'execute-api',
+          clock: () => NOW,
+        });
+        const signer = createSigV4Signer({
+          keyId: record.id,
+          secret: record.secrets![0]!,
+          region: 'us-east-1',
+          service: 'execute-api',
+          clock: () => NOW,
+        });
+        const req = {
+          method: 'GET',
+          path: '/items',
+          query: '',
+          headers: [['host', 'api.example.com']] as Array<[string, string]>,
+          body: new Uint8Array(),
+        };
+        expect(await verifier.verify(await signer.sign(req))).toMatchObject({ ok: true, keyId: record.id, principal: { id: 'edge' } });
+      } finally {
+        await mf.dispose();
+      }
     }, 120_000);
 
     it('check reports bad values by id and field (exit 1), never the values', () => {
