@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { SecretsManagerCallError, type SecretsManagerOps, type SecretsManagerTar
 import { main, type CliIo } from '../../lib/cli/main.ts';
 import { parseApiKey } from '../../lib/keys/api-key-format.ts';
 import { createMemoryKeyStore } from '../../lib/keys/memory.ts';
+import { importedPublicKey } from '../../lib/keys/public-key.ts';
 import { parseKeyRecord } from '../../lib/keys/record.ts';
 import { workersKvSource, type KvNamespaceLike } from '../../lib/keys/workers-kv.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
@@ -121,6 +123,15 @@ describe('keys new: a valid record of the right strength, for each scheme', () =
       const body = pem.split('\n')[1]!;
       expect(stdout).not.toContain(body);
       expect(stdout).not.toContain('PRIVATE KEY');
+      // MAuth V2's signature (RSASSA-PKCS1-v1_5, SHA-512) made with the private key file verifies under the
+      // record's public key as the schemes import it (Web Crypto).
+      const parsed = parseKeyRecord(record);
+      if (!parsed.ok) throw new Error('record');
+      const key = await importedPublicKey(parsed.record, 0, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' });
+      const message = new TextEncoder().encode('GET\n/resource\n\nsome-app-uuid\n1790000000');
+      const signature = sign('sha512', message, createPrivateKey(pem));
+      expect(await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, message)).toBe(true);
+      expect(await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, signature, new TextEncoder().encode('tampered'))).toBe(false);
     },
   );
 
@@ -451,6 +462,52 @@ describe('keys put --to file', () => {
   });
 });
 
+describe('keys put --to file over arbitrary stdin (property)', () => {
+  it('never throws; exit 0 (the file then checks clean) or 2 with one line of JSON, the file untouched and no value on stderr', async () => {
+    const secret = 'prop-secret-do-not-print';
+    const value = fc.oneof(fc.constant(secret), fc.constant('short'), fc.string(), fc.integer(), fc.constant(null), fc.anything());
+    const field = fc.constantFrom('id', 'scheme', 'secret', 'secrets', 'principal', 'permissions', 'publicKey', 'extra');
+    // Mostly valid records (sigv4 under three ids, so that puts add and replace), some with one field changed.
+    const record = fc.tuple(fc.constantFrom('P1', 'P2', 'P3'), fc.option(fc.tuple(field, value), { freq: 2 })).map(([id, change]) => {
+      const r: Record<string, unknown> = { id, scheme: 'sigv4', secrets: [`${id}-good-secret-0001`], principal: 'svc' };
+      if (change) r[change[0]] = change[1];
+      return r;
+    });
+    const doc = fc.oneof(
+      record,
+      fc.array(record, { maxLength: 3 }),
+      fc.record({ keys: fc.array(record, { maxLength: 3 }) }),
+      fc.jsonValue(),
+    );
+    const stdin = fc.oneof(
+      { weight: 4, arbitrary: doc.map((d) => JSON.stringify(d) ?? '') },
+      fc.string(),
+      fc.constantFrom('', '{', '[]', '{"keys":7}'),
+    );
+    const seen = { 0: 0, 2: 0 } as Record<number, number>;
+    const file = path('prop.json');
+    await fc.assert(
+      fc.asyncProperty(stdin, async (input) => {
+        const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+        const r = await cli(['keys', 'put', '--to', 'file', '--file', file], input);
+        expect([0, 2]).toContain(r.code);
+        seen[r.code]!++;
+        expect(r.stderr).not.toContain(secret);
+        if (r.code === 0) {
+          expect(mode(file)).toBe(0o600);
+          expect((await cli(['keys', 'check', '--from', 'file', '--file', file])).code).toBe(0);
+          return;
+        }
+        errorOf(r, 2, r.stderr.includes('"ERR_USAGE"') ? 'ERR_USAGE' : 'ERR_KEY_RECORDS');
+        expect(existsSync(file) ? readFileSync(file, 'utf8') : undefined).toBe(before);
+      }),
+      { numRuns: 400 },
+    );
+    expect(seen[0]).toBeGreaterThan(40);
+    expect(seen[2]).toBeGreaterThan(100);
+  }, 60_000);
+});
+
 describe('keys check --from file', () => {
   it('exit 1: one JSON line per bad field (id, path, message), a summary, and no value anywhere', async () => {
     const file = path('keys.json');
@@ -576,7 +633,8 @@ describe('the edge-auth process (spawned)', () => {
       const spy = join(project, 'wrangler-spy.mjs');
       writeFileSync(
         spy,
-        `import { spawnSync } from 'node:child_process';
+        `import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, statSync } from 'node:fs';
 const args = process.argv.slice(2);
 const at = args.indexOf('--path');
