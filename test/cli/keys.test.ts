@@ -633,8 +633,7 @@ describe('the edge-auth process (spawned)', () => {
       const spy = join(project, 'wrangler-spy.mjs');
       writeFileSync(
         spy,
-        `import fc from 'fast-check';
-import { spawnSync } from 'node:child_process';
+        `import { spawnSync } from 'node:child_process';
 import { appendFileSync, statSync } from 'node:fs';
 const args = process.argv.slice(2);
 const at = args.indexOf('--path');
@@ -680,10 +679,23 @@ process.exit(r.status ?? 1);
       // The temporary files are gone.
       for (const c of calls) expect(existsSync(c.args[c.args.indexOf('--path') + 1]!)).toBe(false);
 
-      const check = spawnCli(['keys', 'check', '--from', 'kv', '--binding', 'KEYS', '--prefix', 'key:', '--local'], '', env, project);
+      const check = spawnCli(
+        ['keys', 'check', '--from', 'kv', '--binding', 'KEYS', '--prefix', 'key:', '--local', '--config', 'wrangler.toml'],
+        '',
+        env,
+        project,
+      );
       expect(check.code, check.stderr).toBe(0);
       expect(JSON.parse(check.stdout)).toEqual({ ok: true, records: 2, invalid: 0 });
       for (const r of records) expect(check.stdout + check.stderr).not.toContain(r.secrets![0]);
+      // check listed the prefix and read each key, passing --config on to wrangler.
+      const reads = readFileSync(argvLog, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(calls.length)
+        .map((l) => (JSON.parse(l) as { args: string[] }).args);
+      expect(reads.map((a) => a.slice(0, 3).join(' '))).toEqual(['kv key list', 'kv key get', 'kv key get']);
+      for (const a of reads) expect(a.slice(-2)).toEqual(['--config', 'wrangler.toml']);
     }, 120_000);
 
     it("what keys put wrote, the Worker's KV key source reads, and the new key verifies a signed request", async () => {
