@@ -10,11 +10,7 @@ import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts'
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
 import { logAcceptedFrom, readLogAccepted } from '../lib/adapters/log-accepted.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
-import type { KeyStoreSpec } from '../lib/config/schema.ts';
-import { createCachedKeyStore, type CachedKeyStore, type KeyCacheEvent, type KeySource } from '../lib/keys/cache.ts';
-import { recordIssueLines } from '../lib/keys/record.ts';
-import { secretBindingSource } from '../lib/keys/secret-binding.ts';
-import { workersKvSource } from '../lib/keys/workers-kv.ts';
+import { openWorkerKeyStore } from '../lib/adapters/hono/key-stores.ts';
 
 export interface Env {
   /** The configuration document (JSON text): a var for local dev, a secret in production. */
@@ -76,7 +72,10 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
       const config = loadConfig(text, registry);
       cached = {
         text,
-        auth: createAuthenticator(config, { registry, openKeyStore: (spec, i) => openKeyStore(spec, i, registry, () => bindings) }),
+        auth: createAuthenticator(config, {
+          registry,
+          openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { registry, env: () => bindings }),
+        }),
       };
     }
     return cached.auth;
@@ -147,48 +146,6 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     });
   });
   return app;
-}
-
-/** How a store's events are logged: one JSON line with the store's index and the fault, never an id or a value. */
-function logStoreEvent(store: number, e: KeyCacheEvent): void {
-  const line = JSON.stringify({ ...e, store });
-  if (e.event === 'keystore.fault') console.error(line);
-  else console.warn(line);
-}
-
-/**
- * Opens a `keyStores[]` entry from the Worker's bindings: `workers-kv` and `secret-binding`, each
- * behind the cache its `cache` section describes. A binding is looked up when the cache needs the
- * source, so a missing one fails only the requests that need its keys (503, `misconfigured`).
- *
- * @throws ConfigError for a store a Worker cannot open (Secrets Manager): the Worker answers 500 and
- * logs `config.invalid` with the field.
- */
-function openKeyStore(spec: KeyStoreSpec, index: number, registry: SchemeRegistry, env: () => Env): CachedKeyStore {
-  let source: KeySource;
-  switch (spec.type) {
-    case 'workers-kv':
-      source = workersKvSource({
-        namespace: () => env()[spec.binding],
-        prefix: spec.prefix,
-        cacheTtlSeconds: spec.cacheTtlSeconds,
-        schemes: registry.ids,
-      });
-      break;
-    case 'secret-binding':
-      source = secretBindingSource({
-        value: () => env()[spec.binding],
-        schemes: registry.ids,
-        onIssues: (issues) =>
-          console.error(JSON.stringify({ event: 'keystore.invalid-records', store: index, issues: recordIssueLines(issues) })),
-      });
-      break;
-    default:
-      throw new ConfigError([
-        `keyStores[${index}].type: a "${spec.type}" key store cannot be opened in a Worker (use "workers-kv" or "secret-binding")`,
-      ]);
-  }
-  return createCachedKeyStore(source, { ...spec.cache, onEvent: (e) => logStoreEvent(index, e) });
 }
 
 export default createWorker();
