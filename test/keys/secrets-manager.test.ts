@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaKeyStoreOpener } from '../../functions/lambda-key-stores.ts';
+import { openSecretsManagerStore } from '../../functions/lambda-secrets-manager.ts';
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { ConfigError } from '../../lib/config/records.ts';
 import { loadConfig } from '../../lib/config/load.ts';
@@ -72,7 +73,12 @@ function spec(over: Partial<KeyStoreSpec> = {}): KeyStoreSpec {
 function open(over: Partial<KeyStoreSpec> = {}, credentials: { accessKeyId: string; secretAccessKey: string } = TEST_CREDENTIALS): Harness {
   const logs: object[] = [];
   const now = { ms: 1_800_000_000_000 };
-  const store = lambdaKeyStoreOpener({ credentials, log: (e) => logs.push(e), clock: () => now.ms })(spec(over), 0);
+  const store = openSecretsManagerStore(spec(over) as Extract<KeyStoreSpec, { type: 'secrets-manager' }>, 0, {
+    region: 'us-east-1',
+    credentials,
+    log: (e) => logs.push(e),
+    clock: () => now.ms,
+  });
   return { store, logs, now };
 }
 
@@ -178,7 +184,8 @@ describe('faults: a store fault, never a key, and nothing secret in errors or lo
     const k = newKey();
     ep.put(k.name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: k.text }]);
     ep.fault = fault;
-    const { store, logs } = open({ timeoutMs: 200, maxAttempts: 2 });
+    // The SDK's back-off before retrying a throttled call can pass 200 ms: only the timeout row is that short.
+    const { store, logs } = open({ timeoutMs: fault.kind === 'delay' ? 200 : 5_000, maxAttempts: 2 });
     const started = Date.now();
     const e = await failure(store.get(k.id));
     expect(e.fault).toBe(word);
@@ -408,6 +415,16 @@ describe('bundle mode: one secret with every record', () => {
 });
 
 describe('opening stores in Lambda', () => {
+  it('checks the specification when the authenticator is built and loads the store on the first lookup', async () => {
+    const k = newKey();
+    ep.put(k.name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: k.text }]);
+    const store = lambdaKeyStoreOpener({ credentials: TEST_CREDENTIALS, log: () => undefined })(spec(), 0);
+    expect(ep.count()).toBe(0);
+    expect((await store.get(k.id))?.principal).toBe(k.record.principal);
+    expect(await store.get(k.id)).toBe(await store.get(k.id));
+    expect(await store.hydrate([k.id, 'AKIDNOSUCHKEY0000002'])).toEqual({ loaded: 1, unknown: 1, failed: 0 });
+  });
+
   it('refuses a store type Lambda cannot open, and a store with no region, as configuration errors', () => {
     const opener = lambdaKeyStoreOpener({ log: () => undefined });
     expect(() =>
