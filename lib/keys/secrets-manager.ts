@@ -8,8 +8,9 @@ import { parseKeyRecordJson, parseKeyRecords, recordIssueLines, type KeyRecordIs
 import { KeyStoreError, type KeyRecord, type KeyStoreFault } from './types.ts';
 import { parseJsonSafe } from '../config/json.ts';
 
-/** The stages read: the live version, and the one a rotation is putting in place. */
+/** The stage of the live version of a secret. */
 export const CURRENT_STAGE = 'AWSCURRENT';
+/** The stage of the version a rotation is putting in place (read when `pending` is on). */
 export const PENDING_STAGE = 'AWSPENDING';
 
 /** One secret version as GetSecretValue answers it (the fields read here). */
@@ -155,6 +156,7 @@ export interface SecretsManagerIssueReport {
   readonly issues: readonly string[];
 }
 
+/** What {@link createSecretsManagerSource} reads from, and how. */
 export interface SecretsManagerSourceOptions {
   /** Reads a secret version: {@link sdkSecretReader}, or your own over a client you built. */
   readonly read: SecretReader;
