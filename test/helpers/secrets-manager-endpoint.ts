@@ -53,6 +53,8 @@ export interface SecretsManagerEndpoint {
   markDeleted(name: string): void;
   remove(name: string): void;
   fault: EndpointFault;
+  /** When set, the fault hits only GetSecretValue calls for this version stage. */
+  faultStage: string | undefined;
   close(): Promise<void>;
 }
 
@@ -84,7 +86,7 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
   const secrets = new Map<string, { versions: StoredVersion[]; deleted: boolean }>();
   const calls: CallRecord[] = [];
   const sockets = new Set<Socket>();
-  const endpoint = { fault: { kind: 'none' } as EndpointFault };
+  const endpoint = { fault: { kind: 'none' } as EndpointFault, faultStage: undefined as string | undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
@@ -109,7 +111,7 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
         'The request signature we calculated does not match the signature you provided.',
       );
 
-    const fault = endpoint.fault;
+    const fault: EndpointFault = endpoint.faultStage === undefined || endpoint.faultStage === stage ? endpoint.fault : { kind: 'none' };
     if (fault.kind === 'down') {
       req.socket.destroy();
       return;

@@ -35,6 +35,7 @@ afterEach(() => {
   if (!refusalsExpected) expect(ep.calls.filter((c) => !c.signatureOk)).toEqual([]);
   refusalsExpected = false;
   ep.fault = { kind: 'none' };
+  ep.faultStage = undefined;
   ep.calls.length = 0;
 });
 
@@ -274,6 +275,28 @@ describe('rotation: AWSPENDING verifies during it, only the new secret after it'
     expect((await h.store.get(k.id))?.secrets).toEqual([next]);
     expect(await auth.authenticate(await signed(k.id, next))).toMatchObject({ ok: true });
     expect(await auth.authenticate(await signed(k.id, k.secret))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } });
+  });
+
+  it('a fault reading AWSPENDING fails the lookup rather than caching half an answer; the last complete one is served stale', async () => {
+    const k = newKey();
+    const next = `sm-next-${randomBytes(12).toString('hex')}`;
+    ep.put(k.name, [
+      { versionId: 'v1', stages: ['AWSCURRENT'], string: k.text },
+      { versionId: 'v2', stages: ['AWSPENDING'], string: JSON.stringify({ ...k.record, secret: next }) },
+    ]);
+    ep.fault = { kind: 'throttle' };
+    ep.faultStage = 'AWSPENDING';
+    const h = open({ cache: { ttlSeconds: 60, staleIfErrorSeconds: 60 } });
+    expect((await failure(h.store.get(k.id))).fault).toBe('throttled');
+    ep.faultStage = undefined;
+    ep.fault = { kind: 'none' };
+    // The failed lookup cached nothing: asked again, the store reads both versions.
+    expect((await h.store.get(k.id))?.secrets).toEqual([k.secret, next]);
+    ep.fault = { kind: 'throttle' };
+    ep.faultStage = 'AWSPENDING';
+    h.now.ms += 61_000;
+    expect((await h.store.get(k.id))?.secrets).toEqual([k.secret, next]);
+    expect(h.logs).toContainEqual({ event: 'keystore.stale', fault: 'throttled', store: 0 });
   });
 
   it.each([
