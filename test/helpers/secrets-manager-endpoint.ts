@@ -89,6 +89,12 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
   const endpoint = { fault: { kind: 'none' } as EndpointFault, faultStage: undefined as string | undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // For tests that run a Lambda bundle in another process: how many GetSecretValue calls came so far.
+    if (req.method === 'GET' && req.url === '/__calls') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ count: calls.filter((c) => c.target === 'secretsmanager.GetSecretValue').length }));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = new Uint8Array(Buffer.concat(chunks));

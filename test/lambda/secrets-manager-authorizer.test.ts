@@ -201,3 +201,52 @@ describe('the deployed authorizer bundle with a secrets-manager store in its bui
     expectNothingSecret(missing.stdout + missing.stderr);
   });
 });
+
+describe('hydrate: the deployed authorizer loads configured keys in its init phase', () => {
+  const dir = join(ROOT, 'build', `test-secrets-manager-hydrate-${process.pid}`);
+  let bundle: string;
+
+  beforeAll(async () => {
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'config.json');
+    const config = JSON.parse(configText()) as { keyStores: Array<Record<string, unknown>> };
+    config.keyStores[0]!.hydrate = [KEY.id];
+    writeFileSync(file, JSON.stringify(config));
+    const { build } = await import('../../infra/build.mjs');
+    await build(['authorizer'], { outDir: dir, authConfigFile: file });
+    bundle = join(dir, 'lambda', 'authorizer', 'index.mjs');
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the listed key while the module loads (before any call), and the first call needs no lookup', async () => {
+    const before = ep.count();
+    const event = await eventFor(KEY.id, KEY.secret);
+    // Import only, then report the calls the endpoint saw; then one call, and the calls after it.
+    const script = `
+      const [file, event, url] = process.argv.slice(1);
+      const m = await import(file);
+      const seen = async () => (await (await fetch(url + '/__calls')).json()).count;
+      const afterImport = await seen();
+      const result = await m.handler(JSON.parse(event));
+      process.stdout.write('\\n' + JSON.stringify({ afterImport, afterCall: await seen(), principal: result.principalId }) + '\\n');`;
+    const { AUTH_CONFIG: _a, AUTH_CONFIG_FILE: _b, ...inherited } = process.env;
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', script, 'file://' + bundle, JSON.stringify(event), ep.url],
+      {
+        env: {
+          ...inherited,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        },
+        timeout: 20_000,
+      },
+    );
+    const out = JSON.parse(stdout.trimEnd().split('\n').pop()!) as { afterImport: number; afterCall: number; principal: string };
+    expect(out.principal).toBe(KEY.principal);
+    // AWSCURRENT and AWSPENDING of the one listed key.
+    expect(out.afterImport - before).toBe(2);
+    expect(out.afterCall).toBe(out.afterImport);
+  });
+});
