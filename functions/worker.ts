@@ -65,20 +65,31 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   // same bindings for every request of an isolate) when their cache needs the source.
   let bindings: Env = {};
 
-  function authenticatorFor(env: Env): Authenticator {
+  function authenticatorFor(env: Env, waitUntil?: (p: Promise<unknown>) => void): Authenticator {
     bindings = env;
     const text = env.AUTH_CONFIG ?? '';
     if (cached?.text !== text) {
       const config = loadConfig(text, registry);
-      cached = {
-        text,
-        auth: createAuthenticator(config, {
-          registry,
-          openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { registry, env: () => bindings }),
-        }),
-      };
+      const auth = createAuthenticator(config, {
+        registry,
+        openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { registry, env: () => bindings }),
+      });
+      cached = { text, auth };
+      // A Worker may do no I/O outside a request, so stores configured with `hydrate` load their keys
+      // beside the isolate's first request (which shares the lookups in flight) rather than at start.
+      if (config.keyStores.some((s) => s.hydrate !== false)) waitUntil?.(auth.hydrate());
     }
     return cached.auth;
+  }
+
+  /** The request's waitUntil, when the platform gives one (workerd does; `app.request()` in tests may not). */
+  function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): ((p: Promise<unknown>) => void) | undefined {
+    try {
+      const ctx = c.executionCtx;
+      return (p) => ctx.waitUntil(p);
+    } catch {
+      return undefined;
+    }
   }
 
   const app = new Hono<AppEnv>();
@@ -103,7 +114,7 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   app.use(
     '*',
     edgeAuth({
-      authenticator: (c) => authenticatorFor(c.env as Env),
+      authenticator: (c) => authenticatorFor(c.env as Env, waitUntilOf(c)),
       log: (entry) => console.log(JSON.stringify(entry)),
       logAccepted: (c) => logAcceptedFor(c.env as Env),
       ...(options.random ? { random: options.random } : {}),
