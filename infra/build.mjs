@@ -191,7 +191,7 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         target: e.lambda ? 'node22' : 'node20',
         // The benches import infra scripts that run themselves when they are the main module: bundled into
         // build/bench*.mjs they would take it for themselves, so they stay files of their own.
-        external: e.lambda ? ['@aws-sdk/*'] : e.name.startsWith('bench') ? ['esbuild', '../infra/*'] : [],
+        external: e.lambda ? ['@aws-sdk/*'] : e.name.startsWith('bench') ? ['esbuild', '../infra/*', '@aws-sdk/*'] : [],
         conditions: [SOURCE_CONDITION, ...e.conditions],
         minify: e.minify,
         sourcemap: e.lambda ? false : 'linked',
