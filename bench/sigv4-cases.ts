@@ -15,6 +15,7 @@ import { createMemoryKeyStore } from '../lib/keys/memory.ts';
 import { createSigV4Signer, createSigV4Verifier } from '../lib/schemes/sigv4/index.ts';
 import { cryptoOnly, floorSigningKey, floorVerify } from './floor.ts';
 import { WORST_LIMITS, worstCases } from './worst-cases.ts';
+import { keystoreCases } from './keystore-cases.ts';
 
 export { WORST_LIMITS };
 
@@ -41,7 +42,7 @@ export const ROTATION_KEYS = [1, 1024, 1025, 10_000] as const;
 export interface Case {
   readonly name: string;
   /** Which table it belongs to. */
-  readonly group: 'main' | 'rotation' | 'worst';
+  readonly group: 'main' | 'rotation' | 'worst' | 'keystore';
   /** Builds the input of one call (untimed): a fresh request, as a server makes one. */
   make(): unknown;
   /** One call on an input from `make`; a promise is awaited. */
@@ -180,6 +181,7 @@ export async function buildCases(group: Case['group']): Promise<Case[]> {
     }));
   }
   if (group === 'rotation') return rotationCases(unsigned, clock);
+  if (group === 'keystore') return keystoreCases({ fresh, keyId: KEY_ID, secret: SECRET, region: REGION, service: SERVICE, clock, isOk });
 
   return [
     {

@@ -8,6 +8,17 @@ import { createAuthorizerHandler } from '../lib/adapters/aws-lambda/authorizer.t
 import { logAcceptedSetting, logLine } from './lambda-log.ts';
 import { lambdaAuthenticator } from './lambda-config.ts';
 
+// As in authorizer.ts: key stores configured with `hydrate` load their keys in the init phase. The
+// configuration is read here only when the environment names one; a bad one is logged now and again
+// by the first call.
+if (process.env.AUTH_CONFIG || process.env.AUTH_CONFIG_FILE) {
+  try {
+    await lambdaAuthenticator().hydrate();
+  } catch {
+    // Reported by lambdaAuthenticator() (config.invalid) and thrown again by every call.
+  }
+}
+
 export const handler = createAuthorizerHandler({
   authenticator: lambdaAuthenticator,
   log: logLine,

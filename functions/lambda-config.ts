@@ -5,6 +5,7 @@
 import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
 import { ConfigError, loadConfig } from '../lib/config/index.ts';
 import { readConfigFile } from './config-file.ts';
+import { lambdaKeyStoreOpener } from './lambda-key-stores.ts';
 
 let cached: Authenticator | undefined;
 
@@ -17,7 +18,7 @@ export function lambdaAuthenticator(): Authenticator {
     text = readConfigFile(file).toString('utf8');
   }
   try {
-    cached = createAuthenticator(loadConfig(text));
+    cached = createAuthenticator(loadConfig(text), { openKeyStore: lambdaKeyStoreOpener() });
   } catch (e) {
     if (e instanceof ConfigError) console.error(JSON.stringify({ event: 'config.invalid', issues: e.issues }));
     throw e;

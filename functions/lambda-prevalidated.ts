@@ -11,6 +11,7 @@ import { assembleAuthenticator, type Authenticator } from '../lib/authenticator-
 import { ConfigError } from '../lib/config/records.ts';
 import { builtInImplementations } from '../lib/schemes/implementations.ts';
 import { readConfigFile } from './config-file.ts';
+import { lambdaKeyStoreOpener } from './lambda-key-stores.ts';
 import { prevalidated } from './prevalidated-config.ts';
 
 let cached: Authenticator | undefined;
@@ -45,7 +46,12 @@ export async function prevalidatedAuthenticator(): Promise<Authenticator> {
   try {
     await checkEnvironment();
     // The options are the schemes' schema output already: loadConfig produced them at build time.
-    cached = assembleAuthenticator(prevalidated.config, builtInImplementations, {}, (_scheme, options) => options);
+    cached = assembleAuthenticator(
+      prevalidated.config,
+      builtInImplementations,
+      { openKeyStore: lambdaKeyStoreOpener() },
+      (_scheme, options) => options,
+    );
   } catch (e) {
     if (e instanceof ConfigError) console.error(JSON.stringify({ event: 'config.invalid', issues: e.issues }));
     throw e;

@@ -207,4 +207,32 @@ describe('the Worker with keyStores', () => {
     expect((await send(app, { AUTH_CONFIG: kvConfig({ ttlSeconds: 30 }), AUTH_KEYS: kv }, signed)).status).toBe(200);
     expect(kv.reads).toHaveLength(2);
   });
+
+  it('hydrate: the first request of an isolate also loads the listed keys (through waitUntil), so later requests find them cached', async () => {
+    const OTHER_ID = 'AKIDWORKERKV0002';
+    const kv = fakeKv({
+      [`keys/${KV_ID}`]: JSON.stringify({ id: KV_ID, secret: KV_SECRET, principal: 'kv' }),
+      [`keys/${OTHER_ID}`]: JSON.stringify({ id: OTHER_ID, secret: 'worker-kv-secret-0002', principal: 'kv2' }),
+    });
+    const config = JSON.parse(kvConfig()) as { keyStores: Array<Record<string, unknown>> };
+    config.keyStores[0]!.hydrate = [KV_ID, OTHER_ID];
+    const env = { AUTH_CONFIG: JSON.stringify(config), AUTH_KEYS: kv } as unknown as Env;
+    const app = createWorker();
+    const pending: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => undefined, props: {} };
+    const r = await kvSigner.sign(draft('/items'));
+    const first = await app.request(
+      'https://api.example.com/items',
+      { headers: r.headers.map(([n, v]): [string, string] => [n, v]) },
+      env,
+      ctx,
+    );
+    expect(first.status).toBe(200);
+    expect(pending).toHaveLength(1);
+    await Promise.all(pending);
+    expect([...kv.reads].sort()).toEqual([`keys/${KV_ID}`, `keys/${OTHER_ID}`]);
+    const second = await signerFor(OTHER_ID, 'worker-kv-secret-0002').sign(draft('/items'));
+    expect((await send(app, env, second)).status).toBe(200);
+    expect(kv.reads).toHaveLength(2);
+  });
 });

@@ -10,11 +10,7 @@ import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts'
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
 import { logAcceptedFrom, readLogAccepted } from '../lib/adapters/log-accepted.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
-import type { KeyStoreSpec } from '../lib/config/schema.ts';
-import { createCachedKeyStore, type CachedKeyStore, type KeyCacheEvent, type KeySource } from '../lib/keys/cache.ts';
-import { recordIssueLines } from '../lib/keys/record.ts';
-import { secretBindingSource } from '../lib/keys/secret-binding.ts';
-import { workersKvSource } from '../lib/keys/workers-kv.ts';
+import { openWorkerKeyStore } from '../lib/adapters/hono/key-stores.ts';
 
 export interface Env {
   /** The configuration document (JSON text): a var for local dev, a secret in production. */
@@ -69,17 +65,31 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   // same bindings for every request of an isolate) when their cache needs the source.
   let bindings: Env = {};
 
-  function authenticatorFor(env: Env): Authenticator {
+  function authenticatorFor(env: Env, waitUntil?: (p: Promise<unknown>) => void): Authenticator {
     bindings = env;
     const text = env.AUTH_CONFIG ?? '';
     if (cached?.text !== text) {
       const config = loadConfig(text, registry);
-      cached = {
-        text,
-        auth: createAuthenticator(config, { registry, openKeyStore: (spec, i) => openKeyStore(spec, i, registry, () => bindings) }),
-      };
+      const auth = createAuthenticator(config, {
+        registry,
+        openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { registry, env: () => bindings }),
+      });
+      cached = { text, auth };
+      // A Worker may do no I/O outside a request, so stores configured with `hydrate` load their keys
+      // beside the isolate's first request (which shares the lookups in flight) rather than at start.
+      if (config.keyStores.some((s) => s.hydrate !== false)) waitUntil?.(auth.hydrate());
     }
     return cached.auth;
+  }
+
+  /** The request's waitUntil, when the platform gives one (workerd does; `app.request()` in tests may not). */
+  function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): ((p: Promise<unknown>) => void) | undefined {
+    try {
+      const ctx = c.executionCtx;
+      return (p) => ctx.waitUntil(p);
+    } catch {
+      return undefined;
+    }
   }
 
   const app = new Hono<AppEnv>();
@@ -104,7 +114,7 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   app.use(
     '*',
     edgeAuth({
-      authenticator: (c) => authenticatorFor(c.env as Env),
+      authenticator: (c) => authenticatorFor(c.env as Env, waitUntilOf(c)),
       log: (entry) => console.log(JSON.stringify(entry)),
       logAccepted: (c) => logAcceptedFor(c.env as Env),
       ...(options.random ? { random: options.random } : {}),
@@ -147,48 +157,6 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     });
   });
   return app;
-}
-
-/** How a store's events are logged: one JSON line with the store's index and the fault, never an id or a value. */
-function logStoreEvent(store: number, e: KeyCacheEvent): void {
-  const line = JSON.stringify({ ...e, store });
-  if (e.event === 'keystore.fault') console.error(line);
-  else console.warn(line);
-}
-
-/**
- * Opens a `keyStores[]` entry from the Worker's bindings: `workers-kv` and `secret-binding`, each
- * behind the cache its `cache` section describes. A binding is looked up when the cache needs the
- * source, so a missing one fails only the requests that need its keys (503, `misconfigured`).
- *
- * @throws ConfigError for a store a Worker cannot open (Secrets Manager): the Worker answers 500 and
- * logs `config.invalid` with the field.
- */
-function openKeyStore(spec: KeyStoreSpec, index: number, registry: SchemeRegistry, env: () => Env): CachedKeyStore {
-  let source: KeySource;
-  switch (spec.type) {
-    case 'workers-kv':
-      source = workersKvSource({
-        namespace: () => env()[spec.binding],
-        prefix: spec.prefix,
-        cacheTtlSeconds: spec.cacheTtlSeconds,
-        schemes: registry.ids,
-      });
-      break;
-    case 'secret-binding':
-      source = secretBindingSource({
-        value: () => env()[spec.binding],
-        schemes: registry.ids,
-        onIssues: (issues) =>
-          console.error(JSON.stringify({ event: 'keystore.invalid-records', store: index, issues: recordIssueLines(issues) })),
-      });
-      break;
-    default:
-      throw new ConfigError([
-        `keyStores[${index}].type: a "${spec.type}" key store cannot be opened in a Worker (use "workers-kv" or "secret-binding")`,
-      ]);
-  }
-  return createCachedKeyStore(source, { ...spec.cache, onEvent: (e) => logStoreEvent(index, e) });
 }
 
 export default createWorker();

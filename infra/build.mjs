@@ -74,6 +74,21 @@ const DEFAULT_ENTRIES = ['cli', 'authorizer', 'authorizer-runtime', 'api'];
 const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 const NEEDS_REQUIRE = 'Dynamic require of "';
 
+// A Lambda function's Secrets Manager key store (functions/lambda-secrets-manager.ts, with the cache,
+// the record parser and the SDK client it builds) is a file of its own beside the function's bundle,
+// imported by lambda-key-stores.ts on the first lookup: a configuration without a store neither
+// loads nor parses it. The deployed authorizer gets it only when its configuration names such a store.
+const KEY_STORE_SPECIFIER = /lambda-secrets-manager\.ts$/;
+export const KEY_STORE_FILE = 'secrets-manager.mjs';
+const keyStoreFile = {
+  name: 'key-store-file',
+  setup(b) {
+    b.onResolve({ filter: KEY_STORE_SPECIFIER }, (args) =>
+      args.kind === 'dynamic-import' ? { path: `./${KEY_STORE_FILE}`, external: true } : undefined,
+    );
+  },
+};
+
 // The stand-in module the build replaces with the validated configuration (see functions/prevalidated-config.ts).
 const PREVALIDATED_MODULE = /[\\/]functions[\\/]prevalidated-config\.ts$/;
 const NOT_BUILT = 'functions/prevalidated-config.ts is replaced by infra/build.mjs';
@@ -148,13 +163,14 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
   const authConfigFile = options.authConfigFile ?? (process.env.AUTH_CONFIG_FILE || DEMO_LAMBDA_CONFIG);
   for (const e of ENTRIES.filter((x) => names.includes(x.name))) {
     const outfile = options.outDir ? join(options.outDir, relative('build', e.outfile)) : e.outfile;
-    const plugins = [];
+    const plugins = e.lambda ? [keyStoreFile] : [];
+    let baked;
     if (e.prevalidated) {
-      let baked;
       try {
         baked = await prevalidatedConfig(authConfigFile);
       } catch (err) {
         rmSync(resolve(root, outfile), { force: true });
+        rmSync(resolve(root, join(dirname(outfile), KEY_STORE_FILE)), { force: true });
         throw err;
       }
       plugins.push({
@@ -164,11 +180,11 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         },
       });
     }
-    const run = (banner) =>
+    const run = (banner, entry = e.entry, file = outfile, entryPlugins = plugins) =>
       esbuild.build({
         absWorkingDir: root,
-        entryPoints: [e.entry],
-        outfile,
+        entryPoints: [entry],
+        outfile: file,
         bundle: true,
         format: 'esm',
         platform: e.platform,
@@ -176,7 +192,7 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         // The benches import infra scripts that run themselves when they are the main module: bundled into
         // build/bench*.mjs they would take it for themselves, so they stay files of their own.
         // The CLI imports the AWS SDK only for `keys --to/--from secrets-manager`, from the project's node_modules.
-        external: e.lambda || e.name === 'cli' ? ['@aws-sdk/*'] : e.name.startsWith('bench') ? ['esbuild', '../infra/*'] : [],
+        external: e.lambda || e.name === 'cli' ? ['@aws-sdk/*'] : e.name.startsWith('bench') ? ['esbuild', '../infra/*', '@aws-sdk/*'] : [],
         conditions: [SOURCE_CONDITION, ...e.conditions],
         minify: e.minify,
         sourcemap: e.lambda ? false : 'linked',
@@ -184,7 +200,7 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         logLevel: 'warning',
         legalComments: 'none',
         write: !e.lambda,
-        plugins,
+        plugins: entryPlugins,
         banner: banner ? { js: REQUIRE_BANNER } : {},
       });
     let r = await run(e.platform === 'node' && !e.lambda);
@@ -196,6 +212,15 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         throw new Error(`${e.entry}: the validated configuration did not replace its stand-in`);
       }
       writeAtomically(resolve(root, outfile), r.outputFiles[0].contents);
+      const storeFile = join(dirname(outfile), KEY_STORE_FILE);
+      if (!e.prevalidated || baked.config.keyStores.some((s) => s.type === 'secrets-manager')) {
+        let store = await run(false, 'functions/lambda-secrets-manager.ts', storeFile, []);
+        if (store.outputFiles[0].text.includes(NEEDS_REQUIRE))
+          store = await run(true, 'functions/lambda-secrets-manager.ts', storeFile, []);
+        writeAtomically(resolve(root, storeFile), store.outputFiles[0].contents);
+      } else {
+        rmSync(resolve(root, storeFile), { force: true });
+      }
     }
     results[e.name] = r.metafile;
   }

@@ -38,12 +38,20 @@ export function packPackage(dir) {
 
 /**
  * A consumer project in `dir` with the packed tarball installed (`npm install --offline`), plus
- * every runtime dependency and peer of the package, each from a tarball of our installed copy.
+ * every runtime dependency and peer of the package, each from a tarball of our installed copy,
+ * except optional peers that have dependencies of their own (the AWS SDK's Secrets Manager client,
+ * about a hundred packages, which only a Secrets Manager key store loads): the consumer runs without them.
  * `extra` names more of our installed packages to add (e.g. typescript is not needed: we run ours).
  */
 export function createConsumer(dir, { tarball, extra = [] } = {}) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const names = [...new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...extra])];
+  const installable = (name) => {
+    if (!pkg.peerDependenciesMeta?.[name]?.optional) return true;
+    const own = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'));
+    return Object.keys(own.dependencies ?? {}).length === 0;
+  };
+  const peers = Object.keys(pkg.peerDependencies ?? {}).filter(installable);
+  const names = [...new Set([...Object.keys(pkg.dependencies ?? {}), ...peers, ...extra])];
   const tarballs = join(dir, 'tarballs');
   mkdirSync(tarballs, { recursive: true });
   const dependencies = { [pkg.name]: `file:${tarball}` };

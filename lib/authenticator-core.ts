@@ -68,8 +68,14 @@ export interface Authenticator {
    */
   credentialsIn(req: SignedRequest): CredentialParts;
   readonly config: Config;
-  /** The stores the configuration's `keyStores[]` opened, in its order (to `hydrate()` at cold start). */
+  /** The stores the configuration's `keyStores[]` opened, in its order. */
   readonly keyStores: readonly KeyStore[];
+  /**
+   * Loads what each `keyStores[]` entry's `hydrate` asks for (every record, or the listed ids) into its
+   * cache, all stores at once. Call it at cold start (the Lambda authorizer does, during its init
+   * phase). Never rejects: a store that fails is tried again by the first request that needs it.
+   */
+  hydrate(): Promise<void>;
   /**
    * What the route rules say about a request, judged on every reading of its raw path that an origin
    * could act on (the strictest wins; see `lib/policy/routes.ts`). Given several candidate paths (an
@@ -191,6 +197,20 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
     },
     config,
     keyStores: opened,
+    async hydrate() {
+      await Promise.all(
+        opened.map(async (store, i) => {
+          const wanted = config.keyStores[i]?.hydrate;
+          const h = (store as { hydrate?: (ids?: Iterable<string>) => Promise<unknown> }).hydrate;
+          if (!wanted || typeof h !== 'function') return;
+          try {
+            await h.call(store, wanted === true ? undefined : wanted);
+          } catch {
+            // hydrate() of the cached store never rejects; a store of another kind may. The first request tries again.
+          }
+        }),
+      );
+    },
     decide(method, rawPath) {
       const one = (path: string): RouteDecision =>
         // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.

@@ -174,3 +174,31 @@ describe('key stores per scheme', () => {
     expect(await a.authenticate(signed)).toMatchObject({ ok: false, error: { code: 'ERR_KEYSTORE_UNAVAILABLE', status: 503 } });
   });
 });
+
+describe('hydrate()', () => {
+  const configWith = (hydrate: unknown) =>
+    loadConfig({
+      schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+      keyStores: [{ type: 'workers-kv', schemes: ['sigv4'], binding: 'KEYS', ...(hydrate === undefined ? {} : { hydrate }) }],
+    });
+
+  it.each([
+    [undefined, []],
+    [false, []],
+    [true, [undefined]],
+    [['AKIDA', 'AKIDB'], [['AKIDA', 'AKIDB']]],
+  ])('hydrate %j loads %j', async (hydrate, expected) => {
+    const asked: unknown[] = [];
+    const store = {
+      get: async () => undefined,
+      hydrate: async (ids?: Iterable<string>) => void asked.push(ids === undefined ? undefined : [...ids]),
+    };
+    await createAuthenticator(configWith(hydrate), { openKeyStore: () => store }).hydrate();
+    expect(asked).toEqual(expected);
+  });
+
+  it('never rejects, even when a store does', async () => {
+    const store = { get: async () => undefined, hydrate: () => Promise.reject(new Error('down')) };
+    await expect(createAuthenticator(configWith(true), { openKeyStore: () => store }).hydrate()).resolves.toBeUndefined();
+  });
+});

@@ -2,15 +2,39 @@
 // and key stores. Platform adapters are separate entry points (edge-authorizer/hono,
 // edge-authorizer/aws-lambda, edge-authorizer/fetch), so an import pays only for what it names.
 export { createAuthenticator, publicError, type Authenticator, type AuthenticatorDeps } from './authenticator.ts';
-export { loadConfig, ConfigError, type Config, type KeyConfig, type RouteConfig } from './config/index.ts';
+export { loadConfig, ConfigError, type Config, type KeyConfig, type KeyStoreSpec, type RouteConfig } from './config/index.ts';
 export { ErrorCodes, authError, type AuthError, type ErrorCode } from './core/errors.ts';
 export type { SignedRequest, HeaderList } from './core/request.ts';
 export type { AuthResult, AuthSuccess, AuthFailureResult, Principal } from './core/result.ts';
 export type { Verifier, Signer, CredentialParts } from './core/verifier.ts';
 export type { Clock } from './core/clock.ts';
 export type { CryptoBackend, HmacKey } from './core/crypto.ts';
-export type { KeyStore, KeyRecord } from './keys/types.ts';
+export { KeyStoreError, type KeyStore, type KeyRecord, type KeyStoreFault, type PublicKeyMaterial } from './keys/types.ts';
 export { createMemoryKeyStore } from './keys/memory.ts';
+export {
+  createCachedKeyStore,
+  keySourceFrom,
+  KEY_CACHE_DEFAULTS,
+  type CachedKeyStore,
+  type KeyCacheEvent,
+  type KeyCacheOptions,
+  type KeyCacheStats,
+  type KeyLookup,
+  type KeySource,
+  type HydrateReport,
+} from './keys/cache.ts';
+export {
+  parseKeyRecord,
+  parseKeyRecords,
+  parseKeyRecordJson,
+  recordIssueLines,
+  type KeyRecordIssue,
+  type KeyRecordResult,
+  type KeyRecordBundle,
+} from './keys/record.ts';
+export { importedPublicKey } from './keys/public-key.ts';
+export { workersKvSource, type KvNamespaceLike, type WorkersKvSourceOptions } from './keys/workers-kv.ts';
+export { secretBindingSource, type SecretBindingSourceOptions } from './keys/secret-binding.ts';
 export { builtInSchemes, createSchemeRegistry, type SchemeRegistry } from './schemes/registry.ts';
 export {
   defineScheme,

@@ -227,7 +227,7 @@ describe('keyStores', () => {
 
   it('fills in defaults for a store', () => {
     const c = loadConfig({ schemes: valid.schemes, keyStores: [sm] });
-    expect(c.keyStores).toEqual([{ ...sm, pending: true, timeoutMs: 2000, maxAttempts: 2, cache: {} }]);
+    expect(c.keyStores).toEqual([{ ...sm, pending: true, timeoutMs: 2000, maxAttempts: 2, cache: {}, hydrate: false }]);
     expect(c.keys).toEqual([]);
   });
 

@@ -20,6 +20,15 @@ export const KeyCacheSchema = v.strictObject({
 });
 
 /**
+ * `keyStores[].hydrate`: what to load before the first request. `true`: every record, where the store
+ * holds them in one value (a bundle secret, a secret binding); a list: those key ids (one lookup each).
+ */
+const HydrateSchema = v.optional(
+  v.union([v.boolean(), v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(256))), v.maxLength(1000))]),
+  false,
+);
+
+/**
  * `keyStores[]`: where the keys of the listed schemes live instead of the inline `keys[]`. Which stores
  * a platform can open is the adapter's business (the Lambda authorizer: Secrets Manager; the Worker:
  * Workers KV and secret bindings); the document only says which store serves which scheme.
@@ -47,6 +56,7 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
         timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(50), v.maxValue(30_000)), 2_000),
         maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)), 2),
         cache: v.optional(KeyCacheSchema, {}),
+        hydrate: HydrateSchema,
       }),
       v.check(
         (s) => (s.prefix === undefined) !== (s.bundle === undefined),
@@ -62,6 +72,7 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
       /** KV's own edge cache for reads (at least 60 s, KV's minimum). */
       cacheTtlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(86_400)), 60),
       cache: v.optional(KeyCacheSchema, {}),
+      hydrate: HydrateSchema,
     }),
     v.strictObject({
       type: v.literal('secret-binding'),
@@ -69,6 +80,7 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
       /** A secret (or var) binding holding every record as JSON: `{"keys":[...]}` or an array. */
       binding: bindingName,
       cache: v.optional(KeyCacheSchema, {}),
+      hydrate: HydrateSchema,
     }),
   ]);
 }

@@ -39,4 +39,13 @@ describe('npm run bench: the cases', async () => {
       for (let i = 0; i < Math.min(c.keys!, 3) + 1; i++) expect(c.expect!(await run(c, c.make()))).toBe(true);
     }
   });
+
+  it('key-store cases: the warm case verifies (and refuses a tampered query) with its key from the local endpoint; each miss case finds the key', async () => {
+    const cases = await buildCases('keystore');
+    expect(cases.map((c) => c.name)).toHaveLength(4);
+    for (const c of cases) expect(c.expect!(await run(c, c.make()))).toBe(true);
+    const warm = cases[0]!;
+    const req = warm.make() as SignedRequest;
+    expect(warm.expect!(await run(warm, { ...req, query: req.query.replace('10', '11') }))).toBe(false);
+  }, 30_000);
 });

@@ -21,6 +21,17 @@ export const LAMBDA_BUNDLES = {
   api: { file: `${BUILD_DIR}/lambda/api/index.mjs`, exports: ['echo', 'items'] },
 } as const;
 
+/**
+ * The Secrets Manager key store beside each function's bundle, imported on its first lookup: every
+ * function that reads its configuration at run time has it; the deployed authorizer only when the
+ * configuration it was built with names a `secrets-manager` store (the demo's names none).
+ */
+export const KEY_STORE_FILES = {
+  authorizer: undefined,
+  'authorizer-runtime': `${BUILD_DIR}/lambda/authorizer-runtime/secrets-manager.mjs`,
+  api: `${BUILD_DIR}/lambda/api/secrets-manager.mjs`,
+} as const;
+
 /** Every route behind the authorizer: [API kind, method, path, integration handler export]. */
 export const ROUTES: ReadonlyArray<readonly ['rest' | 'http', string, string, 'echo' | 'items']> = [
   ['rest', 'ANY', '/rest/{proxy+}', 'echo'],

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { restAuthorizerEvent } from '../fixtures/apigw.ts';
-import { LAMBDA_BUNDLES, readZip, ROOT, ROUTES, SECRETS_RESOURCE_SUFFIX, type ZipEntry } from './artifacts.ts';
+import { KEY_STORE_FILES, LAMBDA_BUNDLES, readZip, ROOT, ROUTES, SECRETS_RESOURCE_SUFFIX, type ZipEntry } from './artifacts.ts';
 
 const run = promisify(execFile);
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -123,15 +123,16 @@ describe('serverless package --stage dev', () => {
     }
   });
 
-  it('packs only the function bundle and the configuration it names, byte for byte as built', () => {
+  it('packs only the function bundle (and its key store file), and the configuration it names, byte for byte as built', () => {
     for (const [fn, entries] of Object.entries(zips)) {
       const bundle = fn === 'authorizer' ? LAMBDA_BUNDLES.authorizer.file : LAMBDA_BUNDLES.api.file;
+      const store = fn === 'authorizer' ? KEY_STORE_FILES.authorizer : KEY_STORE_FILES.api;
       const config = (
         resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!.Properties.Environment as {
           Variables: Record<string, string>;
         }
       ).Variables.AUTH_CONFIG_FILE!;
-      expect(entries.map((e) => e.name).sort()).toEqual([bundle, config].sort());
+      expect(entries.map((e) => e.name).sort()).toEqual([bundle, config, ...(store ? [store] : [])].sort());
       for (const e of entries) expect(e.data.equals(readFileSync(join(ROOT, e.name))), e.name).toBe(true);
     }
   });

@@ -1,0 +1,70 @@
+// The key stores a Cloudflare Worker can open from its bindings, for createAuthenticator's
+// `openKeyStore`: what functions/worker.ts uses, exported so that a Worker of your own opens the same
+// stores the same way.
+import type { KeyStoreSpec } from '../../config/schema.ts';
+import { ConfigError } from '../../config/records.ts';
+import { createCachedKeyStore, type CachedKeyStore, type KeyCacheEvent, type KeySource } from '../../keys/cache.ts';
+import { recordIssueLines } from '../../keys/record.ts';
+import { secretBindingSource } from '../../keys/secret-binding.ts';
+import { workersKvSource } from '../../keys/workers-kv.ts';
+import { builtInSchemes, type SchemeRegistry } from '../../schemes/registry.ts';
+
+/** One JSON-able log entry about a store: an event, the store's index in `keyStores[]`, codes and field paths, never ids or values. */
+export type KeyStoreLogEntry = (KeyCacheEvent | { readonly event: 'keystore.invalid-records'; readonly issues: readonly string[] }) & {
+  readonly store: number;
+};
+
+/** What {@link openWorkerKeyStore} reads bindings from and reports to. */
+export interface WorkerKeyStoreOptions {
+  /** The Worker's `env` (read when the cache needs the store, so the latest request's bindings are used). */
+  readonly env: () => Readonly<Record<string, unknown>>;
+  /** The schemes a record may name (default: the built-in ones). */
+  readonly registry?: SchemeRegistry;
+  /** Where store events go (default: faults to console.error, the rest to console.warn, as JSON lines). */
+  readonly log?: (entry: KeyStoreLogEntry) => void;
+}
+
+function defaultLog(entry: KeyStoreLogEntry): void {
+  const line = JSON.stringify(entry);
+  if (entry.event === 'keystore.fault' || entry.event === 'keystore.invalid-records') console.error(line);
+  else console.warn(line);
+}
+
+/**
+ * Opens a `keyStores[]` entry from a Worker's bindings: `workers-kv` and `secret-binding`, each behind
+ * the cache its `cache` section describes. A binding is looked up when the cache needs the source, so
+ * a missing one fails only the requests that need its keys (503, fault `misconfigured`).
+ *
+ * @throws ConfigError for a store a Worker cannot open (Secrets Manager), naming the field.
+ * @example
+ * let env = {};
+ * const auth = createAuthenticator(config, { openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { env: () => env }) });
+ * app.use('*', async (c, next) => { env = c.env; await next(); }, edgeAuth({ authenticator: auth }));
+ */
+export function openWorkerKeyStore(spec: KeyStoreSpec, index: number, options: WorkerKeyStoreOptions): CachedKeyStore {
+  const registry = options.registry ?? builtInSchemes;
+  const log = options.log ?? defaultLog;
+  let source: KeySource;
+  switch (spec.type) {
+    case 'workers-kv':
+      source = workersKvSource({
+        namespace: () => options.env()[spec.binding],
+        prefix: spec.prefix,
+        cacheTtlSeconds: spec.cacheTtlSeconds,
+        schemes: registry.ids,
+      });
+      break;
+    case 'secret-binding':
+      source = secretBindingSource({
+        value: () => options.env()[spec.binding],
+        schemes: registry.ids,
+        onIssues: (issues) => log({ event: 'keystore.invalid-records', store: index, issues: recordIssueLines(issues) }),
+      });
+      break;
+    default:
+      throw new ConfigError([
+        `keyStores[${index}].type: a "${spec.type}" key store cannot be opened in a Worker (use "workers-kv" or "secret-binding")`,
+      ]);
+  }
+  return createCachedKeyStore(source, { ...spec.cache, onEvent: (e) => log({ ...e, store: index }) });
+}
