@@ -1,5 +1,6 @@
 // A local Secrets Manager: a node:http server on 127.0.0.1 (an ephemeral port) that speaks the
-// JSON 1.1 protocol the SDK uses (POST /, X-Amz-Target: secretsmanager.GetSecretValue) and answers
+// JSON 1.1 protocol the SDK uses (POST /, X-Amz-Target: secretsmanager.GetSecretValue; PutSecretValue,
+// CreateSecret and ListSecrets for edge-auth keys put|check) and answers
 // errors in AWS's shape (HTTP 400, {"__type", "message"}, x-amzn-errortype). Every request's SigV4
 // signature is checked with our own verifier (region us-east-1, service secretsmanager, the test
 // access key as an inline key) and refused with 403 when it fails, so every test that goes through
@@ -55,6 +56,10 @@ export interface SecretsManagerEndpoint {
   fault: EndpointFault;
   /** When set, the fault hits only GetSecretValue calls for this version stage. */
   faultStage: string | undefined;
+  /** The most names one ListSecrets page holds (default: the request's MaxResults, else 100). */
+  listPageSize: number | undefined;
+  /** A secret's AWSCURRENT string, as PutSecretValue or CreateSecret left it. */
+  current(name: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -86,7 +91,11 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
   const secrets = new Map<string, { versions: StoredVersion[]; deleted: boolean }>();
   const calls: CallRecord[] = [];
   const sockets = new Set<Socket>();
-  const endpoint = { fault: { kind: 'none' } as EndpointFault, faultStage: undefined as string | undefined };
+  const endpoint = {
+    fault: { kind: 'none' } as EndpointFault,
+    faultStage: undefined as string | undefined,
+    listPageSize: undefined as number | undefined,
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // For tests that run a Lambda bundle in another process: how many GetSecretValue calls came so far.
@@ -100,13 +109,22 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
     const body = new Uint8Array(Buffer.concat(chunks));
     const target = String(req.headers['x-amz-target'] ?? '');
     const verified = await auth.authenticate(toSignedRequest(req, body));
-    let input: { SecretId?: unknown; VersionStage?: unknown } = {};
+    let input: {
+      SecretId?: unknown;
+      VersionStage?: unknown;
+      Name?: unknown;
+      SecretString?: unknown;
+      Filters?: unknown;
+      MaxResults?: unknown;
+      NextToken?: unknown;
+    } = {};
     try {
       input = JSON.parse(Buffer.from(body).toString('utf8')) as typeof input;
     } catch {
       /* answered below */
     }
-    const secretId = typeof input.SecretId === 'string' ? input.SecretId : undefined;
+    // CreateSecret names its secret in Name, the other operations in SecretId.
+    const secretId = typeof input.SecretId === 'string' ? input.SecretId : typeof input.Name === 'string' ? input.Name : undefined;
     const stage = typeof input.VersionStage === 'string' ? input.VersionStage : 'AWSCURRENT';
     calls.push({ target, ...(secretId !== undefined ? { secretId, stage } : {}), signatureOk: verified.ok });
     if (!verified.ok)
@@ -137,6 +155,60 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
       return void res.end('{"ARN": "arn:aws:secretsmanager:us-east-1:1:secret:x", "SecretString": ');
     }
 
+    // Writes (edge-auth keys put): PutSecretValue adds an AWSCURRENT version to a secret that exists (the
+    // previous current one becomes AWSPREVIOUS); CreateSecret makes a secret that does not.
+    if (target === 'secretsmanager.PutSecretValue' || target === 'secretsmanager.CreateSecret') {
+      const create = target === 'secretsmanager.CreateSecret';
+      if (secretId === undefined)
+        return awsError(res, 400, 'InvalidParameterException', create ? 'Name is required' : 'SecretId is required');
+      if (typeof input.SecretString !== 'string') return awsError(res, 400, 'InvalidParameterException', 'SecretString is required');
+      const existing = secrets.get(secretId);
+      if (create && existing)
+        return awsError(res, 400, 'ResourceExistsException', `The operation failed because the secret ${secretId} already exists.`);
+      if (!create && !existing) return awsError(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      if (existing?.deleted)
+        return awsError(
+          res,
+          400,
+          'InvalidRequestException',
+          `You can't perform this operation on the secret ${secretId} because it was marked for deletion.`,
+        );
+      const versionId = `v${calls.length}`;
+      const older = (existing?.versions ?? []).map((v) => ({
+        ...v,
+        stages: v.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : v.stages.filter((st) => st !== 'AWSPREVIOUS'),
+      }));
+      secrets.set(secretId, { versions: [{ versionId, stages: ['AWSCURRENT'], string: input.SecretString }, ...older], deleted: false });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      return void res.end(
+        JSON.stringify({
+          ARN: `arn:aws:secretsmanager:${TEST_REGION}:123456789012:secret:${secretId}-AbCdEf`,
+          Name: secretId,
+          VersionId: versionId,
+          ...(create ? {} : { VersionStages: ['AWSCURRENT'] }),
+        }),
+      );
+    }
+    // ListSecrets with a "name" filter (prefixes), paged by NextToken (an offset here).
+    if (target === 'secretsmanager.ListSecrets') {
+      const filters = Array.isArray(input.Filters) ? (input.Filters as Array<{ Key?: unknown; Values?: unknown }>) : [];
+      const prefixes = filters.flatMap((f) =>
+        f?.Key === 'name' && Array.isArray(f.Values) ? f.Values.filter((v) => typeof v === 'string') : [],
+      );
+      const names = [...secrets.keys()]
+        .filter((n) => !secrets.get(n)!.deleted && (prefixes.length === 0 || prefixes.some((p) => n.startsWith(p))))
+        .sort();
+      const size = endpoint.listPageSize ?? (typeof input.MaxResults === 'number' ? input.MaxResults : 100);
+      const start = typeof input.NextToken === 'string' ? Number(input.NextToken) : 0;
+      const page = names.slice(start, start + size);
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      return void res.end(
+        JSON.stringify({
+          SecretList: page.map((n) => ({ ARN: `arn:aws:secretsmanager:${TEST_REGION}:123456789012:secret:${n}-AbCdEf`, Name: n })),
+          ...(start + size < names.length ? { NextToken: String(start + size) } : {}),
+        }),
+      );
+    }
     if (target !== 'secretsmanager.GetSecretValue') return awsError(res, 400, 'UnknownOperationException', 'unknown operation');
     if (secretId === undefined) return awsError(res, 400, 'InvalidParameterException', 'SecretId is required');
     const secret = secrets.get(secretId);
@@ -196,6 +268,9 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
     },
     put(name: string, versions: StoredVersion[]) {
       secrets.set(name, { versions, deleted: false });
+    },
+    current(name: string) {
+      return secrets.get(name)?.versions.find((v) => v.stages.includes('AWSCURRENT'))?.string;
     },
     markDeleted(name: string) {
       const s = secrets.get(name);
