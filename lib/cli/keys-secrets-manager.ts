@@ -51,6 +51,9 @@ const nameOf = (e: unknown) => (e as { name?: unknown } | null)?.name;
  */
 export async function openSecretsManager(target: SecretsManagerTarget): Promise<SecretsManagerOps> {
   let sdk: typeof import('@aws-sdk/client-secrets-manager');
+  // The SDK warns on stderr that its 2027 releases will need Node 22; edge-auth's stderr carries its one
+  // error line and nothing else (set the variable to "false" to see the warning).
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   try {
     sdk = await import('@aws-sdk/client-secrets-manager');
   } catch {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,12 @@ import { parseKeyRecord } from '../../lib/keys/record.ts';
 import { workersKvSource, type KvNamespaceLike } from '../../lib/keys/workers-kv.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { createSigV4Verifier } from '../../lib/schemes/sigv4/verifier.ts';
+import {
+  startSecretsManagerEndpoint,
+  TEST_CREDENTIALS,
+  TEST_REGION,
+  type SecretsManagerEndpoint,
+} from '../helpers/secrets-manager-endpoint.ts';
 import { ROOT } from '../helpers/workerd.ts';
 
 // edge-auth keys new | put | check. main() runs in-process over the real file system (a temporary
@@ -935,4 +941,134 @@ describe('keys put|check with Secrets Manager (an injected stand-in for the SDK 
     expect(errorOf(r, 2, 'ERR_KEY_RECORDS').issues).toEqual([expect.stringMatching(/^id: prefix \+ id must be .* \(id "with:colon"\)$/)]);
     expect(sm.calls).toEqual([]);
   });
+});
+
+describe('keys put|check with Secrets Manager through the AWS SDK (spawned edge-auth, the local endpoint)', () => {
+  let sm: SecretsManagerEndpoint;
+  let env: NodeJS.ProcessEnv;
+
+  /** The CLI in its own process, asynchronously: the endpoint answers from this one. */
+  function spawnCli(args: string[], input = ''): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'edge-auth.js'), ...args], { cwd: dir, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(input);
+    });
+  }
+
+  beforeAll(async () => {
+    sm = await startSecretsManagerEndpoint();
+    env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
+    Object.assign(env, {
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+  });
+  afterAll(async () => {
+    await sm?.close();
+  });
+
+  const at = () => ['--region', TEST_REGION, '--endpoint', sm.url];
+
+  it('--prefix: CreateSecret for a new id, PutSecretValue for an existing one; check lists and reads them; every request signed', async () => {
+    const made = await Promise.all([
+      spawnCli(['keys', 'new', '--scheme', 'sigv4', '--principal', 'svc']),
+      spawnCli(['keys', 'new', '--scheme', 'api-key', '--principal', 'svc']),
+    ]);
+    const records = made.map((m) => JSON.parse(m.stdout) as Rec);
+    const put = await spawnCli(['keys', 'put', '--to', 'secrets-manager', '--prefix', 'edge-auth/keys/', ...at()], JSON.stringify(records));
+    expect(put.code, put.stderr).toBe(0);
+    // Nothing but the result: not even the SDK's Node version warning (edge-auth's stderr is for its error line).
+    expect(put.stderr).toBe('');
+    expect(JSON.parse(put.stdout)).toEqual({ ok: true, to: 'secrets-manager', created: 2, updated: 0 });
+    for (const r of records) expect(JSON.parse(sm.current(`edge-auth/keys/${r.id}`)!)).toEqual(r);
+
+    const rotated = { ...records[0]!, secrets: ['rotated-secret-0000000001', ...records[0]!.secrets!] };
+    const again = await spawnCli(
+      ['keys', 'put', '--to', 'secrets-manager', '--prefix', 'edge-auth/keys/', ...at()],
+      JSON.stringify(rotated),
+    );
+    expect(JSON.parse(again.stdout)).toEqual({ ok: true, to: 'secrets-manager', created: 0, updated: 1 });
+    expect(JSON.parse(sm.current(`edge-auth/keys/${rotated.id}`)!)).toEqual(rotated);
+
+    sm.listPageSize = 1; // two pages
+    const check = await spawnCli(['keys', 'check', '--from', 'secrets-manager', '--prefix', 'edge-auth/keys/', ...at()]);
+    sm.listPageSize = undefined;
+    expect(check.code, check.stderr).toBe(0);
+    expect(JSON.parse(check.stdout)).toEqual({ ok: true, records: 2, invalid: 0 });
+    for (const out of [put, again, check])
+      for (const r of [...records, rotated]) expect(out.stdout + out.stderr).not.toContain(r.secrets![0]);
+    const targets = sm.calls.map((c) => c.target.replace('secretsmanager.', ''));
+    expect(targets).toEqual([
+      'PutSecretValue',
+      'CreateSecret',
+      'PutSecretValue',
+      'CreateSecret',
+      'PutSecretValue',
+      'ListSecrets',
+      'ListSecrets',
+      'GetSecretValue',
+      'GetSecretValue',
+    ]);
+    expect(sm.calls.every((c) => c.signatureOk)).toBe(true);
+  }, 60_000);
+
+  it('--bundle: records merged by id into one secret, created when absent; check reads it', async () => {
+    const a = good({ id: 'BUNDLEA1', secrets: ['bundle-secret-a-001'] });
+    const b = good({ id: 'BUNDLEB1', secrets: ['bundle-secret-b-001'] });
+    const first = await spawnCli(['keys', 'put', '--to', 'secrets-manager', '--bundle', 'edge-auth/bundle', ...at()], JSON.stringify(a));
+    expect(first.code, first.stderr).toBe(0);
+    const second = await spawnCli(
+      ['keys', 'put', '--to', 'secrets-manager', '--bundle', 'edge-auth/bundle', ...at()],
+      JSON.stringify([{ ...a, principal: 'p2' }, b]),
+    );
+    expect(JSON.parse(second.stdout)).toEqual({ ok: true, to: 'secrets-manager', added: 1, replaced: 1 });
+    expect(JSON.parse(sm.current('edge-auth/bundle')!)).toEqual({ keys: [{ ...a, principal: 'p2' }, b] });
+    const check = await spawnCli(['keys', 'check', '--from', 'secrets-manager', '--bundle', 'edge-auth/bundle', ...at()]);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stderr).toBe('');
+    expect(JSON.parse(check.stdout)).toEqual({ ok: true, records: 2, invalid: 0 });
+  }, 60_000);
+
+  it('check names bad secrets by id and field (exit 1), never a value', async () => {
+    sm.put('bad/SHORT1', [{ versionId: 'v1', stages: ['AWSCURRENT'], string: JSON.stringify(good({ id: 'SHORT1', secrets: ['short'] })) }]);
+    sm.put('bad/TEXT1', [{ versionId: 'v1', stages: ['AWSCURRENT'], string: 'sm-text-do-not-print' }]);
+    const r = await spawnCli(['keys', 'check', '--from', 'secrets-manager', '--prefix', 'bad/', ...at()]);
+    expect(r.code).toBe(1);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
+      { id: 'SHORT1', path: 'secrets[0]', message: 'must be at least 8 characters' },
+      { id: 'TEXT1', path: '(record)', message: expect.stringMatching(/^not valid JSON: /) },
+      { ok: false, records: 2, invalid: 2 },
+    ]);
+    expect(r.stdout + r.stderr).not.toMatch(/do-not-print|short"/);
+  }, 60_000);
+
+  it('a refused call is ERR_KEY_STORE by the SDK error name only (exit 2), and nothing is written', async () => {
+    sm.fault = { kind: 'access-denied' };
+    const made = await spawnCli(['keys', 'new', '--scheme', 'sigv4', '--principal', 'svc']);
+    const record = JSON.parse(made.stdout) as Rec;
+    const r = await spawnCli(['keys', 'put', '--to', 'secrets-manager', '--prefix', 'denied/', ...at()], made.stdout);
+    sm.fault = { kind: 'none' };
+    const error = errorOf(r, 2, 'ERR_KEY_STORE');
+    expect(error.message).toBe(
+      `Secrets Manager PutSecretValue failed (AccessDeniedException) for id "${record.id}"; 0 of 1 records were written`,
+    );
+    expect(r.stderr).not.toMatch(/not authorized/);
+    expect(r.stderr + r.stdout).not.toContain(record.secrets![0]);
+    expect(sm.current(`denied/${record.id}`)).toBeUndefined();
+  }, 60_000);
 });
