@@ -11,6 +11,7 @@ import { main, type CliIo } from '../../lib/cli/main.ts';
 import { parseApiKey } from '../../lib/keys/api-key-format.ts';
 import { createMemoryKeyStore } from '../../lib/keys/memory.ts';
 import { importedPublicKey } from '../../lib/keys/public-key.ts';
+import { createSecretsManagerSource, sdkSecretReader } from '../../lib/keys/secrets-manager.ts';
 import { parseKeyRecord } from '../../lib/keys/record.ts';
 import { workersKvSource, type KvNamespaceLike } from '../../lib/keys/workers-kv.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
@@ -1037,6 +1038,49 @@ describe('keys put|check with Secrets Manager through the AWS SDK (spawned edge-
     expect(check.code, check.stderr).toBe(0);
     expect(check.stderr).toBe('');
     expect(JSON.parse(check.stdout)).toEqual({ ok: true, records: 2, invalid: 0 });
+  }, 60_000);
+
+  it("what keys put wrote (prefix and bundle), the Lambda authorizer's Secrets Manager key source reads, and the key verifies", async () => {
+    const made = await spawnCli(['keys', 'new', '--scheme', 'sigv4', '--principal', 'lambda', '--permission', 'items:read']);
+    const record = JSON.parse(made.stdout) as Rec;
+    for (const where of [
+      ['--prefix', 'e2e/'],
+      ['--bundle', 'e2e-bundle'],
+    ]) {
+      const put = await spawnCli(['keys', 'put', '--to', 'secrets-manager', ...where, ...at()], made.stdout);
+      expect(put.code, put.stderr).toBe(0);
+    }
+    const read = sdkSecretReader({ region: TEST_REGION, endpoint: sm.url, credentials: TEST_CREDENTIALS });
+    const fromPrefix = createSecretsManagerSource({ read, prefix: 'e2e/', pending: false });
+    const fromBundle = createSecretsManagerSource({ read, bundle: 'e2e-bundle', pending: false });
+    const found = [
+      fromPrefix.kind === 'per-id' ? (await fromPrefix.lookup(record.id)).record : undefined,
+      fromBundle.kind === 'complete' ? (await fromBundle.listAll()).find((r) => r.id === record.id) : undefined,
+    ];
+    for (const r of found) {
+      expect(r).toMatchObject({ id: record.id, secrets: record.secrets, principal: 'lambda', permissions: ['items:read'] });
+      const verifier = createSigV4Verifier({
+        keys: createMemoryKeyStore([r!]),
+        region: 'us-east-1',
+        service: 'execute-api',
+        clock: () => NOW,
+      });
+      const signer = createSigV4Signer({
+        keyId: record.id,
+        secret: record.secrets![0]!,
+        region: 'us-east-1',
+        service: 'execute-api',
+        clock: () => NOW,
+      });
+      const req = {
+        method: 'GET',
+        path: '/items',
+        query: '',
+        headers: [['host', 'api.example.com']] as Array<[string, string]>,
+        body: new Uint8Array(),
+      };
+      expect(await verifier.verify(await signer.sign(req))).toMatchObject({ ok: true, keyId: record.id });
+    }
   }, 60_000);
 
   it('check names bad secrets by id and field (exit 1), never a value', async () => {
