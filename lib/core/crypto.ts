@@ -33,6 +33,60 @@ export interface CryptoBackend {
    * (Web Crypto) is awaited step by step.
    */
   readonly sync?: SyncCryptoBackend;
+  /**
+   * RSA for the schemes that sign with it (MAuth). Both built-in backends have it: node:crypto on Node,
+   * Web Crypto plus a BigInt raw operation (which Web Crypto lacks) elsewhere.
+   */
+  readonly rsa?: RsaBackend;
+}
+
+/** An imported RSA public key; opaque outside its backend. `bits` is the modulus size. */
+export interface RsaPublicKey {
+  readonly __rsaPublicKey: true;
+  readonly bits: number;
+}
+
+/** An imported RSA private key; opaque outside its backend. `bits` is the modulus size. */
+export interface RsaPrivateKey {
+  readonly __rsaPrivateKey: true;
+  readonly bits: number;
+}
+
+/** An RSA public key as a record holds it (see lib/keys/types.ts `PublicKeyMaterial`). */
+export type RsaPublicKeyInput =
+  | { readonly format: 'spki' | 'pkcs1'; readonly pem: string }
+  | { readonly format: 'jwk'; readonly jwk: Readonly<Record<string, unknown>> };
+
+/**
+ * The RSA operations MAuth needs. v2 is RSASSA-PKCS1-v1_5 with SHA-512; v1 is a raw RSA operation over
+ * a PKCS#1 v1.5 type-1 block without DigestInfo (`00 01 FF..FF 00 || payload`), which Web Crypto
+ * cannot do, so the Web backend computes it with BigInt.
+ */
+export interface RsaBackend {
+  /**
+   * Imports a public key (PEM SPKI, PEM PKCS#1 or an RSA JWK).
+   *
+   * @throws (rejects) TypeError when it is not an RSA public key.
+   */
+  importPublicKey(input: RsaPublicKeyInput): Promise<RsaPublicKey>;
+  /**
+   * Imports a private key from PEM: PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8 (`BEGIN PRIVATE KEY`).
+   *
+   * @throws (rejects) TypeError when it is not an RSA private key; the message never quotes the key.
+   */
+  importPrivateKey(pem: string): Promise<RsaPrivateKey>;
+  /** RSASSA-PKCS1-v1_5 with SHA-512 over `data`: whether `signature` is valid. Never rejects for a bad signature. */
+  verifySha512(key: RsaPublicKey, data: Bytes, signature: Bytes): Promise<boolean>;
+  /** RSASSA-PKCS1-v1_5 with SHA-512 over `data`. */
+  signSha512(key: RsaPrivateKey, data: Bytes): Promise<Bytes>;
+  /**
+   * The raw public operation `s^e mod n` on a signature as long as the modulus, and the whole result
+   * checked as a type-1 block: `00 01`, at least eight `FF`, `00`, payload. The payload, or undefined
+   * when the signature is the wrong length, not below the modulus, or the block is not exactly that.
+   */
+  recoverType1(key: RsaPublicKey, signature: Bytes): Promise<Bytes | undefined>;
+  /** `payload` in a type-1 block the size of the modulus, then the raw private operation (what OpenSSL's private_encrypt does). */
+  signType1(key: RsaPrivateKey, payload: Bytes): Promise<Bytes>;
 }
 
 /** {@link CryptoBackend}'s primitives without promises; keys are interchangeable with the async ones. */
