@@ -27,6 +27,8 @@ export interface CryptoBackend {
   importHmacKey(secret: Bytes | string): Promise<HmacKey>;
   hmacSha256(key: HmacKey, data: Bytes | string): Promise<Bytes>;
   hmacSha256Hex(key: HmacKey, data: Bytes | string): Promise<string>;
+  /** Lower-case hex of SHA-512 (MAuth); absent from a backend, Web Crypto's digest is used. */
+  sha512Hex?(data: Bytes | string): Promise<string>;
   /**
    * The same primitives answering at once, where the platform computes them synchronously (node:crypto).
    * Verifiers use it when present, so a verification waits only for its key lookup; a backend without it
@@ -95,4 +97,6 @@ export interface SyncCryptoBackend {
   importHmacKey(secret: Bytes | string): HmacKey;
   hmacSha256(key: HmacKey, data: Bytes | string): Bytes;
   hmacSha256Hex(key: HmacKey, data: Bytes | string): string;
+  /** Lower-case hex of SHA-512 (MAuth). */
+  sha512Hex?(data: Bytes | string): string;
 }

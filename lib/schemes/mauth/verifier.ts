@@ -1,0 +1,289 @@
+// MAuth v1 and v2 verification. v2 first; a request that carries v2 is judged by v2 alone (unless the
+// unsafe fallback is asked for), because v1 does not sign the query: mauth-client-python falls back to
+// v1 when v2 fails, so a request carrying both can have its query changed and still pass there.
+import type { Clock } from '../../core/clock.ts';
+import { systemClock } from '../../core/clock.ts';
+import { timingSafeEqualBytes } from '../../core/compare.ts';
+import type { CryptoBackend, RsaBackend, RsaPublicKey } from '../../core/crypto.ts';
+import { fromBase64, toHex } from '../../core/encoding.ts';
+import { AuthFailure, authError, fail, type ErrorCode } from '../../core/errors.ts';
+import type { SignedRequest } from '../../core/request.ts';
+import type { AuthResult } from '../../core/result.ts';
+import type { CredentialParts } from '../../core/verifier.ts';
+import { defaultCrypto } from '#crypto';
+import { isUsable } from '../../keys/usable.ts';
+import type { KeyRecord, KeyStore } from '../../keys/types.ts';
+import type { SchemeVerifier, SignatureExplanation } from '../descriptor.ts';
+import { encodeQueryV2, normalizePathV2, stringToSignV1, stringToSignV2 } from './canonical.ts';
+import { DEFAULT_TIME_SKEW_SECONDS, MAUTH_SCHEME, V1_AUTH_HEADER, V1_TIME_HEADER, V2_AUTH_HEADER, V2_TIME_HEADER } from './constants.ts';
+import { carriesMAuth, parseVersion, type MAuthClaim } from './parse.ts';
+
+/** The request parts MAuth carries credentials in. */
+export const MAUTH_CREDENTIALS: CredentialParts = {
+  headers: [V1_AUTH_HEADER, V1_TIME_HEADER, V2_AUTH_HEADER, V2_TIME_HEADER],
+  query: [],
+};
+
+/** The original's messages, which its users' tests and dashboards know. */
+export const MAUTH_MESSAGES = {
+  missing: 'Authentication Failed. No mAuth signature present; X-MWS-Authentication header is blank, MCC-Authentication header is blank.',
+  missingV2Only: 'Authentication Failed. No mAuth signature present; MCC-Authentication header is blank.',
+  v2Required: 'This service requires mAuth v2 mcc-authentication header but only v1 x-mws-authentication is present',
+  signature: 'Signature verification failed for request.',
+  time: (skew: number) => `Time verification failed. Not within ${skew}s of now.`,
+  unavailable: 'Unable to authenticate: the mAuth key service could not be reached.',
+} as const;
+
+/**
+ * How a remote-mode verifier asks the MAuth service: the authentication ticket the original posts to
+ * `/mauth/v1/authentication_tickets.json`. Resolves true for authentic, false for inauthentic (412,
+ * 404); rejects (a KeyStoreError) when the service cannot answer.
+ */
+export type RemoteTicketCheck = (ticket: AuthenticationTicket) => Promise<boolean>;
+
+/** The original's authentication ticket (mauth_client/authenticator.py `_build_authentication_ticket`). */
+export interface AuthenticationTicket {
+  readonly verb: string;
+  readonly app_uuid: string;
+  readonly client_signature: string;
+  readonly request_url: string;
+  readonly request_time: string;
+  readonly b64encoded_body: string;
+  readonly query_string?: string;
+  readonly token?: string;
+}
+
+export interface MAuthVerifierOptions {
+  /** Records by app uuid holding the app's public key(s) (`publicKey`/`publicKeys`). */
+  readonly keys: KeyStore;
+  readonly clock?: Clock;
+  readonly crypto?: CryptoBackend;
+  /** Allowed distance between the signed time and now, both ways (default 300, the original's drift). */
+  readonly timeSkewSeconds?: number;
+  /** Only v2 is accepted (`V2_ONLY_AUTHENTICATE`); a v1-only request gets the original's message. */
+  readonly v2Only?: boolean;
+  /**
+   * UNSAFE, off by default: when a request carries both versions and v2 fails, try v1 as the original
+   * does. v1 does not sign the query, so with this on a request's query can be changed and still pass.
+   */
+  readonly unsafeV1Fallback?: boolean;
+  /** Smallest RSA modulus accepted (default 2048). */
+  readonly minKeyBits?: number;
+  /** Remote mode: the MAuth service judges each signature; `keys` then only names principals. */
+  readonly remote?: RemoteTicketCheck;
+  /** What is signed (default: a request's strings). Response verification (response.ts) passes its own. */
+  readonly stringsToSign?: typeof stringsToSign;
+}
+
+const imported = new WeakMap<KeyRecord, Promise<RsaPublicKey[]>>();
+
+const encoder = new TextEncoder();
+
+/** Lower-case hex SHA-512 with the backend's fastest face (Web Crypto's digest when it has none). */
+export async function sha512Hex(crypto: CryptoBackend, data: Uint8Array): Promise<string> {
+  const sync = crypto.sync?.sha512Hex;
+  if (sync) return sync(data);
+  if (crypto.sha512Hex) return crypto.sha512Hex(data);
+  return toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-512', data as Uint8Array<ArrayBuffer>)));
+}
+
+function publicKeysOf(rsa: RsaBackend, record: KeyRecord): Promise<RsaPublicKey[]> {
+  let keys = imported.get(record);
+  if (!keys) {
+    keys = Promise.all((record.publicKeys ?? []).map((m) => rsa.importPublicKey(m)));
+    imported.set(record, keys);
+    // A record whose key cannot be imported is tried again with its next version, not remembered.
+    keys.catch(() => imported.delete(record));
+  }
+  return keys;
+}
+
+function decodeSignature(text: string): Uint8Array | undefined {
+  try {
+    return fromBase64(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What each version signs for a request, for `explain` and for the check itself. */
+export async function stringsToSign(
+  crypto: CryptoBackend,
+  req: SignedRequest,
+  claim: MAuthClaim,
+): Promise<{ readonly primary: Uint8Array; readonly alternatives: readonly Uint8Array[] }> {
+  const body = req.body ?? new Uint8Array();
+  if (claim.version === 1) return { primary: stringToSignV1(req.method, req.path, body, claim.appUuid, claim.time), alternatives: [] };
+  const digest = await sha512Hex(crypto, body);
+  const path = normalizePathV2(req.path);
+  const literal = encodeQueryV2(req.query, 'literal');
+  const primary = stringToSignV2(req.method, path, digest, claim.appUuid, claim.time, literal);
+  // Python leaves "/" literal in the query, Ruby encodes it: both are accepted.
+  const encoded = encodeQueryV2(req.query, 'encoded');
+  return {
+    primary,
+    alternatives: encoded === literal ? [] : [stringToSignV2(req.method, path, digest, claim.appUuid, claim.time, encoded)],
+  };
+}
+
+/**
+ * Makes a MAuth verifier (v1 and v2) over a key store of app public keys.
+ *
+ * @throws TypeError on invalid options.
+ * @example
+ * const verifier = createMAuthVerifier({ keys: createMemoryKeyStore([{ id: appUuid, publicKey: pem, principal: 'app', permissions: [] }]) });
+ * const result = await verifier.verify(req);
+ */
+export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifier {
+  const { keys } = options;
+  if (!keys || typeof keys.get !== 'function') throw new TypeError('keys must be a KeyStore');
+  const clock = options.clock ?? systemClock;
+  const crypto = options.crypto ?? defaultCrypto;
+  const skew = options.timeSkewSeconds ?? DEFAULT_TIME_SKEW_SECONDS;
+  if (!Number.isInteger(skew) || skew < 1 || skew > 3600) throw new TypeError('timeSkewSeconds must be 1..3600');
+  const minBits = options.minKeyBits ?? 2048;
+  if (!Number.isInteger(minBits) || minBits < 1024) throw new TypeError('minKeyBits must be at least 1024');
+  const v2Only = options.v2Only === true;
+  const unsafeFallback = options.unsafeV1Fallback === true && !v2Only;
+  const rsa = crypto.rsa;
+  if (!rsa && !options.remote) throw new TypeError('the crypto backend has no RSA operations');
+  const strings = options.stringsToSign ?? stringsToSign;
+
+  function checkTime(claim: MAuthClaim, nowMs: number): void {
+    const t = Number(claim.time);
+    const now = nowMs / 1000;
+    if (now - t > skew) fail('ERR_REQUEST_EXPIRED', MAUTH_MESSAGES.time(skew));
+    if (t - now > skew) fail('ERR_REQUEST_NOT_YET_VALID', MAUTH_MESSAGES.time(skew));
+  }
+
+  async function recordFor(claim: MAuthClaim, nowMs: number): Promise<KeyRecord | undefined> {
+    let record: KeyRecord | undefined;
+    try {
+      record = await keys.get(claim.appUuid);
+    } catch {
+      fail('ERR_KEYSTORE_UNAVAILABLE', MAUTH_MESSAGES.unavailable);
+    }
+    return record && isUsable(record, MAUTH_SCHEME, Math.floor(nowMs / 1000)) ? record : undefined;
+  }
+
+  async function signatureMatches(req: SignedRequest, claim: MAuthClaim, record: KeyRecord): Promise<boolean> {
+    const signature = decodeSignature(claim.signature);
+    if (!signature) return false;
+    let publicKeys: RsaPublicKey[];
+    try {
+      publicKeys = await publicKeysOf(rsa!, record);
+    } catch {
+      // A record whose public key is not an RSA key the backend imports: the store's fault, not the client's.
+      fail('ERR_KEYSTORE_UNAVAILABLE', 'the app public key cannot be used');
+    }
+    const { primary, alternatives } = await strings(crypto, req, claim);
+    for (const key of publicKeys) {
+      if (key.bits < minBits) continue;
+      if (claim.version === 1) {
+        const payload = await rsa!.recoverType1(key, signature);
+        if (payload && timingSafeEqualBytes(payload, encoder.encode(await sha512Hex(crypto, primary)))) return true;
+      } else {
+        for (const sts of [primary, ...alternatives]) if (await rsa!.verifySha512(key, sts, signature)) return true;
+      }
+    }
+    return false;
+  }
+
+  async function remoteMatches(req: SignedRequest, claim: MAuthClaim): Promise<boolean> {
+    const body = req.body ?? new Uint8Array();
+    let b64 = '';
+    for (let i = 0; i < body.length; i += 0x8000) b64 += String.fromCharCode(...body.subarray(i, i + 0x8000));
+    const ticket: AuthenticationTicket = {
+      verb: req.method,
+      app_uuid: claim.appUuid,
+      client_signature: claim.signature,
+      request_url: req.path,
+      request_time: claim.time,
+      b64encoded_body: btoa(b64),
+      ...(claim.version === 2 ? { query_string: req.query, token: 'MWSV2' } : {}),
+    };
+    try {
+      return await options.remote!(ticket);
+    } catch {
+      fail('ERR_KEYSTORE_UNAVAILABLE', MAUTH_MESSAGES.unavailable);
+    }
+  }
+
+  async function verifyClaim(req: SignedRequest, claim: MAuthClaim, nowMs: number): Promise<AuthResult> {
+    checkTime(claim, nowMs);
+    if (req.body === undefined) fail('ERR_PAYLOAD_HASH_REQUIRED', 'MAuth signs the body: the request body is needed to verify it');
+    const record = await recordFor(claim, nowMs);
+    if (options.remote) {
+      if (!(await remoteMatches(req, claim))) fail('ERR_SIGNATURE_INVALID', MAUTH_MESSAGES.signature);
+      return {
+        ok: true,
+        scheme: MAUTH_SCHEME,
+        keyId: claim.appUuid,
+        principal: record ? { id: record.principal, permissions: record.permissions } : { id: claim.appUuid, permissions: [] },
+      };
+    }
+    if (!record) fail('ERR_KEY_NOT_FOUND', MAUTH_MESSAGES.signature);
+    if (!(await signatureMatches(req, claim, record))) fail('ERR_SIGNATURE_INVALID', MAUTH_MESSAGES.signature);
+    return { ok: true, scheme: MAUTH_SCHEME, keyId: claim.appUuid, principal: { id: record.principal, permissions: record.permissions } };
+  }
+
+  async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
+    const nowMs = clock();
+    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+      fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
+    const v2 = parseVersion(req, 2);
+    const v1 = parseVersion(req, 1);
+    if (v2) {
+      if (!v2.ok) {
+        if (unsafeFallback && v1?.ok) return verifyClaim(req, v1.claim, nowMs);
+        fail(v2.code, v2.message);
+      }
+      try {
+        return await verifyClaim(req, v2.claim, nowMs);
+      } catch (e) {
+        // The original's fallback, only when asked for, and never past a key store that is down.
+        if (!unsafeFallback || !v1?.ok || !(e instanceof AuthFailure) || e.code === 'ERR_KEYSTORE_UNAVAILABLE') throw e;
+        return verifyClaim(req, v1.claim, nowMs);
+      }
+    }
+    if (v1) {
+      if (v2Only) fail('ERR_AUTH_UNSUPPORTED', MAUTH_MESSAGES.v2Required);
+      if (!v1.ok) fail(v1.code, v1.message);
+      return verifyClaim(req, v1.claim, nowMs);
+    }
+    fail('ERR_AUTH_MISSING', v2Only ? MAUTH_MESSAGES.missingV2Only : MAUTH_MESSAGES.missing);
+  }
+
+  return {
+    scheme: MAUTH_SCHEME,
+    claims: carriesMAuth,
+    cacheableAcrossRoutes: false,
+    credentials: MAUTH_CREDENTIALS,
+    async verify(req) {
+      try {
+        return await verifyOrThrow(req);
+      } catch (e) {
+        if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
+        return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
+      }
+    },
+    async explain(req): Promise<SignatureExplanation> {
+      const parsed = parseVersion(req, 2) ?? parseVersion(req, 1);
+      if (!parsed) fail('ERR_AUTH_MISSING', MAUTH_MESSAGES.missing);
+      if (!parsed.ok) fail(parsed.code as ErrorCode, parsed.message);
+      const { claim } = parsed;
+      const { primary, alternatives } = await strings(crypto, req, claim);
+      const text = (b: Uint8Array) => new TextDecoder().decode(b);
+      return {
+        algorithm: claim.version === 2 ? 'MWSV2' : 'MWS',
+        mode: 'header',
+        scope: '',
+        signedHeaders: claim.version === 2 ? ['mcc-time'] : ['x-mws-time'],
+        canonicalRequest: text(primary),
+        stringToSign: text(primary),
+        payloadHash: claim.version === 2 ? await sha512Hex(crypto, req.body ?? new Uint8Array()) : '',
+        alternatives: [primary, ...alternatives].map((b) => ({ canonicalRequest: text(b), stringToSign: text(b) })),
+      };
+    },
+  };
+}
