@@ -1,5 +1,6 @@
 import type { SchemeImplementation } from './descriptor.ts';
 import { sigv4Implementation } from './sigv4/implementation.ts';
+import { mauthImplementation } from './mauth/implementation.ts';
 
 /**
  * The built-in schemes' implementations, without their options schemas: what an authenticator
@@ -13,5 +14,6 @@ import { sigv4Implementation } from './sigv4/implementation.ts';
  */
 export const builtInImplementations: readonly SchemeImplementation[] = Object.freeze([
   sigv4Implementation,
-  // mauth, ustudio, api-key and jwt come with their issues.
+  mauthImplementation,
+  // ustudio, api-key and jwt come with their issues.
 ]);

@@ -1,5 +1,6 @@
 import type { SchemeDescriptor } from './descriptor.ts';
 import { sigv4Scheme } from './sigv4/scheme.ts';
+import { mauthScheme } from './mauth/scheme.ts';
 
 /** The schemes a configuration may turn on, by id. Immutable once made. */
 export interface SchemeRegistry {
@@ -47,5 +48,6 @@ export function createSchemeRegistry(schemes: readonly SchemeDescriptor[]): Sche
  */
 export const builtInSchemes: SchemeRegistry = createSchemeRegistry([
   sigv4Scheme,
-  // mauth, ustudio, api-key and jwt come with their issues.
+  mauthScheme,
+  // ustudio, api-key and jwt come with their issues.
 ]);

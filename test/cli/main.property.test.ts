@@ -266,10 +266,18 @@ const mutatedSigned = fc
     fc.oneof(odd, headerValue, fc.anything()),
   )
   .map(([i, part, value]) => {
+    // fc.anything() makes objects without a prototype, which String() cannot convert.
+    const text = (v: unknown): string => {
+      try {
+        return String(v);
+      } catch {
+        return JSON.stringify(v) ?? 'x';
+      }
+    };
     const doc = JSON.parse(signedDocs[i % signedDocs.length]!) as Record<string, unknown>;
     const hs = doc['headers'] as Array<[string, string]>;
-    if (part === 'header' && hs.length > 0) hs[i % hs.length] = [hs[i % hs.length]![0], String(value)];
-    else if (part === 'query') doc['url'] = `${String(doc['url'])}&${String(value)}`;
+    if (part === 'header' && hs.length > 0) hs[i % hs.length] = [hs[i % hs.length]![0], text(value)];
+    else if (part === 'query') doc['url'] = `${String(doc['url'])}&${text(value)}`;
     else if (part !== 'none') doc[part] = value;
     return JSON.stringify(doc);
   });

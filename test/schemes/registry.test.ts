@@ -62,11 +62,11 @@ const req = (method: string, pathAndQuery: string, body = '', headers: Array<[st
 
 describe('the registry', () => {
   it('lists the built-in schemes, and finds only registered ids (never an inherited property)', () => {
-    expect(builtInSchemes.ids).toEqual(['sigv4']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth']);
     expect(builtInSchemes.get('sigv4')).toBe(sigv4Scheme);
     for (const id of ['toy', 'constructor', '__proto__', 'toString', '']) expect(builtInSchemes.get(id)).toBeUndefined();
-    expect(registry.ids).toEqual(['sigv4', 'toy', 'toy-body']);
-    expect(builtInSchemes.ids).toEqual(['sigv4']); // with() leaves the original alone
+    expect(registry.ids).toEqual(['sigv4', 'mauth', 'toy', 'toy-body']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth']); // with() leaves the original alone
   });
   it('refuses a second scheme with an id already registered', () => {
     expect(() => createSchemeRegistry([sigv4Scheme, sigv4Scheme])).toThrow(TypeError);
@@ -272,7 +272,10 @@ describe('the CLI with a registry', () => {
   it('validates --scheme against the registry, and the key against its scheme', async () => {
     const unknown = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'nope'], request);
     expect(unknown.code).toBe(2);
-    expect(JSON.parse(unknown.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('sigv4, toy, toy-body') });
+    expect(JSON.parse(unknown.stderr)).toMatchObject({
+      code: 'ERR_USAGE',
+      message: expect.stringContaining('sigv4, mauth, toy, toy-body'),
+    });
     const mismatched = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'sigv4'], request);
     expect(JSON.parse(mismatched.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('belongs to scheme "toy"') });
     const noVariants = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--algorithm', 'AWS4-HMAC-SHA256'], request);
@@ -281,7 +284,7 @@ describe('the CLI with a registry', () => {
     expect(JSON.parse(noPresign.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('cannot presign') });
   });
   it('lists the registry in --help and in check-config', async () => {
-    expect((await run(['--help'])).stdout).toContain('sigv4, toy, toy-body');
+    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, toy, toy-body');
     expect(JSON.parse((await run(['check-config', '--config', 'c.json'])).stdout)).toMatchObject({ schemes: ['sigv4', 'toy', 'toy-body'] });
   });
   it('explains by the scheme the request speaks, and refuses two', async () => {

@@ -1,14 +1,18 @@
 /** The scheme id: `schemes.mauth`, `keys[].scheme`, `--scheme mauth`. */
 export const MAUTH_SCHEME = 'mauth';
 
-/** v1 (MWS): `X-MWS-Authentication: MWS <app_uuid>:<base64 signature>` and `X-MWS-Time`. */
+/** v1 (MWS): `X-MWS-Authentication: MWS <app_uuid>:<base64 signature>` (lower-cased here). */
 export const V1_AUTH_HEADER = 'x-mws-authentication';
+/** v1's time header: epoch seconds, digits only. */
 export const V1_TIME_HEADER = 'x-mws-time';
+/** v1's token, before the app uuid. */
 export const V1_TOKEN = 'MWS';
 
-/** v2 (MWSV2): `MCC-Authentication: MWSV2 <app_uuid>:<base64 signature>;` and `MCC-Time`. */
+/** v2 (MWSV2): `MCC-Authentication: MWSV2 <app_uuid>:<base64 signature>;` (lower-cased here). */
 export const V2_AUTH_HEADER = 'mcc-authentication';
+/** v2's time header: epoch seconds, digits only. */
 export const V2_TIME_HEADER = 'mcc-time';
+/** v2's token, before the app uuid. */
 export const V2_TOKEN = 'MWSV2';
 
 /** The headers as clients write them (for signers and docs). */

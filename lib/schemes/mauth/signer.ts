@@ -18,6 +18,7 @@ import {
   type MAuthVersion,
 } from './constants.ts';
 
+/** What a MAuth signer signs as: app uuid, private key, versions. */
 export interface MAuthSignerOptions {
   /** The app uuid the requests are signed as (`APP_UUID`). */
   readonly appUuid: string;

@@ -53,6 +53,7 @@ export interface AuthenticationTicket {
   readonly token?: string;
 }
 
+/** Where a MAuth verifier finds app keys, and its rules (time window, v2-only, the unsafe fallback, key size, remote mode). */
 export interface MAuthVerifierOptions {
   /** Records by app uuid holding the app's public key(s) (`publicKey`/`publicKeys`). */
   readonly keys: KeyStore;
