@@ -68,6 +68,15 @@ describe('modPow and modInverse', () => {
       }),
       { numRuns: 50 },
     );
+    // Long exponents (the windowed path) against right-to-left square-and-multiply.
+    fc.assert(
+      fc.property(fc.bigInt(0n, 2n ** 600n), fc.bigInt(0n, 2n ** 300n), fc.bigInt(2n, 2n ** 520n), (b, e, m) => {
+        let [r, x, y] = [1n % m, b % m, e];
+        for (; y > 0n; y >>= 1n, x = (x * x) % m) if (y & 1n) r = (r * x) % m;
+        expect(modPow(b, e, m)).toBe(r);
+      }),
+      { numRuns: 50 },
+    );
     expect(modPow(5n, 0n, 1n)).toBe(0n);
     expect(modInverse(3n, 7n)).toBe(5n);
     expect(modInverse(6n, 9n)).toBeUndefined();
