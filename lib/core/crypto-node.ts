@@ -1,6 +1,6 @@
 // The one file under lib/core allowed to use a platform module: package.json `imports`
 // selects it for the "node" condition only (see DESIGN.md, crypto backend).
-import type { KeyObject } from 'node:crypto';
+import type { KeyObject as NodeKeyObject } from 'node:crypto';
 import type {
   Bytes,
   CryptoBackend,
@@ -17,7 +17,7 @@ import { padType1, unpadType1 } from './rsa-raw.ts';
 // Through process.getBuiltinModule (Node 20.16+) rather than an ESM import: importing a builtin
 // builds its module namespace from every export, and node:crypto's include lazy getters (webcrypto,
 // subtle) that load Web Crypto on the spot, about 0.4 ms of every Lambda cold start.
-const { createHash, createHmac, createPrivateKey, createPublicKey, constants, privateEncrypt, publicDecrypt, sign, verify } =
+const { createHash, createHmac, createPrivateKey, createPublicKey, constants, KeyObject, privateEncrypt, publicDecrypt, sign, verify } =
   process.getBuiltinModule('node:crypto');
 
 // The key stays raw bytes: createHmac takes them as fast as a KeyObject, and a KeyObject per
@@ -41,13 +41,13 @@ export const nodeCryptoSync: SyncCryptoBackend = {
 };
 
 interface NodeRsaPublicKey extends RsaPublicKey {
-  readonly key: KeyObject;
+  readonly key: NodeKeyObject;
   /** Modulus length in bytes. */
   readonly k: number;
 }
 
 interface NodeRsaPrivateKey extends RsaPrivateKey {
-  readonly key: KeyObject;
+  readonly key: NodeKeyObject;
   readonly k: number;
 }
 
@@ -62,12 +62,12 @@ export interface SyncRsaBackend {
 }
 
 // Only plain RSA (rsaEncryption): an RSA-PSS key (id-RSASSA-PSS) cannot sign PKCS#1 v1.5 or do the raw operation.
-function rsaBits(key: KeyObject): number | undefined {
+function rsaBits(key: NodeKeyObject): number | undefined {
   return key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyDetails?.modulusLength : undefined;
 }
 
 function importNodePublic(input: RsaPublicKeyInput): NodeRsaPublicKey {
-  let key: KeyObject;
+  let key: NodeKeyObject;
   try {
     key =
       input.format === 'jwk'
@@ -86,7 +86,7 @@ function importNodePublic(input: RsaPublicKeyInput): NodeRsaPublicKey {
 }
 
 function importNodePrivate(pem: string): NodeRsaPrivateKey {
-  let key: KeyObject;
+  let key: NodeKeyObject;
   try {
     const { type, der } = privatePemDer(pem);
     key = createPrivateKey({ key: Buffer.from(der), format: 'der', type });
@@ -101,6 +101,12 @@ function importNodePrivate(pem: string): NodeRsaPrivateKey {
   return { __rsaPrivateKey: true, bits, key, k: Math.ceil(bits / 8) } as NodeRsaPrivateKey;
 }
 
+// A key this backend imported; another backend's (a CryptoKey would even sign) is a programming error.
+function own<T extends NodeRsaPublicKey | NodeRsaPrivateKey>(key: RsaPublicKey | RsaPrivateKey): T {
+  if (!((key as T).key instanceof KeyObject)) throw new TypeError('not an RSA key of the node:crypto backend');
+  return key as T;
+}
+
 /**
  * node:crypto's RSA without promises. The type-1 block is built and checked in code (rsa-raw.ts, the
  * same as the Web backend's) around OpenSSL's raw operation (RSA_NO_PADDING), which itself refuses a
@@ -110,7 +116,7 @@ export const nodeRsaSync: SyncRsaBackend = {
   importPublicKey: importNodePublic,
   importPrivateKey: importNodePrivate,
   verifySha512(key, data, signature) {
-    const k = key as NodeRsaPublicKey;
+    const k = own<NodeRsaPublicKey>(key);
     if (signature.length !== k.k) return false;
     try {
       return verify('sha512', data, k.key, signature);
@@ -118,9 +124,9 @@ export const nodeRsaSync: SyncRsaBackend = {
       return false;
     }
   },
-  signSha512: (key, data) => sign('sha512', data, (key as NodeRsaPrivateKey).key),
+  signSha512: (key, data) => sign('sha512', data, own<NodeRsaPrivateKey>(key).key),
   recoverType1(key, signature) {
-    const k = key as NodeRsaPublicKey;
+    const k = own<NodeRsaPublicKey>(key);
     if (signature.length !== k.k) return undefined;
     let block: Bytes;
     try {
@@ -131,7 +137,7 @@ export const nodeRsaSync: SyncRsaBackend = {
     return unpadType1(block);
   },
   signType1(key, payload) {
-    const k = key as NodeRsaPrivateKey;
+    const k = own<NodeRsaPrivateKey>(key);
     return privateEncrypt({ key: k.key, padding: constants.RSA_NO_PADDING }, padType1(payload, k.k));
   },
 };

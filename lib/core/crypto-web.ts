@@ -85,23 +85,20 @@ async function importWebPrivate(pem: string): Promise<RsaPrivateKey> {
 export const webRsa: RsaBackend = {
   importPublicKey: importWebPublic,
   importPrivateKey: importWebPrivate,
-  verifySha512(key, data, signature) {
+  // async throughout: a key from another backend rejects rather than throwing synchronously.
+  async verifySha512(key, data, signature) {
     const k = key as WebRsaPublicKey;
-    if (signature.length !== k.raw.k) return Promise.resolve(false);
+    if (signature.length !== k.raw.k) return false;
     return crypto.subtle.verify(RSA_SHA512, k.key, signature as BufferSource, data as BufferSource).catch(() => false);
   },
-  signSha512(key, data) {
-    return crypto.subtle.sign(RSA_SHA512, (key as WebRsaPrivateKey).key, data as BufferSource).then(toBytes);
+  async signSha512(key, data) {
+    return toBytes(await crypto.subtle.sign(RSA_SHA512, (key as WebRsaPrivateKey).key, data as BufferSource));
   },
-  recoverType1(key, signature) {
-    return Promise.resolve(recoverType1Raw((key as WebRsaPublicKey).raw, signature));
+  async recoverType1(key, signature) {
+    return recoverType1Raw((key as WebRsaPublicKey).raw, signature);
   },
-  signType1(key, payload) {
-    try {
-      return Promise.resolve(signType1Raw((key as WebRsaPrivateKey).raw, payload));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async signType1(key, payload) {
+    return signType1Raw((key as WebRsaPrivateKey).raw, payload);
   },
 };
 

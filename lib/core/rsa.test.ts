@@ -273,6 +273,25 @@ describe.each(backends)('%s backend: properties', (_name, rsa) => {
   });
 });
 
+describe('keys of the other backend', () => {
+  it('reject (a programming error), never throw synchronously', async () => {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const [node, web] = [nodeCrypto.rsa!, webCrypto.rsa!];
+    for (const [a, b] of [
+      [node, web],
+      [web, node],
+    ] as const) {
+      const pub = await a.importPublicKey({ format: 'spki', pem: pemOf(pair.publicKey, 'spki') });
+      const priv = await a.importPrivateKey(pemOf(pair.privateKey, 'pkcs8'));
+      const sig = new Uint8Array(256);
+      await expect(b.signType1(priv, message)).rejects.toThrow();
+      await expect(b.signSha512(priv, message)).rejects.toThrow();
+      await expect(b.recoverType1(pub, sig)).rejects.toThrow();
+      await expect(b.verifySha512(pub, message, sig)).rejects.toThrow();
+    }
+  });
+});
+
 describe('nodeRsaSync', () => {
   it('answers at once with keys the async backend shares', async () => {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
