@@ -1,11 +1,24 @@
 // The one file under lib/core allowed to use a platform module: package.json `imports`
 // selects it for the "node" condition only (see DESIGN.md, crypto backend).
-import type { Bytes, CryptoBackend, HmacKey, SyncCryptoBackend } from './crypto.ts';
+import type { KeyObject as NodeKeyObject } from 'node:crypto';
+import type {
+  Bytes,
+  CryptoBackend,
+  HmacKey,
+  RsaBackend,
+  RsaPrivateKey,
+  RsaPublicKey,
+  RsaPublicKeyInput,
+  SyncCryptoBackend,
+} from './crypto.ts';
+import { privatePemDer, publicJwk, publicPemDer } from './rsa-pem.ts';
+import { padType1, unpadType1 } from './rsa-raw.ts';
 
 // Through process.getBuiltinModule (Node 20.16+) rather than an ESM import: importing a builtin
 // builds its module namespace from every export, and node:crypto's include lazy getters (webcrypto,
 // subtle) that load Web Crypto on the spot, about 0.4 ms of every Lambda cold start.
-const { createHash, createHmac } = process.getBuiltinModule('node:crypto');
+const { createHash, createHmac, createPrivateKey, createPublicKey, constants, KeyObject, privateEncrypt, publicDecrypt, sign, verify } =
+  process.getBuiltinModule('node:crypto');
 
 // The key stays raw bytes: createHmac takes them as fast as a KeyObject, and a KeyObject per
 // derivation step (SigV4 derives four keys on a cache miss) would double the cost of a miss.
@@ -27,10 +40,132 @@ export const nodeCryptoSync: SyncCryptoBackend = {
       .digest('hex'),
 };
 
+interface NodeRsaPublicKey extends RsaPublicKey {
+  readonly key: NodeKeyObject;
+  /** Modulus length in bytes. */
+  readonly k: number;
+}
+
+interface NodeRsaPrivateKey extends RsaPrivateKey {
+  readonly key: NodeKeyObject;
+  readonly k: number;
+}
+
+/** {@link RsaBackend} without promises: what node:crypto computes synchronously. Keys are interchangeable with the async ones. */
+export interface SyncRsaBackend {
+  importPublicKey(input: RsaPublicKeyInput): RsaPublicKey;
+  importPrivateKey(pem: string): RsaPrivateKey;
+  verifySha512(key: RsaPublicKey, data: Bytes, signature: Bytes): boolean;
+  signSha512(key: RsaPrivateKey, data: Bytes): Bytes;
+  recoverType1(key: RsaPublicKey, signature: Bytes): Bytes | undefined;
+  signType1(key: RsaPrivateKey, payload: Bytes): Bytes;
+}
+
+// Only plain RSA (rsaEncryption): an RSA-PSS key (id-RSASSA-PSS) cannot sign PKCS#1 v1.5 or do the raw operation.
+function rsaBits(key: NodeKeyObject): number | undefined {
+  return key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyDetails?.modulusLength : undefined;
+}
+
+function importNodePublic(input: RsaPublicKeyInput): NodeRsaPublicKey {
+  let key: NodeKeyObject;
+  try {
+    key =
+      input.format === 'jwk'
+        ? createPublicKey({ key: { ...publicJwk(input.jwk) }, format: 'jwk' })
+        : createPublicKey({ key: Buffer.from(publicPemDer(input).der), format: 'der', type: input.format });
+  } catch (e) {
+    // Ours already say what is wrong; OpenSSL's (DER decoding errors) do not quote the key either, but are not ours to promise.
+    throw e instanceof TypeError && e.message.startsWith('not an RSA')
+      ? e
+      : new TypeError(`not an RSA public key: ${input.format} did not decode`);
+  }
+  const bits = rsaBits(key);
+  if (key.type !== 'public' || bits === undefined)
+    throw new TypeError(`not an RSA public key: a ${key.asymmetricKeyType ?? 'non-RSA'} key`);
+  return { __rsaPublicKey: true, bits, key, k: Math.ceil(bits / 8) } as NodeRsaPublicKey;
+}
+
+function importNodePrivate(pem: string): NodeRsaPrivateKey {
+  let key: NodeKeyObject;
+  try {
+    const { type, der } = privatePemDer(pem);
+    key = createPrivateKey({ key: Buffer.from(der), format: 'der', type });
+  } catch (e) {
+    throw e instanceof TypeError && e.message.startsWith('not an RSA')
+      ? e
+      : new TypeError('not an RSA private key: the PEM did not decode');
+  }
+  const bits = rsaBits(key);
+  if (key.type !== 'private' || bits === undefined)
+    throw new TypeError(`not an RSA private key: a ${key.asymmetricKeyType ?? 'non-RSA'} key`);
+  return { __rsaPrivateKey: true, bits, key, k: Math.ceil(bits / 8) } as NodeRsaPrivateKey;
+}
+
+// A key this backend imported; another backend's (a CryptoKey would even sign) is a programming error.
+function own<T extends NodeRsaPublicKey | NodeRsaPrivateKey>(key: RsaPublicKey | RsaPrivateKey): T {
+  if (!((key as T).key instanceof KeyObject)) throw new TypeError('not an RSA key of the node:crypto backend');
+  return key as T;
+}
+
+/**
+ * node:crypto's RSA without promises. The type-1 block is built and checked in code (rsa-raw.ts, the
+ * same as the Web backend's) around OpenSSL's raw operation (RSA_NO_PADDING), which itself refuses a
+ * signature not below the modulus; OpenSSL's own PKCS#1 type-1 check agrees (rsa.test.ts shows it).
+ */
+export const nodeRsaSync: SyncRsaBackend = {
+  importPublicKey: importNodePublic,
+  importPrivateKey: importNodePrivate,
+  verifySha512(key, data, signature) {
+    const k = own<NodeRsaPublicKey>(key);
+    if (signature.length !== k.k) return false;
+    try {
+      return verify('sha512', data, k.key, signature);
+    } catch {
+      return false;
+    }
+  },
+  signSha512: (key, data) => sign('sha512', data, own<NodeRsaPrivateKey>(key).key),
+  recoverType1(key, signature) {
+    const k = own<NodeRsaPublicKey>(key);
+    if (signature.length !== k.k) return undefined;
+    let block: Bytes;
+    try {
+      block = publicDecrypt({ key: k.key, padding: constants.RSA_NO_PADDING }, signature);
+    } catch {
+      return undefined; // not below the modulus
+    }
+    return unpadType1(block);
+  },
+  signType1(key, payload) {
+    const k = own<NodeRsaPrivateKey>(key);
+    return privateEncrypt({ key: k.key, padding: constants.RSA_NO_PADDING }, padType1(payload, k.k));
+  },
+};
+
+// Each call settles at once with what the synchronous one returns or throws.
+function settle<T>(f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** node:crypto's RSA behind the async {@link RsaBackend}; every promise is already settled. */
+export const nodeRsa: RsaBackend = {
+  importPublicKey: (input) => settle(() => nodeRsaSync.importPublicKey(input)),
+  importPrivateKey: (pem) => settle(() => nodeRsaSync.importPrivateKey(pem)),
+  verifySha512: (key, data, signature) => settle(() => nodeRsaSync.verifySha512(key, data, signature)),
+  signSha512: (key, data) => settle(() => nodeRsaSync.signSha512(key, data)),
+  recoverType1: (key, signature) => settle(() => nodeRsaSync.recoverType1(key, signature)),
+  signType1: (key, payload) => settle(() => nodeRsaSync.signType1(key, payload)),
+};
+
 /** Synchronous node:crypto wrapped in the async backend interface (Node and Lambda), its `sync` face beside it. */
 export const nodeCrypto: CryptoBackend = {
   name: 'node:crypto',
   sync: nodeCryptoSync,
+  rsa: nodeRsa,
   sha256(data) {
     return Promise.resolve(createHash('sha256').update(data).digest());
   },

@@ -1,5 +1,7 @@
-import type { Bytes, CryptoBackend, HmacKey } from './crypto.ts';
+import type { Bytes, CryptoBackend, HmacKey, RsaBackend, RsaPrivateKey, RsaPublicKey, RsaPublicKeyInput } from './crypto.ts';
 import { toHex } from './encoding.ts';
+import { pkcs8FromPkcs1, privatePemDer, publicJwk, publicPemDer, spkiFromPkcs1 } from './rsa-pem.ts';
+import { base64UrlToBigInt, bitLength, recoverType1Raw, signType1Raw, type RawRsaPrivate, type RawRsaPublic } from './rsa-raw.ts';
 
 const encoder = new TextEncoder();
 const asBytes = (d: Bytes | string): Bytes => (typeof d === 'string' ? encoder.encode(d) : d);
@@ -10,9 +12,100 @@ interface WebHmacKey extends HmacKey {
   readonly key: CryptoKey;
 }
 
+const RSA_SHA512 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' } as const;
+
+interface WebRsaPublicKey extends RsaPublicKey {
+  readonly key: CryptoKey;
+  readonly raw: RawRsaPublic;
+}
+
+interface WebRsaPrivateKey extends RsaPrivateKey {
+  readonly key: CryptoKey;
+  readonly raw: RawRsaPrivate;
+}
+
+// The numbers of a key Web Crypto imported (and so checked), from its JWK export; undefined if one is missing.
+function jwkNumbers(jwk: JsonWebKey, members: readonly string[]): Record<string, bigint> | undefined {
+  const out: Record<string, bigint> = {};
+  for (const m of members) {
+    const v = base64UrlToBigInt((jwk as Record<string, unknown>)[m]);
+    if (v === undefined) return undefined;
+    out[m] = v;
+  }
+  return out;
+}
+
+async function importWebPublic(input: RsaPublicKeyInput): Promise<RsaPublicKey> {
+  let key: CryptoKey;
+  try {
+    key =
+      input.format === 'jwk'
+        ? await crypto.subtle.importKey('jwk', { ...publicJwk(input.jwk), ext: true }, RSA_SHA512, true, ['verify'])
+        : await crypto.subtle.importKey('spki', webSpki(input), RSA_SHA512, true, ['verify']);
+  } catch (e) {
+    // Web Crypto's DataError for an EC or malformed SPKI does not quote the key either, but is not ours to promise.
+    throw e instanceof TypeError && e.message.startsWith('not an RSA')
+      ? e
+      : new TypeError(`not an RSA public key: ${input.format} did not import`);
+  }
+  const nums = jwkNumbers(await crypto.subtle.exportKey('jwk', key), ['n', 'e']);
+  if (!nums) throw new TypeError('not an RSA public key: no modulus');
+  const bits = bitLength(nums.n!);
+  const raw: RawRsaPublic = { n: nums.n!, e: nums.e!, k: Math.ceil(bits / 8) };
+  return { __rsaPublicKey: true, bits, key, raw } as WebRsaPublicKey;
+}
+
+function webSpki(input: Extract<RsaPublicKeyInput, { pem: string }>): Uint8Array<ArrayBuffer> {
+  const { type, der } = publicPemDer(input);
+  return type === 'spki' ? der : spkiFromPkcs1(der);
+}
+
+async function importWebPrivate(pem: string): Promise<RsaPrivateKey> {
+  let key: CryptoKey;
+  try {
+    const { type, der } = privatePemDer(pem);
+    key = await crypto.subtle.importKey('pkcs8', type === 'pkcs8' ? der : pkcs8FromPkcs1(der), RSA_SHA512, true, ['sign']);
+  } catch (e) {
+    throw e instanceof TypeError && e.message.startsWith('not an RSA')
+      ? e
+      : new TypeError('not an RSA private key: the PEM did not import');
+  }
+  // Exported once at import: the CRT numbers the raw private operation (MAuth v1 signing) needs.
+  const nums = jwkNumbers(await crypto.subtle.exportKey('jwk', key), ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi']);
+  if (!nums) throw new TypeError('not an RSA private key: no CRT parameters');
+  const bits = bitLength(nums.n!);
+  const raw = { ...nums, k: Math.ceil(bits / 8) } as unknown as RawRsaPrivate;
+  return { __rsaPrivateKey: true, bits, key, raw } as WebRsaPrivateKey;
+}
+
+/**
+ * Web Crypto's RSASSA-PKCS1-v1_5 (SHA-512) for v2, and BigInt for the raw type-1 operation Web Crypto
+ * lacks (rsa-raw.ts): keys are imported extractable and exported once as JWK for their numbers.
+ */
+export const webRsa: RsaBackend = {
+  importPublicKey: importWebPublic,
+  importPrivateKey: importWebPrivate,
+  // async throughout: a key from another backend rejects rather than throwing synchronously.
+  async verifySha512(key, data, signature) {
+    const k = key as WebRsaPublicKey;
+    if (signature.length !== k.raw.k) return false;
+    return crypto.subtle.verify(RSA_SHA512, k.key, signature as BufferSource, data as BufferSource).catch(() => false);
+  },
+  async signSha512(key, data) {
+    return toBytes(await crypto.subtle.sign(RSA_SHA512, (key as WebRsaPrivateKey).key, data as BufferSource));
+  },
+  async recoverType1(key, signature) {
+    return recoverType1Raw((key as WebRsaPublicKey).raw, signature);
+  },
+  async signType1(key, payload) {
+    return signType1Raw((key as WebRsaPrivateKey).raw, payload);
+  },
+};
+
 /** Web Crypto (`crypto.subtle`): Workers, browsers, Deno, and Node as a fallback. */
 export const webCrypto: CryptoBackend = {
   name: 'webcrypto',
+  rsa: webRsa,
   // Each method is one crypto.subtle call and one continuation, not a chain of async functions.
   sha256(data) {
     return crypto.subtle.digest('SHA-256', asBytes(data) as BufferSource).then(toBytes);

@@ -56,8 +56,7 @@ export interface RsaPrivateKey {
 
 /** An RSA public key as a record holds it (see lib/keys/types.ts `PublicKeyMaterial`). */
 export type RsaPublicKeyInput =
-  | { readonly format: 'spki' | 'pkcs1'; readonly pem: string }
-  | { readonly format: 'jwk'; readonly jwk: Readonly<Record<string, unknown>> };
+  { readonly format: 'spki' | 'pkcs1'; readonly pem: string } | { readonly format: 'jwk'; readonly jwk: Readonly<Record<string, unknown>> };
 
 /**
  * The RSA operations MAuth needs. v2 is RSASSA-PKCS1-v1_5 with SHA-512; v1 is a raw RSA operation over
