@@ -29,6 +29,7 @@ interface NodeHmacKey extends HmacKey {
 /** node:crypto's synchronous primitives: what the Node backend answers with, without a promise. */
 export const nodeCryptoSync: SyncCryptoBackend = {
   sha256Hex: (data) => createHash('sha256').update(data).digest('hex'),
+  sha512Hex: (data) => createHash('sha512').update(data).digest('hex'),
   importHmacKey: (secret) => ({ __hmacKey: true, key: secret }) as NodeHmacKey,
   hmacSha256: (key, data) =>
     createHmac('sha256', (key as NodeHmacKey).key)

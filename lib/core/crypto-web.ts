@@ -113,6 +113,9 @@ export const webCrypto: CryptoBackend = {
   sha256Hex(data) {
     return crypto.subtle.digest('SHA-256', asBytes(data) as BufferSource).then(bufferHex);
   },
+  sha512Hex(data) {
+    return crypto.subtle.digest('SHA-512', asBytes(data) as BufferSource).then(bufferHex);
+  },
   async importHmacKey(secret) {
     const key = await crypto.subtle.importKey('raw', asBytes(secret) as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     return { __hmacKey: true, key } as WebHmacKey;

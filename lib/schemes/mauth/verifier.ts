@@ -76,7 +76,9 @@ export interface MAuthVerifierOptions {
   readonly stringsToSign?: typeof stringsToSign;
 }
 
-const imported = new WeakMap<KeyRecord, Promise<RsaPublicKey[]>>();
+// Imported public keys, per backend (a key object of one backend is refused by the other) and per
+// record: a cached store hands out the same record object until it changes, so each key is imported once.
+const importedBy = new WeakMap<RsaBackend, WeakMap<KeyRecord, Promise<RsaPublicKey[]>>>();
 
 const encoder = new TextEncoder();
 
@@ -89,6 +91,8 @@ export async function sha512Hex(crypto: CryptoBackend, data: Uint8Array): Promis
 }
 
 function publicKeysOf(rsa: RsaBackend, record: KeyRecord): Promise<RsaPublicKey[]> {
+  let imported = importedBy.get(rsa);
+  if (!imported) importedBy.set(rsa, (imported = new WeakMap()));
   let keys = imported.get(record);
   if (!keys) {
     keys = Promise.all((record.publicKeys ?? []).map((m) => rsa.importPublicKey(m)));

@@ -1,0 +1,350 @@
+import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { nodeCrypto } from '../../core/crypto-node.ts';
+import { webCrypto } from '../../core/crypto-web.ts';
+import type { CryptoBackend } from '../../core/crypto.ts';
+import type { SignedRequest } from '../../core/request.ts';
+import { createMemoryKeyStore } from '../../keys/memory.ts';
+import type { KeyRecord } from '../../keys/types.ts';
+import { loadMAuthVectors, mauthSigningConfig } from '../../../test/conformance/mauth-vectors.ts';
+import { createMAuthResponseSigner, createMAuthResponseVerifier } from './response.ts';
+import { createMAuthSigner } from './signer.ts';
+import { createMAuthVerifier, MAUTH_MESSAGES } from './verifier.ts';
+
+const suite = mauthSigningConfig();
+const vectors = loadMAuthVectors();
+const SUITE_TIME_MS = suite.time * 1000;
+const backends: Array<[string, CryptoBackend]> = [
+  ['node:crypto', nodeCrypto],
+  ['Web Crypto', webCrypto],
+];
+
+const suiteKeys = createMemoryKeyStore([
+  {
+    id: suite.appUuid,
+    scheme: 'mauth',
+    secrets: [],
+    publicKeys: [{ format: 'spki', pem: suite.publicKey.trim() }],
+    principal: 'suite-app',
+    permissions: ['x'],
+  } as KeyRecord,
+]);
+
+function requestOf(v: (typeof vectors)[number], headers: Array<[string, string]>): SignedRequest {
+  return { method: v.method, path: v.path, query: v.query, headers, body: v.body };
+}
+
+describe.each(backends)('the protocol suite (%s)', (_name, crypto) => {
+  const verifier = createMAuthVerifier({ keys: suiteKeys, clock: () => SUITE_TIME_MS, crypto });
+  const signer = (versions: Array<'v1' | 'v2'>) =>
+    createMAuthSigner({ appUuid: suite.appUuid, privateKey: suite.privateKey, versions, clock: () => SUITE_TIME_MS, crypto });
+
+  it.each(vectors.map((v) => [`${v.version === 1 ? 'MWS' : 'MWSV2'} ${v.name}`, v] as const))(
+    '%s verifies with its headers',
+    async (_, v) => {
+      const headers = Object.entries(v.authz).map(([n, val]): [string, string] => [n, String(val)]);
+      const result = await verifier.verify(requestOf(v, headers));
+      expect(result).toMatchObject({ ok: true, scheme: 'mauth', keyId: suite.appUuid, principal: { id: 'suite-app' } });
+    },
+  );
+
+  it.each(vectors.filter((v) => v.sig).map((v) => [`${v.version === 1 ? 'MWS' : 'MWSV2'} ${v.name}`, v] as const))(
+    '%s: our signer produces the suite signature and headers',
+    async (_, v) => {
+      const signed = await signer([v.version === 1 ? 'v1' : 'v2']).sign(requestOf(v, []));
+      const expected = Object.entries(v.authz).map(([n, val]) => [n, String(val)]);
+      expect(signed.headers).toEqual(expected);
+      expect(String(v.authz[v.version === 1 ? 'X-MWS-Authentication' : 'MCC-Authentication'])).toContain(v.sig!);
+    },
+  );
+});
+
+describe.each([2048, 4096])('round trips, %i-bit keys', (bits) => {
+  const pair = generateKeyPairSync('rsa', { modulusLength: bits });
+  const privateKeys = {
+    pkcs1: pair.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+    pkcs8: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  };
+  const record: KeyRecord = {
+    id: 'app-1',
+    scheme: 'mauth',
+    secrets: [],
+    publicKeys: [{ format: 'pkcs1', pem: (pair.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string).trim() }],
+    principal: 'app',
+    permissions: [],
+  };
+  const NOW = Date.UTC(2026, 11, 3, 12);
+  const req: SignedRequest = {
+    method: 'POST',
+    path: '/a/./b//c',
+    query: 'z=1&a=%2F&a=b',
+    headers: [['content-type', 'application/json']],
+    body: new TextEncoder().encode('{"x":1}'),
+  };
+
+  it.each(
+    backends.flatMap(([signName, signCrypto]) =>
+      backends.flatMap(([verifyName, verifyCrypto]) =>
+        (['pkcs1', 'pkcs8'] as const).flatMap((form) =>
+          (['v1', 'v2', 'v1,v2'] as const).map(
+            (versions) =>
+              [`${versions} ${form}, signed by ${signName}, verified by ${verifyName}`, signCrypto, verifyCrypto, form, versions] as const,
+          ),
+        ),
+      ),
+    ),
+  )('%s', async (_, signCrypto, verifyCrypto, form, versions) => {
+    const signer = createMAuthSigner({
+      appUuid: 'app-1',
+      privateKey: privateKeys[form],
+      versions: versions.split(',') as Array<'v1' | 'v2'>,
+      clock: () => NOW,
+      crypto: signCrypto,
+    });
+    const verifier = createMAuthVerifier({ keys: createMemoryKeyStore([record]), clock: () => NOW, crypto: verifyCrypto });
+    expect(await verifier.verify(await signer.sign(req))).toMatchObject({ ok: true, keyId: 'app-1' });
+  });
+});
+
+describe('negative table', () => {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const publicKey = (pair.publicKey.export({ type: 'spki', format: 'pem' }) as string).trim();
+  const NOW = Date.UTC(2026, 11, 3, 12);
+  const record: KeyRecord = {
+    id: 'app-1',
+    scheme: 'mauth',
+    secrets: [],
+    publicKeys: [{ format: 'spki', pem: publicKey }],
+    principal: 'app',
+    permissions: [],
+  };
+  const other: KeyRecord = { ...record, id: 'app-2', principal: 'other' };
+  const keys = createMemoryKeyStore([record, other]);
+  const verifier = (opts: { v2Only?: boolean; unsafeV1Fallback?: boolean } = {}) =>
+    createMAuthVerifier({ keys, clock: () => NOW, ...opts });
+  const sign = (versions: Array<'v1' | 'v2'>, at = NOW) => createMAuthSigner({ appUuid: 'app-1', privateKey, versions, clock: () => at });
+  const base: SignedRequest = {
+    method: 'POST',
+    path: '/items/1',
+    query: 'a=1&b=2',
+    headers: [['host', 'h']],
+    body: new TextEncoder().encode('{"n":1}'),
+  };
+  const set = (r: SignedRequest, name: string, value: string): SignedRequest => ({
+    ...r,
+    headers: r.headers.map(([n, v]): [string, string] => (n.toLowerCase() === name ? [n, value] : [n, v])),
+  });
+  const header = (r: SignedRequest, name: string) => r.headers.find(([n]) => n.toLowerCase() === name)![1];
+  /** The header with one character of its signature changed (the tenth after the ":"). */
+  const flipBase64 = (s: string) => {
+    const i = s.indexOf(':') + 10;
+    return s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+  };
+
+  const cases: Array<
+    [string, Array<'v1' | 'v2'>, (r: SignedRequest) => SignedRequest, string, { v2Only?: boolean; unsafeV1Fallback?: boolean }?]
+  > = [
+    ['v2: tampered verb', ['v2'], (r) => ({ ...r, method: 'PUT' }), 'ERR_SIGNATURE_INVALID'],
+    ['v2: tampered path', ['v2'], (r) => ({ ...r, path: '/items/2' }), 'ERR_SIGNATURE_INVALID'],
+    ['v2: tampered query', ['v2'], (r) => ({ ...r, query: 'a=1&b=3' }), 'ERR_SIGNATURE_INVALID'],
+    ['v2: an added query parameter', ['v2'], (r) => ({ ...r, query: r.query + '&admin=1' }), 'ERR_SIGNATURE_INVALID'],
+    ['v2: tampered body byte', ['v2'], (r) => ({ ...r, body: new TextEncoder().encode('{"n":2}') }), 'ERR_SIGNATURE_INVALID'],
+    [
+      'v2: another app uuid',
+      ['v2'],
+      (r) => set(r, 'mcc-authentication', header(r, 'mcc-authentication').replace('app-1', 'app-2')),
+      'ERR_SIGNATURE_INVALID',
+    ],
+    [
+      'v2: unknown app uuid',
+      ['v2'],
+      (r) => set(r, 'mcc-authentication', header(r, 'mcc-authentication').replace('app-1', 'app-9')),
+      'ERR_KEY_NOT_FOUND',
+    ],
+    ['v2: tampered time', ['v2'], (r) => set(r, 'mcc-time', String(Number(header(r, 'mcc-time')) + 1)), 'ERR_SIGNATURE_INVALID'],
+    ['v2: stale time', ['v2'], (r) => r, 'ERR_REQUEST_EXPIRED'],
+    ['v2: future time', ['v2'], (r) => r, 'ERR_REQUEST_NOT_YET_VALID'],
+    ['v2: time not digits', ['v2'], (r) => set(r, 'mcc-time', '1e9'), 'ERR_REQUEST_EXPIRED'],
+    ['v2: no time header', ['v2'], (r) => ({ ...r, headers: r.headers.filter(([n]) => n !== 'MCC-Time') }), 'ERR_REQUEST_EXPIRED'],
+    [
+      'v2: tampered signature',
+      ['v2'],
+      (r) => set(r, 'mcc-authentication', flipBase64(header(r, 'mcc-authentication').replace('MWSV2 app-1:', 'MWSV2 app-1:'))),
+      'ERR_SIGNATURE_INVALID',
+    ],
+    [
+      'v2: truncated signature',
+      ['v2'],
+      (r) => set(r, 'mcc-authentication', header(r, 'mcc-authentication').replace(/:(.{20}).*;$/, ':$1;')),
+      'ERR_SIGNATURE_INVALID',
+    ],
+    ['v2: non-base64 signature', ['v2'], (r) => set(r, 'mcc-authentication', 'MWSV2 app-1:not*base64;'), 'ERR_AUTH_MALFORMED'],
+    [
+      'v2: no trailing ";"',
+      ['v2'],
+      (r) => set(r, 'mcc-authentication', header(r, 'mcc-authentication').slice(0, -1)),
+      'ERR_AUTH_MALFORMED',
+    ],
+    [
+      'v2: the v1 token',
+      ['v2'],
+      (r) => set(r, 'mcc-authentication', header(r, 'mcc-authentication').replace('MWSV2 ', 'MWS ')),
+      'ERR_AUTH_MALFORMED',
+    ],
+    ['v2: oversized header', ['v2'], (r) => set(r, 'mcc-authentication', `MWSV2 app-1:${'A'.repeat(4096)};`), 'ERR_AUTH_MALFORMED'],
+    [
+      'v2: duplicated header',
+      ['v2'],
+      (r) => ({ ...r, headers: [...r.headers, ['MCC-Authentication', header(r, 'mcc-authentication')]] }),
+      'ERR_AUTH_MALFORMED',
+    ],
+    ['v1: tampered verb', ['v1'], (r) => ({ ...r, method: 'PUT' }), 'ERR_SIGNATURE_INVALID'],
+    ['v1: tampered path', ['v1'], (r) => ({ ...r, path: '/items/2' }), 'ERR_SIGNATURE_INVALID'],
+    ['v1: tampered body byte', ['v1'], (r) => ({ ...r, body: new TextEncoder().encode('{"n":2}') }), 'ERR_SIGNATURE_INVALID'],
+    [
+      'v1: another app uuid',
+      ['v1'],
+      (r) => set(r, 'x-mws-authentication', header(r, 'x-mws-authentication').replace('app-1', 'app-2')),
+      'ERR_SIGNATURE_INVALID',
+    ],
+    ['v1: tampered time', ['v1'], (r) => set(r, 'x-mws-time', String(Number(header(r, 'x-mws-time')) - 1)), 'ERR_SIGNATURE_INVALID'],
+    [
+      'v1: tampered signature',
+      ['v1'],
+      (r) => set(r, 'x-mws-authentication', flipBase64(header(r, 'x-mws-authentication'))),
+      'ERR_SIGNATURE_INVALID',
+    ],
+    ['v1: in v2-only mode', ['v1'], (r) => r, 'ERR_AUTH_UNSUPPORTED', { v2Only: true }],
+    ['both: a broken v2 is not rescued by v1', ['v1', 'v2'], (r) => ({ ...r, query: 'a=1&b=3' }), 'ERR_SIGNATURE_INVALID'],
+    [
+      'both: a forged v2 beside a good v1',
+      ['v1', 'v2'],
+      (r) => set(r, 'mcc-authentication', flipBase64(header(r, 'mcc-authentication'))),
+      'ERR_SIGNATURE_INVALID',
+    ],
+  ];
+
+  it.each(cases)('%s -> %s', async (label, versions, tamper, code, opts) => {
+    const at = label.includes('stale') ? NOW - 301_000 : label.includes('future') ? NOW + 301_000 : NOW;
+    const signed = await sign(versions, at).sign(base);
+    // Untampered, the request verifies (at its own time, without the option under test).
+    expect(await createMAuthVerifier({ keys, clock: () => at }).verify(signed)).toMatchObject({ ok: true });
+    const result = await verifier(opts).verify(tamper(signed));
+    expect(result).toMatchObject({ ok: false, error: { code } });
+    if (!result.ok) expect(result.error.message).not.toMatch(/app-1|app-2|MII/);
+  });
+
+  it('v1 does not sign the query: with the unsafe fallback on, a tampered query passes through v1 (why it is off)', async () => {
+    const signed = await sign(['v1', 'v2']).sign(base);
+    const tampered = { ...signed, query: 'a=1&b=3' };
+    expect(await verifier({ unsafeV1Fallback: true }).verify(tampered)).toMatchObject({ ok: true });
+    expect(await verifier().verify(tampered)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } });
+  });
+
+  it("gives the original's messages", async () => {
+    expect(await verifier().verify(base)).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_AUTH_MISSING', message: MAUTH_MESSAGES.missing },
+    });
+    expect(await verifier({ v2Only: true }).verify(await sign(['v1']).sign(base))).toMatchObject({
+      ok: false,
+      error: { message: MAUTH_MESSAGES.v2Required },
+    });
+  });
+
+  it('±300 s: the edges pass', async () => {
+    for (const at of [NOW - 300_000, NOW + 300_000])
+      expect(await verifier().verify(await sign(['v2'], at).sign(base))).toMatchObject({ ok: true });
+  });
+
+  it('a store that fails answers ERR_KEYSTORE_UNAVAILABLE', async () => {
+    const v = createMAuthVerifier({ keys: { get: () => Promise.reject(new Error('down')) }, clock: () => NOW });
+    expect(await v.verify(await sign(['v2']).sign(base))).toMatchObject({ ok: false, error: { code: 'ERR_KEYSTORE_UNAVAILABLE' } });
+  });
+
+  it('a key below minKeyBits never verifies', async () => {
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const smallRecord: KeyRecord = {
+      ...record,
+      publicKeys: [{ format: 'spki', pem: (small.publicKey.export({ type: 'spki', format: 'pem' }) as string).trim() }],
+    };
+    const signer = createMAuthSigner({
+      appUuid: 'app-1',
+      privateKey: small.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      clock: () => NOW,
+    });
+    const v = createMAuthVerifier({ keys: createMemoryKeyStore([smallRecord]), clock: () => NOW });
+    expect(await v.verify(await signer.sign(base))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } });
+  });
+
+  it('any single-byte change to a signed v2 request is refused (property)', async () => {
+    const signed = await sign(['v2']).sign(base);
+    const v = verifier();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('method', 'path', 'query', 'body', 'time', 'sig'),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (part, pos, delta) => {
+          let r: SignedRequest = signed;
+          const bump = (s: string) => {
+            const i = pos % Math.max(1, s.length);
+            return s.slice(0, i) + String.fromCharCode(((s.charCodeAt(i) || 0) + delta) % 128 || 1) + s.slice(i + 1);
+          };
+          if (part === 'method') r = { ...r, method: bump(r.method) };
+          if (part === 'path') r = { ...r, path: '/' + bump(r.path.slice(1)) };
+          if (part === 'query') r = { ...r, query: bump(r.query) };
+          if (part === 'body') {
+            const body = new Uint8Array(r.body!);
+            body[pos % body.length] = (body[pos % body.length]! + delta) % 256;
+            r = { ...r, body };
+          }
+          if (part === 'time') r = set(r, 'mcc-time', String(Number(header(r, 'mcc-time')) + (delta % 200) + 1));
+          if (part === 'sig') r = set(r, 'mcc-authentication', flipBase64(header(r, 'mcc-authentication')));
+          const result = await v.verify(r);
+          // A change that normalises to the same signed string (e.g. "a=1" vs "a=%31") is the same request.
+          if (result.ok) {
+            const same = await v.explain!(r);
+            const orig = await v.explain!(signed);
+            expect(same.stringToSign).toBe(orig.stringToSign);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('signed responses', () => {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const NOW = Date.UTC(2026, 11, 3, 12);
+  const keys = createMemoryKeyStore([
+    {
+      id: 'svc',
+      scheme: 'mauth',
+      secrets: [],
+      publicKeys: [{ format: 'spki', pem: (pair.publicKey.export({ type: 'spki', format: 'pem' }) as string).trim() }],
+      principal: 'svc',
+      permissions: [],
+    },
+  ]);
+  it.each([['v1'], ['v2'], ['v1,v2']])('%s: a signed response verifies; a changed status or body does not', async (versions) => {
+    const sign = createMAuthResponseSigner({
+      appUuid: 'svc',
+      privateKey: pair.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+      versions: versions.split(',') as Array<'v1' | 'v2'>,
+      clock: () => NOW,
+    });
+    const verify = createMAuthResponseVerifier({ keys, clock: () => NOW });
+    const signed = await sign({
+      status: 200,
+      headers: [['content-type', 'application/json']],
+      body: new TextEncoder().encode('{"ok":true}'),
+    });
+    expect(await verify(signed)).toMatchObject({ ok: true, keyId: 'svc' });
+    expect(await verify({ ...signed, status: 201 })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } });
+    expect(await verify({ ...signed, body: new TextEncoder().encode('{"ok":false}') })).toMatchObject({ ok: false });
+  });
+});
