@@ -9,7 +9,6 @@
 import { defaultCrypto } from '#crypto';
 import { assembleAuthenticator, type Authenticator } from '../lib/authenticator-core.ts';
 import { ConfigError } from '../lib/config/records.ts';
-import { builtInImplementations } from '../lib/schemes/implementations.ts';
 import { readConfigFile } from './config-file.ts';
 import { lambdaKeyStoreOpener } from './lambda-key-stores.ts';
 import { prevalidated } from './prevalidated-config.ts';
@@ -48,7 +47,7 @@ export async function prevalidatedAuthenticator(): Promise<Authenticator> {
     // The options are the schemes' schema output already: loadConfig produced them at build time.
     cached = assembleAuthenticator(
       prevalidated.config,
-      builtInImplementations,
+      prevalidated.implementations,
       { openKeyStore: lambdaKeyStoreOpener() },
       (_scheme, options) => options,
     );

@@ -4,11 +4,17 @@
 // Anywhere else (another bundler, a test importing the sources) importing it throws, so nothing can
 // run on a configuration that no build validated, and nothing at run time can supply one.
 import type { Config } from '../lib/config/schema.ts';
+import type { SchemeImplementation } from '../lib/schemes/descriptor.ts';
 
-/** What the build put in the bundle: the validated configuration (defaults filled in) and the SHA-256 (hex) of the file it came from. */
+/**
+ * What the build put in the bundle: the validated configuration (defaults filled in), the SHA-256 (hex)
+ * of the file it came from, and the implementations of the schemes it turns on (only those: a SigV4
+ * authorizer carries no MAuth code).
+ */
 export interface PrevalidatedConfig {
   readonly config: Config;
   readonly sha256: string;
+  readonly implementations: readonly SchemeImplementation[];
 }
 
 function notBuilt(): never {

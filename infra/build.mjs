@@ -138,8 +138,26 @@ export async function prevalidatedConfig(file) {
 }
 
 /** The module that stands in for functions/prevalidated-config.ts: data only, parsed from a string literal. */
+/**
+ * The module that replaces functions/prevalidated-config.ts in the authorizer's bundle: the validated
+ * configuration, its file's SHA-256, and the implementations of the schemes it turns on, imported one
+ * by one (lib/schemes/<id>/implementation.ts exports `<id in camelCase>Implementation`), so a bundle
+ * carries only the schemes its configuration uses.
+ */
 function prevalidatedModule({ config, sha256 }) {
-  return `export const prevalidated = { config: JSON.parse(${JSON.stringify(JSON.stringify(config))}), sha256: ${JSON.stringify(sha256)} };\n`;
+  const ids = Object.keys(config.schemes).filter((id) => config.schemes[id] !== undefined);
+  const imports = ids.map((id, i) => {
+    const name = `${id.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase())}Implementation`;
+    const file = resolve(root, 'lib', 'schemes', id, 'implementation.ts');
+    return `import { ${name} as i${i} } from ${JSON.stringify(file)};`;
+  });
+  return `${imports.join('\n')}
+export const prevalidated = {
+  config: JSON.parse(${JSON.stringify(JSON.stringify(config))}),
+  sha256: ${JSON.stringify(sha256)},
+  implementations: [${ids.map((_, i) => `i${i}`).join(', ')}],
+};
+`;
 }
 
 function writeAtomically(file, contents) {
@@ -176,7 +194,7 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
       plugins.push({
         name: 'prevalidated-config',
         setup(b) {
-          b.onLoad({ filter: PREVALIDATED_MODULE }, () => ({ contents: prevalidatedModule(baked), loader: 'js' }));
+          b.onLoad({ filter: PREVALIDATED_MODULE }, () => ({ contents: prevalidatedModule(baked), loader: 'js', resolveDir: root }));
         },
       });
     }

@@ -143,6 +143,23 @@ describe('the authorizer bundle with a configuration validated at build time', (
       expect(fromValibot(inputs.runtime!).length).toBeGreaterThan(0);
       expect(readFileSync(authorizer, 'utf8')).not.toContain('is replaced by infra/build.mjs');
     });
+
+    it('bundles only the schemes the configuration turns on: a SigV4 authorizer carries no MAuth code', async () => {
+      const schemeDirs = (i: Record<string, unknown>) =>
+        [...new Set(Object.keys(i).flatMap((p) => /lib\/schemes\/([a-z0-9-]+)\//.exec(p)?.[1] ?? []))].sort();
+      expect(schemeDirs(inputs.authorizer!)).toEqual(['sigv4']);
+      expect(schemeDirs(inputs.runtime!)).toEqual(['mauth', 'sigv4']);
+      const both = join(dir, 'both-config.json');
+      writeFileSync(
+        both,
+        JSON.stringify({ ...own, schemes: { ...own.schemes, mauth: {} }, keys: own.keys.map((k) => ({ ...k, scheme: 'sigv4' })) }),
+      );
+      const metafiles = (await build(['authorizer'], { outDir: join(dir, 'both'), authConfigFile: both })) as Record<
+        string,
+        { inputs: Record<string, unknown> }
+      >;
+      expect(schemeDirs(metafiles.authorizer!.inputs)).toEqual(['mauth', 'sigv4']);
+    }, 60_000);
   });
 
   it('the stand-in module throws when anything but the build loads it', async () => {
