@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, privateEncrypt } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nodeCrypto } from '../../core/crypto-node.ts';
@@ -252,6 +252,40 @@ describe('negative table', () => {
       ok: false,
       error: { message: MAUTH_MESSAGES.v2Required },
     });
+  });
+
+  it.each([
+    ['block type 02', (b: Buffer) => (b[1] = 2)],
+    ['a padding byte that is not FF', (b: Buffer) => (b[20] = 0xfe)],
+    ['first byte not 00', (b: Buffer) => (b[0] = 1)],
+    ['a separator after seven FF bytes', (b: Buffer) => b.fill(0, 9, 10)], // the payload would then start early
+  ])('v1: a signature over the right digest with %s is refused (the whole type-1 block is checked)', async (_, spoil) => {
+    const signed = await sign(['v1']).sign(base);
+    const [, time] = signed.headers.find(([n]) => n === 'X-MWS-Time')!;
+    const sts = Buffer.concat([Buffer.from(`POST\n/items/1\n`), Buffer.from(base.body!), Buffer.from(`\napp-1\n${time}`)]);
+    const digest = Buffer.from(createHash('sha512').update(sts).digest('hex'));
+    const block = Buffer.alloc(256, 0xff);
+    block[0] = 0;
+    block[1] = 1;
+    block[256 - digest.length - 1] = 0;
+    digest.copy(block, 256 - digest.length);
+    // The right block verifies; each spoiled one does not.
+    const as = (b: Buffer) => ({
+      ...signed,
+      headers: signed.headers.map(([n, v]): [string, string] =>
+        n === 'X-MWS-Authentication'
+          ? [n, `MWS app-1:${privateEncrypt({ key: pair.privateKey, padding: constants.RSA_NO_PADDING }, b).toString('base64')}`]
+          : [n, v],
+      ),
+    });
+    expect(await verifier().verify(as(block))).toMatchObject({ ok: true });
+    const bad = Buffer.from(block);
+    spoil(bad);
+    for (const crypto of [nodeCrypto, webCrypto])
+      expect(await createMAuthVerifier({ keys, clock: () => NOW, crypto }).verify(as(bad))).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_SIGNATURE_INVALID' },
+      });
   });
 
   it('±300 s: the edges pass', async () => {
