@@ -63,3 +63,19 @@ export class AuthFailure extends Error {
 export function fail(code: ErrorCode, message: string): never {
   throw new AuthFailure(code, message);
 }
+
+/**
+ * Runs a verification step that throws {@link AuthFailure} and answers with a result instead: the
+ * failure's code, or `ERR_AUTH_MALFORMED` for anything else thrown (never an accept, never a throw).
+ *
+ * @example
+ * verify: (req) => failureAsResult(() => verifyOrThrow(req)),
+ */
+export async function failureAsResult<T>(run: () => Promise<T>): Promise<T | { readonly ok: false; readonly error: AuthError }> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
+    return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
+  }
+}

@@ -7,7 +7,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8'); // not fatal: invalid UTF-8 becomes U+FFFD, as Python's 'replace'
 
 /** Concatenates byte strings with `\n` between them. */
-function joinLines(parts: readonly Uint8Array[]): Uint8Array {
+export function joinLines(parts: readonly Uint8Array[]): Uint8Array {
   let n = parts.length - 1;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

@@ -9,6 +9,7 @@ import type { HeaderList } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
 import { defaultCrypto } from '#crypto';
 import { V1_AUTH_HEADER, V1_TIME_HEADER, V2_AUTH_HEADER, V2_TIME_HEADER, WIRE_HEADERS, type MAuthVersion } from './constants.ts';
+import { joinLines } from './canonical.ts';
 import { createMAuthVerifier, sha512Hex, type MAuthVerifierOptions } from './verifier.ts';
 
 /** A response as signed and checked: its status, headers and body bytes. */
@@ -19,16 +20,6 @@ export interface MAuthResponse {
 }
 
 const encoder = new TextEncoder();
-const join = (parts: readonly Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, parts.length - 1));
-  let at = 0;
-  parts.forEach((p, i) => {
-    if (i > 0) out[at++] = 0x0a;
-    out.set(p, at);
-    at += p.length;
-  });
-  return out;
-};
 
 /** The strings a response signs (exported for tests and `explain`). */
 export async function responseStringToSign(
@@ -39,7 +30,7 @@ export async function responseStringToSign(
   appUuid: string,
   time: string,
 ): Promise<Uint8Array> {
-  if (version === 1) return join([encoder.encode(status), body, encoder.encode(appUuid), encoder.encode(time)]);
+  if (version === 1) return joinLines([encoder.encode(status), body, encoder.encode(appUuid), encoder.encode(time)]);
   return encoder.encode([status, await sha512Hex(crypto, body), appUuid, time].join('\n'));
 }
 

@@ -6,7 +6,7 @@ import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualBytes } from '../../core/compare.ts';
 import type { CryptoBackend, RsaBackend, RsaPublicKey } from '../../core/crypto.ts';
 import { fromBase64, toHex } from '../../core/encoding.ts';
-import { AuthFailure, authError, fail, type ErrorCode } from '../../core/errors.ts';
+import { AuthFailure, fail, failureAsResult, type ErrorCode } from '../../core/errors.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
 import type { CredentialParts } from '../../core/verifier.ts';
@@ -264,14 +264,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     claims: carriesMAuth,
     cacheableAcrossRoutes: false,
     credentials: MAUTH_CREDENTIALS,
-    async verify(req) {
-      try {
-        return await verifyOrThrow(req);
-      } catch (e) {
-        if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
-        return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
-      }
-    },
+    verify: (req) => failureAsResult(() => verifyOrThrow(req)),
     async explain(req): Promise<SignatureExplanation> {
       const parsed = parseVersion(req, 2) ?? parseVersion(req, 1);
       if (!parsed) fail('ERR_AUTH_MISSING', MAUTH_MESSAGES.missing);

@@ -4,7 +4,7 @@ import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualString } from '../../core/compare.ts';
 import { isLowerHex } from '../../core/encoding.ts';
 import { EMPTY_SHA256_HEX, type CryptoBackend, type HmacKey, type SyncCryptoBackend } from '../../core/crypto.ts';
-import { AuthFailure, authError, fail } from '../../core/errors.ts';
+import { fail, failureAsResult } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
 import type { CredentialParts, Verifier } from '../../core/verifier.ts';
@@ -356,14 +356,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     claims: carriesSigV4,
     cacheableAcrossRoutes: false,
     credentials: SIGV4_CREDENTIALS,
-    async verify(req) {
-      try {
-        return await verifyOrThrow(req);
-      } catch (e) {
-        if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
-        return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
-      }
-    },
+    verify: (req) => failureAsResult(() => verifyOrThrow(req)),
     async explain(req) {
       const prepared = prepare(req, headerMap(req.headers), undefined);
       if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
