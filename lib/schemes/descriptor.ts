@@ -59,6 +59,11 @@ export interface SignatureExplanation {
   readonly payloadHash: string;
   /** Every canonical form tried, the first being the main one. */
   readonly alternatives: ReadonlyArray<{ canonicalRequest: string; stringToSign: string }>;
+  /**
+   * Values the strings above contain that a printout must not show, and where they come from (MAuth:
+   * the app uuid, a key id). `edge-auth explain` replaces each with its length and a short hash.
+   */
+  readonly redact?: ReadonlyArray<{ readonly where: string; readonly value: string }>;
 }
 
 /** A scheme's verifier, which may also explain what it checked a request against. */
