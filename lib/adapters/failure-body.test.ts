@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../authenticator.ts';
 import { loadConfig } from '../config/load.ts';
 import type { SignedRequest } from '../core/request.ts';
+import { KeyStoreError } from '../keys/types.ts';
 import { createMAuthSigner, MAUTH_MESSAGES } from '../schemes/mauth/index.ts';
 import { createSigV4Signer } from '../schemes/sigv4/signer.ts';
 import { APP_UUID, mauthConfig, PRIVATE_KEY } from '../../test/fixtures/mauth-app.ts';
 import { httpProxyEvent } from '../../test/fixtures/apigw.ts';
-import { withAuthentication } from './aws-lambda/in-function.ts';
+import { authenticate, withAuthentication } from './aws-lambda/in-function.ts';
 import { edgeAuth, type EdgeAuthVariables } from './hono/middleware.ts';
 
 const mauthOnly = createAuthenticator(loadConfig(mauthConfig()));
@@ -100,6 +101,13 @@ describe('MAuth failure bodies in the Hono middleware', () => {
     });
   });
 
+  it('answers a key store that cannot answer 503 with the original’s unavailable message', async () => {
+    const down = createAuthenticator(loadConfig(mauthConfig()), {
+      keys: { get: () => Promise.reject(new KeyStoreError('timeout', 'down')) },
+    });
+    expect(await send(down, await v2.sign(draft()))).toMatchObject({ status: 503, body: mauthBody(MAUTH_MESSAGES.unavailable) });
+  });
+
   it('keeps the status and the challenge', async () => {
     const res = await send(mauthOnly, draft());
     expect(res.headers.get('www-authenticate')).toBe('MWSV2, MWS');
@@ -116,5 +124,19 @@ describe('MAuth failure bodies in withAuthentication()', () => {
     const res = await handler(event({ ...signed, query: 'a=2' }), {});
     expect(res.statusCode).toBe(401);
     expect(JSON.parse(res.body)).toEqual(mauthBody(MAUTH_MESSAGES.signature));
+  });
+});
+
+describe('InFunctionResult.body from authenticate()', () => {
+  it('carries the MAuth body for a MAuth failure, and none for SigV4 or on success', async () => {
+    const signed = await v2.sign(draft());
+    const input = (r: SignedRequest) => ({ method: r.method, url: `${r.path}?${r.query}`, headers: r.headers, body: r.body ?? null });
+    expect(await authenticate(mauthOnly, input({ ...signed, query: 'a=2' }))).toMatchObject({
+      authentic: false,
+      status: 401,
+      body: mauthBody(MAUTH_MESSAGES.signature),
+    });
+    expect(await authenticate(mauthOnly, input(signed))).not.toHaveProperty('body');
+    expect(await authenticate(both, input(await sigv4.sign(draft())))).not.toHaveProperty('body');
   });
 });
