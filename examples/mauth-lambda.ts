@@ -1,7 +1,7 @@
 // mauth-client-python's usage, in TypeScript: a Lambda that checks MAuth-signed requests with the
 // original's LambdaAuthenticator shape, and a client that signs its calls as MAuth(APP_UUID, private_key).
 // Configured by the original's variables: MAUTH_URL, APP_UUID, PRIVATE_KEY, MAUTH_MODE,
-// V2_ONLY_AUTHENTICATE, MAUTH_SIGN_VERSIONS (or LambdaAuthenticator.configure({ config })).
+// V2_ONLY_AUTHENTICATE, MAUTH_SIGN_VERSIONS (or LambdaAuthenticator.configure({ document })).
 import { readFileSync } from 'node:fs';
 import { LambdaAuthenticator, mauthSigner } from 'edge-authorizer/aws-lambda/mauth';
 import { createSignedFetch } from 'edge-authorizer/fetch';

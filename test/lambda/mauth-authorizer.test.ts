@@ -71,7 +71,7 @@ describe('the Lambda authorizer with MAuth', () => {
     expect(JSON.parse(tampered.body)).toEqual({ errors: { mauth: [MAUTH_MESSAGES.signature] } });
 
     // The MAuth-compatible class, as a mauth-client-python Lambda would call it.
-    MAuthLambdaAuthenticator.configure({ config: doc });
+    MAuthLambdaAuthenticator.configure({ document: doc });
     const headers = Object.fromEntries(signed.headers);
     const ok = new MAuthLambdaAuthenticator('POST', 'https://api.example.com/uploads/a?q=1', headers, '{"file":"x"}');
     expect(await ok.isAuthentic()).toEqual([true, 200, '']);

@@ -43,7 +43,7 @@ describe('MAuthLambdaAuthenticator', () => {
   });
 
   it('answers [true, 200, ""] for a signed request with its body, and names the app uuid', async () => {
-    MAuthLambdaAuthenticator.configure({ config: mauthConfig() });
+    MAuthLambdaAuthenticator.configure({ document: mauthConfig() });
     const a = new MAuthLambdaAuthenticator('POST', URL, await signed(), '{"n":1}');
     expect(await a.isAuthentic()).toEqual([true, 200, '']);
     expect(a.getAppUuid()).toBe(APP_UUID);
@@ -51,7 +51,7 @@ describe('MAuthLambdaAuthenticator', () => {
   });
 
   it('answers 401 with the original’s messages', async () => {
-    MAuthLambdaAuthenticator.configure({ config: mauthConfig() });
+    MAuthLambdaAuthenticator.configure({ document: mauthConfig() });
     const h = await signed();
     const tampered = new MAuthLambdaAuthenticator('POST', URL, h, '{"n":2}');
     expect(await tampered.isAuthentic()).toEqual([false, 401, MAUTH_MESSAGES.signature]);
@@ -115,12 +115,12 @@ describe('MAuthLambdaAuthenticator', () => {
     });
     expect(await new MAuthLambdaAuthenticator('POST', URL, await signed(v1), '{"n":1}').isAuthentic()).toEqual([true, 200, '']);
     // A document without schemes.mauth is a configuration problem.
-    MAuthLambdaAuthenticator.configure({ config: { schemes: { sigv4: { region: 'us-east-1', service: 'x' } } } });
+    MAuthLambdaAuthenticator.configure({ document: { schemes: { sigv4: { region: 'us-east-1', service: 'x' } } } });
     expect((await new MAuthLambdaAuthenticator('GET', URL, {}).isAuthentic()).slice(0, 2)).toEqual([false, 500]);
   });
 
   it('honours the document’s routes: a permission the app lacks is 403', async () => {
-    MAuthLambdaAuthenticator.configure({ config: mauthConfig({ routes: [{ path: '/items', permissions: ['admin'] }] }) });
+    MAuthLambdaAuthenticator.configure({ document: mauthConfig({ routes: [{ path: '/items', permissions: ['admin'] }] }) });
     const [ok, status] = await new MAuthLambdaAuthenticator('POST', URL, await signed(), '{"n":1}').isAuthentic();
     expect([ok, status]).toEqual([false, 403]);
   });

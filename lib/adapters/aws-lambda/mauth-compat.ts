@@ -40,10 +40,12 @@ export interface MAuthKeyServiceSpec {
 /** How {@link MAuthLambdaAuthenticator} is configured when the environment is not enough, or for tests. */
 export interface MAuthCompatSettings {
   /**
-   * A configuration document (JSON text or object, as `loadConfig` takes) or a loaded `Config`. When
-   * given it is the whole configuration: the MAuth variables of the environment are not read.
+   * A configuration document (JSON text or object), validated here with `loadConfig`. When given (or
+   * `config`) it is the whole configuration: the MAuth variables of the environment are not read.
    */
-  readonly config?: unknown;
+  readonly document?: unknown;
+  /** A configuration `loadConfig` already returned; the same precedence as `document`. */
+  readonly config?: Config;
   /** The environment to read (default: `process.env`). */
   readonly env?: MAuthEnv;
   /** One key store for every scheme, instead of the configuration's keys and `MAUTH_URL` (tests, embedders). */
@@ -114,10 +116,6 @@ function processEnv(): MAuthEnv {
   return (globalThis as { process?: { env?: MAuthEnv } }).process?.env ?? {};
 }
 
-function isConfig(value: unknown): value is Config {
-  return typeof value === 'object' && value !== null && Array.isArray((value as Config).keys) && 'limits' in value;
-}
-
 /**
  * The authenticator settings stand for. A configuration document wins whole over the environment; without
  * one the environment is read, and keys then come from `MAUTH_URL` (the key service) or `keys`.
@@ -130,8 +128,8 @@ function build(settings: MAuthCompatSettings): Authenticator {
     ...(settings.crypto ? { crypto: settings.crypto } : {}),
   };
   try {
-    if (settings.config !== undefined) {
-      const config = isConfig(settings.config) ? settings.config : loadConfig(settings.config);
+    if (settings.config !== undefined || settings.document !== undefined) {
+      const config = settings.config ?? loadConfig(settings.document);
       if (config.schemes[MAUTH_SCHEME] === undefined) throw new NotConfigured('the configuration does not turn on schemes.mauth');
       return createAuthenticator(config, deps);
     }
@@ -171,8 +169,8 @@ function statusOf(code: string | undefined): number {
  * `edge-authorizer/aws-lambda`, whose `LambdaAuthenticator` is the scheme-neutral holder, and as
  * `LambdaAuthenticator` from `edge-authorizer/aws-lambda/mauth`, so ported code keeps its names.
  *
- * Configuration, once per container: `MAuthLambdaAuthenticator.configure({ config })` with a
- * configuration document, or nothing at all and the original's variables (`MAUTH_URL`, `APP_UUID`,
+ * Configuration, once per container: `MAuthLambdaAuthenticator.configure({ document })` with a
+ * configuration document (or `{ config }`, one `loadConfig` returned), or nothing at all and the original's variables (`MAUTH_URL`, `APP_UUID`,
  * `PRIVATE_KEY`, `MAUTH_MODE`, `V2_ONLY_AUTHENTICATE`, `MAUTH_SIGN_VERSIONS`). A document, when
  * given, is the whole configuration and the variables are not read.
  *
