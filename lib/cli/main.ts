@@ -14,7 +14,7 @@ import { redactExplanation, type RedactedExplanation } from './redact.ts';
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
 
 const usage = (registry: SchemeRegistry) => `usage:
-  edge-auth sign         --config FILE --key ID [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
+  edge-auth sign         --config FILE --key ID|--private-key FILE [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
   edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json
   edge-auth explain      --config FILE [--json] < request.json
   edge-auth check-config --config FILE
@@ -25,7 +25,13 @@ request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name"
 exit status: 0 done (verify: accepted); 1 the request was rejected or could not be signed, verified or
 explained; 2 a usage, configuration or request.json problem. On 1 and 2, stderr is one line of JSON:
 {"ok":false,"code":"ERR_...","message":"...","issues":["field: what is wrong"]} (verify also prints
-its result on stdout). explain shows session tokens and the key id redacted, never secrets or signatures.
+its result on stdout). explain shows session tokens and the key id (MAuth: the app uuid) redacted, never
+secrets or signatures.
+
+sign --private-key FILE: the private key to sign with (MAuth: the app's PEM), read from the file, so it
+never stands in argv or the configuration; --key is then the key id (MAuth: the app uuid; default the
+APP_UUID environment variable, which keeps it out of argv too) and need not be in the configuration. --algorithm picks a scheme's variant (MAuth: v1, v2 or v1,v2 among
+schemes.mauth.signVersions).
 
 schemes (--scheme; default: the key's scheme, else the only configured one): ${registry.ids.join(', ')}`;
 
@@ -39,6 +45,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => string;
   readonly now: () => number;
+  /** The environment (default: none): `sign` reads `APP_UUID` for `--key`, so a MAuth app uuid need not stand in argv. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Secrets Manager for `keys put|check` (default: the AWS SDK's, imported when first needed). */
   readonly secretsManager?: (target: SecretsManagerTarget) => Promise<SecretsManagerOps>;
 }
@@ -108,12 +116,26 @@ async function readRequest(io: CliIo): Promise<{ req: SignedRequest; origin: str
   return { req, origin: splitUrl((doc as { url: string }).url).origin };
 }
 
+/** A private key file's text; errors name the file's error code, never its path's contents or the key. */
+function readPrivateKey(path: string, io: CliIo): string {
+  let text: string;
+  try {
+    text = io.readFile(path);
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    throw new CliError('ERR_CONFIG', `cannot read the private key file (${typeof code === 'string' ? code : 'error'})`);
+  }
+  if (text.trim() === '') throw usageError('the private key file is empty');
+  return text;
+}
+
 async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       config: { type: 'string' },
       key: { type: 'string' },
+      'private-key': { type: 'string' },
       scheme: { type: 'string' },
       algorithm: { type: 'string' },
       presign: { type: 'boolean' },
@@ -123,19 +145,25 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
     strict: true,
   });
   const config = readConfig(values.config, io, registry);
-  if (!values.key) throw usageError('--key ID is required');
-  const key = config.keys.find((k) => k.id === values.key);
-  if (!key) throw usageError('no key with that id in the configuration');
+  // The key id (MAuth: the app uuid) from --key or, as the original reads it, APP_UUID.
+  const keyId = values.key ?? (values['private-key'] !== undefined ? io.env?.['APP_UUID'] : undefined);
+  if (!keyId) throw usageError('--key ID is required (with --private-key, APP_UUID in the environment will do)');
+  // With --private-key the key is the file's and --key its id; the configuration may hold only its public half, or nothing.
+  const privateKey = values['private-key'] === undefined ? undefined : readPrivateKey(values['private-key'], io);
+  const key = config.keys.find((k) => k.id === keyId);
+  if (!key && privateKey === undefined) throw usageError('no key with that id in the configuration (or give --private-key FILE)');
   const on = configuredSchemes(config);
   if (values.scheme !== undefined && !registry.get(values.scheme)) throw usageError(`--scheme must be one of ${registry.ids.join(', ')}`);
-  const schemeId = values.scheme ?? key.scheme ?? (on.length === 1 ? on[0]! : undefined);
+  const schemeId = values.scheme ?? key?.scheme ?? (on.length === 1 ? on[0]! : undefined);
   if (schemeId === undefined)
     throw usageError(`--scheme is required: the key names no scheme and several are configured (${on.join(', ')})`);
   const auth = configured(() => createAuthenticator(config, { registry }));
   // schemeId is a registry id from here on, so messages may name it.
   const active = auth.schemes.find((s) => s.descriptor.id === schemeId);
   if (!active) throw new CliError('ERR_CONFIG', `the configuration does not turn on scheme "${schemeId}"`);
-  if (key.scheme !== undefined && key.scheme !== schemeId) throw usageError(`that key belongs to scheme "${key.scheme}"`);
+  if (key?.scheme !== undefined && key.scheme !== schemeId) throw usageError(`that key belongs to scheme "${key.scheme}"`);
+  const secret = privateKey ?? key?.secrets[0];
+  if (secret === undefined) throw usageError('that key holds no secret to sign with (a public key only): give --private-key FILE');
   const { descriptor, options } = active;
   const variants = descriptor.signerVariants?.(options) ?? [];
   if (values.algorithm !== undefined && !variants.includes(values.algorithm)) {
@@ -150,7 +178,7 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
   const signer = configured(() =>
     descriptor.createSigner(
       options,
-      { id: key.id, secret: key.secrets[0]!, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+      { id: keyId, secret, ...(privateKey === undefined && key?.sessionToken ? { sessionToken: key.sessionToken } : {}) },
       { clock, ...(values.algorithm !== undefined ? { variant: values.algorithm } : {}) },
     ),
   );

@@ -154,17 +154,22 @@ function redactCanonical(text: string, searched: readonly string[], record: (whe
  * list of what was redacted. `extra` adds values to search for (the configured secrets and tokens).
  */
 export function redactExplanation(e: SignatureExplanation, req: SignedRequest, extra: readonly string[] = []): RedactedExplanation {
-  const searched = [...new Set(sensitiveValues(req, extra).flatMap(formsOf))].sort((a, b) => b.length - a.length);
+  // What the scheme itself says must not be shown (MAuth's app uuid), named by where it comes from.
+  const named = new Map<string, string>();
+  for (const r of e.redact ?? [])
+    if (typeof r.value === 'string' && r.value !== '') for (const f of formsOf(r.value)) named.set(f, r.where);
+  const searched = [...new Set([...sensitiveValues(req, extra).flatMap(formsOf), ...named.keys()])].sort((a, b) => b.length - a.length);
   const redacted = new Map<string, Redaction>();
   const record = (where: string, value: string) => {
-    const r = { where, length: value.length, sha256: digest(value) };
+    const r = { where: named.get(value) ?? where, length: value.length, sha256: digest(value) };
     redacted.set(JSON.stringify(r), r);
   };
   const clean = (text: string) => redactCanonical(text, searched, record);
   const cleanSts = (text: string) => redactSearched(text, searched, record);
   const alternatives = e.alternatives.map((a) => ({ canonicalRequest: clean(a.canonicalRequest), stringToSign: cleanSts(a.stringToSign) }));
+  const { redact: _values, ...shown } = e;
   return {
-    ...e,
+    ...shown,
     canonicalRequest: clean(e.canonicalRequest),
     stringToSign: cleanSts(e.stringToSign),
     alternatives,

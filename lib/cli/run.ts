@@ -23,5 +23,6 @@ const code = await main(process.argv.slice(2), {
   stderr: (t) => process.stderr.write(t),
   readFile: (p) => readFileSync(p, 'utf8'),
   now: () => Date.now(),
+  env: process.env,
 });
 process.exitCode = code;

@@ -1,5 +1,6 @@
 import type * as v from 'valibot';
 import type { Clock } from '../core/clock.ts';
+import type { AuthError } from '../core/errors.ts';
 import type { CryptoBackend } from '../core/crypto.ts';
 import type { SignedRequest } from '../core/request.ts';
 import type { CredentialParts, Signer, Verifier } from '../core/verifier.ts';
@@ -58,6 +59,11 @@ export interface SignatureExplanation {
   readonly payloadHash: string;
   /** Every canonical form tried, the first being the main one. */
   readonly alternatives: ReadonlyArray<{ canonicalRequest: string; stringToSign: string }>;
+  /**
+   * Values the strings above contain that a printout must not show, and where they come from (MAuth:
+   * the app uuid, a key id). `edge-auth explain` replaces each with its length and a short hash.
+   */
+  readonly redact?: ReadonlyArray<{ readonly where: string; readonly value: string }>;
 }
 
 /** A scheme's verifier, which may also explain what it checked a request against. */
@@ -102,6 +108,15 @@ export interface SchemeImplementation<O = unknown> {
   signerVariants?(options: O): readonly string[];
   /** The `WWW-Authenticate` challenges a 401 carries for this scheme under these options. */
   challenges(options: O): readonly Challenge[];
+  /**
+   * The JSON body an HTTP answer to a failed request of this scheme carries, where the scheme's users
+   * expect their own shape (MAuth: `{"errors":{"mauth":["<message>"]}}`); absent: the adapters' shape.
+   * `error` is the public form (key-not-found already looks like a bad signature). Used by the Hono
+   * middleware and the in-function HTTP answers for a request that speaks this scheme, or for an
+   * unsigned request when this is the only configured scheme; it changes the body, never the status.
+   * It must not name key ids, signatures or secrets.
+   */
+  failureBody?(error: AuthError, options: O): unknown;
   /** How its signature covers the body (see {@link BodyCoverage}). */
   readonly body: BodyCoverage;
   /** The request parts that carry its credentials: stripped before a request goes to an origin. */

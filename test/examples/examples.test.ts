@@ -39,7 +39,15 @@ function excerptOf(block: string[]): string | undefined {
 describe('examples/', () => {
   it('has the programs the README lists, and the README lists every program', () => {
     expect(programs.sort()).toEqual(
-      ['cli-session.sh', 'in-function.ts', 'lambda-authorizer.ts', 'node-hono-server.ts', 'signed-fetch.ts', 'worker.ts'].sort(),
+      [
+        'cli-session.sh',
+        'in-function.ts',
+        'lambda-authorizer.ts',
+        'mauth-lambda.ts',
+        'node-hono-server.ts',
+        'signed-fetch.ts',
+        'worker.ts',
+      ].sort(),
     );
     const readme = readFileSync(join(EXAMPLES, 'README.md'), 'utf8');
     for (const p of programs) expect(readme, p).toContain('`' + p + '`');

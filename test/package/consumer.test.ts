@@ -50,6 +50,7 @@ describe('the tarball', () => {
       'index',
       'adapters/hono/index',
       'adapters/aws-lambda/index',
+      'adapters/aws-lambda/mauth',
       'adapters/fetch/index',
       'core/crypto-node',
       'core/crypto-web',
@@ -63,7 +64,7 @@ describe('the tarball', () => {
     const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'edge-authorizer', 'package.json'), 'utf8'));
     expect(pkg.private).toBeUndefined();
     expect(pkg.sideEffects).toBe(false);
-    expect(Object.keys(pkg.exports)).toEqual(['.', './hono', './aws-lambda', './fetch', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './hono', './aws-lambda', './aws-lambda/mauth', './fetch', './package.json']);
     expect(pkg.bin).toEqual({ 'edge-auth': 'bin/edge-auth.js' });
     expect(pkg).toHaveProperty('engines.node');
     expect(pkg).toHaveProperty('license', 'Apache-2.0');
@@ -111,14 +112,22 @@ describe('a consumer project with the tarball installed', () => {
     expect(names['edge-authorizer/aws-lambda']).toEqual([
       'EMPTY_BODY_SHA256',
       'LambdaAuthenticator',
+      'MAuthLambdaAuthenticator',
       'UNAUTHORIZED',
       'authenticate',
       'authorizerContextOf',
       'confirmAuthorizerBody',
       'createAuthorizerHandler',
+      'mauthConfigFromEnv',
       'withAuthentication',
     ]);
-    expect(names['edge-authorizer/fetch']).toEqual(['SignedFetchError', 'createSignedFetch']);
+    expect(names['edge-authorizer/aws-lambda/mauth']).toEqual([
+      'LambdaAuthenticator',
+      'MAuthLambdaAuthenticator',
+      'mauthConfigFromEnv',
+      'mauthSigner',
+    ]);
+    expect(names['edge-authorizer/fetch']).toEqual(['SignedFetchError', 'createSignedFetch', 'mauthSigner']);
   });
 
   it('type-checks under strict tsc, NodeNext (our declarations checked too) and Bundler resolution', async () => {

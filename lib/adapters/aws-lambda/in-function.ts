@@ -8,6 +8,7 @@ import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import { authorizerContextOf, lambdaRoutePaths, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
+import { schemeFailureBody } from '../failure-body.ts';
 
 /** What a handler passes to the in-function check. */
 export interface InFunctionRequest {
@@ -35,6 +36,11 @@ export interface InFunctionResult {
   readonly message: string;
   readonly code?: string;
   readonly principal?: Principal;
+  /**
+   * The HTTP body the scheme the request speaks answers this failure with, when it has a shape of its
+   * own (MAuth: `{"errors":{"mauth":["<message>"]}}`); absent otherwise. `withAuthentication` sends it.
+   */
+  readonly body?: unknown;
 }
 
 const EMPTY = new Uint8Array();
@@ -93,7 +99,11 @@ async function check(
   const decision = auth.decide(req.method, routePaths);
   if (!decision.ok) return failure(decision.error);
   const result = await authenticateAny(auth, req, signedPaths);
-  if (!result.ok) return failure(result.error);
+  if (!result.ok) {
+    const shown = failure(result.error);
+    const body = schemeFailureBody(auth, req, publicError(result.error));
+    return body === undefined ? shown : { ...shown, body };
+  }
   const forbidden = auth.authorize(result.principal, decision);
   if (forbidden) return failure(forbidden, result.principal);
   return { authentic: true, status: 200, message: 'authentic', principal: result.principal };
@@ -196,7 +206,8 @@ export interface ProxyResult {
 /**
  * Wraps a Lambda proxy handler (REST v1 or HTTP API v2 events, base64 bodies included): the whole
  * request is verified first; failures answer 400/401/403 JSON (a 401 with `WWW-Authenticate` naming
- * the configured schemes' auth-schemes, from the registry), success calls the handler with the
+ * the configured schemes' auth-schemes, from the registry; a failed verification in the body shape of
+ * the scheme the request speaks when it has one, as MAuth does), success calls the handler with the
  * principal. Never throws for bad input.
  *
  * @example
@@ -217,7 +228,7 @@ export function withAuthentication<E extends ProxyEvent, C>(
       return {
         statusCode: result.status,
         headers,
-        body: JSON.stringify({ error: result.code, message: result.message, status: result.status }),
+        body: JSON.stringify(result.body ?? { error: result.code, message: result.message, status: result.status }),
       };
     }
     return handler(event, context, result.principal!);

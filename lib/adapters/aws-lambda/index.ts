@@ -27,3 +27,10 @@ export {
   type RestProxyEvent,
   type HttpApiProxyEvent,
 } from './events.ts';
+export {
+  MAuthLambdaAuthenticator,
+  mauthConfigFromEnv,
+  type MAuthCompatSettings,
+  type MAuthEnv,
+  type MAuthKeyServiceSpec,
+} from './mauth-compat.ts';

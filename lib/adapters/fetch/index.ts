@@ -5,3 +5,4 @@ export {
   type SignedFetchErrorCode,
   type SignedFetchOptions,
 } from './signed-fetch.ts';
+export { mauthSigner } from './mauth.ts';

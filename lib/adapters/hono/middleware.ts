@@ -6,6 +6,7 @@ import type { Principal } from '../../core/result.ts';
 import { readRequest, type ReadRequest } from '../fetch-request.ts';
 import { acceptedLogRate, sampled } from '../log-accepted.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
+import { schemeFailureBody } from '../failure-body.ts';
 
 /** What the middleware leaves on the context for the routes behind it. */
 export interface EdgeAuthVariables {
@@ -71,19 +72,23 @@ function challengeOf(auth: Authenticator): string {
   return header;
 }
 
-function reject(c: Context, auth: Authenticator, error: AuthError): Response {
+function reject(c: Context, auth: Authenticator, error: AuthError, req?: SignedRequest): Response {
   const shown = publicError(error);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   if (shown.status === 401) {
     const challenge = challengeOf(auth);
     if (challenge !== '') headers['www-authenticate'] = challenge;
   }
-  const body = JSON.stringify({
-    error: shown.code,
-    message: shown.message,
-    status: shown.status,
-    reason: STATUS_TEXT[shown.status] ?? 'Error',
-  });
+  // A scheme with a failure shape of its own (MAuth's {"errors":{"mauth":[...]}}) answers in it.
+  const own = req ? schemeFailureBody(auth, req, shown) : undefined;
+  const body = JSON.stringify(
+    own ?? {
+      error: shown.code,
+      message: shown.message,
+      status: shown.status,
+      reason: STATUS_TEXT[shown.status] ?? 'Error',
+    },
+  );
   return c.body(body, shown.status as 400, headers);
 }
 
@@ -91,7 +96,9 @@ function reject(c: Context, auth: Authenticator, error: AuthError): Response {
  * Hono middleware that verifies the configured schemes on guarded routes. Public routes pass
  * untouched; a verified request continues with `c.get('auth')` and `c.get('body')` set; anything
  * else is answered here (400/401/403/413/503, JSON, `WWW-Authenticate` on 401 with the challenges
- * of every configured scheme, as the registry's descriptors give them). Never throws for bad input.
+ * of every configured scheme, as the registry's descriptors give them; a failed verification in the
+ * body shape of the scheme the request speaks when its descriptor has `failureBody`, as MAuth does).
+ * Never throws for bad input.
  * Every rejection goes to `log`; accepted requests only with `logAccepted` (sampled if a rate).
  *
  * @throws TypeError when `logAccepted` is neither a boolean, a number from 0 to 1 nor a function;
@@ -121,9 +128,9 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
     // Route rules are judged on the raw path (what the origin will get), in every reading an origin could make of it.
     const decision = auth.decide(method, rawPath);
     const path = decision.ok ? decision.path : '(refused)';
-    const refuse = (error: AuthError, scheme?: string): Response => {
+    const refuse = (error: AuthError, scheme?: string, req?: SignedRequest): Response => {
       log({ event: 'auth.rejected', code: error.code, status: error.status, method, path, ...(scheme ? { scheme } : {}) });
-      return reject(c, auth, error);
+      return reject(c, auth, error, req);
     };
     if (!decision.ok) return refuse(decision.error);
     let read: ReadRequest;
@@ -143,7 +150,7 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
       return next();
     }
     const result = await auth.authenticate(read.request);
-    if (!result.ok) return refuse(result.error);
+    if (!result.ok) return refuse(result.error, undefined, read.request);
     const forbidden = auth.authorize(result.principal, decision);
     if (forbidden) return refuse(forbidden, result.scheme);
     if (logsAccepted(c)) log({ event: 'auth.accepted', method, path, scheme: result.scheme });

@@ -2,6 +2,7 @@ import type { SchemeImplementation } from '../descriptor.ts';
 import { defineScheme } from '../descriptor.ts';
 import { MAUTH_SCHEME } from './constants.ts';
 import type { MAuthSchemeOptions } from './options.ts';
+import { mauthFailureBody } from './failure.ts';
 import { carriesMAuth } from './parse.ts';
 import { createMAuthSigner, parseSignVersions } from './signer.ts';
 import { createMAuthVerifier, MAUTH_CREDENTIALS } from './verifier.ts';
@@ -39,6 +40,8 @@ export const mauthImplementation: SchemeImplementation<MAuthSchemeOptions> = def
   signerVariants: (o) => o.signVersions,
   // The original answers 401 without a challenge; these name the two header forms.
   challenges: () => [{ scheme: 'MWSV2' }, { scheme: 'MWS' }],
+  // The original middleware's body, {"errors":{"mauth":["<message>"]}}, with its messages.
+  failureBody: (error, o) => mauthFailureBody(error, o),
   body: 'raw-body',
   credentials: MAUTH_CREDENTIALS,
   cacheableAcrossRoutes: false,

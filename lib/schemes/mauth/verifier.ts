@@ -281,6 +281,8 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
         stringToSign: text(primary),
         payloadHash: claim.version === 2 ? await sha512Hex(crypto, req.body ?? new Uint8Array()) : '',
         alternatives: [primary, ...alternatives].map((b) => ({ canonicalRequest: text(b), stringToSign: text(b) })),
+        // The app uuid is a key id: a printout shows it redacted.
+        redact: [{ where: 'the app uuid', value: claim.appUuid }],
       };
     },
   };
