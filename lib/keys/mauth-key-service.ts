@@ -45,7 +45,7 @@ export interface MAuthKeyServiceOptions {
   /** The first back-off (default 100 ms), doubled after each failed attempt, with jitter (50% to 100% of it). */
   readonly backoffMs?: number;
   readonly fetch?: FetchLike;
-  /** Milliseconds since the epoch: the signing time of our requests and the retry deadline. */
+  /** Milliseconds since the epoch: the signing time of our requests (the retry deadline is wall time). */
   readonly clock?: Clock;
   readonly crypto?: CryptoBackend;
   /** In [0, 1): the back-off's jitter (default `Math.random`). */
@@ -245,19 +245,20 @@ function createServiceClient(options: MAuthKeyServiceOptions): { client: Service
     async send(method, path, body, read) {
       const url = base + path;
       const signedPath = new URL(url).pathname;
-      const deadline = clock() + totalTimeoutMs;
+      // Wall time, not the signing clock (which an embedder may pin): the bound is real time.
+      const deadline = Date.now() + totalTimeoutMs;
       for (let n = 1; ; n++) {
-        const left = deadline - clock();
+        const left = deadline - Date.now();
         let fault: KeyStoreFault;
         try {
           if (left <= 0) throw storeError('timeout');
           return read(await attempt(method, url, signedPath, body, Math.min(timeoutMs, left)));
         } catch (e) {
-          if (!(e instanceof KeyStoreError)) throw storeError('network');
-          fault = e.fault;
+          // Anything else is an answer this client could not read (it never carries the service's text).
+          fault = e instanceof KeyStoreError ? e.fault : 'malformed-response';
         }
         const wait = backoffMs * 2 ** (n - 1) * (0.5 + random() / 2);
-        const retrying = RETRYABLE.has(fault) && n < maxAttempts && deadline - clock() > wait;
+        const retrying = RETRYABLE.has(fault) && n < maxAttempts && deadline - Date.now() > wait;
         report({ fault, attempt: n, retrying });
         if (!retrying) throw storeError(fault);
         if (wait > 0) await sleep(wait);
