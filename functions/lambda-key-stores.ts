@@ -1,22 +1,15 @@
 // The key stores a Lambda function can open from the configuration's keyStores[]: AWS Secrets
 // Manager and the MAuth key service (Workers KV and secret bindings are the Worker's). The
-// specification is checked when the authenticator is built; the Secrets Manager store itself
-// (lambda-secrets-manager.ts, and the SDK it imports) is loaded on the first lookup, so a
-// configuration without a store loads none of it. The MAuth key service client is small and
-// platform-free (fetch and the MAuth signer the bundle carries anyway), so it is imported as is.
+// specification is checked when the authenticator is built; the store itself
+// (lambda-secrets-manager.ts and the SDK it imports, lambda-mauth-key-service.ts) is loaded on the
+// first lookup, so a configuration without a store loads none of it.
 import type { KeyStoreSpec } from '../lib/config/schema.ts';
-import { createCachedKeyStore } from '../lib/keys/cache.ts';
-import {
-  createMAuthRemoteStore,
-  mauthKeyServiceSource,
-  type FetchLike,
-  type MAuthKeyServiceOptions,
-  type MAuthRemoteKeyStore,
-} from '../lib/keys/mauth-key-service.ts';
-import { parseSignVersions } from '../lib/schemes/mauth/signer.ts';
+import type { FetchLike, MAuthRemoteKeyStore } from '../lib/keys/mauth-key-service.ts';
+import type { AuthenticationTicket } from '../lib/schemes/mauth/verifier.ts';
 import { ConfigError } from '../lib/config/records.ts';
 import type { KeyStore } from '../lib/keys/types.ts';
 import { logLine } from './lambda-log.ts';
+import type { MAuthKeyServiceStoreOptions } from './lambda-mauth-key-service.ts';
 import type { SecretsManagerStoreOptions } from './lambda-secrets-manager.ts';
 
 /** What {@link lambdaKeyStoreOpener} may be given besides the specification (tests). */
@@ -35,12 +28,25 @@ export interface LambdaKeyStore extends KeyStore {
   hydrate(ids?: Iterable<string>): Promise<{ loaded: number; unknown: number; failed: number }>;
 }
 
+/** Loads a store file on first use; a file that cannot be loaded fails that use and is tried again next time. */
+function lazily<T>(load: () => Promise<T>, log: (entry: object) => void, index: number): () => Promise<T> {
+  let opened: Promise<T> | undefined;
+  return () =>
+    (opened ??= load().catch((e: unknown) => {
+      // The function's package lacks the store's file (beside the bundle): tried again next time.
+      opened = undefined;
+      log({ event: 'keystore.fault', fault: 'misconfigured', store: index });
+      throw new Error('the key store cannot be loaded', { cause: e });
+    }));
+}
+
 /**
- * A `mauth-key-service` store: local mode behind the cache, remote mode a ticket check per request.
- * Our private key is read from the function's environment (`privateKey.env`) when a request to the
- * service is signed; a `binding` is the Worker's and refused here.
+ * A `mauth-key-service` store, its file (lambda-mauth-key-service.ts) loaded on the first lookup. Our
+ * private key is read from the function's environment (`privateKey.env`) when a request to the
+ * service is signed; a `binding` is the Worker's and refused here. Only a remote-mode store has
+ * `checkAuthenticationTicket` (the MAuth verifier takes its presence for remote mode).
  */
-function openMAuthKeyService(
+function lazyMAuthKeyService(
   spec: Extract<KeyStoreSpec, { type: 'mauth-key-service' }>,
   index: number,
   options: LambdaKeyStoreOptions,
@@ -50,38 +56,35 @@ function openMAuthKeyService(
     throw new ConfigError([
       `keyStores[${index}].privateKey: AWS Lambda reads the private key from an environment variable ({"env": NAME}), not a binding`,
     ]);
-  const name = spec.privateKey.env;
-  const env = options.env ?? (() => process.env);
-  const client: MAuthKeyServiceOptions = {
-    url: spec.url,
-    appUuid: spec.appUuid,
-    privateKey: () => env()[name],
-    signVersions: parseSignVersions(spec.signVersions),
-    timeoutMs: spec.timeoutMs,
-    maxAttempts: spec.maxAttempts,
-    totalTimeoutMs: spec.totalTimeoutMs,
+  const opts: MAuthKeyServiceStoreOptions = {
+    log,
+    env: options.env ?? (() => process.env),
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    // Retries are logged here; a final fault by the cache (local mode) or here (remote mode, uncached).
-    onAttemptFailed: ({ fault, attempt, retrying }) => {
-      if (retrying) log({ event: 'keystore.retry', fault, attempt, store: index });
-      else if (spec.mode === 'remote') log({ event: 'keystore.fault', fault, store: index });
-    },
+    ...(options.clock ? { clock: options.clock } : {}),
   };
+  const store = lazily(
+    () => import('./lambda-mauth-key-service.ts').then((m) => m.openMAuthKeyServiceStore(spec, index, opts)),
+    log,
+    index,
+  );
   if (spec.mode === 'remote') {
-    const remote = createMAuthRemoteStore(client);
-    const store: LambdaKeyStore & MAuthRemoteKeyStore = {
-      get: remote.get,
-      checkAuthenticationTicket: remote.checkAuthenticationTicket,
+    const remote: LambdaKeyStore & MAuthRemoteKeyStore = {
+      get: () => Promise.resolve(undefined),
+      checkAuthenticationTicket: (ticket: AuthenticationTicket) =>
+        store().then((s) => (s as MAuthRemoteKeyStore).checkAuthenticationTicket(ticket)),
       // Nothing to load: remote mode keeps no keys.
       hydrate: () => Promise.resolve({ loaded: 0, unknown: 0, failed: 0 }),
     };
-    return store;
+    return remote;
   }
-  return createCachedKeyStore(mauthKeyServiceSource(client), {
-    ...spec.cache,
-    ...(options.clock ? { clock: options.clock } : {}),
-    onEvent: (e) => log({ ...e, store: index }),
-  });
+  return {
+    get: (id) => store().then((s) => s.get(id)),
+    hydrate: (ids) =>
+      store().then(
+        (s) => (s as LambdaKeyStore).hydrate(ids),
+        () => ({ loaded: 0, unknown: 0, failed: 1 }),
+      ),
+  };
 }
 
 /**
@@ -96,7 +99,7 @@ function openMAuthKeyService(
 export function lambdaKeyStoreOpener(options: LambdaKeyStoreOptions = {}): (spec: KeyStoreSpec, index: number) => LambdaKeyStore {
   const log = options.log ?? logLine;
   return (spec, index) => {
-    if (spec.type === 'mauth-key-service') return openMAuthKeyService(spec, index, options, log);
+    if (spec.type === 'mauth-key-service') return lazyMAuthKeyService(spec, index, options, log);
     if (spec.type !== 'secrets-manager')
       throw new ConfigError([
         `keyStores[${index}].type: a "${spec.type}" store cannot be opened in AWS Lambda (use "secrets-manager" or "mauth-key-service")`,
