@@ -74,18 +74,35 @@ const DEFAULT_ENTRIES = ['cli', 'authorizer', 'authorizer-runtime', 'api'];
 const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 const NEEDS_REQUIRE = 'Dynamic require of "';
 
-// A Lambda function's Secrets Manager key store (functions/lambda-secrets-manager.ts, with the cache,
-// the record parser and the SDK client it builds) is a file of its own beside the function's bundle,
-// imported by lambda-key-stores.ts on the first lookup: a configuration without a store neither
-// loads nor parses it. The deployed authorizer gets it only when its configuration names such a store.
-const KEY_STORE_SPECIFIER = /lambda-secrets-manager\.ts$/;
-export const KEY_STORE_FILE = 'secrets-manager.mjs';
+// A Lambda function's key stores (functions/lambda-secrets-manager.ts, with the cache, the record
+// parser and the SDK client it builds; functions/lambda-mauth-key-service.ts, with the cache, the
+// record parser and the MAuth key service client) are files of their own beside the function's
+// bundle, imported by lambda-key-stores.ts on the first lookup: a configuration without a store
+// neither loads nor parses them. The deployed authorizer gets one only when its configuration names
+// such a store.
+const LAZY_STORES = [
+  {
+    type: 'secrets-manager',
+    entry: 'functions/lambda-secrets-manager.ts',
+    specifier: /lambda-secrets-manager\.ts$/,
+    file: 'secrets-manager.mjs',
+  },
+  {
+    type: 'mauth-key-service',
+    entry: 'functions/lambda-mauth-key-service.ts',
+    specifier: /lambda-mauth-key-service\.ts$/,
+    file: 'mauth-key-service.mjs',
+  },
+];
+export const KEY_STORE_FILE = LAZY_STORES[0].file;
+export const KEY_STORE_FILES = LAZY_STORES.map((s) => s.file);
 const keyStoreFile = {
   name: 'key-store-file',
   setup(b) {
-    b.onResolve({ filter: KEY_STORE_SPECIFIER }, (args) =>
-      args.kind === 'dynamic-import' ? { path: `./${KEY_STORE_FILE}`, external: true } : undefined,
-    );
+    b.onResolve({ filter: /lambda-(secrets-manager|mauth-key-service)\.ts$/ }, (args) => {
+      const store = LAZY_STORES.find((s) => s.specifier.test(args.path));
+      return args.kind === 'dynamic-import' && store ? { path: `./${store.file}`, external: true } : undefined;
+    });
   },
 };
 
@@ -188,7 +205,7 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         baked = await prevalidatedConfig(authConfigFile);
       } catch (err) {
         rmSync(resolve(root, outfile), { force: true });
-        rmSync(resolve(root, join(dirname(outfile), KEY_STORE_FILE)), { force: true });
+        for (const store of LAZY_STORES) rmSync(resolve(root, join(dirname(outfile), store.file)), { force: true });
         throw err;
       }
       plugins.push({
@@ -230,14 +247,15 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         throw new Error(`${e.entry}: the validated configuration did not replace its stand-in`);
       }
       writeAtomically(resolve(root, outfile), r.outputFiles[0].contents);
-      const storeFile = join(dirname(outfile), KEY_STORE_FILE);
-      if (!e.prevalidated || baked.config.keyStores.some((s) => s.type === 'secrets-manager')) {
-        let store = await run(false, 'functions/lambda-secrets-manager.ts', storeFile, []);
-        if (store.outputFiles[0].text.includes(NEEDS_REQUIRE))
-          store = await run(true, 'functions/lambda-secrets-manager.ts', storeFile, []);
-        writeAtomically(resolve(root, storeFile), store.outputFiles[0].contents);
-      } else {
-        rmSync(resolve(root, storeFile), { force: true });
+      for (const lazy of LAZY_STORES) {
+        const storeFile = join(dirname(outfile), lazy.file);
+        if (!e.prevalidated || baked.config.keyStores.some((s) => s.type === lazy.type)) {
+          let store = await run(false, lazy.entry, storeFile, []);
+          if (store.outputFiles[0].text.includes(NEEDS_REQUIRE)) store = await run(true, lazy.entry, storeFile, []);
+          writeAtomically(resolve(root, storeFile), store.outputFiles[0].contents);
+        } else {
+          rmSync(resolve(root, storeFile), { force: true });
+        }
       }
     }
     results[e.name] = r.metafile;

@@ -35,6 +35,14 @@ export {
 export { importedPublicKey } from './keys/public-key.ts';
 export { workersKvSource, type KvNamespaceLike, type WorkersKvSourceOptions } from './keys/workers-kv.ts';
 export { secretBindingSource, type SecretBindingSourceOptions } from './keys/secret-binding.ts';
+export {
+  mauthKeyServiceSource,
+  createMAuthKeyServiceStore,
+  createMAuthRemoteStore,
+  MAUTH_KEY_SERVICE_DEFAULTS,
+  type MAuthKeyServiceOptions,
+  type MAuthRemoteKeyStore,
+} from './keys/mauth-key-service.ts';
 export { builtInSchemes, createSchemeRegistry, type SchemeRegistry } from './schemes/registry.ts';
 export {
   defineScheme,

@@ -74,6 +74,44 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
       cache: v.optional(KeyCacheSchema, {}),
       hydrate: HydrateSchema,
     }),
+    v.pipe(
+      v.strictObject({
+        type: v.literal('mauth-key-service'),
+        /** The one scheme it serves: `["mauth"]`. */
+        schemes: schemeIds(registry),
+        /** The service's base URL (`MAUTH_URL`); `/mauth/v1/...` is appended. */
+        url: v.pipe(
+          v.string(),
+          v.maxLength(2048),
+          v.url(),
+          v.regex(/^https?:\/\/[^?#@]+$/, 'must be an http(s) URL without query, fragment or credentials'),
+        ),
+        /** `local`: fetch each app's public key and verify here; `remote`: the service checks each request (`MAUTH_MODE`). */
+        mode: v.optional(v.picklist(['local', 'remote']), 'local'),
+        /** Our app uuid (`APP_UUID`): the requests to the service are signed as this app. */
+        appUuid: v.pipe(
+          v.string(),
+          v.regex(/^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/, 'must be an app uuid'),
+        ),
+        /**
+         * Where our PEM private key (`PRIVATE_KEY`) is, never the key itself: `{"env": NAME}` (the
+         * Lambda function's environment, a Worker's bindings) or `{"binding": NAME}` (a Worker's secret binding).
+         */
+        privateKey: v.union([v.strictObject({ env: bindingName }), v.strictObject({ binding: bindingName })]),
+        /** The signatures our requests carry (`MAUTH_SIGN_VERSIONS`). */
+        signVersions: v.optional(v.picklist(['v1', 'v2', 'v1,v2']), 'v2'),
+        /** The longest one HTTP attempt may take. */
+        timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(50), v.maxValue(30_000)), 2_000),
+        /** Attempts per lookup or ticket; only timeouts, network errors, 429 and 5xx are retried. */
+        maxAttempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)), 3),
+        /** The longest a lookup or ticket check may take, attempts and back-off included. */
+        totalTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(50), v.maxValue(60_000)), 5_000),
+        /** Local mode's cache (remote mode caches nothing: each ticket is checked). */
+        cache: v.optional(KeyCacheSchema, {}),
+        hydrate: HydrateSchema,
+      }),
+      v.check((s) => s.schemes.length === 1 && s.schemes[0] === 'mauth', 'a mauth-key-service store serves "schemes": ["mauth"] only'),
+    ),
     v.strictObject({
       type: v.literal('secret-binding'),
       schemes: schemeIds(registry),

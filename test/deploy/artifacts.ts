@@ -22,15 +22,18 @@ export const LAMBDA_BUNDLES = {
 } as const;
 
 /**
- * The Secrets Manager key store beside each function's bundle, imported on its first lookup: every
- * function that reads its configuration at run time has it; the deployed authorizer only when the
- * configuration it was built with names a `secrets-manager` store (the demo's names none).
+ * The key stores beside each function's bundle (Secrets Manager, the MAuth key service), imported on
+ * their first lookup: every function that reads its configuration at run time has them; the deployed
+ * authorizer only those the configuration it was built with names (the demo's names none).
  */
-export const KEY_STORE_FILES = {
-  authorizer: undefined,
-  'authorizer-runtime': `${BUILD_DIR}/lambda/authorizer-runtime/secrets-manager.mjs`,
-  api: `${BUILD_DIR}/lambda/api/secrets-manager.mjs`,
-} as const;
+export const KEY_STORE_FILES: Record<'authorizer' | 'authorizer-runtime' | 'api', readonly string[]> = {
+  authorizer: [],
+  'authorizer-runtime': [
+    `${BUILD_DIR}/lambda/authorizer-runtime/secrets-manager.mjs`,
+    `${BUILD_DIR}/lambda/authorizer-runtime/mauth-key-service.mjs`,
+  ],
+  api: [`${BUILD_DIR}/lambda/api/secrets-manager.mjs`, `${BUILD_DIR}/lambda/api/mauth-key-service.mjs`],
+};
 
 /** Every route behind the authorizer: [API kind, method, path, integration handler export]. */
 export const ROUTES: ReadonlyArray<readonly ['rest' | 'http', string, string, 'echo' | 'items']> = [

@@ -132,7 +132,7 @@ describe('serverless package --stage dev', () => {
           Variables: Record<string, string>;
         }
       ).Variables.AUTH_CONFIG_FILE!;
-      expect(entries.map((e) => e.name).sort()).toEqual([bundle, config, ...(store ? [store] : [])].sort());
+      expect(entries.map((e) => e.name).sort()).toEqual([bundle, config, ...store].sort());
       for (const e of entries) expect(e.data.equals(readFileSync(join(ROOT, e.name))), e.name).toBe(true);
     }
   });

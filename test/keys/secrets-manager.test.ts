@@ -457,7 +457,7 @@ describe('opening stores in Lambda', () => {
       opener({ type: 'secret-binding', schemes: ['sigv4'], binding: 'KEYS', cache: {} } as KeyStoreSpec, 1);
     } catch (e) {
       expect((e as ConfigError).issues).toEqual([
-        'keyStores[1].type: a "secret-binding" store cannot be opened in AWS Lambda (use "secrets-manager")',
+        'keyStores[1].type: a "secret-binding" store cannot be opened in AWS Lambda (use "secrets-manager" or "mauth-key-service")',
       ]);
     }
     const { AWS_REGION, AWS_DEFAULT_REGION } = process.env;

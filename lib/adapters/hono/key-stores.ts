@@ -4,13 +4,25 @@
 import type { KeyStoreSpec } from '../../config/schema.ts';
 import { ConfigError } from '../../config/records.ts';
 import { createCachedKeyStore, type CachedKeyStore, type KeyCacheEvent, type KeySource } from '../../keys/cache.ts';
+import {
+  createMAuthRemoteStore,
+  mauthKeyServiceSource,
+  type FetchLike,
+  type MAuthKeyServiceOptions,
+  type MAuthRemoteKeyStore,
+} from '../../keys/mauth-key-service.ts';
 import { recordIssueLines } from '../../keys/record.ts';
 import { secretBindingSource } from '../../keys/secret-binding.ts';
 import { workersKvSource } from '../../keys/workers-kv.ts';
+import { parseSignVersions } from '../../schemes/mauth/signer.ts';
 import { builtInSchemes, type SchemeRegistry } from '../../schemes/registry.ts';
 
 /** One JSON-able log entry about a store: an event, the store's index in `keyStores[]`, codes and field paths, never ids or values. */
-export type KeyStoreLogEntry = (KeyCacheEvent | { readonly event: 'keystore.invalid-records'; readonly issues: readonly string[] }) & {
+export type KeyStoreLogEntry = (
+  | KeyCacheEvent
+  | { readonly event: 'keystore.invalid-records'; readonly issues: readonly string[] }
+  | { readonly event: 'keystore.retry'; readonly fault: string; readonly attempt: number }
+) & {
   readonly store: number;
 };
 
@@ -22,6 +34,8 @@ export interface WorkerKeyStoreOptions {
   readonly registry?: SchemeRegistry;
   /** Where store events go (default: faults to console.error, the rest to console.warn, as JSON lines). */
   readonly log?: (entry: KeyStoreLogEntry) => void;
+  /** How a `mauth-key-service` store reaches the service (default: the global `fetch`). */
+  readonly fetch?: FetchLike;
 }
 
 function defaultLog(entry: KeyStoreLogEntry): void {
@@ -31,9 +45,12 @@ function defaultLog(entry: KeyStoreLogEntry): void {
 }
 
 /**
- * Opens a `keyStores[]` entry from a Worker's bindings: `workers-kv` and `secret-binding`, each behind
- * the cache its `cache` section describes. A binding is looked up when the cache needs the source, so
- * a missing one fails only the requests that need its keys (503, fault `misconfigured`).
+ * Opens a `keyStores[]` entry from a Worker's bindings: `workers-kv`, `secret-binding` and
+ * `mauth-key-service` (our private key from the secret binding `privateKey` names; `{"env": NAME}`
+ * reads a binding too, a Worker's env being its bindings), each behind the cache its `cache` section
+ * describes, except a remote-mode MAuth store, which checks every request's ticket with the service. A
+ * binding is looked up when the store needs it, so a missing one fails only the requests that need its
+ * keys (503, fault `misconfigured`).
  *
  * @throws ConfigError for a store a Worker cannot open (Secrets Manager), naming the field.
  * @example
@@ -41,7 +58,11 @@ function defaultLog(entry: KeyStoreLogEntry): void {
  * const auth = createAuthenticator(config, { openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { env: () => env }) });
  * app.use('*', async (c, next) => { env = c.env; await next(); }, edgeAuth({ authenticator: auth }));
  */
-export function openWorkerKeyStore(spec: KeyStoreSpec, index: number, options: WorkerKeyStoreOptions): CachedKeyStore {
+export function openWorkerKeyStore(
+  spec: KeyStoreSpec,
+  index: number,
+  options: WorkerKeyStoreOptions,
+): CachedKeyStore | MAuthRemoteKeyStore {
   const registry = options.registry ?? builtInSchemes;
   const log = options.log ?? defaultLog;
   let source: KeySource;
@@ -61,9 +82,33 @@ export function openWorkerKeyStore(spec: KeyStoreSpec, index: number, options: W
         onIssues: (issues) => log({ event: 'keystore.invalid-records', store: index, issues: recordIssueLines(issues) }),
       });
       break;
+    case 'mauth-key-service': {
+      const name = 'binding' in spec.privateKey ? spec.privateKey.binding : spec.privateKey.env;
+      const client: MAuthKeyServiceOptions = {
+        url: spec.url,
+        appUuid: spec.appUuid,
+        privateKey: () => {
+          const value = options.env()[name];
+          return typeof value === 'string' ? value : undefined;
+        },
+        signVersions: parseSignVersions(spec.signVersions),
+        timeoutMs: spec.timeoutMs,
+        maxAttempts: spec.maxAttempts,
+        totalTimeoutMs: spec.totalTimeoutMs,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        // Retries are logged here; a final fault by the cache (local mode) or here (remote mode, uncached).
+        onAttemptFailed: ({ fault, attempt, retrying }) => {
+          if (retrying) log({ event: 'keystore.retry', fault, attempt, store: index });
+          else if (spec.mode === 'remote') log({ event: 'keystore.fault', fault, store: index });
+        },
+      };
+      if (spec.mode === 'remote') return createMAuthRemoteStore(client);
+      source = mauthKeyServiceSource(client);
+      break;
+    }
     default:
       throw new ConfigError([
-        `keyStores[${index}].type: a "${spec.type}" key store cannot be opened in a Worker (use "workers-kv" or "secret-binding")`,
+        `keyStores[${index}].type: a "${spec.type}" key store cannot be opened in a Worker (use "workers-kv", "secret-binding" or "mauth-key-service")`,
       ]);
   }
   return createCachedKeyStore(source, { ...spec.cache, onEvent: (e) => log({ ...e, store: index }) });

@@ -70,7 +70,10 @@ export interface MAuthVerifierOptions {
   readonly unsafeV1Fallback?: boolean;
   /** Smallest RSA modulus accepted (default 2048). */
   readonly minKeyBits?: number;
-  /** Remote mode: the MAuth service judges each signature; `keys` then only names principals. */
+  /**
+   * Remote mode: the MAuth service judges each signature; `keys` then only names principals. Default:
+   * `keys.checkAuthenticationTicket` when the store has one (a remote-mode MAuth key service store).
+   */
   readonly remote?: RemoteTicketCheck;
   /** What is signed (default: a request's strings). Response verification (response.ts) passes its own. */
   readonly stringsToSign?: typeof stringsToSign;
@@ -131,6 +134,12 @@ export async function stringsToSign(
   };
 }
 
+/** The ticket check of a store that offers one (lib/keys/mauth-key-service.ts, remote mode). */
+function remoteCheckOf(keys: KeyStore): RemoteTicketCheck | undefined {
+  const check = (keys as { checkAuthenticationTicket?: unknown }).checkAuthenticationTicket;
+  return typeof check === 'function' ? (ticket) => (check as RemoteTicketCheck).call(keys, ticket) : undefined;
+}
+
 /**
  * Makes a MAuth verifier (v1 and v2) over a key store of app public keys.
  *
@@ -151,7 +160,8 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
   const v2Only = options.v2Only === true;
   const unsafeFallback = options.unsafeV1Fallback === true && !v2Only;
   const rsa = crypto.rsa;
-  if (!rsa && !options.remote) throw new TypeError('the crypto backend has no RSA operations');
+  const remote = options.remote ?? remoteCheckOf(keys);
+  if (!rsa && !remote) throw new TypeError('the crypto backend has no RSA operations');
   const strings = options.stringsToSign ?? stringsToSign;
 
   function checkTime(claim: MAuthClaim, nowMs: number): void {
@@ -208,7 +218,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       ...(claim.version === 2 ? { query_string: req.query, token: 'MWSV2' } : {}),
     };
     try {
-      return await options.remote!(ticket);
+      return await remote!(ticket);
     } catch {
       fail('ERR_KEYSTORE_UNAVAILABLE', MAUTH_MESSAGES.unavailable);
     }
@@ -218,7 +228,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     checkTime(claim, nowMs);
     if (req.body === undefined) fail('ERR_PAYLOAD_HASH_REQUIRED', 'MAuth signs the body: the request body is needed to verify it');
     const record = await recordFor(claim, nowMs);
-    if (options.remote) {
+    if (remote) {
       if (!(await remoteMatches(req, claim))) fail('ERR_SIGNATURE_INVALID', MAUTH_MESSAGES.signature);
       return {
         ok: true,

@@ -1,0 +1,65 @@
+// A Lambda function's MAuth key service store: local mode (the client behind the cache) or remote mode
+// (a ticket check per request), its events as log lines. Loaded by lambda-key-stores.ts on the first
+// lookup only; the build puts it in a file of its own beside each function's bundle
+// (mauth-key-service.mjs), so that a function whose configuration names no such store neither loads
+// nor parses the cache, the record parser or the client.
+import type { KeyStoreSpec } from '../lib/config/schema.ts';
+import { createCachedKeyStore, type CachedKeyStore } from '../lib/keys/cache.ts';
+import {
+  createMAuthRemoteStore,
+  mauthKeyServiceSource,
+  type FetchLike,
+  type MAuthKeyServiceOptions,
+  type MAuthRemoteKeyStore,
+} from '../lib/keys/mauth-key-service.ts';
+import { parseSignVersions } from '../lib/schemes/mauth/signer.ts';
+
+/** What the store is opened with besides its specification. */
+export interface MAuthKeyServiceStoreOptions {
+  /** Where store events go: one JSON-able entry each, codes only. */
+  readonly log: (entry: object) => void;
+  /** Reads our private key's environment variable when a request to the service is signed. */
+  readonly env: () => Readonly<Record<string, string | undefined>>;
+  /** How the service is reached (default: the global `fetch`). */
+  readonly fetch?: FetchLike | undefined;
+  /** The cache's clock (tests). */
+  readonly clock?: (() => number) | undefined;
+}
+
+/**
+ * A `mauth-key-service` store of the configuration: local mode cached as its `cache` says, remote mode
+ * uncached. Retries are logged (`{"event":"keystore.retry","fault":"server-error","attempt":1,"store":0}`),
+ * final faults by the cache (local) or here (remote), never an app uuid, key or signature.
+ *
+ * @example
+ * const store = openMAuthKeyServiceStore(spec, 0, { log: logLine, env: () => process.env });
+ */
+export function openMAuthKeyServiceStore(
+  spec: Extract<KeyStoreSpec, { type: 'mauth-key-service' }>,
+  index: number,
+  options: MAuthKeyServiceStoreOptions,
+): CachedKeyStore | MAuthRemoteKeyStore {
+  const { log, env } = options;
+  const name = 'env' in spec.privateKey ? spec.privateKey.env : spec.privateKey.binding;
+  const client: MAuthKeyServiceOptions = {
+    url: spec.url,
+    appUuid: spec.appUuid,
+    privateKey: () => env()[name],
+    signVersions: parseSignVersions(spec.signVersions),
+    timeoutMs: spec.timeoutMs,
+    maxAttempts: spec.maxAttempts,
+    totalTimeoutMs: spec.totalTimeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    // Retries are logged here; a final fault by the cache (local mode) or here (remote mode, uncached).
+    onAttemptFailed: ({ fault, attempt, retrying }) => {
+      if (retrying) log({ event: 'keystore.retry', fault, attempt, store: index });
+      else if (spec.mode === 'remote') log({ event: 'keystore.fault', fault, store: index });
+    },
+  };
+  if (spec.mode === 'remote') return createMAuthRemoteStore(client);
+  return createCachedKeyStore(mauthKeyServiceSource(client), {
+    ...spec.cache,
+    ...(options.clock ? { clock: options.clock } : {}),
+    onEvent: (e) => log({ ...e, store: index }),
+  });
+}
