@@ -93,7 +93,7 @@ describe('MAuthLambdaAuthenticator', () => {
       [{}, 'MAUTH_URL is not set'],
       [{ MAUTH_URL: 'https://mauth.example.com' }, 'APP_UUID is required'],
       [{ MAUTH_URL: 'https://mauth.example.com', APP_UUID: 'a' }, 'PRIVATE_KEY is required'],
-      [{ MAUTH_URL: 'https://mauth.example.com', APP_UUID: 'a', PRIVATE_KEY: 'k' }, 'mauth-key-service opener'],
+      [{ MAUTH_URL: 'https://mauth.example.com', APP_UUID: 'a', PRIVATE_KEY: 'k' }, 'keyStores[0].appUuid: must be an app uuid'],
       [{ MAUTH_MODE: 'hunter2-secret' }, 'MAUTH_MODE must be'],
       [{ MAUTH_SIGN_VERSIONS: 'hunter2-secret' }, 'MAUTH_SIGN_VERSIONS must be'],
       [{ MAUTH_URL: 'hunter2-secret', APP_UUID: 'a', PRIVATE_KEY: 'k' }, 'MAUTH_URL must be'],

@@ -3,6 +3,7 @@
 // Configured like the original (APP_UUID, PRIVATE_KEY, MAUTH_URL, MAUTH_MODE, V2_ONLY_AUTHENTICATE,
 // MAUTH_SIGN_VERSIONS) or by a configuration document. The check itself is the library's in-function
 // check (authenticate()), so routes, limits and key stores behave as everywhere else.
+import { openWorkerKeyStore } from '../hono/key-stores.ts';
 import { createAuthenticator, type Authenticator, type AuthenticatorDeps } from '../../authenticator.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';
@@ -112,6 +113,12 @@ export function mauthConfigFromEnv(env: MAuthEnv): { document: Record<string, un
   };
 }
 
+/** MAUTH_SIGN_VERSIONS as the key-service entry spells it (our requests to the service are signed so). */
+function signVersionsOf(env: MAuthEnv): string {
+  const versions = parseSignVersions(env['MAUTH_SIGN_VERSIONS'] ?? 'v1');
+  return versions.length === 2 ? 'v1,v2' : versions[0]!;
+}
+
 function processEnv(): MAuthEnv {
   return (globalThis as { process?: { env?: MAuthEnv } }).process?.env ?? {};
 }
@@ -133,14 +140,15 @@ function build(settings: MAuthCompatSettings): Authenticator {
       if (config.schemes[MAUTH_SCHEME] === undefined) throw new NotConfigured('the configuration does not turn on schemes.mauth');
       return createAuthenticator(config, deps);
     }
-    const { document, keyService } = mauthConfigFromEnv(settings.env ?? processEnv());
-    let keys = settings.keys;
-    if (!keys && keyService) {
-      if (!settings.openKeyStore) throw new NotConfigured('MAUTH_URL needs a mauth-key-service opener (configure({ openKeyStore }))');
-      keys = settings.openKeyStore(keyService, -1);
-    }
-    if (!keys) throw new NotConfigured('MAUTH_URL is not set and no configuration document was given');
-    return createAuthenticator(loadConfig(document), { ...deps, keys });
+    const env = settings.env ?? processEnv();
+    const { document, keyService } = mauthConfigFromEnv(env);
+    if (settings.keys) return createAuthenticator(loadConfig(document), deps);
+    if (!keyService) throw new NotConfigured('MAUTH_URL is not set and no configuration document was given');
+    if (settings.openKeyStore) return createAuthenticator(loadConfig(document), { ...deps, keys: settings.openKeyStore(keyService, -1) });
+    // MAUTH_URL: the key service as a keyStores[] entry (validated, defaults filled in), opened as a
+    // Worker opens it, from this environment (PRIVATE_KEY read there when a request is signed).
+    const config = loadConfig({ ...document, keyStores: [{ ...keyService, signVersions: signVersionsOf(env) }] });
+    return createAuthenticator(config, { ...deps, openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { env: () => env }) });
   } catch (e) {
     if (e instanceof NotConfigured) throw e;
     if (e instanceof ConfigError) throw new NotConfigured(`invalid configuration (${e.issues.join('; ')})`);
