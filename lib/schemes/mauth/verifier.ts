@@ -3,7 +3,7 @@
 // v1 when v2 fails, so a request carrying both can have its query changed and still pass there.
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
-import { timingSafeEqualBytes } from '../../core/compare.ts';
+import { timingSafeEqualBytesText } from '../../core/compare.ts';
 import type { CryptoBackend, RsaBackend, RsaPublicKey } from '../../core/crypto.ts';
 import { toHex } from '../../core/encoding.ts';
 import { AuthFailure, authError, fail, type ErrorCode } from '../../core/errors.ts';
@@ -79,8 +79,6 @@ export interface MAuthVerifierOptions {
 // Imported public keys, per backend (a key object of one backend is refused by the other) and per
 // record: a cached store hands out the same record object until it changes, so each key is imported once.
 const importedBy = new WeakMap<RsaBackend, WeakMap<KeyRecord, Promise<RsaPublicKey[]>>>();
-
-const encoder = new TextEncoder();
 
 /** Lower-case hex SHA-512 with the backend's fastest face (Web Crypto's digest when it has none). */
 export async function sha512Hex(crypto: CryptoBackend, data: Uint8Array): Promise<string> {
@@ -214,7 +212,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       if (key.bits < minBits) continue;
       if (claim.version === 1) {
         const payload = await rsa!.recoverType1(key, signature);
-        if (payload && timingSafeEqualBytes(payload, encoder.encode(await sha512Hex(crypto, primary)))) return true;
+        if (payload && timingSafeEqualBytesText(payload, await sha512Hex(crypto, primary))) return true;
       } else {
         for (const sts of [primary, ...alternatives]) if (await rsa!.verifySha512(key, sts, signature)) return true;
       }
