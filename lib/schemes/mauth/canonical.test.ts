@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { webCrypto } from '../../core/crypto-web.ts';
 import { loadMAuthVectors, mauthSigningConfig } from '../../../test/conformance/mauth-vectors.ts';
 import { encodeQueryV2, normalizePathV2, normalizePathV2Full, quoteV2, unquotePlus } from './canonical.ts';
-import { stringsToSign } from './verifier.ts';
+import { decodeSignature, stringsToSign } from './verifier.ts';
 
 const vectors = loadMAuthVectors();
 const { appUuid, time } = mauthSigningConfig();
@@ -48,6 +48,32 @@ describe('v2 path normalisation (Python posixpath.normpath, then slashes, then e
       fc.property(path, (p) => {
         expect(normalizePathV2(p)).toBe(normalizePathV2Full(p));
         expect(normalizePathV2('/' + p)).toBe(normalizePathV2Full('/' + p));
+      }),
+    );
+  });
+});
+
+describe('signature base64', () => {
+  const decodeWithAtob = (t: string) => {
+    try {
+      return Uint8Array.from(atob(t), (c) => c.charCodeAt(0));
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('accepts and decodes exactly what atob does, over the characters the header may carry (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('A', 'Q', 'g', 'z', '0', '9', '+', '/', '=', '-', '_', 'é') });
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(decodeSignature(t)).toEqual(decodeWithAtob(t));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+        const t = Buffer.from(b).toString('base64');
+        expect(decodeSignature(t)).toEqual(new Uint8Array(b));
+        expect(decodeSignature(t.replace(/=+$/, ''))).toEqual(new Uint8Array(b));
       }),
     );
   });

