@@ -16,6 +16,8 @@ import { createSigV4Signer, createSigV4Verifier } from '../lib/schemes/sigv4/ind
 import { cryptoOnly, floorSigningKey, floorVerify } from './floor.ts';
 import { WORST_LIMITS, worstCases } from './worst-cases.ts';
 import { keystoreCases } from './keystore-cases.ts';
+import { mauthCases } from './mauth-cases.ts';
+import { freshFrom, wireRequest, type WireRequest } from './wire.ts';
 
 export { WORST_LIMITS };
 
@@ -42,7 +44,7 @@ export const ROTATION_KEYS = [1, 1024, 1025, 10_000] as const;
 export interface Case {
   readonly name: string;
   /** Which table it belongs to. */
-  readonly group: 'main' | 'rotation' | 'worst' | 'keystore';
+  readonly group: 'main' | 'rotation' | 'worst' | 'keystore' | 'mauth';
   /** Builds the input of one call (untimed): a fresh request, as a server makes one. */
   make(): unknown;
   /** One call on an input from `make`; a promise is awaited. */
@@ -59,56 +61,6 @@ const amz = (ms: number) =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
-
-/** The request's head as a server reads it off the wire: `METHOD path?query` and `name: value` lines. */
-function wireText(req: SignedRequest): string {
-  return [req.method + ' ' + req.path + (req.query ? '?' + req.query : ''), ...req.headers.map(([n, v]) => n + ': ' + v)].join('\r\n');
-}
-
-/** Where each part of a request head lies in its wire bytes: [start, end) offsets, found once. */
-interface WireRequest {
-  readonly bytes: Buffer;
-  readonly method: readonly [number, number];
-  readonly path: readonly [number, number];
-  readonly query: readonly [number, number] | undefined;
-  readonly headers: ReadonlyArray<readonly [number, number, number, number]>;
-}
-
-function wireRequest(req: SignedRequest): WireRequest {
-  const text = wireText(req);
-  const bytes = Buffer.from(text, 'latin1');
-  const lineEnd = text.indexOf('\r\n');
-  const sp = text.indexOf(' ');
-  const q = text.indexOf('?');
-  const hasQuery = q !== -1 && q < lineEnd;
-  const headers: Array<[number, number, number, number]> = [];
-  for (let at = lineEnd + 2; at < text.length;) {
-    let end = text.indexOf('\r\n', at);
-    if (end === -1) end = text.length;
-    const colon = text.indexOf(':', at);
-    headers.push([at, colon, colon + 2, end]);
-    at = end + 2;
-  }
-  return { bytes, method: [0, sp], path: [sp + 1, hasQuery ? q : lineEnd], query: hasQuery ? [q + 1, lineEnd] : undefined, headers };
-}
-
-/**
- * A request rebuilt from its wire bytes the way Node's HTTP parser hands one over: every name and value
- * a new string decoded from the bytes, a new header list and a new body buffer on every call, so no
- * cache keyed by a request object or a string can carry over from one call to the next.
- */
-function freshFrom(w: WireRequest, body: Uint8Array): SignedRequest {
-  const b = w.bytes;
-  const headers: Array<[string, string]> = [];
-  for (const [ns, ne, vs, ve] of w.headers) headers.push([b.toString('latin1', ns, ne), b.toString('latin1', vs, ve)]);
-  return {
-    method: b.toString('latin1', w.method[0], w.method[1]),
-    path: b.toString('latin1', w.path[0], w.path[1]),
-    query: w.query ? b.toString('latin1', w.query[0], w.query[1]) : '',
-    headers,
-    body: Buffer.from(body),
-  };
-}
 
 const isOk = (r: unknown) => (r as { ok?: boolean }).ok === true;
 
@@ -181,6 +133,7 @@ export async function buildCases(group: Case['group']): Promise<Case[]> {
     }));
   }
   if (group === 'rotation') return rotationCases(unsigned, clock);
+  if (group === 'mauth') return mauthCases(unsigned, NOW);
   if (group === 'keystore') return keystoreCases({ fresh, keyId: KEY_ID, secret: SECRET, region: REGION, service: SERVICE, clock, isOk });
 
   return [

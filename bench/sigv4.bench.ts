@@ -14,16 +14,17 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coldStartEvent, coldStartSection } from './cold-start.ts';
+import { mauthSection } from './mauth-section.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
-import { median, spread, type Spread } from './stats.ts';
+import { fmt, median, span, spread, target, type Spread } from './stats.ts';
 
 const BENCHMARKS_FILE = new URL('../BENCHMARKS.md', import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
-const GROUPS = ['main', 'rotation', 'worst', 'keystore'] as const;
+const GROUPS = ['main', 'mauth', 'rotation', 'worst', 'keystore'] as const;
 
 // --- one case in this process (`--child <group> <index>`) ---------------------------------------
 interface ChildResult {
@@ -135,8 +136,6 @@ if (only) {
   process.exit(0);
 }
 
-const fmt = (x: number, d = 2) => x.toFixed(d);
-const span = (s: Spread, d = 2) => `${fmt(s.median, d)} | ${fmt(s.min, d)} – ${fmt(s.max, d)}`;
 const OURS = 'edge-authorizer verify (node:crypto backend)';
 const FLOOR = 'floor: node:crypto from the request';
 const main = chosen.filter((x) => x.group === 'main').map((x) => x.c);
@@ -151,15 +150,21 @@ const table = [
   }),
 ].join('\n');
 
-// Three decimals: a ratio next to its target must not round onto it.
-const target = (label: string, s: Spread, limit: number) =>
-  `- ${label}: **${fmt(s.median, 3)}** (runs ${fmt(s.min, 3)} – ${fmt(s.max, 3)}; target at most ${limit}: ${s.median <= limit ? 'met' : `MISSED by ${fmt((s.median / limit - 1) * 100, 1)}%`})`;
 const vsFloor = ratio(OURS, FLOOR);
 const vsSmithy = ratio(OURS, '@smithy/signature-v4 sign (@smithy/hash-node)');
 const missVsFloor = ratio('edge-authorizer verify, signing key not cached', 'floor, signing key derived each time');
 
 // Rotation: the cost of N keys against one key, run by run, and the heap each key keeps.
 const rotation = chosen.filter((x) => x.group === 'rotation').map((x) => x.c);
+const mauth = chosen.filter((x) => x.group === 'mauth').map((x) => x.c);
+const mauthMd =
+  mauth.length > 0
+    ? mauthSection(
+        runsOf,
+        mauth.map((c) => c.name),
+        BODY.length,
+      )
+    : '';
 const oneKey = rotation.find((c) => c.keys === 1);
 const rotationTable = [
   '| keys in rotation | median µs/op | min – max of the runs | ratio to one key (median, min – max) | heap kept per key |',
@@ -250,7 +255,7 @@ The floor (bench/floor.ts):
 ${floorSource.trim()}
 \`\`\`
 
-## Signing keys under many keys
+${mauthMd}## Signing keys under many keys
 
 The derived signing key is cached in a slot of its key record (a few entries: one per secret and
 algorithm for the two most recent dates), so the cache holds as many keys as the store holds records

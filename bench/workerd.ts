@@ -30,7 +30,15 @@ const CASES: ReadonlyArray<{ readonly id: WorkerdCase; readonly label: string }>
   { id: 'crypto', label: 'crypto only: crypto.subtle over a hard-coded canonical request' },
   { id: 'derive', label: 'crypto only, signing key derived each time (a cache miss)' },
   { id: 'copy', label: 'the loop and the fresh request copy alone' },
+  { id: 'mauth-v1', label: 'MAuth v1: edge-authorizer verify (Web Crypto backend, BigInt raw operation)' },
+  { id: 'mauth-v1-floor', label: 'MAuth v1 floor: crypto.subtle SHA-512, BigInt s^e mod n, block compared as a number' },
+  { id: 'mauth-v2', label: 'MAuth v2: edge-authorizer verify (Web Crypto backend)' },
+  { id: 'mauth-v2-floor', label: 'MAuth v2 floor: crypto.subtle.verify from the request' },
 ];
+/** The SigV4 section's rows; the MAuth cases have a section of their own. */
+const SIGV4_CASES: readonly WorkerdCase[] = ['ours', 'floor', 'crypto', 'derive', 'copy'];
+/** MAuth's pairs: our verify and its floor, compared round by round as SigV4's are. */
+const MAUTH_PAIRS = { v1: ['mauth-v1', 'mauth-v1-floor'], v2: ['mauth-v2', 'mauth-v2-floor'] } as const;
 
 export interface WorkerdOptions {
   /** Fresh isolates (a new Miniflare, so a new workerd process, each). Default 7. */
@@ -79,6 +87,8 @@ export interface WorkerdResult {
   readonly cases: readonly CaseResult[];
   /** Per run: the median over its rounds of ours ÷ floor, each round's two batches paired (in the chosen timing). */
   readonly ratio: readonly number[];
+  /** The same for MAuth: per run, the median over its rounds of our verify ÷ the floor, per version. */
+  readonly mauthRatio: Readonly<Record<'v1' | 'v2', readonly number[]>>;
   readonly check: CheckAnswer;
 }
 
@@ -98,6 +108,12 @@ export function assertFair(check: CheckAnswer): void {
     if (check[k] !== check.presented) throw new Error(`the ${k} case computes a different signature: the comparison would be unfair`);
   }
   if (check.tampered.oursOk || check.tampered.floor !== '') throw new Error('a tampered request was accepted: a case does not compare');
+  for (const v of ['v1', 'v2'] as const) {
+    const m = check.mauth[v];
+    if (!m.ours.ok) throw new Error(`the MAuth ${v} bench request does not verify inside workerd: ${m.ours.code}`);
+    if (!m.floor) throw new Error(`the MAuth ${v} floor refuses the bench request: the comparison would be unfair`);
+    if (m.tampered.oursOk || m.tampered.floor) throw new Error(`a tampered MAuth ${v} request was accepted: a case does not compare`);
+  }
 }
 
 async function post<T>(mf: Miniflare, body: unknown): Promise<{ answer: T; ms: number }> {
@@ -133,6 +149,8 @@ export async function measureWorkerd(options: WorkerdOptions = {}): Promise<Work
   const perCase = new Map(CASES.map((c) => [c.id, { us: [] as number[], rt: [] as number[], ops: [] as number[] }]));
   const ratioIsolate: number[] = [];
   const ratioRoundTrip: number[] = [];
+  const mauthIsolate = { v1: [] as number[], v2: [] as number[] };
+  const mauthRoundTrip = { v1: [] as number[], v2: [] as number[] };
   let check: CheckAnswer | undefined;
 
   for (let run = 0; run < runs; run++) {
@@ -193,12 +211,18 @@ export async function measureWorkerd(options: WorkerdOptions = {}): Promise<Work
       const fl = samples.get('floor')!;
       ratioIsolate.push(median(ours.map((o, i) => (o.isolate / o.n) * (fl[i]!.n / fl[i]!.isolate))));
       ratioRoundTrip.push(median(ours.map((o, i) => ((o.ms - empty) / o.n) * (fl[i]!.n / (fl[i]!.ms - empty)))));
+      for (const v of ['v1', 'v2'] as const) {
+        const a = samples.get(MAUTH_PAIRS[v][0])!;
+        const b = samples.get(MAUTH_PAIRS[v][1])!;
+        mauthIsolate[v].push(median(a.map((o, i) => (o.isolate / o.n) * (b[i]!.n / b[i]!.isolate))));
+        mauthRoundTrip[v].push(median(a.map((o, i) => ((o.ms - empty) / o.n) * (b[i]!.n / (b[i]!.ms - empty)))));
+      }
       log(
         `run ${run + 1}/${runs}: ` +
           CASES.map((x) => `${x.id} ${runMedians.get(x.id)!.us.toFixed(2)} µs (round trip ${runMedians.get(x.id)!.rt.toFixed(2)})`).join(
             ', ',
           ) +
-          `; ours/floor ${ratioIsolate.at(-1)!.toFixed(2)}`,
+          `; ours/floor ${ratioIsolate.at(-1)!.toFixed(2)}, MAuth v1 ${mauthIsolate.v1.at(-1)!.toFixed(2)}, v2 ${mauthIsolate.v2.at(-1)!.toFixed(2)}`,
       );
     } finally {
       await mf.dispose();
@@ -229,6 +253,7 @@ export async function measureWorkerd(options: WorkerdOptions = {}): Promise<Work
       batchOps: perCase.get(x.id)!.ops,
     })),
     ratio: timing === 'isolate' ? ratioIsolate : ratioRoundTrip,
+    mauthRatio: timing === 'isolate' ? mauthIsolate : mauthRoundTrip,
     check: check!,
   };
 }
@@ -240,10 +265,12 @@ const range = (xs: readonly number[]) => `${f2(Math.min(...xs))}–${f2(Math.max
 /** The BENCHMARKS.md section `## SigV4 verification under workerd`. */
 export function workerdSection(r: WorkerdResult): string {
   const floor = median(r.cases.find((c) => c.id === 'floor')!.usPerOp);
-  const rows = r.cases.map((c) => {
-    const m = median(c.usPerOp);
-    return `| ${c.label} | ${f2(m)} | ${f2(Math.min(...c.usPerOp))} | ${f2(Math.max(...c.usPerOp))} | ${f2(median(c.roundTripUsPerOp))} | ${f2(m / floor)} |`;
-  });
+  const rows = r.cases
+    .filter((c) => SIGV4_CASES.includes(c.id))
+    .map((c) => {
+      const m = median(c.usPerOp);
+      return `| ${c.label} | ${f2(m)} | ${f2(Math.min(...c.usPerOp))} | ${f2(Math.max(...c.usPerOp))} | ${f2(median(c.roundTripUsPerOp))} | ${f2(m / floor)} |`;
+    });
   const ratio = median(r.ratio);
   const steps = [...new Set(r.clock.map((c) => c.stepMs))].join(', ');
   const clockText =
@@ -301,6 +328,53 @@ Timing: ${clockText}
 `;
 }
 
+const MAUTH_TARGET = 1.2;
+
+/** The BENCHMARKS.md section `## MAuth verification under workerd`, from the same run as the SigV4 one. */
+export function mauthWorkerdSection(r: WorkerdResult): string {
+  const byId = (id: WorkerdCase) => r.cases.find((c) => c.id === id)!;
+  const rows = (['v1', 'v2'] as const).flatMap((v) =>
+    MAUTH_PAIRS[v].map((id) => {
+      const c = byId(id);
+      const m = median(c.usPerOp);
+      const floor = median(byId(MAUTH_PAIRS[v][1]).usPerOp);
+      return `| ${c.label} | ${f2(m)} | ${f2(Math.min(...c.usPerOp))} | ${f2(Math.max(...c.usPerOp))} | ${f2(median(c.roundTripUsPerOp))} | ${f2(m / floor)} |`;
+    }),
+  );
+  const line = (v: 'v1' | 'v2', what: string) => {
+    const xs = r.mauthRatio[v];
+    const m = median(xs);
+    return `- MAuth ${v} verify ÷ ${what}, per run: median **${f2(m)}**, min ${f2(Math.min(...xs))}, max ${f2(Math.max(...xs))} (target ≤ ${MAUTH_TARGET}: ${m <= MAUTH_TARGET ? 'met' : 'not met'})`;
+  };
+  const calls = (v: 'v1' | 'v2') => `ours ${r.check.mauth[v].subtleCalls.ours}, the floor ${r.check.mauth[v].subtleCalls.floor}`;
+  return `## MAuth verification under workerd
+
+Measured in the same isolates, rounds and timing as the SigV4 section above (\`npm run bench:workerd\`,
+${r.date}, workerd ${r.workerd}; ${r.runs} runs of ${r.rounds} rounds, each round one batch of every case in a
+rotating order). The same request, signed by our MAuth signer with v1 or v2 and a 2048-bit RSA key
+the worker makes when it starts (\`crypto.subtle.generateKey\`), verified by \`createMAuthVerifier\`
+with the app's public key in a memory store and the default backend, Web Crypto. The floors check
+the same signature from the same fresh request with Web Crypto and the least code: v2 is one
+\`crypto.subtle.verify\` (RSASSA-PKCS1-v1_5, SHA-512) over the string to sign built by hand, the
+body hashed with \`crypto.subtle.digest\`. v1 has no Web Crypto operation (it is a raw RSA public
+operation; RSASSA-PKCS1-v1_5 always adds a DigestInfo), so its floor is what any Worker must write:
+the SHA-512 of the string to sign with \`crypto.subtle.digest\`, then \`s^e mod n\` by left-to-right
+square-and-multiply in BigInt, compared as one number with the whole type-1 block
+\`00 01 FF..FF 00 || hex digest\` (it checks neither the signature's length nor \`s < n\`, which ours
+does). Ours checks the time, looks the key up, checks the block byte by byte and compares the
+digest in constant time. Every case is checked to accept the request and refuse it with one body
+byte changed before anything is timed.
+
+| case | median µs/op | min | max | round trip µs/op (cross-check) | ratio to its floor |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}
+
+${line('v1', 'the BigInt floor')}
+${line('v2', 'the crypto.subtle.verify floor')}
+- \`crypto.subtle\` calls per operation: v1 ${calls('v1')}; v2 ${calls('v2')}
+`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (name: string) => {
     const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -308,7 +382,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   };
   const result = await measureWorkerd({ runs: arg('runs'), rounds: arg('rounds'), log: (line) => console.error(line) });
   const section = workerdSection(result);
+  const mauthSection = mauthWorkerdSection(result);
   const file = resolve(ROOT, 'BENCHMARKS.md');
-  writeFileSync(file, spliceSection(readFileSync(file, 'utf8'), section));
-  console.log(section);
+  writeFileSync(file, spliceSection(spliceSection(readFileSync(file, 'utf8'), section), mauthSection));
+  console.log(section + '\n' + mauthSection);
 }

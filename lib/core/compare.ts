@@ -20,3 +20,16 @@ export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
   }
   return diff === 0;
 }
+
+/**
+ * Whether `bytes` are the Latin-1 codes of `text` (for ASCII text: its bytes), in time that depends
+ * only on the lengths. Compares a decoded payload with a hex digest without encoding the digest first.
+ */
+export function timingSafeEqualBytesText(bytes: Uint8Array, text: string): boolean {
+  const len = Math.max(bytes.length, text.length);
+  let diff = bytes.length ^ text.length;
+  for (let i = 0; i < len; i++) {
+    diff |= (bytes[i] ?? 0) ^ (text.charCodeAt(i) | 0);
+  }
+  return diff === 0;
+}

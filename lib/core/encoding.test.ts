@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { timingSafeEqualBytes, timingSafeEqualString } from './compare.ts';
+import { timingSafeEqualBytes, timingSafeEqualBytesText, timingSafeEqualString } from './compare.ts';
 import { fromBase64, percentDecode, percentEncode, toBase64, toHex } from './encoding.ts';
 
 describe('percentEncode (RFC 3986)', () => {
@@ -60,6 +60,15 @@ describe('constant-time compare', () => {
   ])('%j vs %j -> %j', (a, b, same) => {
     expect(timingSafeEqualString(a, b)).toBe(same);
     expect(timingSafeEqualBytes(new TextEncoder().encode(a), new TextEncoder().encode(b))).toBe(same);
+    expect(timingSafeEqualBytesText(new TextEncoder().encode(a), b)).toBe(same);
+  });
+  it('compares bytes with text as === compares their Latin-1 reading', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 8 }), fc.string({ unit: fc.constantFrom('a', 'b', '\u00ff', '\u0100', '\0') }), (b, t) => {
+        expect(timingSafeEqualBytesText(b, t)).toBe(String.fromCharCode(...b) === t);
+        expect(timingSafeEqualBytesText(b, String.fromCharCode(...b))).toBe(true);
+      }),
+    );
   });
   it('agrees with === on arbitrary strings', () => {
     fc.assert(fc.property(fc.string(), fc.string(), (a, b) => timingSafeEqualString(a, b) === (a === b)));

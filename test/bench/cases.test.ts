@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildCases, type Case } from '../../bench/sigv4-cases.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
+import { MAUTH_CASES } from '../../bench/mauth-cases.ts';
+import { mauthSection } from '../../bench/mauth-section.ts';
 
 const run = async (c: Case, input: unknown) => await c.run(input);
 
@@ -48,4 +50,50 @@ describe('npm run bench: the cases', async () => {
     const req = warm.make() as SignedRequest;
     expect(warm.expect!(await run(warm, { ...req, query: req.query.replace('10', '11') }))).toBe(false);
   }, 30_000);
+
+  describe('MAuth cases', async () => {
+    const mauth = await buildCases('mauth');
+    const withBodyByteChanged = (req: SignedRequest): SignedRequest => {
+      const body = new Uint8Array(req.body!);
+      body[body.length - 2]! ^= 1;
+      return { ...req, body };
+    };
+    const withMethod = (req: SignedRequest): SignedRequest => ({ ...req, method: 'PUT' });
+    const withQuery = (req: SignedRequest): SignedRequest => ({ ...req, query: req.query.replace('10', '11') });
+
+    it('has our v1 and v2 verify, each beside its floor and the Web Crypto backend', () => {
+      expect(mauth.map((c) => c.name)).toEqual([...Object.values(MAUTH_CASES.v1), ...Object.values(MAUTH_CASES.v2)]);
+    });
+
+    it.each(mauth.map((c) => [c.name, c] as const))('%s accepts its fresh request, refuses it tampered', async (_, c) => {
+      const req = c.make() as SignedRequest;
+      expect(req.headers.some(([n]) => n === (c.name.startsWith('MAuth v1') ? 'X-MWS-Authentication' : 'MCC-Authentication'))).toBe(true);
+      expect(c.expect!(await run(c, req))).toBe(true);
+      expect(c.expect!(await run(c, withBodyByteChanged(c.make() as SignedRequest)))).toBe(false);
+      expect(c.expect!(await run(c, withMethod(c.make() as SignedRequest)))).toBe(false);
+      // v1 does not sign the query; v2 does.
+      expect(c.expect!(await run(c, withQuery(c.make() as SignedRequest)))).toBe(c.name.startsWith('MAuth v1'));
+    });
+
+    it('hands every call a new request', () => {
+      const c = mauth[1]!;
+      const a = c.make() as SignedRequest;
+      const b = c.make() as SignedRequest;
+      expect(a).toEqual(b);
+      expect(a.headers).not.toBe(b.headers);
+      expect(a.body).not.toBe(b.body);
+    });
+
+    it('renders its BENCHMARKS.md section with a ratio to the floor and a target per version', () => {
+      const names = mauth.map((c) => c.name);
+      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
+      const md = mauthSection((n) => runs.get(n)!, names, 188);
+      expect(md.startsWith('## MAuth verification per request\n')).toBe(true);
+      for (const n of names) expect(md).toContain(`| ${n} |`);
+      // v1 ours ÷ v1 floor: 10/11, 11/12, 12/13.
+      expect(md).toContain(`- MAuth v1 verify ÷ the node:crypto publicDecrypt floor: **${(11 / 12).toFixed(3)}**`);
+      expect(md).toContain('target at most 1.2: met');
+      expect(md).toContain('export function floorVerifyMAuthV2');
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertFair, importsNodeCrypto, measureWorkerd, WORKERD_ENTRY, workerdSection } from '../../bench/workerd.ts';
+import { assertFair, importsNodeCrypto, mauthWorkerdSection, measureWorkerd, WORKERD_ENTRY, workerdSection } from '../../bench/workerd.ts';
 import { WORKERD_CASES, type BatchAnswer, type CheckAnswer } from '../../bench/workerd-entry.ts';
 import { bundleWorker, startWorker } from '../helpers/workerd.ts';
 
@@ -42,6 +42,20 @@ describe('bench/workerd-entry.ts: the cases compute the same thing', () => {
     expect(() => assertFair(c)).not.toThrow();
   });
 
+  it('MAuth: our v1 and v2 verify and both floors accept the request and refuse it with a body byte changed', async () => {
+    const c = await post<CheckAnswer>({ op: 'check' });
+    for (const v of ['v1', 'v2'] as const) {
+      expect(c.mauth[v]).toMatchObject({ ours: { ok: true }, floor: true, tampered: { oursOk: false, floor: false } });
+    }
+    // v2's floor: one digest (the body) and one verify; v1's: one digest (the string to sign), the rest BigInt.
+    expect(c.mauth.v2.subtleCalls.floor).toBe(2);
+    expect(c.mauth.v1.subtleCalls.floor).toBe(1);
+    expect(() => assertFair({ ...c, mauth: { ...c.mauth, v1: { ...c.mauth.v1, floor: false } } })).toThrow(/floor refuses/);
+    expect(() => assertFair({ ...c, mauth: { ...c.mauth, v2: { ...c.mauth.v2, tampered: { oursOk: true, floor: false } } } })).toThrow(
+      /tampered MAuth v2/,
+    );
+  });
+
   it.each(WORKERD_CASES)('a batch of %s succeeds on every operation', async (which) => {
     const a = await post<BatchAnswer>({ op: 'batch', case: which, n: 20 });
     expect(a).toMatchObject({ case: which, n: 20, ok: 20 });
@@ -60,6 +74,11 @@ describe('bench/workerd.ts', () => {
     expect(r.ratio).toHaveLength(1);
     const md = workerdSection(r);
     expect(md.startsWith('## SigV4 verification under workerd\n')).toBe(true);
-    for (const c of r.cases) expect(md).toContain(`| ${c.label} |`);
+    const mauthMd = mauthWorkerdSection(r);
+    expect(mauthMd.startsWith('## MAuth verification under workerd\n')).toBe(true);
+    expect(r.mauthRatio.v1).toHaveLength(1);
+    expect(r.mauthRatio.v2).toHaveLength(1);
+    for (const c of r.cases) expect(c.id.startsWith('mauth') ? mauthMd : md).toContain(`| ${c.label} |`);
+    expect(md).not.toContain('MAuth');
   });
 });

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VECTORS_DIR } from './load-vectors.ts';
+import type { MAuthSuiteData } from './mauth-suite.ts';
 
 export const MAUTH_DIR = join(VECTORS_DIR, 'mauth');
 
@@ -66,4 +67,22 @@ export function loadMAuthVectors(): MAuthVectorCase[] {
     }
   }
   return out;
+}
+
+/** The suite and its signing configuration as JSON can carry them (bodies in base64), for mauth-suite.ts. */
+export function mauthSuiteData(): MAuthSuiteData {
+  const config = mauthSigningConfig();
+  return {
+    ...config,
+    cases: loadMAuthVectors().map((v) => ({
+      version: v.version,
+      name: v.name,
+      method: v.method,
+      path: v.path,
+      query: v.query,
+      bodyBase64: Buffer.from(v.body).toString('base64'),
+      ...(v.sig !== undefined ? { sig: v.sig } : {}),
+      authz: v.authz,
+    })),
+  };
 }

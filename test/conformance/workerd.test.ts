@@ -1,11 +1,16 @@
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeCrypto } from '../../lib/core/crypto-node.ts';
+import { webCrypto } from '../../lib/core/crypto-web.ts';
 import { bundleWorker, startWorker } from '../helpers/workerd.ts';
 import { loadVectorData } from './load-vectors.ts';
+import { mauthCases } from './mauth-suite.ts';
+import { mauthSuiteData } from './mauth-vectors.ts';
 import { sigv4Cases } from './sigv4-suite.ts';
 
-// The same cases as sigv4-vectors.test.ts, run inside workerd: proof that lib/ runs there unchanged.
-describe('SigV4 vectors inside workerd', () => {
+// The same cases as sigv4-vectors.test.ts and MAuth's protocol suite, run inside workerd: proof that lib/
+// runs there unchanged.
+describe('conformance vectors inside workerd', () => {
   let mf: Miniflare;
   let script: string;
   beforeAll(async () => {
@@ -31,5 +36,27 @@ describe('SigV4 vectors inside workerd', () => {
     expect(navigator).toBe('Cloudflare-Workers');
     expect(results).toHaveLength(sigv4Cases(data).length);
     expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('passes all 24 MAuth protocol-suite cases (verify) and the 23 signing cases sign identically, with Web Crypto', async () => {
+    const data = mauthSuiteData();
+    const res = await mf.dispatchFetch('http://conformance.test/mauth', { method: 'POST', body: JSON.stringify(data) });
+    const { navigator, results } = (await res.json()) as {
+      navigator: string;
+      results: Array<{ name: string; ok: boolean; error?: string }>;
+    };
+    expect(navigator).toBe('Cloudflare-Workers');
+    expect(results.map((r) => r.name)).toEqual(mauthCases(data).map((c) => c.name));
+    expect(results.filter((r) => r.name.startsWith('verify: '))).toHaveLength(24);
+    expect(results.filter((r) => r.name.startsWith('verify: MWS '))).toHaveLength(5);
+    expect(results.filter((r) => r.name.startsWith('sign: '))).toHaveLength(23);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('runs the same MAuth checks on Node with both backends', async () => {
+    const data = mauthSuiteData();
+    for (const crypto of [nodeCrypto, webCrypto]) {
+      for (const c of mauthCases(data, crypto)) await c.run();
+    }
   });
 });

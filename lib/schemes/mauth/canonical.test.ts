@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { webCrypto } from '../../core/crypto-web.ts';
 import { loadMAuthVectors, mauthSigningConfig } from '../../../test/conformance/mauth-vectors.ts';
-import { encodeQueryV2, normalizePathV2, quoteV2, unquotePlus } from './canonical.ts';
-import { stringsToSign } from './verifier.ts';
+import { encodeQueryV2, normalizePathV2, normalizePathV2Full, quoteV2, unquotePlus } from './canonical.ts';
+import { decodeSignature, stringsToSign } from './verifier.ts';
 
 const vectors = loadMAuthVectors();
 const { appUuid, time } = mauthSigningConfig();
@@ -37,7 +37,46 @@ describe('v2 path normalisation (Python posixpath.normpath, then slashes, then e
     ['///a', '/a'],
     ['/a//b///c', '/a/b/c'],
     ['', ''],
-  ])('%s -> %s', (input, expected) => expect(normalizePathV2(input)).toBe(expected));
+  ])('%s -> %s', (input, expected) => {
+    expect(normalizePathV2(input)).toBe(expected);
+    expect(normalizePathV2Full(input)).toBe(expected);
+  });
+
+  it('the shortcut for paths already normal gives what the full normalisation gives (property)', () => {
+    const path = fc.string({ unit: fc.constantFrom('a', 'B', '/', '.', '..', '%cf', '%CF', '%', '~', 'é') });
+    fc.assert(
+      fc.property(path, (p) => {
+        expect(normalizePathV2(p)).toBe(normalizePathV2Full(p));
+        expect(normalizePathV2('/' + p)).toBe(normalizePathV2Full('/' + p));
+      }),
+    );
+  });
+});
+
+describe('signature base64', () => {
+  const decodeWithAtob = (t: string) => {
+    try {
+      return Uint8Array.from(atob(t), (c) => c.charCodeAt(0));
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('accepts and decodes exactly what atob does, over the characters the header may carry (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('A', 'Q', 'g', 'z', '0', '9', '+', '/', '=', '-', '_', 'é') });
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(decodeSignature(t)).toEqual(decodeWithAtob(t));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+        const t = Buffer.from(b).toString('base64');
+        expect(decodeSignature(t)).toEqual(new Uint8Array(b));
+        expect(decodeSignature(t.replace(/=+$/, ''))).toEqual(new Uint8Array(b));
+      }),
+    );
+  });
 });
 
 describe('v2 query encoding', () => {
@@ -60,6 +99,15 @@ describe('v2 query encoding', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         expect(unquotePlus(quoteV2(s))).toBe((s as string & { toWellFormed(): string }).toWellFormed());
+      }),
+    );
+  });
+
+  it('the Ruby form is the Python form with every "/" encoded, which the verifier relies on (property)', () => {
+    const part = fc.string({ unit: fc.constantFrom('a', '/', '%2F', '%2f', '+', '=', '&', ' ', '~', 'é', '%') });
+    fc.assert(
+      fc.property(part, (q) => {
+        expect(encodeQueryV2(q, 'encoded')).toBe(encodeQueryV2(q, 'literal').replaceAll('/', '%2F'));
       }),
     );
   });

