@@ -10,7 +10,7 @@ import { edgeAuth, type EdgeAuthVariables } from '../lib/adapters/hono/index.ts'
 import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapters/forward.ts';
 import { logAcceptedFrom, readLogAccepted } from '../lib/adapters/log-accepted.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
-import { openWorkerKeyStore } from '../lib/adapters/hono/key-stores.ts';
+import { openWorkerKeyStore } from '../lib/keys/open-store.ts';
 
 export interface Env {
   /** The configuration document (JSON text): a var for local dev, a secret in production. */

@@ -66,7 +66,8 @@ const FORBIDDEN = [...SECRET_VALUES, ...KEYS.map((k) => k.id)];
 // time); in process, the stand-in module gets what the build would put there.
 vi.mock('../../functions/prevalidated-config.ts', async () => {
   const { loadConfig: load } = await import('../../lib/config/load.ts');
-  return { prevalidated: { config: load(JSON.stringify(configFor())), sha256: '' } };
+  const { builtInImplementations } = await import('../../lib/schemes/implementations.ts');
+  return { prevalidated: { config: load(JSON.stringify(configFor())), sha256: '', implementations: builtInImplementations } };
 });
 
 describe('nothing secret reaches a log, a response or the CLI output, across the negative table', () => {

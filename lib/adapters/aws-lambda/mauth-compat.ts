@@ -3,7 +3,7 @@
 // Configured like the original (APP_UUID, PRIVATE_KEY, MAUTH_URL, MAUTH_MODE, V2_ONLY_AUTHENTICATE,
 // MAUTH_SIGN_VERSIONS) or by a configuration document. The check itself is the library's in-function
 // check (authenticate()), so routes, limits and key stores behave as everywhere else.
-import { openWorkerKeyStore } from '../hono/key-stores.ts';
+import { openWorkerKeyStore } from '../../keys/open-store.ts';
 import { createAuthenticator, type Authenticator, type AuthenticatorDeps } from '../../authenticator.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';

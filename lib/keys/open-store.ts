@@ -1,21 +1,22 @@
-// The key stores a Cloudflare Worker can open from its bindings, for createAuthenticator's
+// The key stores an environment of bindings or variables can open (a Worker's env, a Lambda's
+// process.env for the MAuth-compatible authenticator), for createAuthenticator's
 // `openKeyStore`: what functions/worker.ts uses, exported so that a Worker of your own opens the same
 // stores the same way.
-import type { KeyStoreSpec } from '../../config/schema.ts';
-import { ConfigError } from '../../config/records.ts';
-import { createCachedKeyStore, type CachedKeyStore, type KeyCacheEvent, type KeySource } from '../../keys/cache.ts';
+import type { KeyStoreSpec } from '../config/schema.ts';
+import { ConfigError } from '../config/records.ts';
+import { createCachedKeyStore, type CachedKeyStore, type KeyCacheEvent, type KeySource } from './cache.ts';
 import {
   createMAuthRemoteStore,
   mauthKeyServiceSource,
   type FetchLike,
   type MAuthKeyServiceOptions,
   type MAuthRemoteKeyStore,
-} from '../../keys/mauth-key-service.ts';
-import { recordIssueLines } from '../../keys/record.ts';
-import { secretBindingSource } from '../../keys/secret-binding.ts';
-import { workersKvSource } from '../../keys/workers-kv.ts';
-import { parseSignVersions } from '../../schemes/mauth/signer.ts';
-import { builtInSchemes, type SchemeRegistry } from '../../schemes/registry.ts';
+} from './mauth-key-service.ts';
+import { recordIssueLines } from './record.ts';
+import { secretBindingSource } from './secret-binding.ts';
+import { workersKvSource } from './workers-kv.ts';
+import { parseSignVersions } from '../schemes/mauth/signer.ts';
+import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 
 /** One JSON-able log entry about a store: an event, the store's index in `keyStores[]`, codes and field paths, never ids or values. */
 export type KeyStoreLogEntry = (
