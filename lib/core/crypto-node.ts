@@ -10,6 +10,7 @@ import type {
   RsaPublicKey,
   RsaPublicKeyInput,
   SyncCryptoBackend,
+  SyncRsaBackend,
 } from './crypto.ts';
 import { privatePemDer, publicJwk, publicPemDer } from './rsa-pem.ts';
 import { padType1, unpadType1 } from './rsa-raw.ts';
@@ -52,15 +53,7 @@ interface NodeRsaPrivateKey extends RsaPrivateKey {
   readonly k: number;
 }
 
-/** {@link RsaBackend} without promises: what node:crypto computes synchronously. Keys are interchangeable with the async ones. */
-export interface SyncRsaBackend {
-  importPublicKey(input: RsaPublicKeyInput): RsaPublicKey;
-  importPrivateKey(pem: string): RsaPrivateKey;
-  verifySha512(key: RsaPublicKey, data: Bytes, signature: Bytes): boolean;
-  signSha512(key: RsaPrivateKey, data: Bytes): Bytes;
-  recoverType1(key: RsaPublicKey, signature: Bytes): Bytes | undefined;
-  signType1(key: RsaPrivateKey, payload: Bytes): Bytes;
-}
+export type { SyncRsaBackend };
 
 // Only plain RSA (rsaEncryption): an RSA-PSS key (id-RSASSA-PSS) cannot sign PKCS#1 v1.5 or do the raw operation.
 function rsaBits(key: NodeKeyObject): number | undefined {
@@ -165,7 +158,8 @@ export const nodeRsa: RsaBackend = {
 /** Synchronous node:crypto wrapped in the async backend interface (Node and Lambda), its `sync` face beside it. */
 export const nodeCrypto: CryptoBackend = {
   name: 'node:crypto',
-  sync: nodeCryptoSync,
+  // The synchronous face with RSA too (MAuth verifies without a promise per step on Node).
+  sync: { ...nodeCryptoSync, rsa: nodeRsaSync },
   rsa: nodeRsa,
   sha256(data) {
     return Promise.resolve(createHash('sha256').update(data).digest());

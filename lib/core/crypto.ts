@@ -98,4 +98,16 @@ export interface SyncCryptoBackend {
   hmacSha256Hex(key: HmacKey, data: Bytes | string): string;
   /** Lower-case hex of SHA-512 (MAuth). */
   sha512Hex?(data: Bytes | string): string;
+  /** {@link RsaBackend} answering at once (node:crypto); its keys are interchangeable with the async face's. */
+  readonly rsa?: SyncRsaBackend;
+}
+
+/** {@link RsaBackend} without promises: what node:crypto computes synchronously. */
+export interface SyncRsaBackend {
+  importPublicKey(input: RsaPublicKeyInput): RsaPublicKey;
+  importPrivateKey(pem: string): RsaPrivateKey;
+  verifySha512(key: RsaPublicKey, data: Bytes, signature: Bytes): boolean;
+  signSha512(key: RsaPrivateKey, data: Bytes): Bytes;
+  recoverType1(key: RsaPublicKey, signature: Bytes): Bytes | undefined;
+  signType1(key: RsaPrivateKey, payload: Bytes): Bytes;
 }

@@ -4,7 +4,7 @@
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualBytesText } from '../../core/compare.ts';
-import type { CryptoBackend, RsaBackend, RsaPublicKey } from '../../core/crypto.ts';
+import type { CryptoBackend, RsaBackend, RsaPublicKey, SyncRsaBackend } from '../../core/crypto.ts';
 import { toHex } from '../../core/encoding.ts';
 import { AuthFailure, fail, failureAsResult, type ErrorCode } from '../../core/errors.ts';
 import type { SignedRequest } from '../../core/request.ts';
@@ -91,6 +91,20 @@ export async function sha512Hex(crypto: CryptoBackend, data: Uint8Array): Promis
   return toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-512', data as Uint8Array<ArrayBuffer>)));
 }
 
+// The synchronous face's imports (node:crypto), per record: a record's keys imported at once, or its failure.
+const importedSync = new WeakMap<SyncRsaBackend, WeakMap<KeyRecord, RsaPublicKey[]>>();
+
+function publicKeysOfSync(rsa: SyncRsaBackend, record: KeyRecord): RsaPublicKey[] {
+  let imported = importedSync.get(rsa);
+  if (!imported) importedSync.set(rsa, (imported = new WeakMap()));
+  let keys = imported.get(record);
+  if (!keys) {
+    keys = (record.publicKeys ?? []).map((m) => rsa.importPublicKey(m));
+    imported.set(record, keys);
+  }
+  return keys;
+}
+
 function publicKeysOf(rsa: RsaBackend, record: KeyRecord): Promise<RsaPublicKey[]> {
   let imported = importedBy.get(rsa);
   if (!imported) importedBy.set(rsa, (imported = new WeakMap()));
@@ -162,8 +176,17 @@ export async function stringsToSign(
   claim: MAuthClaim,
 ): Promise<{ readonly primary: Uint8Array; readonly alternatives: readonly Uint8Array[] }> {
   const body = req.body ?? new Uint8Array();
+  return stringsWithDigest(req, claim, claim.version === 1 ? '' : await sha512Hex(crypto, body));
+}
+
+/** {@link stringsToSign} given the body's hex SHA-512 (unused by v1), for callers that hash synchronously. */
+function stringsWithDigest(
+  req: SignedRequest,
+  claim: MAuthClaim,
+  digest: string,
+): { readonly primary: Uint8Array; readonly alternatives: readonly Uint8Array[] } {
+  const body = req.body ?? new Uint8Array();
   if (claim.version === 1) return { primary: stringToSignV1(req.method, req.path, body, claim.appUuid, claim.time), alternatives: [] };
-  const digest = await sha512Hex(crypto, body);
   const path = normalizePathV2(req.path);
   const literal = encodeQueryV2(req.query, 'literal');
   const primary = stringToSignV2(req.method, path, digest, claim.appUuid, claim.time, literal);
@@ -223,6 +246,32 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     return record && isUsable(record, MAUTH_SCHEME, Math.floor(nowMs / 1000)) ? record : undefined;
   }
 
+  // On Node every step answers at once (node:crypto): no promise per step.
+  const sync = crypto.sync;
+  const syncRsa = sync?.rsa && sync.sha512Hex && !options.stringsToSign ? { rsa: sync.rsa, sha512Hex: sync.sha512Hex } : undefined;
+
+  function signatureMatchesSync(req: SignedRequest, claim: MAuthClaim, record: KeyRecord, s: NonNullable<typeof syncRsa>): boolean {
+    const signature = decodeSignature(claim.signature);
+    if (!signature) return false;
+    let publicKeys: RsaPublicKey[];
+    try {
+      publicKeys = publicKeysOfSync(s.rsa, record);
+    } catch {
+      fail('ERR_KEYSTORE_UNAVAILABLE', 'the app public key cannot be used');
+    }
+    const { primary, alternatives } = stringsWithDigest(req, claim, claim.version === 1 ? '' : s.sha512Hex(req.body ?? new Uint8Array()));
+    for (const key of publicKeys) {
+      if (key.bits < minBits) continue;
+      if (claim.version === 1) {
+        const payload = s.rsa.recoverType1(key, signature);
+        if (payload && timingSafeEqualBytesText(payload, s.sha512Hex(primary))) return true;
+      } else {
+        for (const sts of [primary, ...alternatives]) if (s.rsa.verifySha512(key, sts, signature)) return true;
+      }
+    }
+    return false;
+  }
+
   async function signatureMatches(req: SignedRequest, claim: MAuthClaim, record: KeyRecord): Promise<boolean> {
     const signature = decodeSignature(claim.signature);
     if (!signature) return false;
@@ -280,7 +329,8 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       };
     }
     if (!record) fail('ERR_KEY_NOT_FOUND', MAUTH_MESSAGES.signature);
-    if (!(await signatureMatches(req, claim, record))) fail('ERR_SIGNATURE_INVALID', MAUTH_MESSAGES.signature);
+    const matched = syncRsa ? signatureMatchesSync(req, claim, record, syncRsa) : await signatureMatches(req, claim, record);
+    if (!matched) fail('ERR_SIGNATURE_INVALID', MAUTH_MESSAGES.signature);
     return { ok: true, scheme: MAUTH_SCHEME, keyId: claim.appUuid, principal: { id: record.principal, permissions: record.permissions } };
   }
 
