@@ -342,7 +342,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     const v1 = parseVersion(req, 1);
     if (v2) {
       if (!v2.ok) {
-        if (unsafeFallback && v1?.ok) return verifyClaim(req, v1.claim, nowMs);
+        if (unsafeFallback && v1?.ok) return await verifyClaim(req, v1.claim, nowMs);
         fail(v2.code, v2.message);
       }
       try {
@@ -350,13 +350,13 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       } catch (e) {
         // The original's fallback, only when asked for, and never past a key store that is down.
         if (!unsafeFallback || !v1?.ok || !(e instanceof AuthFailure) || e.code === 'ERR_KEYSTORE_UNAVAILABLE') throw e;
-        return verifyClaim(req, v1.claim, nowMs);
+        return await verifyClaim(req, v1.claim, nowMs);
       }
     }
     if (v1) {
       if (v2Only) fail('ERR_AUTH_UNSUPPORTED', MAUTH_MESSAGES.v2Required);
       if (!v1.ok) fail(v1.code, v1.message);
-      return verifyClaim(req, v1.claim, nowMs);
+      return await verifyClaim(req, v1.claim, nowMs);
     }
     fail('ERR_AUTH_MISSING', v2Only ? MAUTH_MESSAGES.missingV2Only : MAUTH_MESSAGES.missing);
   }
