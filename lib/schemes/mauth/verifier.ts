@@ -16,7 +16,7 @@ import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import type { SchemeVerifier, SignatureExplanation } from '../descriptor.ts';
 import { encodeQueryV2, normalizePathV2, stringToSignV1, stringToSignV2 } from './canonical.ts';
 import { DEFAULT_TIME_SKEW_SECONDS, MAUTH_SCHEME, V1_AUTH_HEADER, V1_TIME_HEADER, V2_AUTH_HEADER, V2_TIME_HEADER } from './constants.ts';
-import { carriesMAuth, parseVersion, type MAuthClaim } from './parse.ts';
+import { carriesMAuth, mauthHeaders, parseVersion, type MAuthClaim } from './parse.ts';
 
 /** The request parts MAuth carries credentials in. */
 export const MAUTH_CREDENTIALS: CredentialParts = {
@@ -338,8 +338,9 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     const nowMs = clock();
     if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
       fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
-    const v2 = parseVersion(req, 2);
-    const v1 = parseVersion(req, 1);
+    const headers = mauthHeaders(req);
+    const v2 = parseVersion(req, 2, headers);
+    const v1 = parseVersion(req, 1, headers);
     if (v2) {
       if (!v2.ok) {
         if (unsafeFallback && v1?.ok) return await verifyClaim(req, v1.claim, nowMs);
