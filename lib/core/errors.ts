@@ -71,11 +71,18 @@ export function fail(code: ErrorCode, message: string): never {
  * @example
  * verify: (req) => failureAsResult(() => verifyOrThrow(req)),
  */
-export async function failureAsResult<T>(run: () => Promise<T>): Promise<T | { readonly ok: false; readonly error: AuthError }> {
+export function failureAsResult<T>(run: () => Promise<T>): Promise<T | { readonly ok: false; readonly error: AuthError }> {
+  let p: Promise<T>;
   try {
-    return await run();
+    p = run();
   } catch (e) {
-    if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
-    return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
+    return Promise.resolve(asFailureResult(e));
   }
+  // A rejection handler rather than an async wrapper: one promise step less per verification.
+  return p.then(undefined, asFailureResult);
+}
+
+function asFailureResult(e: unknown): { readonly ok: false; readonly error: AuthError } {
+  if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
+  return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
 }
