@@ -9,10 +9,9 @@ import {
   createMAuthRemoteStore,
   mauthKeyServiceSource,
   type FetchLike,
-  type MAuthKeyServiceOptions,
+  mauthKeyServiceClientOptions,
   type MAuthRemoteKeyStore,
 } from '../lib/keys/mauth-key-service.ts';
-import { parseSignVersions } from '../lib/schemes/mauth/signer.ts';
 
 /** What the store is opened with besides its specification. */
 export interface MAuthKeyServiceStoreOptions {
@@ -41,21 +40,7 @@ export function openMAuthKeyServiceStore(
 ): CachedKeyStore | MAuthRemoteKeyStore {
   const { log, env } = options;
   const name = 'env' in spec.privateKey ? spec.privateKey.env : spec.privateKey.binding;
-  const client: MAuthKeyServiceOptions = {
-    url: spec.url,
-    appUuid: spec.appUuid,
-    privateKey: () => env()[name],
-    signVersions: parseSignVersions(spec.signVersions),
-    timeoutMs: spec.timeoutMs,
-    maxAttempts: spec.maxAttempts,
-    totalTimeoutMs: spec.totalTimeoutMs,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    // Retries are logged here; a final fault by the cache (local mode) or here (remote mode, uncached).
-    onAttemptFailed: ({ fault, attempt, retrying }) => {
-      if (retrying) log({ event: 'keystore.retry', fault, attempt, store: index });
-      else if (spec.mode === 'remote') log({ event: 'keystore.fault', fault, store: index });
-    },
-  };
+  const client = mauthKeyServiceClientOptions(spec, index, () => env()[name], log, options.fetch);
   if (spec.mode === 'remote') return createMAuthRemoteStore(client);
   return createCachedKeyStore(mauthKeyServiceSource(client), {
     ...spec.cache,

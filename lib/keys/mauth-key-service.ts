@@ -1,3 +1,5 @@
+import { parseSignVersions } from '../schemes/mauth/signer.ts';
+import type { KeyStoreSpec } from '../config/schema.ts';
 // The MAuth key service (Medidata's "mAuth" server) as a key store, in the two modes of
 // mauth-client-python: local mode fetches an app's public key from
 // `{url}/mauth/v1/security_tokens/{uuid}.json` (a per-id source behind the cache) and verifies here;
@@ -349,6 +351,42 @@ export function createMAuthRemoteStore(options: MAuthKeyServiceOptions): MAuthRe
         if (status === 412 || status === 404) return false;
         return unexpected(status);
       });
+    },
+  };
+}
+
+/** A `keyStores[]` entry of type `mauth-key-service`, as the configuration validated it. */
+export type MAuthKeyServiceSpec = Extract<KeyStoreSpec, { type: 'mauth-key-service' }>;
+
+/** A retry or a remote-mode fault of a key-service store, for the opener's log (codes only). */
+export type MAuthKeyServiceLogEntry =
+  | { readonly event: 'keystore.retry'; readonly fault: string; readonly attempt: number; readonly store: number }
+  | { readonly event: 'keystore.fault'; readonly fault: string; readonly store: number };
+
+/**
+ * The client options a `mauth-key-service` entry stands for: our private key read by `privateKey()`
+ * (from an env or a binding), retries logged, and in remote mode (which is not cached) the final fault too.
+ */
+export function mauthKeyServiceClientOptions(
+  spec: MAuthKeyServiceSpec,
+  index: number,
+  privateKey: () => string | undefined,
+  log: (entry: MAuthKeyServiceLogEntry) => void,
+  fetch?: FetchLike,
+): MAuthKeyServiceOptions {
+  return {
+    url: spec.url,
+    appUuid: spec.appUuid,
+    privateKey,
+    signVersions: parseSignVersions(spec.signVersions),
+    timeoutMs: spec.timeoutMs,
+    maxAttempts: spec.maxAttempts,
+    totalTimeoutMs: spec.totalTimeoutMs,
+    ...(fetch ? { fetch } : {}),
+    // Retries are logged here; a final fault by the cache (local mode) or here (remote mode, uncached).
+    onAttemptFailed: ({ fault, attempt, retrying }) => {
+      if (retrying) log({ event: 'keystore.retry', fault, attempt, store: index });
+      else if (spec.mode === 'remote') log({ event: 'keystore.fault', fault, store: index });
     },
   };
 }

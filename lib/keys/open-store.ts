@@ -9,13 +9,12 @@ import {
   createMAuthRemoteStore,
   mauthKeyServiceSource,
   type FetchLike,
-  type MAuthKeyServiceOptions,
+  mauthKeyServiceClientOptions,
   type MAuthRemoteKeyStore,
 } from './mauth-key-service.ts';
 import { recordIssueLines } from './record.ts';
 import { secretBindingSource } from './secret-binding.ts';
 import { workersKvSource } from './workers-kv.ts';
-import { parseSignVersions } from '../schemes/mauth/signer.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 
 /** One JSON-able log entry about a store: an event, the store's index in `keyStores[]`, codes and field paths, never ids or values. */
@@ -85,24 +84,16 @@ export function openWorkerKeyStore(
       break;
     case 'mauth-key-service': {
       const name = 'binding' in spec.privateKey ? spec.privateKey.binding : spec.privateKey.env;
-      const client: MAuthKeyServiceOptions = {
-        url: spec.url,
-        appUuid: spec.appUuid,
-        privateKey: () => {
+      const client = mauthKeyServiceClientOptions(
+        spec,
+        index,
+        () => {
           const value = options.env()[name];
           return typeof value === 'string' ? value : undefined;
         },
-        signVersions: parseSignVersions(spec.signVersions),
-        timeoutMs: spec.timeoutMs,
-        maxAttempts: spec.maxAttempts,
-        totalTimeoutMs: spec.totalTimeoutMs,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        // Retries are logged here; a final fault by the cache (local mode) or here (remote mode, uncached).
-        onAttemptFailed: ({ fault, attempt, retrying }) => {
-          if (retrying) log({ event: 'keystore.retry', fault, attempt, store: index });
-          else if (spec.mode === 'remote') log({ event: 'keystore.fault', fault, store: index });
-        },
-      };
+        log,
+        options.fetch,
+      );
       if (spec.mode === 'remote') return createMAuthRemoteStore(client);
       source = mauthKeyServiceSource(client);
       break;
