@@ -5,8 +5,8 @@
 // MAuth-signed by the client app it was started with: it is checked with our own verifier over that
 // app's public key, and refused with 401 in the original's error shape when it fails, so every test
 // that goes through the client also proves the client's signatures.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './net.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createMemoryKeyStore } from '../../lib/keys/memory.ts';
 import type { KeyRecord } from '../../lib/keys/types.ts';
@@ -118,7 +118,6 @@ export async function startMAuthService(client: { readonly appUuid: string; read
   };
   const ticketVerifier = createMAuthVerifier({ keys: appRecords });
   const calls: MAuthServiceCall[] = [];
-  const sockets = new Set<Socket>();
   const service = {
     cacheControl: 'max-age=60' as string | undefined,
     fault: { kind: 'none' } as MAuthServiceFault,
@@ -201,21 +200,10 @@ export async function startMAuthService(client: { readonly appUuid: string; read
     return errorBody(res, 404, 'no such route');
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) errorBody(res, 500, 'stand-in failed');
-      else res.destroy();
-    });
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenOnLoopback(handle, (res) => errorBody(res, 500, 'stand-in failed'));
 
   return Object.assign(service, {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     calls,
     tokenCalls(uuid?: string) {
       return calls.filter((c) => c.uuid !== undefined && (uuid === undefined || c.uuid === uuid)).length;
@@ -229,9 +217,6 @@ export async function startMAuthService(client: { readonly appUuid: string; read
     removeApp(uuid: string) {
       apps.delete(uuid);
     },
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   });
 }

@@ -5,8 +5,8 @@
 // signature is checked with our own verifier (region us-east-1, service secretsmanager, the test
 // access key as an inline key) and refused with 403 when it fails, so every test that goes through
 // the SDK also proves our verifier against the official signer.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './net.ts';
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { loadConfig } from '../../lib/config/load.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
@@ -90,7 +90,6 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
   const auth = createAuthenticator(verifierConfig);
   const secrets = new Map<string, { versions: StoredVersion[]; deleted: boolean }>();
   const calls: CallRecord[] = [];
-  const sockets = new Set<Socket>();
   const endpoint = {
     fault: { kind: 'none' } as EndpointFault,
     faultStage: undefined as string | undefined,
@@ -242,21 +241,10 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
     );
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) awsError(res, 500, 'InternalServiceError', 'test endpoint failed');
-      else res.destroy();
-    });
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenOnLoopback(handle, (res) => awsError(res, 500, 'InternalServiceError', 'test endpoint failed'));
 
   return Object.assign(endpoint, {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     calls,
     count(id?: string, stage?: string) {
       return calls.filter(
@@ -279,9 +267,6 @@ export async function startSecretsManagerEndpoint(): Promise<SecretsManagerEndpo
     remove(name: string) {
       secrets.delete(name);
     },
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   });
 }
