@@ -65,7 +65,7 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   // same bindings for every request of an isolate) when their cache needs the source.
   let bindings: Env = {};
 
-  function authenticatorFor(env: Env, waitUntil?: (p: Promise<unknown>) => void): Authenticator {
+  function authenticatorFor(env: Env, request?: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): Authenticator {
     bindings = env;
     const text = env.AUTH_CONFIG ?? '';
     if (cached?.text !== text) {
@@ -77,7 +77,7 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
       cached = { text, auth };
       // A Worker may do no I/O outside a request, so stores configured with `hydrate` load their keys
       // beside the isolate's first request (which shares the lookups in flight) rather than at start.
-      if (config.keyStores.some((s) => s.hydrate !== false)) waitUntil?.(auth.hydrate());
+      if (request && config.keyStores.some((s) => s.hydrate !== false)) waitUntilOf(request)?.(auth.hydrate());
     }
     return cached.auth;
   }
@@ -114,7 +114,8 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
   app.use(
     '*',
     edgeAuth({
-      authenticator: (c) => authenticatorFor(c.env as Env, waitUntilOf(c)),
+      // The request goes along only so that a new authenticator can hydrate through its waitUntil.
+      authenticator: (c) => authenticatorFor(c.env as Env, c),
       log: (entry) => console.log(JSON.stringify(entry)),
       logAccepted: (c) => logAcceptedFor(c.env as Env),
       ...(options.random ? { random: options.random } : {}),
