@@ -27,6 +27,8 @@ const TIME_RE = /^\d{1,12}$/;
 /** Whether the request carries a header of either version (what `claims()` asks). */
 export function carriesMAuth(req: SignedRequest): boolean {
   for (const [name] of req.headers) {
+    // Only a name as long as one of the two (MCC-Authentication 18, X-MWS-Authentication 20) is lower-cased.
+    if (name.length !== 18 && name.length !== 20) continue;
     const n = name.toLowerCase();
     if (n === V1_AUTH_HEADER || n === V2_AUTH_HEADER) return true;
   }
