@@ -31,6 +31,11 @@ interface NodeHmacKey extends HmacKey {
 export const nodeCryptoSync: SyncCryptoBackend = {
   sha256Hex: (data) => createHash('sha256').update(data).digest('hex'),
   sha512Hex: (data) => createHash('sha512').update(data).digest('hex'),
+  sha512HexParts(parts) {
+    const h = createHash('sha512');
+    for (const part of parts) h.update(part);
+    return h.digest('hex');
+  },
   importHmacKey: (secret) => ({ __hmacKey: true, key: secret }) as NodeHmacKey,
   hmacSha256: (key, data) =>
     createHmac('sha256', (key as NodeHmacKey).key)

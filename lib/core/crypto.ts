@@ -98,6 +98,11 @@ export interface SyncCryptoBackend {
   hmacSha256Hex(key: HmacKey, data: Bytes | string): string;
   /** Lower-case hex of SHA-512 (MAuth). */
   sha512Hex?(data: Bytes | string): string;
+  /**
+   * Lower-case hex of SHA-512 over `parts` one after another (strings as UTF-8), as if they were one
+   * buffer: MAuth v1 hashes its string to sign straight from the request, without copying the body.
+   */
+  sha512HexParts?(parts: readonly (Bytes | string)[]): string;
   /** {@link RsaBackend} answering at once (node:crypto); its keys are interchangeable with the async face's. */
   readonly rsa?: SyncRsaBackend;
 }

@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { webCrypto } from '../../core/crypto-web.ts';
 import { loadMAuthVectors, mauthSigningConfig } from '../../../test/conformance/mauth-vectors.ts';
-import { encodeQueryV2, normalizePathV2, normalizePathV2Full, quoteV2, unquotePlus } from './canonical.ts';
+import { nodeCryptoSync } from '../../core/crypto-node.ts';
+import {
+  encodeQueryV2,
+  normalizePathV2,
+  normalizePathV2Full,
+  quoteV2,
+  stringToSignV1,
+  stringToSignV1Parts,
+  unquotePlus,
+} from './canonical.ts';
 import { decodeSignature, stringsToSign } from './verifier.ts';
 
 const vectors = loadMAuthVectors();
@@ -126,4 +135,22 @@ it('the verify-only case carries a raw UTF-8 query, encoded as the signed form',
   expect(v.sts).toBeUndefined();
   expect(encodeQueryV2(v.query)).toBe('%E1%88%B4=bar');
   expect(text(new TextEncoder().encode(v.query))).toBe('ሴ=bar');
+});
+
+describe('v1 string to sign hashed from its parts (the Node path, no body copy)', () => {
+  it('hashes to the same digest as the whole string, for any verb, path, body, uuid and time', () => {
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.string({ unit: 'grapheme' }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.string({ unit: 'grapheme' }),
+        fc.string(),
+        (verb, path, body, uuid, t) => {
+          const whole = nodeCryptoSync.sha512Hex!(stringToSignV1(verb, path, body, uuid, t));
+          expect(nodeCryptoSync.sha512HexParts!(stringToSignV1Parts(verb, path, body, uuid, t))).toBe(whole);
+        },
+      ),
+    );
+  });
 });

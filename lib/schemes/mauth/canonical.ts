@@ -20,11 +20,25 @@ export function joinLines(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * v1's string to sign as three parts (what comes before the body, the body, what comes after it), for
+ * a hash that takes them one after another without copying the body.
+ */
+export function stringToSignV1Parts(
+  verb: string,
+  path: string,
+  body: Uint8Array,
+  appUuid: string,
+  time: string,
+): [string, Uint8Array, string] {
+  return [verb + '\n' + path + '\n', body, '\n' + appUuid + '\n' + time];
+}
+
 /** v1's string to sign: the path as sent (no normalisation, no query), the raw body. */
 export function stringToSignV1(verb: string, path: string, body: Uint8Array, appUuid: string, time: string): Uint8Array {
-  // Two encodes and one buffer: what comes before the body, the body, what comes after it.
-  const head = encoder.encode(verb + '\n' + path + '\n');
-  const tail = encoder.encode('\n' + appUuid + '\n' + time);
+  const [before, , after] = stringToSignV1Parts(verb, path, body, appUuid, time);
+  const head = encoder.encode(before);
+  const tail = encoder.encode(after);
   const out = new Uint8Array(head.length + body.length + tail.length);
   out.set(head);
   out.set(body, head.length);

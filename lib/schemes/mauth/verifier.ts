@@ -14,7 +14,7 @@ import { defaultCrypto } from '#crypto';
 import { isUsable } from '../../keys/usable.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import type { SchemeVerifier, SignatureExplanation } from '../descriptor.ts';
-import { encodeQueryV2, normalizePathV2, stringToSignV1, stringToSignV2 } from './canonical.ts';
+import { encodeQueryV2, normalizePathV2, stringToSignV1, stringToSignV1Parts, stringToSignV2 } from './canonical.ts';
 import { DEFAULT_TIME_SKEW_SECONDS, MAUTH_SCHEME, V1_AUTH_HEADER, V1_TIME_HEADER, V2_AUTH_HEADER, V2_TIME_HEADER } from './constants.ts';
 import { carriesMAuth, mauthHeaders, parseVersion, type MAuthClaim } from './parse.ts';
 
@@ -243,7 +243,10 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
 
   // On Node every step answers at once (node:crypto): no promise per step.
   const sync = crypto.sync;
-  const syncRsa = sync?.rsa && sync.sha512Hex && !options.stringsToSign ? { rsa: sync.rsa, sha512Hex: sync.sha512Hex } : undefined;
+  const syncRsa =
+    sync?.rsa && sync.sha512Hex && sync.sha512HexParts && !options.stringsToSign
+      ? { rsa: sync.rsa, sha512Hex: sync.sha512Hex, sha512HexParts: sync.sha512HexParts }
+      : undefined;
 
   function signatureMatchesSync(req: SignedRequest, claim: MAuthClaim, record: KeyRecord, s: NonNullable<typeof syncRsa>): boolean {
     const signature = decodeSignature(claim.signature);
@@ -254,15 +257,21 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     } catch {
       fail('ERR_KEYSTORE_UNAVAILABLE', 'the app public key cannot be used');
     }
-    const { primary, alternatives } = stringsWithDigest(req, claim, claim.version === 1 ? '' : s.sha512Hex(req.body ?? new Uint8Array()));
+    const body = req.body ?? new Uint8Array();
+    if (claim.version === 1) {
+      // The string to sign is hashed from its parts: the body is not copied.
+      const digest = s.sha512HexParts(stringToSignV1Parts(req.method, req.path, body, claim.appUuid, claim.time));
+      for (const key of publicKeys) {
+        if (key.bits < minBits) continue;
+        const payload = s.rsa.recoverType1(key, signature);
+        if (payload && timingSafeEqualBytesText(payload, digest)) return true;
+      }
+      return false;
+    }
+    const { primary, alternatives } = stringsWithDigest(req, claim, s.sha512Hex(body));
     for (const key of publicKeys) {
       if (key.bits < minBits) continue;
-      if (claim.version === 1) {
-        const payload = s.rsa.recoverType1(key, signature);
-        if (payload && timingSafeEqualBytesText(payload, s.sha512Hex(primary))) return true;
-      } else {
-        for (const sts of [primary, ...alternatives]) if (s.rsa.verifySha512(key, sts, signature)) return true;
-      }
+      for (const sts of [primary, ...alternatives]) if (s.rsa.verifySha512(key, sts, signature)) return true;
     }
     return false;
   }
