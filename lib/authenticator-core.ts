@@ -13,7 +13,7 @@ import type { CredentialParts, Verifier } from './core/verifier.ts';
 import type { Config, KeyStoreSpec } from './config/schema.ts';
 import { configuredSchemes, keyRecords } from './config/records.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
-import type { KeyStore } from './keys/types.ts';
+import type { FetchLike, KeyStore, SharedDocumentCache } from './keys/types.ts';
 import { createRouteTable, strictestOf, type RouteDecision } from './policy/routes.ts';
 import type { Challenge, SchemeImplementation, SchemeVerifier } from './schemes/descriptor.ts';
 import type { SchemeRegistry } from './schemes/registry.ts';
@@ -30,6 +30,10 @@ export interface AuthenticatorDeps {
   readonly openKeyStore?: (spec: KeyStoreSpec, index: number) => KeyStore;
   readonly clock?: Clock;
   readonly crypto?: CryptoBackend;
+  /** The `fetch` schemes call for documents they fetch themselves (a JWKS); the global one by default. */
+  readonly fetch?: FetchLike;
+  /** A cache shared between instances (Workers KV) for fetched documents; see {@link SharedDocumentCache}. */
+  readonly sharedCache?: SharedDocumentCache;
   /** The schemes the configuration may name (default: the built-in ones); the one `loadConfig` used. */
   readonly registry?: SchemeRegistry;
 }
@@ -142,6 +146,8 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
     keys: storeFor.get(id) ?? inline,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.crypto ? { crypto: deps.crypto } : {}),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.sharedCache ? { sharedCache: deps.sharedCache } : {}),
   });
   const wanted = new Set(configuredSchemes(config));
   const known = new Set(implementations.map((i) => i.id));
@@ -198,8 +204,16 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
     config,
     keyStores: opened,
     async hydrate() {
-      await Promise.all(
-        opened.map(async (store, i) => {
+      await Promise.all([
+        // What a verifier fetches itself (a JWT issuer's JWKS). Never rejects by contract; guarded anyway.
+        ...schemes.map(async (s) => {
+          try {
+            await s.verifier.hydrate?.();
+          } catch {
+            // The first request tries again.
+          }
+        }),
+        ...opened.map(async (store, i) => {
           const wanted = config.keyStores[i]?.hydrate;
           const h = (store as { hydrate?: (ids?: Iterable<string>) => Promise<unknown> }).hydrate;
           if (!wanted || typeof h !== 'function') return;
@@ -209,7 +223,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
             // hydrate() of the cached store never rejects; a store of another kind may. The first request tries again.
           }
         }),
-      );
+      ]);
     },
     decide(method, rawPath) {
       const one = (path: string): RouteDecision =>

@@ -17,10 +17,10 @@ import type { AuthenticationTicket } from '../schemes/mauth/verifier.ts';
 import type { SchemeSigner } from '../schemes/descriptor.ts';
 import { createCachedKeyStore, type CachedKeyStore, type KeyCacheOptions, type KeyLookup, type KeySource } from './cache.ts';
 import { parseKeyRecord } from './record.ts';
-import { KeyStoreError, type KeyRecord, type KeyStore, type KeyStoreFault } from './types.ts';
+import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault } from './types.ts';
 
 /** The `fetch` this client calls (the global one by default; tests and embedders pass their own). */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike };
 
 /** How the client reaches the key service and signs as our app. */
 export interface MAuthKeyServiceOptions {

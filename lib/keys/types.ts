@@ -64,3 +64,17 @@ export class KeyStoreError extends Error {
     this.fault = fault;
   }
 }
+
+/** The `fetch` a store or scheme calls (the global one by default; tests and embedders pass their own). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * A cache a platform shares between instances (Workers KV), for documents fetched from the network
+ * (a JWKS), so that a new isolate or cold start need not fetch them again. Values are public documents,
+ * never secrets. `get` resolves `undefined` for a missing or expired entry; both may reject, and a
+ * caller treats that as a miss.
+ */
+export interface SharedDocumentCache {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, value: string, ttlSeconds: number): Promise<void>;
+}

@@ -4,7 +4,7 @@ import type { AuthError } from '../core/errors.ts';
 import type { CryptoBackend } from '../core/crypto.ts';
 import type { SignedRequest } from '../core/request.ts';
 import type { CredentialParts, Signer, Verifier } from '../core/verifier.ts';
-import type { KeyStore } from '../keys/types.ts';
+import type { FetchLike, KeyStore, SharedDocumentCache } from '../keys/types.ts';
 
 /**
  * How a scheme's signature covers the request body, which decides what an API Gateway authorizer
@@ -29,6 +29,10 @@ export interface SchemeDeps {
   readonly keys: KeyStore;
   readonly clock?: Clock;
   readonly crypto?: CryptoBackend;
+  /** The `fetch` a scheme that fetches documents itself (a JWT issuer's JWKS) calls; the global one by default. */
+  readonly fetch?: FetchLike;
+  /** A cache the platform shares between instances (Workers KV), for documents fetched from the network. */
+  readonly sharedCache?: SharedDocumentCache;
 }
 
 /** The key a signer signs as: a configuration key record reduced to what signing needs. */
@@ -68,6 +72,11 @@ export interface SignatureExplanation {
 
 /** A scheme's verifier, which may also explain what it checked a request against. */
 export interface SchemeVerifier extends Verifier {
+  /**
+   * Loads what the verifier fetches itself (a JWT issuer's JWKS) before the first request; the
+   * authenticator's `hydrate()` calls it. It never rejects: a failure is tried again on first use.
+   */
+  hydrate?(): Promise<void>;
   /** @throws AuthFailure when the request carries no credentials of this scheme or they cannot be parsed. */
   explain?(req: SignedRequest): Promise<SignatureExplanation>;
 }

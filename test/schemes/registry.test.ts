@@ -16,7 +16,7 @@ import { sigv4Scheme } from '../../lib/schemes/sigv4/scheme.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { createWorker } from '../../functions/worker.ts';
 import { httpProxyEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
-import { toyBodyScheme, toyScheme } from '../fixtures/toy-scheme.ts';
+import { makeToyScheme, toyBodyScheme, toyScheme } from '../fixtures/toy-scheme.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const registry = builtInSchemes.with(toyScheme, toyBodyScheme);
@@ -302,5 +302,37 @@ describe('the CLI with a registry', () => {
     const r = await run(['check-config', '--config', 'c.json'], '', builtInSchemes);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stderr)).toMatchObject({ code: 'ERR_CONFIG' });
+  });
+});
+
+describe('verifiers that fetch documents themselves', () => {
+  it('get the fetch and shared cache the authenticator was given, and are hydrated by its hydrate() (a rejecting one too)', async () => {
+    const seen: Array<{ fetch: unknown; sharedCache: unknown }> = [];
+    let hydrated = 0;
+    const hydrating = (id: string, rejects: boolean): typeof toyScheme => ({
+      ...makeToyScheme({ id, header: `x-${id}`, body: 'none', cacheableAcrossRoutes: true }),
+      createVerifier(o, deps) {
+        seen.push({ fetch: deps.fetch, sharedCache: deps.sharedCache });
+        const verifier = toyScheme.createVerifier(o, deps);
+        return {
+          ...verifier,
+          hydrate: async () => {
+            hydrated++;
+            if (rejects) throw new Error('down');
+          },
+        };
+      },
+    });
+    const reg = builtInSchemes.with(hydrating('fetching', false), hydrating('failing', true));
+    const cfg = loadConfig({ schemes: { fetching: { realm: 'r' }, failing: { realm: 'r' } }, routes: [{ path: '*' }] }, reg);
+    const fetch = async () => new Response('{}');
+    const sharedCache = { get: async () => undefined, put: async () => {} };
+    const a = createAuthenticator(cfg, { registry: reg, fetch, sharedCache });
+    expect(seen).toEqual([
+      { fetch, sharedCache },
+      { fetch, sharedCache },
+    ]);
+    await expect(a.hydrate()).resolves.toBeUndefined();
+    expect(hydrated).toBe(2);
   });
 });
