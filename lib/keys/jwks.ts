@@ -93,19 +93,23 @@ const FAULT_TEXT: Record<KeyStoreFault, string> = {
   'malformed-response': 'the JWKS endpoint gave an answer that is not a public JWKS',
   'invalid-record': 'a key in the JWKS is not usable',
   busy: 'too many lookups',
-  misconfigured: 'the JWKS URL does not serve a JWKS (a redirect or a client error)',
+  misconfigured: 'the JWKS URL answers with a client error (is it the right URL?)',
 };
 
 function storeError(fault: KeyStoreFault): KeyStoreError {
   return new KeyStoreError(fault, FAULT_TEXT[fault]);
 }
 
-/** The fault of a non-2xx answer. Redirects are not followed: the configured URL is the one trusted. */
+/**
+ * The fault of a non-2xx answer, mapped as the MAuth key service client maps them. Redirects are not
+ * followed (the configured URL is the one trusted): a 3xx, like any status outside 2xx-5xx, is `malformed-response`.
+ */
 function statusFault(status: number): KeyStoreFault {
   if (status === 429) return 'throttled';
   if (status >= 500) return 'server-error';
   if (status === 401 || status === 403) return 'access-denied';
-  return 'misconfigured';
+  if (status >= 400) return 'misconfigured';
+  return 'malformed-response';
 }
 
 // RFC 7517 §9.3 and RFC 7518 §6: members of private and symmetric keys. A set that publishes one is
@@ -257,7 +261,7 @@ const SHARED_HEADER_RE = /^jwks1 (\d{1,16}) (\d{1,10})\n/;
  * at most one refetch per `unknownKidCooldownSeconds`: a key published since is found, a flood of
  * random kids costs one fetch per cooldown). It rejects with a {@link KeyStoreError}, never resolves
  * a key, when the endpoint is down (`network`), slow (`timeout`), answers 429 (`throttled`), 5xx
- * (`server-error`), 401/403 (`access-denied`), a redirect or another 4xx (`misconfigured`), or
+ * (`server-error`), 401/403 (`access-denied`), another 4xx (`misconfigured`), or a redirect or
  * something that is not a public JWKS within `maxBytes` (`malformed-response`), unless the last good
  * document is still inside its stale-if-error grace.
  *

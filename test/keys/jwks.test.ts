@@ -208,7 +208,7 @@ describe('openJwksStore: outages are store faults, never a key', () => {
   it('a redirect is not followed', async () => {
     server.fault = { kind: 'redirect', location: `${server.base}/jwks.json?redirected=${JWKS_URL_TOKEN}` };
     const { store } = open();
-    expect((await faultOf(store.get('rsa-1'))).fault).toBe('misconfigured');
+    expect((await faultOf(store.get('rsa-1'))).fault).toBe('malformed-response');
     expect(server.hits).toBe(1);
   });
 
