@@ -1,6 +1,6 @@
 // A JWKS endpoint on 127.0.0.1 for the tests: serves a key set it can be told to change, with the
 // Cache-Control it is told, counts the requests it gets, and fails on demand (a status, a hang, a
-// body that is not a JWKS, an oversized one, a redirect).
+// body that is not a JWKS, an oversized one, a redirect) or answers late.
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { listenOnLoopback } from './net.ts';
 
@@ -29,6 +29,7 @@ export type JwksFault =
   | { readonly kind: 'none' }
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'hang' }
+  | { readonly kind: 'slow'; readonly ms: number }
   | { readonly kind: 'body'; readonly body: string }
   | { readonly kind: 'oversized'; readonly bytes: number; readonly declareLength: boolean }
   | { readonly kind: 'redirect'; readonly location: string };
@@ -71,6 +72,12 @@ export async function startJwksServer(keys: unknown[] = []): Promise<JwksServer>
       switch (fault.kind) {
         case 'status':
           res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`failure with ${JWKS_URL_TOKEN}`);
+          return;
+        case 'slow':
+          await new Promise((resolve) => setTimeout(resolve, fault.ms));
+          res
+            .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' })
+            .end(JSON.stringify({ keys: state.keys }));
           return;
         case 'hang':
           await new Promise<void>((resolve) => hanging.add(resolve));

@@ -104,6 +104,18 @@ describe('the Worker under workerd with a shared document cache (Workers KV)', (
     }
   });
 
+  it('30 concurrent requests on a cold Worker share one fetch, each in its own request context', async () => {
+    server.fault = { kind: 'slow', ms: 300 };
+    try {
+      const mf = await start(false);
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => call(mf, ['rsa-1', 'ec-1', 'okp-1'][i % 3]!)));
+      expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 30 }, () => 200));
+      expect(server.hits).toBe(1);
+    } finally {
+      server.fault = { kind: 'none' };
+    }
+  });
+
   it('a JWKS endpoint that fails is 503 with nothing of the URL or the document in the answer', async () => {
     server.fault = { kind: 'status', status: 500 };
     try {
