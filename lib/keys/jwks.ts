@@ -404,6 +404,7 @@ export function openJwksStore(options: JwksStoreOptions): JwksStore {
 
   // What the last load gave the cache, read by it right after listAll.
   let lastFresh: number | undefined;
+  let lastCount = 0;
   let lastInvalid: ReadonlySet<string> = new Set();
   /** Until when (ms) the snapshot the cache holds is fresh: a load before then is for an unknown kid. */
   let freshUntil = -Infinity;
@@ -411,6 +412,7 @@ export function openJwksStore(options: JwksStoreOptions): JwksStore {
   let lastFault: KeyStoreFault = 'network';
 
   function use(loaded: Loaded): readonly KeyRecord[] {
+    lastCount = loaded.parsed.records.length;
     lastFresh = loaded.freshSeconds;
     lastInvalid = loaded.parsed.invalidKids;
     freshUntil = clock() + loaded.freshSeconds * 1000;
@@ -465,6 +467,8 @@ export function openJwksStore(options: JwksStoreOptions): JwksStore {
       if (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH) return Promise.resolve(undefined);
       return cache.get(kid);
     },
-    hydrate: () => cache.hydrate(),
+    // A second hydrate() while the set is fresh (an authenticator hydrated twice) must not look like an
+    // unknown kid to the source, which would refetch past the cooldown.
+    hydrate: () => (clock() < freshUntil ? Promise.resolve({ loaded: lastCount, unknown: 0, failed: 0 }) : cache.hydrate()),
   };
 }

@@ -271,6 +271,17 @@ describe('openJwksStore: outages are store faults, never a key', () => {
     server.fault = { kind: 'status', status: 500 };
     expect(await open().store.hydrate()).toEqual({ loaded: 0, unknown: 0, failed: 1 });
   });
+
+  it('hydrate() again while the document is fresh fetches nothing', async () => {
+    const { store, clock } = open();
+    await store.hydrate();
+    clock.advance(100);
+    expect(await store.hydrate()).toEqual({ loaded: 3, unknown: 0, failed: 0 });
+    expect(server.hits).toBe(1);
+    clock.advance(201);
+    expect(await store.hydrate()).toEqual({ loaded: 3, unknown: 0, failed: 0 });
+    expect(server.hits).toBe(2);
+  });
 });
 
 /** A shared cache in memory, with KV's TTL floor and a failure switch, keeping what was put. */
