@@ -55,6 +55,8 @@ export interface WorkerOptions {
  *
  * Keys come from AUTH_CONFIG's `keys[]`, or from the Workers KV namespaces and secret bindings its
  * `keyStores[]` name (docs/key-stores.md); a store that fails answers 503, never an accept.
+ * Documents verifiers fetch themselves (a JWT issuer's JWKS) are kept in the KV namespace bound as
+ * AUTH_SHARED_CACHE, when there is one, so that a new isolate need not fetch them again.
  *
  * @throws nothing at build time; an invalid AUTH_CONFIG (or a `keyStores[]` entry a Worker cannot
  * open) answers 500 per request (and is logged); an invalid LOG_ACCEPTED is logged (`config.invalid`, once per isolate) and read as the default, so a
