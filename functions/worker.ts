@@ -11,6 +11,12 @@ import { headersWithoutCredentials, queryWithoutCredentials } from '../lib/adapt
 import { logAcceptedFrom, readLogAccepted } from '../lib/adapters/log-accepted.ts';
 import { builtInSchemes, type SchemeRegistry } from '../lib/schemes/registry.ts';
 import { openWorkerKeyStore } from '../lib/keys/open-store.ts';
+import { kvSharedCache } from '../lib/keys/kv-shared-cache.ts';
+
+// The KV namespace binding that, when the Worker has one under this name, keeps the documents
+// verifiers fetch themselves (a JWT issuer's JWKS) for the isolates that come after
+// (docs/key-stores.md, "JWKS"). Not exported: workerd takes every export of the entry as a handler.
+const SHARED_CACHE_BINDING = 'AUTH_SHARED_CACHE';
 
 export interface Env {
   /** The configuration document (JSON text): a var for local dev, a secret in production. */
@@ -22,6 +28,8 @@ export interface Env {
    * default): no; `true` or `1`: every one; a rate such as `0.01`: that share of them, at random.
    */
   LOG_ACCEPTED?: string;
+  /** A KV namespace for fetched documents (a JWKS), shared by every isolate; unset: each isolate fetches its own. */
+  AUTH_SHARED_CACHE?: unknown;
   /** The bindings `keyStores[]` name: KV namespaces (`workers-kv`) and secrets or vars (`secret-binding`). */
   readonly [binding: string]: unknown;
 }
@@ -47,6 +55,8 @@ export interface WorkerOptions {
  *
  * Keys come from AUTH_CONFIG's `keys[]`, or from the Workers KV namespaces and secret bindings its
  * `keyStores[]` name (docs/key-stores.md); a store that fails answers 503, never an accept.
+ * Documents verifiers fetch themselves (a JWT issuer's JWKS) are kept in the KV namespace bound as
+ * AUTH_SHARED_CACHE, when there is one, so that a new isolate need not fetch them again.
  *
  * @throws nothing at build time; an invalid AUTH_CONFIG (or a `keyStores[]` entry a Worker cannot
  * open) answers 500 per request (and is logged); an invalid LOG_ACCEPTED is logged (`config.invalid`, once per isolate) and read as the default, so a
@@ -73,11 +83,14 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
       const auth = createAuthenticator(config, {
         registry,
         openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { registry, env: () => bindings }),
+        ...(env[SHARED_CACHE_BINDING] ? { sharedCache: kvSharedCache(() => bindings[SHARED_CACHE_BINDING]) } : {}),
       });
       cached = { text, auth };
-      // A Worker may do no I/O outside a request, so stores configured with `hydrate` load their keys
-      // beside the isolate's first request (which shares the lookups in flight) rather than at start.
-      if (request && config.keyStores.some((s) => s.hydrate !== false)) waitUntilOf(request)?.(auth.hydrate());
+      // A Worker may do no I/O outside a request, so stores configured with `hydrate`, and verifiers
+      // that fetch documents themselves (a JWKS), load beside the isolate's first request (which
+      // shares the loads in flight) rather than at start.
+      if (request && (config.keyStores.some((s) => s.hydrate !== false) || auth.schemes.some((s) => s.verifier.hydrate)))
+        waitUntilOf(request)?.(auth.hydrate());
     }
     return cached.auth;
   }

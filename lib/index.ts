@@ -43,6 +43,17 @@ export {
   type MAuthKeyServiceOptions,
   type MAuthRemoteKeyStore,
 } from './keys/mauth-key-service.ts';
+export {
+  openJwksStore,
+  parseJwks,
+  JWKS_DEFAULTS,
+  type JwksStore,
+  type JwksStoreOptions,
+  type JwksDocumentStats,
+  type ParsedJwks,
+} from './keys/jwks.ts';
+export { kvSharedCache, type KvDocumentNamespaceLike, type KvSharedCacheOptions } from './keys/kv-shared-cache.ts';
+export type { FetchLike, SharedDocumentCache } from './keys/types.ts';
 export { builtInSchemes, createSchemeRegistry, type SchemeRegistry } from './schemes/registry.ts';
 export {
   defineScheme,

@@ -227,15 +227,23 @@ describe('createCachedKeyStore (per-id source)', () => {
 
 describe('createCachedKeyStore (complete source)', () => {
   function completeSource(records: KeyRecord[], invalid: string[] = []) {
-    const state = { calls: 0, fail: undefined as KeyStoreError | undefined, records };
+    const state = {
+      calls: 0,
+      fail: undefined as KeyStoreError | undefined,
+      records,
+      maxAge: undefined as number | undefined,
+      delayMs: 0,
+    };
     const source: KeySource = {
       kind: 'complete',
       async listAll() {
         state.calls++;
+        if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
         if (state.fail) throw state.fail;
         return state.records.map((r) => ({ ...r }));
       },
       invalidIds: () => new Set(invalid),
+      maxAgeSeconds: () => state.maxAge,
     };
     return { source, state };
   }
@@ -272,5 +280,89 @@ describe('createCachedKeyStore (complete source)', () => {
     expect(await keys.get('a')).toBe(a);
     c.advance(20);
     await expect(keys.get('a')).rejects.toMatchObject({ fault: 'server-error' });
+  });
+
+  it("keeps a snapshot for the source's max-age when shorter than the TTL, never longer", async () => {
+    const { source, state } = completeSource([record('a')]);
+    const c = clock();
+    const keys = createCachedKeyStore(source, { clock: c.fn, ttlSeconds: 100 });
+    state.maxAge = 10;
+    await keys.get('a');
+    c.advance(9);
+    await keys.get('a');
+    expect(state.calls).toBe(1);
+    c.advance(2);
+    await keys.get('a');
+    expect(state.calls).toBe(2);
+    state.maxAge = 1_000;
+    c.advance(11);
+    await keys.get('a');
+    expect(state.calls).toBe(3);
+    c.advance(99);
+    await keys.get('a');
+    expect(state.calls).toBe(3);
+    c.advance(2);
+    await keys.get('a');
+    expect(state.calls).toBe(4);
+  });
+
+  it('without unknownIdRefreshSeconds, never reloads a fresh snapshot for an unknown id', async () => {
+    const { source, state } = completeSource([record('a')]);
+    const c = clock();
+    const keys = createCachedKeyStore(source, { clock: c.fn, ttlSeconds: 600 });
+    await keys.get('a');
+    state.records = [record('a'), record('new')];
+    c.advance(500);
+    expect(await keys.get('new')).toBeUndefined();
+    expect(state.calls).toBe(1);
+  });
+
+  it('reloads a fresh snapshot for an unknown id at most once per unknownIdRefreshSeconds', async () => {
+    const { source, state } = completeSource([record('a')]);
+    const c = clock();
+    const keys = createCachedKeyStore(source, { clock: c.fn, ttlSeconds: 600, unknownIdRefreshSeconds: 30 });
+    await keys.get('a');
+    // Published after the first load, asked inside the cooldown: the snapshot answers.
+    state.records = [record('a'), record('new')];
+    c.advance(10);
+    expect(await keys.get('new')).toBeUndefined();
+    expect(state.calls).toBe(1);
+    c.advance(21);
+    expect(await keys.get('new')).toBeDefined();
+    expect(state.calls).toBe(2);
+    // A flood of random ids over 300 s: one load per 30 s at most.
+    for (let i = 0; i < 1000; i++) {
+      expect(await keys.get(`ghost-${i}`)).toBeUndefined();
+      c.advance(0.3);
+    }
+    expect(state.calls - 2).toBeLessThanOrEqual(Math.ceil(300 / 30));
+    expect(state.calls - 2).toBeGreaterThanOrEqual(Math.floor(300 / 30) - 1);
+  });
+
+  it('concurrent unknown ids share one reload, and a failed reload is a store fault for them only', async () => {
+    const { source, state } = completeSource([record('a')]);
+    const c = clock();
+    const events: KeyCacheEvent[] = [];
+    const keys = createCachedKeyStore(source, { clock: c.fn, unknownIdRefreshSeconds: 5, onEvent: (e) => events.push(e) });
+    await keys.get('a');
+    c.advance(6);
+    state.delayMs = 5;
+    state.records = [record('a'), record('k1')];
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => keys.get(i % 2 ? 'k1' : `ghost-${i}`)));
+    expect(state.calls).toBe(2);
+    expect(answers.filter((r) => r !== undefined).length).toBe(50);
+    expect(keys.stats.coalesced).toBe(99);
+    c.advance(6);
+    state.fail = new KeyStoreError('timeout', 'slow');
+    await expect(keys.get('ghost-x')).rejects.toMatchObject({ fault: 'timeout' });
+    expect(events).toEqual([{ event: 'keystore.fault', fault: 'timeout' }]);
+    // The snapshot still holds: known ids verify, other unknown ids wait out the cooldown.
+    expect(await keys.get('k1')).toBeDefined();
+    expect(await keys.get('ghost-y')).toBeUndefined();
+    expect(state.calls).toBe(3);
+  });
+
+  it('refuses a negative unknownIdRefreshSeconds', () => {
+    expect(() => createCachedKeyStore(completeSource([]).source, { unknownIdRefreshSeconds: -1 })).toThrow(TypeError);
   });
 });

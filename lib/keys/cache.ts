@@ -20,7 +20,16 @@ export interface KeyLookup {
  */
 export type KeySource =
   | { readonly kind: 'per-id'; lookup(id: string): Promise<KeyLookup>; listAll?(): Promise<readonly KeyRecord[]> }
-  | { readonly kind: 'complete'; listAll(): Promise<readonly KeyRecord[]>; readonly invalidIds?: () => ReadonlySet<string> };
+  | {
+      readonly kind: 'complete';
+      listAll(): Promise<readonly KeyRecord[]>;
+      readonly invalidIds?: () => ReadonlySet<string>;
+      /**
+       * The freshness of the snapshot the last `listAll` returned, in seconds (a JWKS answer's
+       * `Cache-Control: max-age`); read right after it. Capped by the cache's TTL; undefined: the TTL.
+       */
+      readonly maxAgeSeconds?: () => number | undefined;
+    };
 
 /** Something the cache did that an operator may want in a log or a metric: a kind and counts, never a key id. */
 export type KeyCacheEvent =
@@ -50,6 +59,13 @@ export interface KeyCacheOptions {
   readonly missesPerSecond?: number;
   /** Depth of that bucket. Default 20. */
   readonly missBurst?: number;
+  /**
+   * Complete sources only: an id missing from a snapshot that is still fresh reloads the snapshot (a
+   * key published since, as a JWKS rotation does), at most once per this many seconds since the last
+   * load began, whatever the ids asked; lookups in between answer from the snapshot. A flood of random
+   * ids costs the source one load per period. Default 0: never (a bundle answers unknown ids until its TTL ends).
+   */
+  readonly unknownIdRefreshSeconds?: number;
   /** Milliseconds since the epoch (tests pass their own). */
   readonly clock?: () => number;
   /** Told of faults, stale answers and refused lookups (for a log line or a metric). */
@@ -151,6 +167,7 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   const grace = positive('staleIfErrorSeconds', options.staleIfErrorSeconds, d.staleIfErrorSeconds, true) * 1000;
   const rate = positive('missesPerSecond', options.missesPerSecond, d.missesPerSecond) / 1000;
   const burst = positive('missBurst', options.missBurst, d.missBurst);
+  const unknownRefresh = positive('unknownIdRefreshSeconds', options.unknownIdRefreshSeconds, 0, true) * 1000;
   const clock = options.clock ?? Date.now;
   const emit = options.onEvent ?? (() => undefined);
 
@@ -164,6 +181,8 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   // Complete sources: one snapshot of every record.
   let snapshot: { byId: Map<string, Entry>; invalid: ReadonlySet<string>; expires: number; staleUntil: number } | undefined;
   let snapshotFlight: Promise<void> | undefined;
+  /** When the last snapshot load began (ms): the unknown-id refresh's cooldown runs from it. */
+  let snapshotLoadedAt = -Infinity;
 
   function store(record: KeyRecord, now: number, maxAgeSeconds?: number): KeyRecord {
     const keep =
@@ -250,18 +269,40 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
     stats.sourceCalls++;
     const records = await src.listAll();
     const now = clock();
+    const age = src.maxAgeSeconds?.();
+    const keep = age !== undefined && Number.isFinite(age) && age >= 0 ? Math.min(ttl, age * 1000) : ttl;
     const byId = new Map<string, Entry>();
     for (const r of records) {
       const old = snapshot?.byId.get(r.id);
-      byId.set(r.id, { record: old && sameRecord(old.record, r) ? old.record : r, expires: now + ttl, staleUntil: now + ttl + grace });
+      byId.set(r.id, { record: old && sameRecord(old.record, r) ? old.record : r, expires: now + keep, staleUntil: now + keep + grace });
     }
-    snapshot = { byId, invalid: src.invalidIds?.() ?? new Set(), expires: now + ttl, staleUntil: now + ttl + grace };
+    snapshot = { byId, invalid: src.invalidIds?.() ?? new Set(), expires: now + keep, staleUntil: now + keep + grace };
   }
 
   function loadSnapshot(): Promise<void> {
-    if (!snapshotFlight) snapshotFlight = refreshSnapshot().finally(() => (snapshotFlight = undefined));
-    else stats.coalesced++;
+    if (!snapshotFlight) {
+      snapshotLoadedAt = clock();
+      snapshotFlight = refreshSnapshot().finally(() => (snapshotFlight = undefined));
+    } else stats.coalesced++;
     return snapshotFlight;
+  }
+
+  /** An id missing from a fresh snapshot: one reload per cooldown (joined while in flight), else the snapshot's answer. */
+  async function refreshForUnknown(id: string, now: number): Promise<KeyRecord | undefined> {
+    if (!snapshotFlight && now < snapshotLoadedAt + unknownRefresh) {
+      stats.negativeHits++;
+      return undefined;
+    }
+    try {
+      await loadSnapshot();
+    } catch (e) {
+      // The snapshot still stands for the ids it holds; this id may be a key published since, which
+      // only the source can tell: a store fault (503, try again), as jose and aws-jwt-verify answer.
+      const err = asStoreError(e);
+      emit({ event: 'keystore.fault', fault: err.fault });
+      throw err;
+    }
+    return answerFromSnapshot(id);
   }
 
   function answerFromSnapshot(id: string): KeyRecord | undefined {
@@ -275,8 +316,12 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
   async function getComplete(id: string): Promise<KeyRecord | undefined> {
     const now = clock();
     if (snapshot && now < snapshot.expires) {
-      stats.hits++;
-      return answerFromSnapshot(id);
+      const found = answerFromSnapshot(id);
+      if (found !== undefined || unknownRefresh === 0) {
+        stats.hits++;
+        return found;
+      }
+      return refreshForUnknown(id, now);
     }
     try {
       await loadSnapshot();

@@ -26,6 +26,8 @@ export async function bundleWorker(entry: string): Promise<string> {
 /** Bindings beyond plain text ones: KV namespaces (in memory; fill them through `mf.getKVNamespace(name)`). */
 export interface ExtraBindings {
   readonly kvNamespaces?: readonly string[];
+  /** A directory that keeps the KV namespaces' data, so a later instance started with it sees what this one wrote (a restart). */
+  readonly kvPersist?: string;
 }
 
 /** Starts workerd (through Miniflare) on 127.0.0.1 with a bundled worker. Call `dispose()` when done. */
@@ -36,6 +38,7 @@ export async function startWorker(script: string, bindings: Record<string, strin
     compatibilityDate: '2026-04-01',
     bindings,
     ...(extra.kvNamespaces ? { kvNamespaces: [...extra.kvNamespaces] } : {}),
+    ...(extra.kvPersist ? { kvPersist: extra.kvPersist } : {}),
     host: '127.0.0.1',
   });
   await mf.ready;
