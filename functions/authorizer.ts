@@ -9,16 +9,16 @@ import { logAcceptedSetting, logLine } from './lambda-log.ts';
 import { prevalidatedAuthenticator } from './lambda-prevalidated.ts';
 import { prevalidated } from './prevalidated-config.ts';
 
-// Key stores whose configuration asks for `hydrate` load their keys in the init phase, which Lambda
-// runs before the first invocation: the first request finds them cached. Only such configurations
-// pay for it (the check is on the configuration the build put in the bundle). A failure here is
-// left to the first call, which reports it.
-if (prevalidated.config.keyStores.some((s) => s.hydrate !== false)) {
-  try {
-    await (await prevalidatedAuthenticator()).hydrate();
-  } catch {
-    // prevalidatedAuthenticator() logged a configuration error; the handler throws it again per call.
-  }
+// Key stores whose configuration asks for `hydrate`, and verifiers that fetch documents themselves
+// (a JWT issuer's JWKS), load in the init phase, which Lambda runs before the first invocation: the
+// first request finds them cached. The authenticator is built here either way (the first call would
+// build it), so the import plus first call costs what it did. A failure here is left to the first
+// call, which reports it.
+try {
+  const auth = await prevalidatedAuthenticator();
+  if (prevalidated.config.keyStores.some((s) => s.hydrate !== false) || auth.schemes.some((s) => s.verifier.hydrate)) await auth.hydrate();
+} catch {
+  // prevalidatedAuthenticator() logged a configuration error; the handler throws it again per call.
 }
 
 export const handler = createAuthorizerHandler({
