@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { VECTORS_DIR } from '../../../test/conformance/load-vectors.ts';
+import { canonicalQuery, compareCodePoints, parseQuery, quote, stringToSign, stringToSignHead, unquotePlus } from './canonical.ts';
+
+// Known answers computed with CPython 3.11's urllib.parse exactly as ustudio-hmac-tornado 0.3.0's
+// generate_digest uses it: parse_qs(query, keep_blank_values=True), sorted keys, sorted values, key=quote(value).
+const PYTHON: ReadonlyArray<readonly [name: string, query: string, canonical: string]> = [
+  ['no query', '', ''],
+  ['one pair', 'a=1', 'a=1'],
+  ['keys sorted', 'b=2&a=1', 'a=1&b=2'],
+  ['values sorted as strings', 'a=2&a=1&a=10', 'a=1&a=10&a=2'],
+  ['+ is a space; keys emitted decoded', 'a+b=c+d', 'a b=c%20d'],
+  ['%20 is a space', 'a%20b=c%20d', 'a b=c%20d'],
+  ['%2F and / both end as a literal /', 'x=%2F&y=/', 'x=/&y=/'],
+  ['lower-case escapes', 'x=a%2fb', 'x=a/b'],
+  ['invalid escapes stay literal, then % is quoted', 'p=%zz&q=%4', 'p=%25zz&q=%254'],
+  ['a lone %', 'p=%', 'p=%25'],
+  ['UTF-8 escapes', 'k=%C3%A9', 'k=%C3%A9'],
+  ['a truncated UTF-8 sequence is U+FFFD', 'k=%C3', 'k=%EF%BF%BD'],
+  ['a truncated 3-byte sequence is one U+FFFD', 'k=%E2%82', 'k=%EF%BF%BD'],
+  ['invalid bytes are one U+FFFD each', 'k=%ff%fe', 'k=%EF%BF%BD%EF%BF%BD'],
+  ['; in a key is an ordinary character', 'a;b=c', 'a;b=c'],
+  ['; is not a separator (Python 3.9.2+)', 'a=1;b=2', 'a=1%3Bb%3D2'],
+  ['empty parts are skipped', '&&a=1&&', 'a=1'],
+  ['an empty key and value', '=', '='],
+  ['an empty key', '=x', '=x'],
+  ['only the first = splits', 'a==b', 'a=%3Db'],
+  ['~ . _ - stay literal', 'k=~._-', 'k=~._-'],
+  ['%7E becomes ~', 'k=%7E', 'k=~'],
+  ['sub-delims are quoted', "k=!*'()", 'k=%21%2A%27%28%29'],
+  ['escaped letters', '%41=%41', 'A=A'],
+  ['a raw non-ASCII character', 'k=\u00e9', 'k=%C3%A9'],
+  ['an escaped = and & in the key are written raw', '%3D=%26', '==%26'],
+  ['an escaped & in a key', 'k%26=v', 'k&=v'],
+  ['code-point order: upper before _ before lower', 'z=1&Z=1&_=1&a=1', 'Z=1&_=1&a=1&z=1'],
+  ['a blank value sorts first', 'a=b&a=', 'a=&a=b'],
+  ['code-point order above U+FFFF (escaped)', 'k=%F0%9F%98%80&k=%EE%80%80', 'k=%EE%80%80&k=%F0%9F%98%80'],
+  ['code-point order above U+FFFF (raw)', 'k=\ud83d\ude00&k=\ue000', 'k=%EE%80%80&k=%F0%9F%98%80'],
+  ['a newline in a key is written raw', 'key%0A=v%0A', 'key\n=v%0A'],
+  ['+ and %2B differ', 'a=+&a=%2B', 'a=%20&a=%2B'],
+  ['%2b', 'a=%2b', 'a=%2B'],
+];
+
+describe('canonicalQuery', () => {
+  it('gives the example of PROTOCOLS.md and the vectors file', () => {
+    const v = JSON.parse(readFileSync(join(VECTORS_DIR, 'ustudio-hmac/vectors.json'), 'utf8')) as {
+      example_canonical_query: { query: string; canonical: string };
+    };
+    expect(canonicalQuery(v.example_canonical_query.query)).toBe(v.example_canonical_query.canonical);
+    expect(canonicalQuery('bar=value%202&bar=avalue&Foo=value%3f1&blank')).toBe('Foo=value%3F1&bar=avalue&bar=value%202&blank=');
+  });
+
+  it.each(PYTHON)('%s: as Python builds it', (_name, query, canonical) => {
+    expect(canonicalQuery(query)).toBe(canonical);
+  });
+
+  it('does not depend on the order of the pairs (property)', () => {
+    const text = fc.string({
+      unit: fc.constantFrom('a', 'B', '_', '~', ' ', '/', '=', '&', '+', '%', ';', 'é', '😀', '\u{e000}'),
+      maxLength: 6,
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text), { maxLength: 8 }), fc.nat(), (pairs, seed) => {
+        // Encoded the way a client would (every pair survives: keys and values fully escaped).
+        const enc = (s: string) => encodeURIComponent(s);
+        const parts = pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`);
+        const shuffled = [...parts];
+        let s = seed;
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          s = (s * 1103515245 + 12345) % 2 ** 31;
+          const j = s % (i + 1);
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        expect(canonicalQuery(shuffled.join('&'))).toBe(canonicalQuery(parts.join('&')));
+        // And it holds each pair, decoded key and quoted value.
+        const expected = [...pairs]
+          .sort((a, b) => compareCodePoints(a[0], b[0]) || compareCodePoints(a[1], b[1]))
+          .map(([k, v]) => `${k}=${quote(v)}`)
+          .join('&');
+        expect(canonicalQuery(parts.join('&'))).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the parts', () => {
+  it('parseQuery keeps blank values and splits on the first = only', () => {
+    expect(parseQuery('a&b=&c==d&&')).toEqual([
+      ['a', ''],
+      ['b', ''],
+      ['c', '=d'],
+    ]);
+  });
+  it('unquotePlus decodes + and valid escapes, keeps invalid ones, replaces invalid UTF-8', () => {
+    expect(unquotePlus('a+b%2Fc%zz%C3')).toBe('a b/c%zz\uFFFD');
+    expect(unquotePlus('%C3%A9t%C3%A9')).toBe('été');
+    expect(unquotePlus('%%41')).toBe('%A');
+    expect(unquotePlus('x%4')).toBe('x%4');
+  });
+  it('quote leaves A-Z a-z 0-9 _ . - ~ / and escapes the rest as UTF-8, upper-case hex', () => {
+    expect(quote('Az09_.-~/')).toBe('Az09_.-~/');
+    expect(quote('a b?=&%+é')).toBe('a%20b%3F%3D%26%25%2B%C3%A9');
+  });
+  it('compareCodePoints orders by code point, not UTF-16 unit', () => {
+    expect(compareCodePoints('\u{1F600}', '\u{E000}')).toBeGreaterThan(0);
+    expect('\u{1F600}' < '\u{E000}').toBe(true);
+    expect(compareCodePoints('a', 'ab')).toBeLessThan(0);
+    expect(compareCodePoints('b', 'a')).toBeGreaterThan(0);
+  });
+  it('the string to sign: METHOD, raw path, canonical query, then the body; the freshness line only when given', () => {
+    const body = new TextEncoder().encode('Some Body');
+    expect(new TextDecoder().decode(stringToSign('POST', '/a%20b', 'b=1&a=2', body))).toBe('POST\n/a%20b\na=2&b=1\nSome Body');
+    expect(stringToSignHead('GET', '/', '', { timestamp: '1700000000', nonce: '' })).toBe('GET\n/\n\n1700000000\n\n');
+    expect(stringToSignHead('GET', '/', '', { timestamp: '1', nonce: 'abcdefgh' })).toBe('GET\n/\n\n1\nabcdefgh\n');
+  });
+});
