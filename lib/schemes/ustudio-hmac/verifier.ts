@@ -120,13 +120,24 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     return f.value;
   }
 
-  /** Every live secret is tried, all of them (no early exit), each compared in constant time. */
-  async function matches(record: KeyRecord, data: Uint8Array, digest: string): Promise<boolean> {
+  // Every live secret is tried, all of them (no early exit), each compared in constant time.
+
+  /** With a synchronous backend (node:crypto): no promise, and the body hashed where it lies when the backend takes parts. */
+  function matchesSync(s: SyncCryptoBackend, record: KeyRecord, head: string, body: Uint8Array, digest: string): boolean {
     let matched = false;
-    if (sync) {
-      for (const key of keysOfSync(sync, record)) if (timingSafeEqualString(sync.hmacSha256Hex(key, data), digest)) matched = true;
-      return matched;
+    const parts = s.hmacSha256HexParts ? [head, body] : undefined;
+    const data = parts ? undefined : signedBytes(head, body);
+    for (const key of keysOfSync(s, record)) {
+      const mac = parts ? s.hmacSha256HexParts!(key, parts) : s.hmacSha256Hex(key, data!);
+      if (timingSafeEqualString(mac, digest)) matched = true;
     }
+    return matched;
+  }
+
+  /** With an asynchronous backend (Web Crypto): one await per secret, none for a key already imported. */
+  async function matchesAsync(record: KeyRecord, head: string, body: Uint8Array, digest: string): Promise<boolean> {
+    let matched = false;
+    const data = signedBytes(head, body);
     for (const key of await keysOfAsync(crypto, record))
       if (timingSafeEqualString(await crypto.hmacSha256Hex(key, data), digest)) matched = true;
     return matched;
@@ -153,8 +164,9 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     }
     if (!found || found.secrets.length === 0 || !isUsable(found, USTUDIO_SCHEME, Math.floor(nowMs / 1000)))
       fail('ERR_KEY_NOT_FOUND', SIGNATURE);
-    const data = signedBytes(stringToSignHead(req.method, req.path, canonicalQuery(req.query), freshness), req.body);
-    if (!(await matches(found, data, claim.digest))) fail('ERR_SIGNATURE_INVALID', SIGNATURE);
+    const head = stringToSignHead(req.method, req.path, canonicalQuery(req.query), freshness);
+    const matched = sync ? matchesSync(sync, found, head, req.body, claim.digest) : await matchesAsync(found, head, req.body, claim.digest);
+    if (!matched) fail('ERR_SIGNATURE_INVALID', SIGNATURE);
     if (freshness && replay) {
       let first: boolean;
       try {
