@@ -150,27 +150,52 @@ function isPlainQuery(query: string): boolean {
   return true;
 }
 
-/** {@link canonicalQueryFull} for a query {@link isPlainQuery} accepts: ASCII only, so `<` is code-point order. */
+/**
+ * Whether the plain pair `a` sorts before `b`: by key (up to the first `=`, a key that is a prefix of
+ * the other first), then by value (after it; none is empty). ASCII only, so code units are code points.
+ */
+function plainLess(a: string, b: string): boolean {
+  let i = 0;
+  for (; ; i++) {
+    const ca = i < a.length ? a.charCodeAt(i) : 0x3d;
+    const cb = i < b.length ? b.charCodeAt(i) : 0x3d;
+    if (ca === 0x3d || cb === 0x3d) {
+      if (ca !== cb) return ca === 0x3d;
+      break;
+    }
+    if (ca !== cb) return ca < cb;
+  }
+  let x = i + 1;
+  let y = i + 1;
+  for (; x < a.length && y < b.length; x++, y++) {
+    const ca = a.charCodeAt(x);
+    const cb = b.charCodeAt(y);
+    if (ca !== cb) return ca < cb;
+  }
+  return a.length - x < b.length - y;
+}
+
+/** {@link canonicalQueryFull} for a query {@link isPlainQuery} accepts, without decoding or slicing each pair. */
 function canonicalPlainQuery(query: string): string {
   const parts = query.split('&');
-  // Each part's key, its raw `key=value` (what it sorts by: with the key equal, the raw values compare as
-  // the decoded ones, which they are) and its canonical form; insertion-sorted, as queries are short.
-  const keys: string[] = [];
-  const raws: string[] = [];
-  const pairs: string[] = [];
-  for (const part of parts) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = eq === -1 ? part : part.slice(0, eq);
-    const raw = eq === -1 ? part + '=' : part;
-    const pair = eq === -1 || part.indexOf('=', eq + 1) === -1 ? raw : key + '=' + part.slice(eq + 1).replaceAll('=', '%3D');
-    let at = keys.length;
-    while (at > 0 && (keys[at - 1]! > key || (keys[at - 1] === key && raws[at - 1]! > raw))) at--;
-    keys.splice(at, 0, key);
-    raws.splice(at, 0, raw);
-    pairs.splice(at, 0, pair);
+  let n = 0;
+  for (const part of parts) if (part !== '') parts[n++] = part;
+  parts.length = n;
+  // Insertion sort: queries are short, and often sorted already.
+  for (let i = 1; i < n; i++) {
+    const p = parts[i]!;
+    let j = i;
+    for (; j > 0 && plainLess(p, parts[j - 1]!); j--) parts[j] = parts[j - 1]!;
+    parts[j] = p;
   }
-  return pairs.join('&');
+  for (let i = 0; i < n; i++) {
+    const p = parts[i]!;
+    const eq = p.indexOf('=');
+    // No "=": a blank value; a second "=": part of the value, which quote() escapes.
+    if (eq === -1) parts[i] = p + '=';
+    else if (p.indexOf('=', eq + 1) !== -1) parts[i] = p.slice(0, eq + 1) + p.slice(eq + 1).replaceAll('=', '%3D');
+  }
+  return parts.join('&');
 }
 
 /** {@link canonicalQuery} without its shortcut for plain queries (tests compare the two). */

@@ -143,7 +143,9 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     return matched;
   }
 
-  async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
+  // Written with promises rather than async functions: on Node only the key lookup waits, and each
+  // step less is measurable against a 2 µs HMAC.
+  function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
     const nowMs = clock();
     if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
       fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
@@ -152,32 +154,58 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     if (!parsed.ok) fail(parsed.code, parsed.message);
     const claim: UStudioClaim = parsed.value;
     const freshness = freshnessOf(headers, nowMs);
-    if (req.body === undefined)
-      fail('ERR_PAYLOAD_HASH_REQUIRED', 'USTUDIO-HMAC-V2 signs the body: the request body is needed to verify it');
+    const body = req.body;
+    if (body === undefined) fail('ERR_PAYLOAD_HASH_REQUIRED', 'USTUDIO-HMAC-V2 signs the body: the request body is needed to verify it');
     // hmac.compare_digest against a lower-case hex digest: anything else never matches.
     if (!isLowerHex(claim.digest, 64)) fail('ERR_SIGNATURE_INVALID', SIGNATURE);
-    let found: KeyRecord | undefined;
+    let lookup: Promise<KeyRecord | undefined>;
     try {
-      found = await keys.get(claim.keyId);
+      lookup = Promise.resolve(keys.get(claim.keyId));
     } catch {
       fail('ERR_KEYSTORE_UNAVAILABLE', 'the key store could not be reached');
     }
-    if (!found || found.secrets.length === 0 || !isUsable(found, USTUDIO_SCHEME, Math.floor(nowMs / 1000)))
-      fail('ERR_KEY_NOT_FOUND', SIGNATURE);
-    const head = stringToSignHead(req.method, req.path, canonicalQuery(req.query), freshness);
-    const matched = sync ? matchesSync(sync, found, head, req.body, claim.digest) : await matchesAsync(found, head, req.body, claim.digest);
+    return lookup.then(
+      (found) => {
+        if (!found || found.secrets.length === 0 || !isUsable(found, USTUDIO_SCHEME, Math.floor(nowMs / 1000)))
+          fail('ERR_KEY_NOT_FOUND', SIGNATURE);
+        const head = stringToSignHead(req.method, req.path, canonicalQuery(req.query), freshness);
+        if (sync) return accepted(matchesSync(sync, found, head, body, claim.digest), claim, found, freshness, nowMs);
+        return matchesAsync(found, head, body, claim.digest).then((m) => accepted(m, claim, found, freshness, nowMs));
+      },
+      () => fail('ERR_KEYSTORE_UNAVAILABLE', 'the key store could not be reached'),
+    );
+  }
+
+  /** The answer once the signature has been checked: the replay cache asked (freshness only), then the principal. */
+  function accepted(
+    matched: boolean,
+    claim: UStudioClaim,
+    found: KeyRecord,
+    freshness: FreshnessFields | undefined,
+    nowMs: number,
+  ): AuthResult | Promise<AuthResult> {
     if (!matched) fail('ERR_SIGNATURE_INVALID', SIGNATURE);
-    if (freshness && replay) {
-      let first: boolean;
-      try {
-        // Remembered until the request would be refused as expired anyway.
-        first = await replay.firstSeen(claim.digest, (Number(freshness.timestamp) + skew) * 1000 + 1000, nowMs);
-      } catch {
-        fail('ERR_KEYSTORE_UNAVAILABLE', 'the replay cache could not be reached');
-      }
-      if (!first) fail('ERR_REQUEST_EXPIRED', 'the request was already received (replay)');
+    const success: AuthResult = {
+      ok: true,
+      scheme: USTUDIO_SCHEME,
+      keyId: claim.keyId,
+      principal: { id: found.principal, permissions: found.permissions },
+    };
+    if (!freshness || !replay) return success;
+    let first: boolean | Promise<boolean>;
+    try {
+      // Remembered until the request would be refused as expired anyway.
+      first = replay.firstSeen(claim.digest, (Number(freshness.timestamp) + skew) * 1000 + 1000, nowMs);
+    } catch {
+      fail('ERR_KEYSTORE_UNAVAILABLE', 'the replay cache could not be reached');
     }
-    return { ok: true, scheme: USTUDIO_SCHEME, keyId: claim.keyId, principal: { id: found.principal, permissions: found.permissions } };
+    return Promise.resolve(first).then(
+      (isNew) => {
+        if (isNew !== true) fail('ERR_REQUEST_EXPIRED', 'the request was already received (replay)');
+        return success;
+      },
+      () => fail('ERR_KEYSTORE_UNAVAILABLE', 'the replay cache could not be reached'),
+    );
   }
 
   return {
