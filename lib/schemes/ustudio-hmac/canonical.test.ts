@@ -133,10 +133,14 @@ describe('the parts', () => {
     expect(compareCodePoints('a', 'ab')).toBeLessThan(0);
     expect(compareCodePoints('b', 'a')).toBeGreaterThan(0);
   });
-  it('the string to sign: METHOD, raw path, canonical query, then the body; the freshness line only when given', () => {
+  it('the string to sign: METHOD, raw path, canonical query, then the body; the freshness line first, only when given', () => {
     const body = new TextEncoder().encode('Some Body');
     expect(new TextDecoder().decode(stringToSign('POST', '/a%20b', 'b=1&a=2', body))).toBe('POST\n/a%20b\na=2&b=1\nSome Body');
-    expect(stringToSignHead('GET', '/', '', { timestamp: '1700000000', nonce: '' })).toBe('GET\n/\n\n1700000000\n\n');
-    expect(stringToSignHead('GET', '/', '', { timestamp: '1', nonce: 'abcdefgh' })).toBe('GET\n/\n\n1\nabcdefgh\n');
+    expect(stringToSignHead('GET', '/', '', { timestamp: '1700000000', nonce: '' })).toBe(
+      'USTUDIO-HMAC-V2-FRESHNESS 1700000000 \nGET\n/\n\n',
+    );
+    expect(stringToSignHead('GET', '/', 'a=1', { timestamp: '1', nonce: 'abcdefgh' })).toBe(
+      'USTUDIO-HMAC-V2-FRESHNESS 1 abcdefgh\nGET\n/\na=1\n',
+    );
   });
 });

@@ -217,14 +217,20 @@ export interface FreshnessFields {
   readonly nonce: string;
 }
 
+/** The first line of the freshness extension's string to sign, before the timestamp and the nonce. */
+export const FRESHNESS_LINE_PREFIX = 'USTUDIO-HMAC-V2-FRESHNESS';
+
 /**
- * The text before the body: `METHOD \n path \n canonical query \n`, and with the freshness extension
- * `timestamp \n nonce \n` after it. The extension's fields go before the body, not after it: the body
- * is the one unbounded, arbitrary field, so keeping it last keeps the string uniquely readable.
+ * The text before the body: `METHOD \n path \n canonical query \n`. With the freshness extension one
+ * line comes first: `USTUDIO-HMAC-V2-FRESHNESS <timestamp> <nonce>` (the nonce empty when none). First,
+ * and with spaces, so that no request of the original protocol signs the same bytes: its first line is
+ * an HTTP method, a token without spaces. Had the line gone next to the body (before or after it), a
+ * stamped request could be replayed to a verifier without the extension as an original request with
+ * the line moved into its body.
  */
 export function stringToSignHead(method: string, path: string, canonical: string, freshness?: FreshnessFields): string {
   const head = method + '\n' + path + '\n' + canonical + '\n';
-  return freshness ? head + freshness.timestamp + '\n' + freshness.nonce + '\n' : head;
+  return freshness ? FRESHNESS_LINE_PREFIX + ' ' + freshness.timestamp + ' ' + freshness.nonce + '\n' + head : head;
 }
 
 /**

@@ -48,7 +48,8 @@ function randomNonce(): string {
  * of any Authorization header the request had (and, with `freshness`, the timestamp and nonce headers).
  * The request's method, raw path, query and body are signed as they are: send them unchanged.
  *
- * @throws TypeError for a key id that has a space or comma or is too long, or an empty secret.
+ * @throws TypeError for a key id that has a space or comma or is too long, or an empty secret; `sign`
+ * rejects (TypeError) a method that is not an HTTP token.
  * @example
  * const signer = createUStudioSigner({ keyId: 'k1', secret: process.env.HMAC_SECRET! });
  * const signed = await signer.sign({ method: 'GET', path: '/items', query: 'a=1', headers: [], body: new Uint8Array() });
@@ -65,6 +66,8 @@ export function createUStudioSigner(options: UStudioSignerOptions): SchemeSigner
   return {
     scheme: USTUDIO_SCHEME,
     async sign(req: SignedRequest): Promise<SignedRequest> {
+      // What verifiers refuse (and the wire cannot carry) is not signed.
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/.test(req.method)) throw new TypeError('the request method must be an HTTP token');
       key ??= backend.importHmacKey(options.secret);
       key.catch(() => (key = undefined));
       const k = await key;

@@ -137,6 +137,7 @@ describe('negative cases', () => {
   const tamper: Array<[string, (r: SignedRequest) => SignedRequest, string]> = [
     ['method', (r) => ({ ...r, method: 'PUT' }), 'ERR_SIGNATURE_INVALID'],
     ['method case', (r) => ({ ...r, method: 'post' }), 'ERR_SIGNATURE_INVALID'],
+    ['method not a token', (r) => ({ ...r, method: 'PO ST' }), 'ERR_AUTH_MALFORMED'],
     ['path', (r) => ({ ...r, path: '/items/2' }), 'ERR_SIGNATURE_INVALID'],
     ['path trailing slash', (r) => ({ ...r, path: '/items/1/' }), 'ERR_SIGNATURE_INVALID'],
     ['path escape (%31 for 1: the raw path is signed)', (r) => ({ ...r, path: '/items/%31' }), 'ERR_SIGNATURE_INVALID'],
@@ -289,6 +290,11 @@ describe('the freshness extension (ours, off by default)', () => {
     expect(await code(plain, { ...signed, headers: [...signed.headers, ['X-UStudio-Timestamp', 'junk']] })).toBe('accepted');
     // A request signed with the extension does not verify without it (the signed string differs).
     expect(await code(plain, await signerAt(NOW).sign(base))).toBe('ERR_SIGNATURE_INVALID');
+    // Nor with its stamp moved into the body (the freshness line comes first, where an HTTP method stands).
+    const stamped = await signerAt(NOW).sign(base);
+    const moved = `USTUDIO-HMAC-V2-FRESHNESS ${header(stamped, 'x-ustudio-timestamp')} ${header(stamped, 'x-ustudio-nonce')}\n`;
+    expect(await code(plain, { ...stamped, body: enc(moved + 'body') })).toBe('ERR_SIGNATURE_INVALID');
+    expect(await code(plain, { ...stamped, method: moved.slice(0, -1) + '\nPOST' })).toBe('ERR_AUTH_MALFORMED');
   });
 
   it.each(backends)('signs the timestamp and nonce and verifies them (%s)', async (_name, crypto) => {
@@ -297,7 +303,7 @@ describe('the freshness extension (ours, off by default)', () => {
     expect(header(signed, 'x-ustudio-timestamp')).toBe(String(NOW_S));
     expect(header(signed, 'x-ustudio-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(authOf(signed)).toBe(
-      `USTUDIO-HMAC-V2 key-1 ${digestOf(SECRET, `POST\n/items\na=1\n${NOW_S}\n${header(signed, 'x-ustudio-nonce')}\nbody`)}`,
+      `USTUDIO-HMAC-V2 key-1 ${digestOf(SECRET, `USTUDIO-HMAC-V2-FRESHNESS ${NOW_S} ${header(signed, 'x-ustudio-nonce')}\nPOST\n/items\na=1\nbody`)}`,
     );
     expect(await code(v, signed)).toBe('accepted');
   });

@@ -44,6 +44,7 @@ export interface UStudioVerifierOptions {
 
 const encoder = new TextEncoder();
 const SIGNATURE = 'signature does not match';
+const METHOD_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 
 /** The bytes signed: the head (UTF-8) and the body after it. */
 function signedBytes(head: string, body: Uint8Array): Uint8Array {
@@ -154,6 +155,9 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     if (!parsed.ok) fail(parsed.code, parsed.message);
     const claim: UStudioClaim = parsed.value;
     const freshness = freshnessOf(headers, nowMs);
+    // An HTTP method is a token (RFC 9110 section 9.1): no space, no line break. What the wire cannot carry
+    // is refused, so that no request can sign the freshness extension's first line as its method.
+    if (!METHOD_RE.test(req.method)) fail('ERR_AUTH_MALFORMED', 'the request method is not an HTTP token');
     const body = req.body;
     if (body === undefined) fail('ERR_PAYLOAD_HASH_REQUIRED', 'USTUDIO-HMAC-V2 signs the body: the request body is needed to verify it');
     // hmac.compare_digest against a lower-case hex digest: anything else never matches.
