@@ -12,7 +12,7 @@ import { createUStudioVerifier, USTUDIO_CREDENTIALS } from './verifier.ts';
  * (`id`) and the shared secret (`secret`). No failure body of its own: the original (a tornado
  * decorator) answers a bare 401, so the adapters' shape is used.
  */
-export const ustudioImplementation: SchemeImplementation<UStudioSchemeOptions> = defineScheme<UStudioSchemeOptions>({
+export const ustudioHmacImplementation: SchemeImplementation<UStudioSchemeOptions> = defineScheme<UStudioSchemeOptions>({
   id: USTUDIO_SCHEME,
   claims: carriesUStudio,
   createVerifier(o, deps) {

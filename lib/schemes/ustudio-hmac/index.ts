@@ -13,5 +13,5 @@ export {
 } from './canonical.ts';
 export { UStudioSchemeSchema, type UStudioSchemeOptions } from './options.ts';
 export { ustudioScheme } from './scheme.ts';
-export { ustudioImplementation } from './implementation.ts';
+export { ustudioHmacImplementation } from './implementation.ts';
 export * from './constants.ts';
