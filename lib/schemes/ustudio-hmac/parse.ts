@@ -73,17 +73,20 @@ export function parseAuthorization(headers: UStudioHeaders): Parsed<UStudioClaim
   // Bounded before anything else is done with it (trim included).
   if (raw.length > MAX_AUTH_HEADER_LENGTH + 64)
     return { ok: false, code: 'ERR_AUTH_MALFORMED', message: 'Authorization header is too long' };
-  const value = raw.trim();
+  // trim() only when an end could be whitespace (ASCII controls and space, or anything beyond ASCII).
+  const plainEnd = (c: number) => c > 0x20 && c < 0x7f;
+  const value = plainEnd(raw.charCodeAt(0)) && plainEnd(raw.charCodeAt(raw.length - 1)) ? raw : raw.trim();
   if (value.length > MAX_AUTH_HEADER_LENGTH) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: 'Authorization header is too long' };
   if (!value.startsWith(PREFIX) && value !== USTUDIO_ALGORITHM)
     return { ok: false, code: 'ERR_AUTH_UNSUPPORTED', message: 'unsupported authorization scheme' };
-  const parts = value.split(' ');
-  if (parts.length !== 3)
+  // The original's split(" ") into exactly three parts: two single spaces, nothing empty between them.
+  const second = value.indexOf(' ', PREFIX.length);
+  if (second === -1 || value.indexOf(' ', second + 1) !== -1)
     return { ok: false, code: 'ERR_AUTH_MALFORMED', message: 'Authorization must be "USTUDIO-HMAC-V2 <key> <digest>", single spaces' };
-  const keyId = parts[1]!;
+  const keyId = value.slice(PREFIX.length, second);
   if (keyId.length === 0 || keyId.length > MAX_KEY_ID_LENGTH || !KEY_ID_RE.test(keyId))
     return { ok: false, code: 'ERR_AUTH_MALFORMED', message: 'Authorization key id is malformed' };
-  return { ok: true, value: { keyId, digest: parts[2]! } };
+  return { ok: true, value: { keyId, digest: value.slice(second + 1) } };
 }
 
 /**
