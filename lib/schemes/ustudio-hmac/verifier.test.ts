@@ -226,6 +226,33 @@ describe('negative cases', () => {
     expect(await code({ ...signed, query: sentQuery })).toBe(same ? 'accepted' : 'ERR_SIGNATURE_INVALID');
   });
 
+  it.each(backends)('does the same HMAC work for an unknown key as for a bad signature (%s)', async (_name, backend) => {
+    let macs = 0;
+    const counted: CryptoBackend = backend.sync
+      ? {
+          ...backend,
+          sync: {
+            ...backend.sync,
+            hmacSha256HexParts: (k, parts) => (macs++, backend.sync!.hmacSha256HexParts!(k, parts)),
+          },
+        }
+      : { ...backend, hmacSha256Hex: (k, d) => (macs++, backend.hmacSha256Hex(k, d)) };
+    const v = createUStudioVerifier({ keys, clock: () => NOW, crypto: counted });
+    const signed = await signer.sign(base);
+    expect(await code(withAuth(signed, authOf(signed).replace('key-1', 'nobody')), v)).toBe('ERR_KEY_NOT_FOUND');
+    expect(macs).toBe(1);
+    expect(
+      await code(
+        withAuth(
+          signed,
+          authOf(signed).replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+        ),
+        v,
+      ),
+    ).toBe('ERR_SIGNATURE_INVALID');
+    expect(macs).toBe(2);
+  });
+
   it('answers ERR_KEYSTORE_UNAVAILABLE when the key store is down, never an accept', async () => {
     const down: KeyStore = { get: () => Promise.reject(new KeyStoreError('network', 'down')) };
     const v = createUStudioVerifier({ keys: down, clock: () => NOW });

@@ -44,6 +44,8 @@ export interface UStudioVerifierOptions {
 
 const encoder = new TextEncoder();
 const SIGNATURE = 'signature does not match';
+/** What an unknown key is checked against (and never matches: no digest is accepted for it). */
+const DECOY: KeyRecord = { id: '', secrets: ['decoy-secret-for-unknown-keys'], principal: '', permissions: [] };
 const METHOD_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 
 /** The bytes signed: the head (UTF-8) and the body after it. */
@@ -170,9 +172,14 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     }
     return lookup.then(
       (found) => {
-        if (!found || found.secrets.length === 0 || !isUsable(found, USTUDIO_SCHEME, Math.floor(nowMs / 1000)))
-          fail('ERR_KEY_NOT_FOUND', SIGNATURE);
         const head = stringToSignHead(req.method, req.path, canonicalQuery(req.query), freshness);
+        if (!found || found.secrets.length === 0 || !isUsable(found, USTUDIO_SCHEME, Math.floor(nowMs / 1000))) {
+          // The same work as for a known key with a wrong signature, so that the time taken does not
+          // tell an unknown key from a bad signature either.
+          if (sync) matchesSync(sync, DECOY, head, body, claim.digest);
+          else return matchesAsync(DECOY, head, body, claim.digest).then(() => fail('ERR_KEY_NOT_FOUND', SIGNATURE));
+          fail('ERR_KEY_NOT_FOUND', SIGNATURE);
+        }
         if (sync) return accepted(matchesSync(sync, found, head, body, claim.digest), claim, found, freshness, nowMs);
         return matchesAsync(found, head, body, claim.digest).then((m) => accepted(m, claim, found, freshness, nowMs));
       },
