@@ -84,3 +84,14 @@ export {
   type SigV4Algorithm,
   type SigV4Profile,
 } from './schemes/sigv4/index.ts';
+export {
+  createUStudioVerifier,
+  createUStudioSigner,
+  createMemoryReplayCache,
+  ustudioScheme,
+  USTUDIO_SCHEME,
+  type UStudioVerifierOptions,
+  type UStudioFreshnessOptions,
+  type UStudioSignerOptions,
+  type ReplayCache,
+} from './schemes/ustudio-hmac/index.ts';

@@ -45,6 +45,11 @@ export const nodeCryptoSync: SyncCryptoBackend = {
     createHmac('sha256', (key as NodeHmacKey).key)
       .update(data)
       .digest('hex'),
+  hmacSha256HexParts(key, parts) {
+    const h = createHmac('sha256', (key as NodeHmacKey).key);
+    for (const part of parts) h.update(part);
+    return h.digest('hex');
+  },
 };
 
 interface NodeRsaPublicKey extends RsaPublicKey {

@@ -96,6 +96,11 @@ export interface SyncCryptoBackend {
   importHmacKey(secret: Bytes | string): HmacKey;
   hmacSha256(key: HmacKey, data: Bytes | string): Bytes;
   hmacSha256Hex(key: HmacKey, data: Bytes | string): string;
+  /**
+   * Lower-case hex HMAC-SHA256 over `parts` one after another (strings as UTF-8), as if they were one
+   * buffer: USTUDIO-HMAC-V2 signs its text and then the body, which is not copied to join them.
+   */
+  hmacSha256HexParts?(key: HmacKey, parts: readonly (Bytes | string)[]): string;
   /** Lower-case hex of SHA-512 (MAuth). */
   sha512Hex?(data: Bytes | string): string;
   /**

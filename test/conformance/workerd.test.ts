@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeCrypto } from '../../lib/core/crypto-node.ts';
 import { webCrypto } from '../../lib/core/crypto-web.ts';
 import { bundleWorker, startWorker } from '../helpers/workerd.ts';
-import { loadVectorData } from './load-vectors.ts';
+import { loadVectorData, VECTORS_DIR } from './load-vectors.ts';
 import { mauthCases } from './mauth-suite.ts';
 import { mauthSuiteData } from './mauth-vectors.ts';
 import { sigv4Cases } from './sigv4-suite.ts';
+import { ustudioCases, type UStudioVectors } from './ustudio-suite.ts';
 
 // The same cases as sigv4-vectors.test.ts and MAuth's protocol suite, run inside workerd: proof that lib/
 // runs there unchanged.
@@ -58,5 +61,20 @@ describe('conformance vectors inside workerd', () => {
     for (const crypto of [nodeCrypto, webCrypto]) {
       for (const c of mauthCases(data, crypto)) await c.run();
     }
+  });
+
+  it('passes the USTUDIO-HMAC-V2 vectors (4 verify, 4 sign, the canonical query example), with Web Crypto', async () => {
+    const data = JSON.parse(readFileSync(join(VECTORS_DIR, 'ustudio-hmac/vectors.json'), 'utf8')) as UStudioVectors;
+    const res = await mf.dispatchFetch('http://conformance.test/ustudio', { method: 'POST', body: JSON.stringify(data) });
+    const { navigator, results } = (await res.json()) as {
+      navigator: string;
+      results: Array<{ name: string; ok: boolean; error?: string }>;
+    };
+    expect(navigator).toBe('Cloudflare-Workers');
+    expect(results.map((r) => r.name)).toEqual(ustudioCases(data).map((c) => c.name));
+    expect(results.filter((r) => r.name.startsWith('verify: '))).toHaveLength(4);
+    expect(results.filter((r) => r.name.startsWith('sign: '))).toHaveLength(4);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    for (const crypto of [nodeCrypto, webCrypto]) for (const c of ustudioCases(data, crypto)) await c.run();
   });
 });

@@ -13,6 +13,7 @@ import type { RestAuthorizerResult } from '../../lib/adapters/aws-lambda/authori
 import { loadConfig } from '../../lib/config/load.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
+import { createUStudioSigner } from '../../lib/schemes/ustudio-hmac/signer.ts';
 import { restAuthorizerEvent } from '../fixtures/apigw.ts';
 import { ROOT } from './artifacts.ts';
 
@@ -148,7 +149,7 @@ describe('the authorizer bundle with a configuration validated at build time', (
       const schemeDirs = (i: Record<string, unknown>) =>
         [...new Set(Object.keys(i).flatMap((p) => /lib\/schemes\/([a-z0-9-]+)\//.exec(p)?.[1] ?? []))].sort();
       expect(schemeDirs(inputs.authorizer!)).toEqual(['sigv4']);
-      expect(schemeDirs(inputs.runtime!)).toEqual(['mauth', 'sigv4']);
+      expect(schemeDirs(inputs.runtime!)).toEqual(['mauth', 'sigv4', 'ustudio-hmac']);
       const both = join(dir, 'both-config.json');
       writeFileSync(
         both,
@@ -159,6 +160,22 @@ describe('the authorizer bundle with a configuration validated at build time', (
         { inputs: Record<string, unknown> }
       >;
       expect(schemeDirs(metafiles.authorizer!.inputs)).toEqual(['mauth', 'sigv4']);
+      // A scheme id with a "-": its implementation is found by the build's naming rule (ustudio-hmac: ustudioHmacImplementation).
+      const ustudio = join(dir, 'ustudio-config.json');
+      writeFileSync(
+        ustudio,
+        JSON.stringify({ ...own, schemes: { 'ustudio-hmac': {} }, keys: own.keys.map((k) => ({ ...k, scheme: 'ustudio-hmac' })) }),
+      );
+      const ustudioBuild = (await build(['authorizer'], { outDir: join(dir, 'ustudio'), authConfigFile: ustudio })) as Record<
+        string,
+        { inputs: Record<string, unknown> }
+      >;
+      expect(schemeDirs(ustudioBuild.authorizer!.inputs)).toEqual(['ustudio-hmac']);
+      // And that bundle verifies a bodyless USTUDIO-HMAC-V2 request, and refuses it tampered.
+      const bundle = join(dir, 'ustudio', 'lambda', 'authorizer', 'index.mjs');
+      const signed = await createUStudioSigner({ keyId: 'AKIDOWN0000000000001', secret: OWN_SECRET }).sign(draft('/prod/rest/items'));
+      expect((await invoke(bundle, restAuthorizerEvent(signed))).result?.principalId).toBe('own-user');
+      expect((await invoke(bundle, restAuthorizerEvent({ ...signed, query: 'limit=11' }))).error).toBe('Unauthorized');
     }, 60_000);
   });
 

@@ -12,14 +12,17 @@ import { loadConfig } from '../../lib/config/load.ts';
 import worker from '../../functions/worker.ts';
 
 const CONFIG = {
-  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' }, 'ustudio-hmac': { freshness: true } },
   routes: [
     { path: '/public/*', public: true },
     { path: '/admin/*', permissions: ['admin'] },
     { path: '/upload', verifyInFunction: true },
     { path: '*' },
   ],
-  keys: [{ id: 'AKIDFUZZ', secret: 'fuzz-secret-000001', principal: 'fuzz', permissions: [] }],
+  keys: [
+    { id: 'AKIDFUZZ', scheme: 'sigv4', secret: 'fuzz-secret-000001', principal: 'fuzz', permissions: [] },
+    { id: 'ufuzz', scheme: 'ustudio-hmac', secret: 'fuzz-secret-000002', principal: 'ufuzz', permissions: [] },
+  ],
 };
 const auth = createAuthenticator(loadConfig(CONFIG));
 const RUNS = 10_000;
@@ -48,13 +51,18 @@ const headers = fc.oneof(
   fc.record(
     {
       Authorization: fc.oneof(
-        fc.constantFrom('AWS4-HMAC-SHA256 Credential=a/20261124/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00'),
+        fc.constantFrom(
+          'AWS4-HMAC-SHA256 Credential=a/20261124/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00',
+          'USTUDIO-HMAC-V2 ufuzz 93f69cd384865a62b56efcdd6b63266da6e4ffb6287d5e75a3a7d1df4e2255b0',
+          'USTUDIO-HMAC-V2 ufuzz',
+        ),
         fc.string(),
         oddValue,
       ),
       'content-length': fc.oneof(fc.constantFrom('0', '10', '-1', 'x'), oddValue),
       host: oddValue,
       'x-amz-date': fc.oneof(fc.constantFrom('20261124T120000Z', '20261324T120000Z'), oddValue),
+      'x-ustudio-timestamp': fc.oneof(fc.constantFrom('1790000000', '-1', '1e9'), oddValue),
     },
     { requiredKeys: [] },
   ),

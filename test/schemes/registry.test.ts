@@ -3,6 +3,7 @@
  * registered here and must be configured, routed to, challenged, stripped, cached and signed like a
  * built-in one, by code that names no scheme.
  */
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { ConfigError, loadConfig } from '../../lib/config/load.ts';
@@ -13,6 +14,7 @@ import { main, type CliIo } from '../../lib/cli/main.ts';
 import { challengeHeader } from '../../lib/schemes/descriptor.ts';
 import { builtInSchemes, createSchemeRegistry } from '../../lib/schemes/registry.ts';
 import { sigv4Scheme } from '../../lib/schemes/sigv4/scheme.ts';
+import { ustudioScheme } from '../../lib/schemes/ustudio-hmac/scheme.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { createWorker } from '../../functions/worker.ts';
 import { httpProxyEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
@@ -62,11 +64,11 @@ const req = (method: string, pathAndQuery: string, body = '', headers: Array<[st
 
 describe('the registry', () => {
   it('lists the built-in schemes, and finds only registered ids (never an inherited property)', () => {
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac']);
     expect(builtInSchemes.get('sigv4')).toBe(sigv4Scheme);
     for (const id of ['toy', 'constructor', '__proto__', 'toString', '']) expect(builtInSchemes.get(id)).toBeUndefined();
-    expect(registry.ids).toEqual(['sigv4', 'mauth', 'toy', 'toy-body']);
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth']); // with() leaves the original alone
+    expect(registry.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'toy', 'toy-body']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac']); // with() leaves the original alone
   });
   it('refuses a second scheme with an id already registered', () => {
     expect(() => createSchemeRegistry([sigv4Scheme, sigv4Scheme])).toThrow(TypeError);
@@ -80,6 +82,35 @@ describe('the registry', () => {
     expect(challengeHeader(sigv4Scheme.challenges({ ...options, algorithms: ['AWS4-HMAC-SHA256', 'DCI2-HMAC-SHA256'] }))).toBe(
       'AWS4-HMAC-SHA256 realm="execute-api", DCI2-HMAC-SHA256 realm="execute-api"',
     );
+  });
+  it('describes USTUDIO-HMAC-V2: raw-body, not cacheable, Authorization and the freshness headers, its challenge, freshness off', async () => {
+    expect(ustudioScheme).toMatchObject({ id: 'ustudio-hmac', body: 'raw-body', cacheableAcrossRoutes: false });
+    expect(ustudioScheme.failureBody).toBeUndefined();
+    expect(ustudioScheme.credentials).toEqual({ headers: ['authorization', 'x-ustudio-timestamp', 'x-ustudio-nonce'], query: [] });
+    const options = v.parse(ustudioScheme.options, {});
+    expect(options).toEqual({ freshness: false, timeSkewSeconds: 300, requireNonce: false, replayCacheSize: 10_000 });
+    expect(challengeHeader(ustudioScheme.challenges(options))).toBe('USTUDIO-HMAC-V2');
+    for (const bad of [{ freshness: 'yes' }, { timeSkewSeconds: 0 }, { replayCacheSize: -1 }, { other: 1 }])
+      expect(v.safeParse(ustudioScheme.options, bad).success).toBe(false);
+    // It and SigV4 share the Authorization header; neither claims the other's requests.
+    const signedU = await ustudioScheme.createSigner(options, { id: 'u-1', secret: 'registry-secret-4' }).sign(req('GET', '/items'));
+    const signedS = await sig.sign(req('GET', '/items'));
+    expect([ustudioScheme.claims(signedU), sigv4Scheme.claims(signedU)]).toEqual([true, false]);
+    expect([ustudioScheme.claims(signedS), sigv4Scheme.claims(signedS)]).toEqual([false, true]);
+    const both = loadConfig(
+      {
+        ...doc,
+        schemes: { ...doc.schemes, 'ustudio-hmac': {} },
+        keys: [
+          ...doc.keys,
+          { id: 'u-1', scheme: 'ustudio-hmac', secret: 'registry-secret-4', principal: 'u-user', permissions: ['items:read'] },
+        ],
+      },
+      registry,
+    );
+    const a = createAuthenticator(both, { registry, clock: () => NOW });
+    expect(await a.authenticate(signedU)).toMatchObject({ ok: true, scheme: 'ustudio-hmac', principal: { id: 'u-user' } });
+    expect(await a.authenticate(signedS)).toMatchObject({ ok: true, scheme: 'sigv4' });
   });
 });
 
@@ -274,7 +305,7 @@ describe('the CLI with a registry', () => {
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stderr)).toMatchObject({
       code: 'ERR_USAGE',
-      message: expect.stringContaining('sigv4, mauth, toy, toy-body'),
+      message: expect.stringContaining('sigv4, mauth, ustudio-hmac, toy, toy-body'),
     });
     const mismatched = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'sigv4'], request);
     expect(JSON.parse(mismatched.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('belongs to scheme "toy"') });
@@ -284,7 +315,7 @@ describe('the CLI with a registry', () => {
     expect(JSON.parse(noPresign.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('cannot presign') });
   });
   it('lists the registry in --help and in check-config', async () => {
-    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, toy, toy-body');
+    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, ustudio-hmac, toy, toy-body');
     expect(JSON.parse((await run(['check-config', '--config', 'c.json'])).stdout)).toMatchObject({ schemes: ['sigv4', 'toy', 'toy-body'] });
   });
   it('explains by the scheme the request speaks, and refuses two', async () => {
