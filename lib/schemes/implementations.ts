@@ -1,5 +1,6 @@
 import type { SchemeImplementation } from './descriptor.ts';
 import { sigv4Implementation } from './sigv4/implementation.ts';
+import { jwtImplementation } from './jwt/implementation.ts';
 import { mauthImplementation } from './mauth/implementation.ts';
 
 /**
@@ -15,5 +16,6 @@ import { mauthImplementation } from './mauth/implementation.ts';
 export const builtInImplementations: readonly SchemeImplementation[] = Object.freeze([
   sigv4Implementation,
   mauthImplementation,
-  // ustudio, api-key and jwt come with their issues.
+  jwtImplementation,
+  // ustudio and api-key come with their issues.
 ]);

@@ -1,5 +1,6 @@
 import type { SchemeDescriptor } from './descriptor.ts';
 import { sigv4Scheme } from './sigv4/scheme.ts';
+import { jwtScheme } from './jwt/scheme.ts';
 import { mauthScheme } from './mauth/scheme.ts';
 
 /** The schemes a configuration may turn on, by id. Immutable once made. */
@@ -49,5 +50,6 @@ export function createSchemeRegistry(schemes: readonly SchemeDescriptor[]): Sche
 export const builtInSchemes: SchemeRegistry = createSchemeRegistry([
   sigv4Scheme,
   mauthScheme,
-  // ustudio, api-key and jwt come with their issues.
+  jwtScheme,
+  // ustudio and api-key come with their issues.
 ]);

@@ -1,0 +1,56 @@
+import type { SchemeImplementation } from '../descriptor.ts';
+import { defineScheme } from '../descriptor.ts';
+import { JWT_SCHEME } from './constants.ts';
+import type { JwtSchemeOptions } from './options.ts';
+import { createJwtSigner } from './signer.ts';
+import { carriesJwt } from './token.ts';
+import { createJwtVerifier, jwtCredentials, type JwksOpener } from './verifier.ts';
+
+// >>> JWKS: at merge with the `jwks` branch, replace this one line with
+// >>> import { openJwksStore as defaultOpenJwks } from '../../keys/jwks.ts';
+const defaultOpenJwks: JwksOpener | undefined = undefined;
+
+/**
+ * JWT bearer tokens without their options schema (see `SchemeImplementation`). A signer's key is a
+ * private key (PEM PKCS#8 or a private JWK as JSON) that mints tokens as `schemes.jwt.signer` says, or
+ * a ready-made compact JWT attached as it is.
+ */
+export const jwtImplementation: SchemeImplementation<JwtSchemeOptions> = defineScheme<JwtSchemeOptions>({
+  id: JWT_SCHEME,
+  // Every source a configuration could turn on; a verifier claims only its own (verifier.claims).
+  claims: (req) => carriesJwt(req, { authTokenHeader: true, queryParameter: true }),
+  createVerifier(o, deps) {
+    return createJwtVerifier({
+      issuers: o.issuers,
+      keys: deps.keys,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.crypto ? { crypto: deps.crypto } : {}),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      ...(deps.sharedCache ? { sharedCache: deps.sharedCache } : {}),
+      openJwks: defaultOpenJwks,
+      authTokenHeader: o.authTokenHeader,
+      queryParameter: o.queryParameter,
+      maxTokenBytes: o.maxTokenBytes,
+      minRsaBits: o.minRsaBits,
+      tokenCacheSize: o.tokenCacheSize,
+    });
+  },
+  createSigner(o, key, settings = {}) {
+    const s = o.signer;
+    return createJwtSigner({
+      keyId: key.id,
+      secret: key.secret,
+      issuer: s?.issuer,
+      audience: s?.audience,
+      subject: s?.subject,
+      ttlSeconds: s?.ttlSeconds,
+      algorithm: s?.algorithm,
+      claims: s?.claims,
+      ...(settings.clock ? { clock: settings.clock } : {}),
+    });
+  },
+  challenges: () => [{ scheme: 'Bearer' }],
+  body: 'none',
+  credentials: jwtCredentials({ authTokenHeader: true, queryParameter: true }),
+  cacheableAcrossRoutes: true,
+});
