@@ -13,6 +13,7 @@ import { main, type CliIo } from '../../lib/cli/main.ts';
 import { challengeHeader } from '../../lib/schemes/descriptor.ts';
 import { builtInSchemes, createSchemeRegistry } from '../../lib/schemes/registry.ts';
 import { sigv4Scheme } from '../../lib/schemes/sigv4/scheme.ts';
+import { jwtScheme } from '../../lib/schemes/jwt/scheme.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { createWorker } from '../../functions/worker.ts';
 import { httpProxyEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
@@ -62,11 +63,11 @@ const req = (method: string, pathAndQuery: string, body = '', headers: Array<[st
 
 describe('the registry', () => {
   it('lists the built-in schemes, and finds only registered ids (never an inherited property)', () => {
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'jwt']);
     expect(builtInSchemes.get('sigv4')).toBe(sigv4Scheme);
     for (const id of ['toy', 'constructor', '__proto__', 'toString', '']) expect(builtInSchemes.get(id)).toBeUndefined();
-    expect(registry.ids).toEqual(['sigv4', 'mauth', 'toy', 'toy-body']);
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth']); // with() leaves the original alone
+    expect(registry.ids).toEqual(['sigv4', 'mauth', 'jwt', 'toy', 'toy-body']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'jwt']); // with() leaves the original alone
   });
   it('refuses a second scheme with an id already registered', () => {
     expect(() => createSchemeRegistry([sigv4Scheme, sigv4Scheme])).toThrow(TypeError);
@@ -80,6 +81,35 @@ describe('the registry', () => {
     expect(challengeHeader(sigv4Scheme.challenges({ ...options, algorithms: ['AWS4-HMAC-SHA256', 'DCI2-HMAC-SHA256'] }))).toBe(
       'AWS4-HMAC-SHA256 realm="execute-api", DCI2-HMAC-SHA256 realm="execute-api"',
     );
+  });
+
+  it('describes JWT: a bearer scheme (no body, cacheable across routes), its credential parts, a Bearer challenge, strict options', () => {
+    expect(jwtScheme).toMatchObject({ id: 'jwt', body: 'none', cacheableAcrossRoutes: true });
+    expect(jwtScheme.credentials).toEqual({ headers: ['authorization', 'auth-token'], query: ['jwt'] });
+    const issuer = { issuer: 'https://auth.example', audience: 'api', algorithms: ['RS256'], keyStore: true };
+    const jwtIssues = (schemes: Record<string, unknown>): string[] => {
+      try {
+        loadConfig({ schemes: { jwt: schemes }, routes: [{ path: '*' }] }, builtInSchemes);
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => i.replace(/:.*/, ''));
+      }
+      return [];
+    };
+    const ok = loadConfig({ schemes: { jwt: { issuers: [issuer] } }, routes: [{ path: '*' }] }, builtInSchemes).schemes['jwt'];
+    expect(ok).toMatchObject({ authTokenHeader: false, queryParameter: false, maxTokenBytes: 8192, tokenCacheSize: 1000, minRsaBits: 2048 });
+    expect(challengeHeader(jwtScheme.challenges(ok as Parameters<typeof jwtScheme.challenges>[0]))).toBe('Bearer');
+    const { audience: _a, ...noAudience } = issuer;
+    const { issuer: _i, ...noIssuer } = issuer;
+    expect(jwtIssues({ issuers: [noAudience] })).toEqual(['schemes.jwt.issuers[0].audience']);
+    expect(jwtIssues({ issuers: [noIssuer] })).toEqual(['schemes.jwt.issuers[0].issuer']);
+    expect(jwtIssues({ issuers: [{ ...issuer, algorithms: ['HS256'] }] })).toEqual(['schemes.jwt.issuers[0].algorithms[0]']);
+    expect(jwtIssues({ issuers: [{ ...issuer, algorithms: ['none'] }] })).toEqual(['schemes.jwt.issuers[0].algorithms[0]']);
+    expect(jwtIssues({ issuers: [{ ...issuer, algorithms: [] }] })).toEqual(['schemes.jwt.issuers[0].algorithms']);
+    expect(jwtIssues({ issuers: [{ ...issuer, keyStore: false }] })).toHaveLength(1);
+    expect(jwtIssues({ issuers: [{ ...issuer, jwksUrl: 'http://auth.example/jwks' }] })).toEqual(['schemes.jwt.issuers[0].jwksUrl']);
+    expect(jwtIssues({ issuers: [{ ...issuer, issuer: null }, { ...issuer, issuer: null }] })).toHaveLength(1);
+    expect(jwtIssues({ issuers: [issuer, issuer] })).toHaveLength(1);
+    expect(jwtIssues({ issuers: [issuer], maxTokenBytes: 10 })).toEqual(['schemes.jwt.maxTokenBytes']);
   });
 });
 
@@ -274,7 +304,7 @@ describe('the CLI with a registry', () => {
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stderr)).toMatchObject({
       code: 'ERR_USAGE',
-      message: expect.stringContaining('sigv4, mauth, toy, toy-body'),
+      message: expect.stringContaining('sigv4, mauth, jwt, toy, toy-body'),
     });
     const mismatched = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'sigv4'], request);
     expect(JSON.parse(mismatched.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('belongs to scheme "toy"') });
@@ -284,7 +314,7 @@ describe('the CLI with a registry', () => {
     expect(JSON.parse(noPresign.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('cannot presign') });
   });
   it('lists the registry in --help and in check-config', async () => {
-    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, toy, toy-body');
+    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, jwt, toy, toy-body');
     expect(JSON.parse((await run(['check-config', '--config', 'c.json'])).stdout)).toMatchObject({ schemes: ['sigv4', 'toy', 'toy-body'] });
   });
   it('explains by the scheme the request speaks, and refuses two', async () => {
