@@ -96,7 +96,13 @@ describe('the registry', () => {
       return [];
     };
     const ok = loadConfig({ schemes: { jwt: { issuers: [issuer] } }, routes: [{ path: '*' }] }, builtInSchemes).schemes['jwt'];
-    expect(ok).toMatchObject({ authTokenHeader: false, queryParameter: false, maxTokenBytes: 8192, tokenCacheSize: 1000, minRsaBits: 2048 });
+    expect(ok).toMatchObject({
+      authTokenHeader: false,
+      queryParameter: false,
+      maxTokenBytes: 8192,
+      tokenCacheSize: 1000,
+      minRsaBits: 2048,
+    });
     expect(challengeHeader(jwtScheme.challenges(ok as Parameters<typeof jwtScheme.challenges>[0]))).toBe('Bearer');
     const { audience: _a, ...noAudience } = issuer;
     const { issuer: _i, ...noIssuer } = issuer;
@@ -107,7 +113,14 @@ describe('the registry', () => {
     expect(jwtIssues({ issuers: [{ ...issuer, algorithms: [] }] })).toEqual(['schemes.jwt.issuers[0].algorithms']);
     expect(jwtIssues({ issuers: [{ ...issuer, keyStore: false }] })).toHaveLength(1);
     expect(jwtIssues({ issuers: [{ ...issuer, jwksUrl: 'http://auth.example/jwks' }] })).toEqual(['schemes.jwt.issuers[0].jwksUrl']);
-    expect(jwtIssues({ issuers: [{ ...issuer, issuer: null }, { ...issuer, issuer: null }] })).toHaveLength(1);
+    expect(
+      jwtIssues({
+        issuers: [
+          { ...issuer, issuer: null },
+          { ...issuer, issuer: null },
+        ],
+      }),
+    ).toHaveLength(1);
     expect(jwtIssues({ issuers: [issuer, issuer] })).toHaveLength(1);
     expect(jwtIssues({ issuers: [issuer], maxTokenBytes: 10 })).toEqual(['schemes.jwt.maxTokenBytes']);
   });
