@@ -10,16 +10,25 @@ import { authenticate, withAuthentication } from '../../lib/adapters/aws-lambda/
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { loadConfig } from '../../lib/config/load.ts';
 import worker from '../../functions/worker.ts';
+import { JWT_AUDIENCE, JWT_ISSUER, JWT_PUBLIC_KEY } from '../fixtures/jwt-app.ts';
 
 const CONFIG = {
-  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+  schemes: {
+    sigv4: { region: 'us-east-1', service: 'execute-api' },
+    // A bearer scheme beside it: JWT-shaped Authorization values, auth-token and ?jwt= reach a verifier too.
+    jwt: {
+      issuers: [{ issuer: JWT_ISSUER, audience: JWT_AUDIENCE, algorithms: ['RS256', 'ES256'], publicKeys: [JWT_PUBLIC_KEY] }],
+      authTokenHeader: true,
+      queryParameter: true,
+    },
+  },
   routes: [
     { path: '/public/*', public: true },
     { path: '/admin/*', permissions: ['admin'] },
     { path: '/upload', verifyInFunction: true },
     { path: '*' },
   ],
-  keys: [{ id: 'AKIDFUZZ', secret: 'fuzz-secret-000001', principal: 'fuzz', permissions: [] }],
+  keys: [{ id: 'AKIDFUZZ', scheme: 'sigv4', secret: 'fuzz-secret-000001', principal: 'fuzz', permissions: [] }],
 };
 const auth = createAuthenticator(loadConfig(CONFIG));
 const RUNS = 10_000;
@@ -48,11 +57,18 @@ const headers = fc.oneof(
   fc.record(
     {
       Authorization: fc.oneof(
-        fc.constantFrom('AWS4-HMAC-SHA256 Credential=a/20261124/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00'),
+        fc.constantFrom(
+          'AWS4-HMAC-SHA256 Credential=a/20261124/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00',
+          'Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.AAAA',
+          'bearer  eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+          'Bearer a.b.c.d',
+        ),
+        fc.string().map((x) => `Bearer ${x}.${x}`),
         fc.string(),
         oddValue,
       ),
       'content-length': fc.oneof(fc.constantFrom('0', '10', '-1', 'x'), oddValue),
+      'auth-token': fc.oneof(fc.constantFrom('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.AAAA', 'a.b'), oddValue),
       host: oddValue,
       'x-amz-date': fc.oneof(fc.constantFrom('20261124T120000Z', '20261324T120000Z'), oddValue),
     },
@@ -165,11 +181,24 @@ describe('the Worker (Hono app, in process)', () => {
       query: fc.oneof(
         fc.constant(''),
         fc.string({ maxLength: 30 }),
-        fc.constantFrom('X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=zz', 'a=%ff'),
+        fc.constantFrom(
+          'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=zz',
+          'a=%ff',
+          'jwt=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.AAAA',
+          'jwt=&JWT=x',
+        ),
       ),
       headers: fc.array(
         fc.tuple(
-          fc.constantFrom('authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token', 'content-type', 'x-other'),
+          fc.constantFrom(
+            'authorization',
+            'x-amz-date',
+            'x-amz-content-sha256',
+            'x-amz-security-token',
+            'content-type',
+            'x-other',
+            'auth-token',
+          ),
           headerValue,
         ),
         { maxLength: 5 },
