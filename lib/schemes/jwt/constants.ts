@@ -20,8 +20,9 @@ export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 export const DEFAULT_TOKEN_CACHE_SIZE = 1000;
 /** Smallest RSA modulus accepted (RFC 7518 section 3.3 asks for 2048 bits). */
 export const DEFAULT_MIN_RSA_BITS = 2048;
-/** Most permissions one token may carry, and the longest principal or permission (the key records' limits). */
+/** Most permissions one token may carry (the key records' limit). */
 export const MAX_PERMISSIONS = 256;
+/** The longest principal, permission or kid a token may carry (the key records' limits). */
 export const MAX_CLAIM_STRING_LENGTH = 256;
 /** Lifetime of a token our signer mints unless configured otherwise. */
 export const DEFAULT_SIGNER_TTL_SECONDS = 300;
