@@ -352,6 +352,11 @@ describe('the verified-token cache', () => {
     expect(count()).toBe(3);
     await v.verify(bearerRequest(tokens[0]!)); // evicted
     expect(count()).toBe(4);
+    // tokens[1] was used after tokens[2], so tokens[2] went for tokens[0] (first in would have been tokens[1]).
+    await v.verify(bearerRequest(tokens[1]!));
+    expect(count()).toBe(4);
+    await v.verify(bearerRequest(tokens[2]!));
+    expect(count()).toBe(5);
     const off = counting();
     const none = verifierOf({}, { crypto: off.crypto, tokenCacheSize: 0 });
     await none.verify(bearerRequest(tokens[0]!));

@@ -435,7 +435,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     return result;
   }
 
-  async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
+  // Not async: a repeated token with an inline key is answered without a promise step of its own.
+  function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
     const nowMs = clock();
     if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
       fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
@@ -444,8 +445,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     if (token.length > maxBytes) fail('ERR_AUTH_MALFORMED', 'the token is too long');
     const hit = cache?.get(token);
     if (hit) {
-      const answer = await fromCache(token, hit, now);
-      if (answer) return answer;
+      // Least recently used goes first: a hit moves to the back.
+      cache!.delete(token);
+      cache!.set(token, hit);
+      const answer = fromCache(token, hit, now);
+      if (!(answer instanceof Promise)) return Promise.resolve(answer);
+      return answer.then((a) => a ?? verifyToken(token, now));
     }
     return verifyToken(token, now);
   }
