@@ -104,6 +104,9 @@ describe('createSignedFetch with a JWT signer', () => {
     const jwk = JSON.stringify(createPrivateKey(JWT_PRIVATE_KEY).export({ format: 'jwk' }));
     const fromJwk = jwtScheme.createSigner(options, { id: JWT_KID, secret: jwk });
     expect(await (await createSignedFetch(fromJwk)(`${base}/b`)).text()).toBe('descriptor');
+    const pkcs1 = createPrivateKey(JWT_PRIVATE_KEY).export({ type: 'pkcs1', format: 'pem' }) as string;
+    const fromPkcs1 = jwtScheme.createSigner(options, { id: JWT_KID, secret: pkcs1 });
+    expect(await (await createSignedFetch(fromPkcs1)(`${base}/c`)).text()).toBe('descriptor');
     await expect(
       jwtScheme.createSigner(options, { id: JWT_KID, secret: 'not a key' }).sign({ method: 'GET', path: '/', query: '', headers: [] }),
     ).rejects.toThrow(/not a private key/);

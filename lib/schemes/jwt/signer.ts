@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { JwsAlgorithm } from '../../core/crypto.ts';
 import { isJwsAlgorithm } from '../../core/jws-keys.ts';
+import { pkcs8FromPkcs1, privatePemDer } from '../../core/rsa-pem.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import type { SchemeSigner } from '../descriptor.ts';
 import { BEARER, DEFAULT_SIGNER_TTL_SECONDS, JWT_SCHEME } from './constants.ts';
@@ -13,7 +14,7 @@ import { BEARER, DEFAULT_SIGNER_TTL_SECONDS, JWT_SCHEME } from './constants.ts';
 export interface JwtSignerOptions {
   /** The key id (`kid` of minted tokens; unused for a ready-made token). */
   readonly keyId: string;
-  /** A private key (PEM PKCS#8, or a private JWK as JSON text) or a ready-made compact JWT. */
+  /** A private key (PEM PKCS#8 or, for RSA, PKCS#1; or a private JWK as JSON text) or a ready-made compact JWT. */
   readonly secret: string;
   readonly issuer?: string | undefined;
   readonly audience?: string | readonly string[] | undefined;
@@ -43,6 +44,12 @@ async function importPrivate(secret: string, alg: JwsAlgorithm): Promise<JoseKey
       const key = await importJWK(jwk, alg);
       if (key instanceof Uint8Array) throw new TypeError('a symmetric key');
       return key;
+    }
+    // PKCS#1 (`BEGIN RSA PRIVATE KEY`, as MAuth apps keep keys) is wrapped into the PKCS#8 jose imports.
+    if (text.includes('-----BEGIN RSA PRIVATE KEY-----')) {
+      const der = pkcs8FromPkcs1(privatePemDer(text).der);
+      const body = btoa(String.fromCharCode(...der)).replace(/.{64}/g, '$&\n');
+      return await importPKCS8(`-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`, alg);
     }
     return await importPKCS8(text, alg);
   } catch {

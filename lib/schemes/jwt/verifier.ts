@@ -462,7 +462,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     credentials: jwtCredentials(sources),
     verify: (req) => failureAsResult(() => verifyOrThrow(req)),
     async hydrate() {
-      await Promise.all(issuers.map((i) => i.jwks?.hydrate().then(undefined, () => undefined)));
+      // Never rejects: a JWKS that cannot be loaded now is fetched again on first use.
+      await Promise.all(
+        issuers.map((i) =>
+          Promise.resolve(i.jwks)
+            .then((j) => j?.hydrate())
+            .then(undefined, () => undefined),
+        ),
+      );
     },
     async explain(req): Promise<SignatureExplanation> {
       const { token, source } = findToken(req, sources);
