@@ -69,7 +69,7 @@ describe('the tarball', () => {
     expect(pkg).toHaveProperty('engines.node');
     expect(pkg).toHaveProperty('license', 'Apache-2.0');
     expect(pkg).toHaveProperty('repository.url');
-    expect(Object.keys(pkg.dependencies)).toEqual(['valibot']);
+    expect(Object.keys(pkg.dependencies)).toEqual(['jose', 'valibot']);
     const out = npm(['publish', '--dry-run', '--offline', '--ignore-scripts', '--json'], ROOT);
     expect(JSON.parse(out.slice(out.indexOf('{')))['edge-authorizer']).toMatchObject({
       name: 'edge-authorizer',
