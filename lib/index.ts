@@ -73,3 +73,15 @@ export {
   type SigV4Algorithm,
   type SigV4Profile,
 } from './schemes/sigv4/index.ts';
+export {
+  createJwtVerifier,
+  createJwtSigner,
+  jwtScheme,
+  JWT_SCHEME,
+  type JwtVerifierOptions,
+  type JwtSignerOptions,
+  type JwtIssuer,
+  type JwksOpener,
+  type JwksStore,
+  type JwtSchemeOptions,
+} from './schemes/jwt/index.ts';

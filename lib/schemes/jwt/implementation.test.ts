@@ -28,6 +28,7 @@ describe('the jwt scheme in a configuration', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'ERR_KEY_NOT_FOUND' } });
   });
 
+  // At the merge with the jwks branch the opener is built in: this case then changes to an accept.
   it('a jwksUrl needs the JWKS store opener (built in when lib/keys/jwks.ts lands)', () => {
     const config = loadConfig({
       schemes: { jwt: { issuers: [{ issuer: ISS, audience: 'a', algorithms: ['RS256'], jwksUrl: 'https://auth.example/jwks.json' }] } },
