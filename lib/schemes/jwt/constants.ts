@@ -18,6 +18,8 @@ export const MAX_TOKEN_BYTES_RANGE = [512, 64 * 1024] as const;
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 /** Verified tokens remembered unless configured otherwise (0 turns the cache off). */
 export const DEFAULT_TOKEN_CACHE_SIZE = 1000;
+/** Most token characters the verified-token cache holds, whatever its entry count (16 Mi). */
+export const MAX_TOKEN_CACHE_CHARS = 16 * 1024 * 1024;
 /** Smallest RSA modulus accepted (RFC 7518 section 3.3 asks for 2048 bits). */
 export const DEFAULT_MIN_RSA_BITS = 2048;
 /** Most permissions one token may carry (the key records' limit). */

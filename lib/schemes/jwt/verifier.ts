@@ -27,6 +27,7 @@ import {
   MAX_CLAIM_STRING_LENGTH,
   MAX_PERMISSIONS,
   MAX_TOKEN_BYTES_RANGE,
+  MAX_TOKEN_CACHE_CHARS,
 } from './constants.ts';
 import { carriesJwt, decodeJwt, findToken, own, type TokenSources } from './token.ts';
 
@@ -316,11 +317,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
   const issuers = [...byIss.values(), ...(noIss ? [noIss] : [])];
   const cache = cacheSize > 0 ? new Map<string, CacheEntry>() : undefined;
 
+  // Bounded in entries and in characters held (tokens may be up to 64 KiB each).
+  let cachedChars = 0;
+  function forget(token: string): void {
+    if (cache!.delete(token)) cachedChars -= token.length;
+  }
   function remember(token: string, entry: CacheEntry): void {
     if (!cache) return;
-    cache.delete(token);
+    forget(token);
     cache.set(token, entry);
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    cachedChars += token.length;
+    while (cache.size > cacheSize || cachedChars > MAX_TOKEN_CACHE_CHARS) forget(cache.keys().next().value!);
   }
 
   /** A remembered answer still good now, or undefined to verify afresh; throws when its times have run out. */
@@ -328,7 +335,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     try {
       checkTimes(entry.issuer, entry.times, now);
     } catch (e) {
-      cache!.delete(token);
+      forget(token);
       throw e;
     }
     if (!entry.store) return entry.result;
@@ -336,11 +343,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     return entry.store.get(entry.kid).then(
       (record) => {
         if (record === entry.record && isUsable(record, JWT_SCHEME, Math.floor(now))) return entry.result;
-        cache!.delete(token);
+        forget(token);
         return undefined;
       },
       () => {
-        cache!.delete(token);
+        forget(token);
         return undefined;
       },
     );
