@@ -354,14 +354,21 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
   }
 
   /** The keys a token may be verified with: inline ones by kid, then the stores by kid, then inline ones without kid. */
+  /** The inline keys a token may be verified with when no store need be asked; undefined when one must. */
+  function inlineCandidates(issuer: Issuer, kid: string | undefined): readonly KeySlot[] | undefined {
+    if (kid === undefined) return issuer.inline;
+    const named = issuer.inline.filter((s) => s.kid === kid);
+    if (named.length > 0) return named;
+    return issuer.stores.length === 0 ? issuer.inline.filter((s) => s.kid === undefined) : undefined;
+  }
+
   async function candidates(
     issuer: Issuer,
     kid: string | undefined,
     now: number,
   ): Promise<{ slots: readonly KeySlot[]; store: KeyStore | undefined }> {
-    if (kid === undefined) return { slots: issuer.inline, store: undefined };
-    const named = issuer.inline.filter((s) => s.kid === kid);
-    if (named.length > 0) return { slots: named, store: undefined };
+    const inline = inlineCandidates(issuer, kid);
+    if (inline || kid === undefined) return { slots: inline ?? [], store: undefined };
     for (const store of issuer.stores) {
       let record: KeyRecord | undefined;
       try {
@@ -375,25 +382,39 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     return { slots: issuer.inline.filter((s) => s.kid === undefined), store: undefined };
   }
 
+  function verifiedSlotSync(
+    jws: SyncJwsBackend,
+    slots: readonly KeySlot[],
+    alg: JwsAlgorithm,
+    data: Uint8Array,
+    signature: Uint8Array,
+  ): KeySlot | undefined {
+    for (const slot of slots) {
+      const key = importSync(jws, slot.record, slot.index, alg, minBits);
+      if (key && jws.verify(key, data, signature)) return slot;
+    }
+    return undefined;
+  }
+
   async function verifiedSlot(
     slots: readonly KeySlot[],
     alg: JwsAlgorithm,
     data: Uint8Array,
     signature: Uint8Array,
   ): Promise<KeySlot | undefined> {
+    if (jwsSync) return verifiedSlotSync(jwsSync, slots, alg, data, signature);
     for (const slot of slots) {
-      if (jwsSync) {
-        const key = importSync(jwsSync, slot.record, slot.index, alg, minBits);
-        if (key && jwsSync.verify(key, data, signature)) return slot;
-      } else {
-        const key = await importAsync(jwsAsync!, slot.record, slot.index, alg, minBits);
-        if (key && (await jwsAsync!.verify(key, data, signature))) return slot;
-      }
+      const key = await importAsync(jwsAsync!, slot.record, slot.index, alg, minBits);
+      if (key && (await jwsAsync!.verify(key, data, signature))) return slot;
     }
     return undefined;
   }
 
-  async function verifyToken(token: string, now: number): Promise<AuthResult> {
+  /**
+   * Verifies a token not in the cache. Synchronous up to the answer when its keys are inline and the
+   * backend answers at once (node:crypto); a store lookup or Web Crypto makes it wait.
+   */
+  function verifyToken(token: string, now: number): Promise<AuthResult> {
     const jwt = decodeJwt(token, maxBytes);
     const { header, payload } = jwt;
     const alg = own(header, 'alg');
@@ -413,10 +434,31 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     if (!issuer.algorithms.has(alg)) fail('ERR_AUTH_UNSUPPORTED', 'the token algorithm is not accepted');
     const times: Times = { exp: numericDate(payload, 'exp'), nbf: numericDate(payload, 'nbf'), iat: numericDate(payload, 'iat') };
 
-    const { slots, store } = await candidates(issuer, kid, now);
-    if (slots.length === 0) fail('ERR_KEY_NOT_FOUND', SIGNATURE_MESSAGE);
     const data = encoder.encode(token.slice(0, jwt.signingInputEnd));
-    const slot = await verifiedSlot(slots, alg, data, jwt.signature);
+    const inline = jwsSync ? inlineCandidates(issuer, kid) : undefined;
+    if (inline) {
+      if (inline.length === 0) fail('ERR_KEY_NOT_FOUND', SIGNATURE_MESSAGE);
+      return Promise.resolve(
+        accept(token, issuer, payload, times, kid, verifiedSlotSync(jwsSync!, inline, alg, data, jwt.signature), undefined, now),
+      );
+    }
+    return candidates(issuer, kid, now).then(async ({ slots, store }) => {
+      if (slots.length === 0) fail('ERR_KEY_NOT_FOUND', SIGNATURE_MESSAGE);
+      return accept(token, issuer, payload, times, kid, await verifiedSlot(slots, alg, data, jwt.signature), store, now);
+    });
+  }
+
+  /** The answer for a token whose signature check found `slot` (or none): its claims checked, remembered. */
+  function accept(
+    token: string,
+    issuer: Issuer,
+    payload: Record<string, unknown>,
+    times: Times,
+    kid: string | undefined,
+    slot: KeySlot | undefined,
+    store: KeyStore | undefined,
+    now: number,
+  ): AuthResult {
     if (!slot) fail('ERR_SIGNATURE_INVALID', SIGNATURE_MESSAGE);
 
     if (times.exp === undefined && issuer.requireExp) fail('ERR_REQUEST_EXPIRED', 'the token has no expiry');
