@@ -71,6 +71,22 @@ describe('edge-auth sign --scheme jwt', () => {
     expect(JSON.parse(late.stdout)).toMatchObject({ ok: false, code: 'ERR_REQUEST_EXPIRED' });
   });
 
+  it('--algorithm picks the algorithm (PS256 with the same RSA key); one the key cannot sign fails without quoting it', async () => {
+    const out = await signed(['--algorithm', 'PS256']);
+    expect(JSON.parse(Buffer.from(tokenIn(out).split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'PS256' });
+    const bad = await cli(
+      ['sign', '--config', configPath, '--scheme', 'jwt', '--key', JWT_KID, '--private-key', keyPath, '--algorithm', 'ES256'],
+      request,
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr + bad.stdout).not.toContain('PRIVATE KEY');
+    const none = await cli(
+      ['sign', '--config', configPath, '--scheme', 'jwt', '--key', JWT_KID, '--private-key', keyPath, '--algorithm', 'HS256'],
+      request,
+    );
+    expect(none.code).toBe(2);
+  });
+
   it('attaches a ready-made token from the file as it is', async () => {
     const ready = await createJwtSigner({
       keyId: 'other-kid',

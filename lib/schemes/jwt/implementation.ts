@@ -1,5 +1,6 @@
 import type { SchemeImplementation } from '../descriptor.ts';
 import { defineScheme } from '../descriptor.ts';
+import { isJwsAlgorithm, JWS_ALGORITHM_NAMES } from '../../core/jws-keys.ts';
 import { JWT_SCHEME } from './constants.ts';
 import type { JwtSchemeOptions } from './options.ts';
 import { createJwtSigner } from './signer.ts';
@@ -13,7 +14,8 @@ const defaultOpenJwks: JwksOpener | undefined = undefined;
 /**
  * JWT bearer tokens without their options schema (see `SchemeImplementation`). A signer's key is a
  * private key (PEM PKCS#8 or a private JWK as JSON) that mints tokens as `schemes.jwt.signer` says, or
- * a ready-made compact JWT attached as it is.
+ * a ready-made compact JWT attached as it is. The variant is the algorithm a minted token is signed
+ * with (default `schemes.jwt.signer.algorithm`, else RS256).
  */
 export const jwtImplementation: SchemeImplementation<JwtSchemeOptions> = defineScheme<JwtSchemeOptions>({
   id: JWT_SCHEME,
@@ -37,6 +39,8 @@ export const jwtImplementation: SchemeImplementation<JwtSchemeOptions> = defineS
   },
   createSigner(o, key, settings = {}) {
     const s = o.signer;
+    if (settings.variant !== undefined && !isJwsAlgorithm(settings.variant))
+      throw new TypeError(`the algorithm must be one of ${JWS_ALGORITHM_NAMES.join(', ')}`);
     return createJwtSigner({
       keyId: key.id,
       secret: key.secret,
@@ -44,10 +48,15 @@ export const jwtImplementation: SchemeImplementation<JwtSchemeOptions> = defineS
       audience: s?.audience,
       subject: s?.subject,
       ttlSeconds: s?.ttlSeconds,
-      algorithm: s?.algorithm,
+      algorithm: settings.variant ?? s?.algorithm,
       claims: s?.claims,
       ...(settings.clock ? { clock: settings.clock } : {}),
     });
+  },
+  // The algorithm a minted token is signed with (`--algorithm`): the configured one first.
+  signerVariants: (o) => {
+    const first = o.signer?.algorithm ?? 'RS256';
+    return [first, ...JWS_ALGORITHM_NAMES.filter((a) => a !== first)];
   },
   challenges: () => [{ scheme: 'Bearer' }],
   body: 'none',
