@@ -353,7 +353,6 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     );
   }
 
-  /** The keys a token may be verified with: inline ones by kid, then the stores by kid, then inline ones without kid. */
   /** The inline keys a token may be verified with when no store need be asked; undefined when one must. */
   function inlineCandidates(issuer: Issuer, kid: string | undefined): readonly KeySlot[] | undefined {
     if (kid === undefined) return issuer.inline;
@@ -362,6 +361,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
     return issuer.stores.length === 0 ? issuer.inline.filter((s) => s.kid === undefined) : undefined;
   }
 
+  /** The keys a token may be verified with: inline ones by kid, then the stores by kid, then inline ones without kid. */
   async function candidates(
     issuer: Issuer,
     kid: string | undefined,
