@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { coldStartEvent, coldStartSection } from './cold-start.ts';
 import { mauthSection } from './mauth-section.ts';
 import { ustudioSection } from './ustudio-section.ts';
+import { jwtSection } from './jwt-section.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
 import { fmt, median, span, spread, target, type Spread } from './stats.ts';
@@ -25,7 +26,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
-const GROUPS = ['main', 'mauth', 'ustudio', 'rotation', 'worst', 'keystore'] as const;
+const GROUPS = ['main', 'mauth', 'ustudio', 'jwt', 'rotation', 'worst', 'keystore'] as const;
 
 // --- one case in this process (`--child <group> <index>`) ---------------------------------------
 interface ChildResult {
@@ -175,6 +176,14 @@ const ustudioMd =
         BODY.length,
       )
     : '';
+const jwt = chosen.filter((x) => x.group === 'jwt').map((x) => x.c);
+const jwtMd =
+  jwt.length > 0
+    ? jwtSection(
+        runsOf,
+        jwt.map((c) => c.name),
+      )
+    : '';
 const oneKey = rotation.find((c) => c.keys === 1);
 const rotationTable = [
   '| keys in rotation | median µs/op | min – max of the runs | ratio to one key (median, min – max) | heap kept per key |',
@@ -265,7 +274,7 @@ The floor (bench/floor.ts):
 ${floorSource.trim()}
 \`\`\`
 
-${mauthMd}${ustudioMd}## Signing keys under many keys
+${mauthMd}${ustudioMd}${jwtMd}## Signing keys under many keys
 
 The derived signing key is cached in a slot of its key record (a few entries: one per secret and
 algorithm for the two most recent dates), so the cache holds as many keys as the store holds records

@@ -95,3 +95,14 @@ export {
   type UStudioSignerOptions,
   type ReplayCache,
 } from './schemes/ustudio-hmac/index.ts';
+export {
+  createJwtVerifier,
+  createJwtSigner,
+  jwtScheme,
+  JWT_SCHEME,
+  type JwtVerifierOptions,
+  type JwtSignerOptions,
+  type JwtIssuer,
+  type JwksOpener,
+  type JwtSchemeOptions,
+} from './schemes/jwt/index.ts';

@@ -11,7 +11,13 @@ import type {
   RsaPublicKeyInput,
   SyncCryptoBackend,
   SyncRsaBackend,
+  JwsAlgorithm,
+  JwsBackend,
+  JwsPublicKey,
+  PublicKeyInput,
+  SyncJwsBackend,
 } from './crypto.ts';
+import { JWS_ALGORITHMS, publicJwkMembers, publicKeySpki } from './jws-keys.ts';
 import { privatePemDer, publicJwk, publicPemDer } from './rsa-pem.ts';
 import { padType1, unpadType1 } from './rsa-raw.ts';
 
@@ -165,12 +171,88 @@ export const nodeRsa: RsaBackend = {
   signType1: (key, payload) => settle(() => nodeRsaSync.signType1(key, payload)),
 };
 
+interface NodeJwsPublicKey extends JwsPublicKey {
+  /** node:crypto's digest name, or null (Ed25519 hashes itself). */
+  readonly hash: string | null;
+  /** What crypto.verify takes as the key: the KeyObject with its padding or signature encoding. */
+  readonly verifyKey: NodeKeyObject | { key: NodeKeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' };
+  readonly signatureLength: number;
+}
+
+const NODE_CURVE = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' } as const;
+
+function importNodeJws(input: PublicKeyInput, alg: JwsAlgorithm, minRsaBits: number): JwsPublicKey {
+  const spec = JWS_ALGORITHMS[alg];
+  if (!spec) throw new TypeError('not a JWS algorithm');
+  let key: NodeKeyObject;
+  try {
+    key =
+      input.format === 'jwk'
+        ? createPublicKey({ key: publicJwkMembers(input.jwk), format: 'jwk' })
+        : createPublicKey({ key: Buffer.from(publicKeySpki(input)), format: 'der', type: 'spki' });
+  } catch (e) {
+    throw e instanceof TypeError && e.message.startsWith('not a public key')
+      ? e
+      : new TypeError(`not a public key: ${input.format} did not decode`);
+  }
+  if (key.type !== 'public') throw new TypeError('not a public key');
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  const hash = spec.hash === 0 ? null : `sha${spec.hash}`;
+  if (spec.kty === 'RSA') {
+    // Only rsaEncryption keys: an id-RSASSA-PSS key carries its own parameter restrictions.
+    if (type !== 'rsa') throw new TypeError(`not a key for ${alg}: a ${type ?? 'non-RSA'} key`);
+    const bits = details.modulusLength ?? 0;
+    if (bits < minRsaBits) throw new TypeError(`not a key for ${alg}: RSA keys must have at least ${minRsaBits} bits`);
+    const verifyKey =
+      spec.padding === 'pss'
+        ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hash / 8 }
+        : { key, padding: constants.RSA_PKCS1_PADDING };
+    return { __jwsPublicKey: true, alg, hash, verifyKey, signatureLength: Math.ceil(bits / 8) } as NodeJwsPublicKey;
+  }
+  if (spec.kty === 'EC') {
+    if (type !== 'ec' || details.namedCurve !== NODE_CURVE[spec.crv as 'P-256' | 'P-384'])
+      throw new TypeError(`not a key for ${alg}: it needs an EC ${spec.crv} key`);
+    return {
+      __jwsPublicKey: true,
+      alg,
+      hash,
+      verifyKey: { key, dsaEncoding: 'ieee-p1363' },
+      signatureLength: spec.signatureLength,
+    } as NodeJwsPublicKey;
+  }
+  if (type !== 'ed25519') throw new TypeError(`not a key for ${alg}: it needs an Ed25519 key`);
+  return { __jwsPublicKey: true, alg, hash: null, verifyKey: key, signatureLength: spec.signatureLength } as NodeJwsPublicKey;
+}
+
+/** node:crypto's JWS verification without promises: RSA PKCS#1 v1.5 and PSS, ECDSA (IEEE P1363 r||s), Ed25519. */
+export const nodeJwsSync: SyncJwsBackend = {
+  importPublicKey: importNodeJws,
+  verify(key, data, signature) {
+    const k = key as NodeJwsPublicKey;
+    if (k.verifyKey === undefined) throw new TypeError('not a JWS key of the node:crypto backend');
+    if (signature.length !== k.signatureLength) return false;
+    try {
+      return verify(k.hash, data, k.verifyKey, signature);
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** node:crypto's JWS verification behind the async {@link JwsBackend}; every promise is already settled. */
+export const nodeJws: JwsBackend = {
+  importPublicKey: (input, alg, minRsaBits) => settle(() => nodeJwsSync.importPublicKey(input, alg, minRsaBits)),
+  verify: (key, data, signature) => settle(() => nodeJwsSync.verify(key, data, signature)),
+};
+
 /** Synchronous node:crypto wrapped in the async backend interface (Node and Lambda), its `sync` face beside it. */
 export const nodeCrypto: CryptoBackend = {
   name: 'node:crypto',
   // The synchronous face with RSA too (MAuth verifies without a promise per step on Node).
-  sync: { ...nodeCryptoSync, rsa: nodeRsaSync },
+  sync: { ...nodeCryptoSync, rsa: nodeRsaSync, jws: nodeJwsSync },
   rsa: nodeRsa,
+  jws: nodeJws,
   sha256(data) {
     return Promise.resolve(createHash('sha256').update(data).digest());
   },

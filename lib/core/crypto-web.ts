@@ -1,4 +1,17 @@
-import type { Bytes, CryptoBackend, HmacKey, RsaBackend, RsaPrivateKey, RsaPublicKey, RsaPublicKeyInput } from './crypto.ts';
+import type {
+  Bytes,
+  CryptoBackend,
+  HmacKey,
+  JwsAlgorithm,
+  JwsBackend,
+  JwsPublicKey,
+  PublicKeyInput,
+  RsaBackend,
+  RsaPrivateKey,
+  RsaPublicKey,
+  RsaPublicKeyInput,
+} from './crypto.ts';
+import { JWS_ALGORITHMS, publicJwkMembers, publicKeySpki } from './jws-keys.ts';
 import { toHex } from './encoding.ts';
 import { pkcs8FromPkcs1, privatePemDer, publicJwk, publicPemDer, spkiFromPkcs1 } from './rsa-pem.ts';
 import { base64UrlToBigInt, bitLength, recoverType1Raw, signType1Raw, type RawRsaPrivate, type RawRsaPublic } from './rsa-raw.ts';
@@ -102,10 +115,68 @@ export const webRsa: RsaBackend = {
   },
 };
 
+interface WebJwsPublicKey extends JwsPublicKey {
+  readonly key: CryptoKey;
+  readonly params: AlgorithmIdentifier | RsaPssParams | EcdsaParams;
+  readonly signatureLength: number;
+}
+
+// Web Crypto's import and verify parameters for one JWS algorithm.
+function webJwsParams(alg: JwsAlgorithm): {
+  importParams: PublicKeyImportParams;
+  verifyParams: AlgorithmIdentifier | RsaPssParams | EcdsaParams;
+} {
+  const spec = JWS_ALGORITHMS[alg];
+  const hash = `SHA-${spec.hash}`;
+  if (spec.kty === 'RSA') {
+    const name = spec.padding === 'pss' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
+    return { importParams: { name, hash }, verifyParams: spec.padding === 'pss' ? { name, saltLength: spec.hash / 8 } : { name } };
+  }
+  if (spec.kty === 'EC') return { importParams: { name: 'ECDSA', namedCurve: spec.crv! }, verifyParams: { name: 'ECDSA', hash } };
+  return { importParams: { name: 'Ed25519' }, verifyParams: { name: 'Ed25519' } };
+}
+type PublicKeyImportParams = RsaHashedImportParams | EcKeyImportParams | Algorithm;
+
+async function importWebJws(input: PublicKeyInput, alg: JwsAlgorithm, minRsaBits: number): Promise<JwsPublicKey> {
+  if (!Object.hasOwn(JWS_ALGORITHMS, alg)) throw new TypeError('not a JWS algorithm');
+  const spec = JWS_ALGORITHMS[alg];
+  const { importParams, verifyParams } = webJwsParams(alg);
+  let key: CryptoKey;
+  try {
+    key =
+      input.format === 'jwk'
+        ? await crypto.subtle.importKey('jwk', { ...publicJwkMembers(input.jwk), ext: true }, importParams, false, ['verify'])
+        : await crypto.subtle.importKey('spki', publicKeySpki(input), importParams, false, ['verify']);
+  } catch (e) {
+    // Web Crypto refuses a key of another type for these parameters (an EC key for RSASSA-PKCS1-v1_5).
+    throw e instanceof TypeError && e.message.startsWith('not a public key')
+      ? e
+      : new TypeError(`not a key for ${alg}: ${input.format} did not import`);
+  }
+  let signatureLength = spec.signatureLength ?? 0;
+  if (spec.kty === 'RSA') {
+    const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
+    if (!(bits >= minRsaBits)) throw new TypeError(`not a key for ${alg}: RSA keys must have at least ${minRsaBits} bits`);
+    signatureLength = Math.ceil(bits / 8);
+  }
+  return { __jwsPublicKey: true, alg, key, params: verifyParams, signatureLength } as WebJwsPublicKey;
+}
+
+/** Web Crypto's JWS verification: RSASSA-PKCS1-v1_5, RSA-PSS, ECDSA (already raw r||s, as JOSE writes it) and Ed25519. */
+export const webJws: JwsBackend = {
+  importPublicKey: importWebJws,
+  async verify(key, data, signature) {
+    const k = key as WebJwsPublicKey;
+    if (signature.length !== k.signatureLength) return false;
+    return crypto.subtle.verify(k.params, k.key, signature as BufferSource, data as BufferSource).catch(() => false);
+  },
+};
+
 /** Web Crypto (`crypto.subtle`): Workers, browsers, Deno, and Node as a fallback. */
 export const webCrypto: CryptoBackend = {
   name: 'webcrypto',
   rsa: webRsa,
+  jws: webJws,
   // Each method is one crypto.subtle call and one continuation, not a chain of async functions.
   sha256(data) {
     return crypto.subtle.digest('SHA-256', asBytes(data) as BufferSource).then(toBytes);

@@ -40,6 +40,8 @@ export interface CryptoBackend {
    * Web Crypto plus a BigInt raw operation (which Web Crypto lacks) elsewhere.
    */
   readonly rsa?: RsaBackend;
+  /** Asymmetric JWS signatures (JWT): node:crypto on Node, Web Crypto elsewhere. */
+  readonly jws?: JwsBackend;
 }
 
 /** An imported RSA public key; opaque outside its backend. `bits` is the modulus size. */
@@ -110,6 +112,8 @@ export interface SyncCryptoBackend {
   sha512HexParts?(parts: readonly (Bytes | string)[]): string;
   /** {@link RsaBackend} answering at once (node:crypto); its keys are interchangeable with the async face's. */
   readonly rsa?: SyncRsaBackend;
+  /** {@link JwsBackend} answering at once (node:crypto); its keys are interchangeable with the async face's. */
+  readonly jws?: SyncJwsBackend;
 }
 
 /** {@link RsaBackend} without promises: what node:crypto computes synchronously. */
@@ -120,4 +124,43 @@ export interface SyncRsaBackend {
   signSha512(key: RsaPrivateKey, data: Bytes): Bytes;
   recoverType1(key: RsaPublicKey, signature: Bytes): Bytes | undefined;
   signType1(key: RsaPrivateKey, payload: Bytes): Bytes;
+}
+
+/**
+ * The asymmetric JWS algorithms (RFC 7518 section 3, RFC 8037) a JWT may be signed with here. No HMAC
+ * (`HS*`) and no `none`, ever: a verifier holding a public key must never treat it as a shared secret.
+ */
+export type JwsAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'EdDSA';
+
+/** A public key as a record holds it, of any type: PEM (SPKI, or PKCS#1 for RSA) or a JWK (RSA, EC or OKP). */
+export type PublicKeyInput = RsaPublicKeyInput;
+
+/**
+ * A public key imported for exactly one JWS algorithm; opaque outside its backend. The import checked
+ * that the key's type suits the algorithm (an RSA key is never an ES256 key), so a key verifies only
+ * signatures of its `alg`.
+ */
+export interface JwsPublicKey {
+  readonly __jwsPublicKey: true;
+  readonly alg: JwsAlgorithm;
+}
+
+/** JWS signature verification: keys imported per algorithm, signatures as JOSE writes them (ECDSA as raw r||s). */
+export interface JwsBackend {
+  /**
+   * Imports `input` to verify `alg` signatures: RSA (at least `minRsaBits`) for RS* and PS*, P-256 for
+   * ES256, P-384 for ES384, Ed25519 for EdDSA.
+   *
+   * @throws (rejects) TypeError when the key is not of the type `alg` needs, too small, private, or does
+   * not decode; the message never quotes the key.
+   */
+  importPublicKey(input: PublicKeyInput, alg: JwsAlgorithm, minRsaBits: number): Promise<JwsPublicKey>;
+  /** Whether `signature` is the key's algorithm's signature over `data`. Never rejects for a bad signature. */
+  verify(key: JwsPublicKey, data: Bytes, signature: Bytes): Promise<boolean>;
+}
+
+/** {@link JwsBackend} without promises: what node:crypto computes synchronously. */
+export interface SyncJwsBackend {
+  importPublicKey(input: PublicKeyInput, alg: JwsAlgorithm, minRsaBits: number): JwsPublicKey;
+  verify(key: JwsPublicKey, data: Bytes, signature: Bytes): boolean;
 }

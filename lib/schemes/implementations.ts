@@ -1,5 +1,6 @@
 import type { SchemeImplementation } from './descriptor.ts';
 import { sigv4Implementation } from './sigv4/implementation.ts';
+import { jwtImplementation } from './jwt/implementation.ts';
 import { mauthImplementation } from './mauth/implementation.ts';
 import { ustudioHmacImplementation } from './ustudio-hmac/implementation.ts';
 
@@ -17,5 +18,6 @@ export const builtInImplementations: readonly SchemeImplementation[] = Object.fr
   sigv4Implementation,
   mauthImplementation,
   ustudioHmacImplementation,
-  // api-key and jwt come with their issues.
+  jwtImplementation,
+  // api-key comes with its issue.
 ]);

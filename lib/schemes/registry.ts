@@ -1,5 +1,6 @@
 import type { SchemeDescriptor } from './descriptor.ts';
 import { sigv4Scheme } from './sigv4/scheme.ts';
+import { jwtScheme } from './jwt/scheme.ts';
 import { mauthScheme } from './mauth/scheme.ts';
 import { ustudioScheme } from './ustudio-hmac/scheme.ts';
 
@@ -51,5 +52,6 @@ export const builtInSchemes: SchemeRegistry = createSchemeRegistry([
   sigv4Scheme,
   mauthScheme,
   ustudioScheme,
-  // api-key and jwt come with their issues.
+  jwtScheme,
+  // api-key comes with its issue.
 ]);

@@ -6,6 +6,8 @@ import { buildCases, type Case } from '../../bench/sigv4-cases.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { MAUTH_CASES } from '../../bench/mauth-cases.ts';
 import { mauthSection } from '../../bench/mauth-section.ts';
+import { JWT_CASES } from '../../bench/jwt-cases.ts';
+import { jwtSection } from '../../bench/jwt-section.ts';
 
 const run = async (c: Case, input: unknown) => await c.run(input);
 
@@ -94,6 +96,48 @@ describe('npm run bench: the cases', async () => {
       expect(md).toContain(`- MAuth v1 verify ÷ the node:crypto publicDecrypt floor: **${(11 / 12).toFixed(3)}**`);
       expect(md).toContain('target at most 1.2: met');
       expect(md).toContain('export function floorVerifyMAuthV2');
+    });
+  });
+  describe('JWT cases', async () => {
+    const jwt = await buildCases('jwt');
+    const outcome = (c: Case, req: SignedRequest) => Promise.resolve(run(c, req)).then(c.expect!, () => false);
+    const withSignatureChanged = (req: SignedRequest): SignedRequest => ({
+      ...req,
+      headers: req.headers.map(([n, v]): [string, string] => [
+        n,
+        n === 'Authorization' ? v.slice(0, -6) + (v.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA') : v,
+      ]),
+    });
+
+    it('has ours, jose, aws-jwt-verify, fast-jwt, the floor, the Web Crypto backend and the repeated-token case', () => {
+      expect(jwt.map((c) => c.name)).toEqual(Object.values(JWT_CASES));
+    });
+
+    it.each(jwt.map((c) => [c.name, c] as const))('%s accepts its fresh request, refuses it with the signature changed', async (_, c) => {
+      const req = c.make() as SignedRequest;
+      expect(req.headers.some(([n, v]) => n === 'Authorization' && v.startsWith('Bearer ey'))).toBe(true);
+      expect(await outcome(c, req)).toBe(true);
+      expect(await outcome(c, withSignatureChanged(c.make() as SignedRequest))).toBe(false);
+    });
+
+    it('hands every call a new request (the same token bytes in a new string)', () => {
+      const c = jwt[0]!;
+      const a = c.make() as SignedRequest;
+      const b = c.make() as SignedRequest;
+      expect(a).toEqual(b);
+      expect(a.headers).not.toBe(b.headers);
+    });
+
+    it('renders its BENCHMARKS.md section with the ratio to aws-jwt-verify and the repeated-token figure', () => {
+      const names = jwt.map((c) => c.name);
+      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
+      runs.set(JWT_CASES.cached, [1.5, 1.6, 1.7]);
+      const md = jwtSection((n) => runs.get(n)!, names);
+      expect(md.startsWith('## JWT verification per request\n')).toBe(true);
+      for (const n of names) expect(md).toContain(`| ${n} |`);
+      // ours (index 0) ÷ aws (index 2): 10/12, 11/13, 12/14.
+      expect(md).toContain(`- our verify ÷ aws-jwt-verify (the same token, fresh request, no token cache): **${(11 / 13).toFixed(3)}**`);
+      expect(md).toContain('target under 2 µs: met');
     });
   });
 });

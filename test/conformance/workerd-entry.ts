@@ -1,8 +1,9 @@
 /**
  * A worker that runs the conformance suites inside workerd with the platform's own crypto (Web
- * Crypto): POST the SigV4 vector data as JSON to `/`, or the MAuth suite to `/mauth`, or the USTUDIO-HMAC-V2 vectors to `/ustudio`, and get back
+ * Crypto): POST the SigV4 vector data as JSON to `/`, or the MAuth suite to `/mauth`, or the USTUDIO-HMAC-V2 vectors to `/ustudio`, or the JWT suite to `/jwt`, and get back
  * one result per case.
  */
+import { jwtCases, type JwtSuiteData } from './jwt-suite.ts';
 import { mauthCases, type MAuthSuiteData } from './mauth-suite.ts';
 import { sigv4Cases, type SuiteCase } from './sigv4-suite.ts';
 import { ustudioCases, type UStudioVectors } from './ustudio-suite.ts';
@@ -16,7 +17,9 @@ export default {
         ? mauthCases((await request.json()) as MAuthSuiteData)
         : path === '/ustudio'
           ? ustudioCases((await request.json()) as UStudioVectors)
-          : sigv4Cases((await request.json()) as VectorData);
+          : path === '/jwt'
+            ? jwtCases((await request.json()) as JwtSuiteData)
+            : sigv4Cases((await request.json()) as VectorData);
     const results: Array<{ name: string; ok: boolean; error?: string }> = [];
     for (const c of cases) {
       try {

@@ -6,6 +6,8 @@ import { nodeCrypto } from '../../lib/core/crypto-node.ts';
 import { webCrypto } from '../../lib/core/crypto-web.ts';
 import { bundleWorker, startWorker } from '../helpers/workerd.ts';
 import { loadVectorData, VECTORS_DIR } from './load-vectors.ts';
+import { jwtCases } from './jwt-suite.ts';
+import { jwtSuiteData } from './jwt-vectors.ts';
 import { mauthCases } from './mauth-suite.ts';
 import { mauthSuiteData } from './mauth-vectors.ts';
 import { sigv4Cases } from './sigv4-suite.ts';
@@ -77,4 +79,24 @@ describe('conformance vectors inside workerd', () => {
     expect(results.filter((r) => !r.ok)).toEqual([]);
     for (const crypto of [nodeCrypto, webCrypto]) for (const c of ustudioCases(data, crypto)) await c.run();
   });
+
+  it('passes the JWT cases (every algorithm by PEM and JWK, the negative tokens, our signer) with Web Crypto', async () => {
+    const data = await jwtSuiteData();
+    const res = await mf.dispatchFetch('http://conformance.test/jwt', { method: 'POST', body: JSON.stringify(data) });
+    const { navigator, results } = (await res.json()) as {
+      navigator: string;
+      results: Array<{ name: string; ok: boolean; error?: string }>;
+    };
+    expect(navigator).toBe('Cloudflare-Workers');
+    expect(results.map((r) => r.name)).toEqual(jwtCases(data).map((c) => c.name));
+    expect(results.filter((r) => r.name.startsWith('sign: '))).toHaveLength(9);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  }, 60_000);
+
+  it('runs the same JWT checks on Node with both backends', async () => {
+    const data = await jwtSuiteData();
+    for (const crypto of [nodeCrypto, webCrypto]) {
+      for (const c of jwtCases(data, crypto)) await c.run();
+    }
+  }, 60_000);
 });

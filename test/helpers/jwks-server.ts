@@ -63,6 +63,11 @@ export async function startJwksServer(keys: unknown[] = []): Promise<JwksServer>
   };
   const server = await listenOnLoopback(
     async (req, res) => {
+      if (req.url === '/__hits') {
+        // For a test in another process: how many requests for the set arrived (not itself one).
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hits: state.hits }));
+        return;
+      }
       if (!req.url?.startsWith('/jwks.json')) {
         res.writeHead(404).end();
         return;

@@ -10,9 +10,19 @@ import { authenticate, withAuthentication } from '../../lib/adapters/aws-lambda/
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { loadConfig } from '../../lib/config/load.ts';
 import worker from '../../functions/worker.ts';
+import { JWT_AUDIENCE, JWT_ISSUER, JWT_PUBLIC_KEY } from '../fixtures/jwt-app.ts';
 
 const CONFIG = {
-  schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' }, 'ustudio-hmac': { freshness: true } },
+  schemes: {
+    sigv4: { region: 'us-east-1', service: 'execute-api' },
+    'ustudio-hmac': { freshness: true },
+    // A bearer scheme beside it: JWT-shaped Authorization values, auth-token and ?jwt= reach a verifier too.
+    jwt: {
+      issuers: [{ issuer: JWT_ISSUER, audience: JWT_AUDIENCE, algorithms: ['RS256', 'ES256'], publicKeys: [JWT_PUBLIC_KEY] }],
+      authTokenHeader: true,
+      queryParameter: true,
+    },
+  },
   routes: [
     { path: '/public/*', public: true },
     { path: '/admin/*', permissions: ['admin'] },
@@ -55,11 +65,16 @@ const headers = fc.oneof(
           'AWS4-HMAC-SHA256 Credential=a/20261124/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00',
           'USTUDIO-HMAC-V2 ufuzz 93f69cd384865a62b56efcdd6b63266da6e4ffb6287d5e75a3a7d1df4e2255b0',
           'USTUDIO-HMAC-V2 ufuzz',
+          'Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.AAAA',
+          'bearer  eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+          'Bearer a.b.c.d',
         ),
+        fc.string().map((x) => `Bearer ${x}.${x}`),
         fc.string(),
         oddValue,
       ),
       'content-length': fc.oneof(fc.constantFrom('0', '10', '-1', 'x'), oddValue),
+      'auth-token': fc.oneof(fc.constantFrom('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.AAAA', 'a.b'), oddValue),
       host: oddValue,
       'x-amz-date': fc.oneof(fc.constantFrom('20261124T120000Z', '20261324T120000Z'), oddValue),
       'x-ustudio-timestamp': fc.oneof(fc.constantFrom('1790000000', '-1', '1e9'), oddValue),
@@ -173,11 +188,24 @@ describe('the Worker (Hono app, in process)', () => {
       query: fc.oneof(
         fc.constant(''),
         fc.string({ maxLength: 30 }),
-        fc.constantFrom('X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=zz', 'a=%ff'),
+        fc.constantFrom(
+          'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=zz',
+          'a=%ff',
+          'jwt=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.AAAA',
+          'jwt=&JWT=x',
+        ),
       ),
       headers: fc.array(
         fc.tuple(
-          fc.constantFrom('authorization', 'x-amz-date', 'x-amz-content-sha256', 'x-amz-security-token', 'content-type', 'x-other'),
+          fc.constantFrom(
+            'authorization',
+            'x-amz-date',
+            'x-amz-content-sha256',
+            'x-amz-security-token',
+            'content-type',
+            'x-other',
+            'auth-token',
+          ),
           headerValue,
         ),
         { maxLength: 5 },

@@ -15,6 +15,7 @@ import { challengeHeader } from '../../lib/schemes/descriptor.ts';
 import { builtInSchemes, createSchemeRegistry } from '../../lib/schemes/registry.ts';
 import { sigv4Scheme } from '../../lib/schemes/sigv4/scheme.ts';
 import { ustudioScheme } from '../../lib/schemes/ustudio-hmac/scheme.ts';
+import { jwtScheme } from '../../lib/schemes/jwt/scheme.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { createWorker } from '../../functions/worker.ts';
 import { httpProxyEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
@@ -64,11 +65,11 @@ const req = (method: string, pathAndQuery: string, body = '', headers: Array<[st
 
 describe('the registry', () => {
   it('lists the built-in schemes, and finds only registered ids (never an inherited property)', () => {
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'jwt']);
     expect(builtInSchemes.get('sigv4')).toBe(sigv4Scheme);
     for (const id of ['toy', 'constructor', '__proto__', 'toString', '']) expect(builtInSchemes.get(id)).toBeUndefined();
-    expect(registry.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'toy', 'toy-body']);
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac']); // with() leaves the original alone
+    expect(registry.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'jwt', 'toy', 'toy-body']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'jwt']); // with() leaves the original alone
   });
   it('refuses a second scheme with an id already registered', () => {
     expect(() => createSchemeRegistry([sigv4Scheme, sigv4Scheme])).toThrow(TypeError);
@@ -111,6 +112,48 @@ describe('the registry', () => {
     const a = createAuthenticator(both, { registry, clock: () => NOW });
     expect(await a.authenticate(signedU)).toMatchObject({ ok: true, scheme: 'ustudio-hmac', principal: { id: 'u-user' } });
     expect(await a.authenticate(signedS)).toMatchObject({ ok: true, scheme: 'sigv4' });
+  });
+
+  it('describes JWT: a bearer scheme (no body, cacheable across routes), its credential parts, a Bearer challenge, strict options', () => {
+    expect(jwtScheme).toMatchObject({ id: 'jwt', body: 'none', cacheableAcrossRoutes: true });
+    expect(jwtScheme.credentials).toEqual({ headers: ['authorization', 'auth-token'], query: ['jwt'] });
+    const issuer = { issuer: 'https://auth.example', audience: 'api', algorithms: ['RS256'], keyStore: true };
+    const jwtIssues = (schemes: Record<string, unknown>): string[] => {
+      try {
+        loadConfig({ schemes: { jwt: schemes }, routes: [{ path: '*' }] }, builtInSchemes);
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => i.replace(/:.*/, ''));
+      }
+      return [];
+    };
+    const ok = loadConfig({ schemes: { jwt: { issuers: [issuer] } }, routes: [{ path: '*' }] }, builtInSchemes).schemes['jwt'];
+    expect(ok).toMatchObject({
+      authTokenHeader: false,
+      queryParameter: false,
+      maxTokenBytes: 8192,
+      tokenCacheSize: 1000,
+      minRsaBits: 2048,
+    });
+    expect(challengeHeader(jwtScheme.challenges(ok as Parameters<typeof jwtScheme.challenges>[0]))).toBe('Bearer');
+    const { audience: _a, ...noAudience } = issuer;
+    const { issuer: _i, ...noIssuer } = issuer;
+    expect(jwtIssues({ issuers: [noAudience] })).toEqual(['schemes.jwt.issuers[0].audience']);
+    expect(jwtIssues({ issuers: [noIssuer] })).toEqual(['schemes.jwt.issuers[0].issuer']);
+    expect(jwtIssues({ issuers: [{ ...issuer, algorithms: ['HS256'] }] })).toEqual(['schemes.jwt.issuers[0].algorithms[0]']);
+    expect(jwtIssues({ issuers: [{ ...issuer, algorithms: ['none'] }] })).toEqual(['schemes.jwt.issuers[0].algorithms[0]']);
+    expect(jwtIssues({ issuers: [{ ...issuer, algorithms: [] }] })).toEqual(['schemes.jwt.issuers[0].algorithms']);
+    expect(jwtIssues({ issuers: [{ ...issuer, keyStore: false }] })).toHaveLength(1);
+    expect(jwtIssues({ issuers: [{ ...issuer, jwksUrl: 'http://auth.example/jwks' }] })).toEqual(['schemes.jwt.issuers[0].jwksUrl']);
+    expect(
+      jwtIssues({
+        issuers: [
+          { ...issuer, issuer: null },
+          { ...issuer, issuer: null },
+        ],
+      }),
+    ).toHaveLength(1);
+    expect(jwtIssues({ issuers: [issuer, issuer] })).toHaveLength(1);
+    expect(jwtIssues({ issuers: [issuer], maxTokenBytes: 10 })).toEqual(['schemes.jwt.maxTokenBytes']);
   });
 });
 
@@ -305,7 +348,7 @@ describe('the CLI with a registry', () => {
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stderr)).toMatchObject({
       code: 'ERR_USAGE',
-      message: expect.stringContaining('sigv4, mauth, ustudio-hmac, toy, toy-body'),
+      message: expect.stringContaining('sigv4, mauth, ustudio-hmac, jwt, toy, toy-body'),
     });
     const mismatched = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'sigv4'], request);
     expect(JSON.parse(mismatched.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('belongs to scheme "toy"') });
@@ -315,7 +358,7 @@ describe('the CLI with a registry', () => {
     expect(JSON.parse(noPresign.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('cannot presign') });
   });
   it('lists the registry in --help and in check-config', async () => {
-    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, ustudio-hmac, toy, toy-body');
+    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, ustudio-hmac, jwt, toy, toy-body');
     expect(JSON.parse((await run(['check-config', '--config', 'c.json'])).stdout)).toMatchObject({ schemes: ['sigv4', 'toy', 'toy-body'] });
   });
   it('explains by the scheme the request speaks, and refuses two', async () => {
