@@ -162,12 +162,13 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
   const challenges = schemes.flatMap((s) => s.descriptor.challenges(s.options));
   const byId = new Map(schemes.map((s) => [s.descriptor.id, s]));
   const routes = createRouteTable(config.routes);
+  // The verifiers' claims and credentials, which follow their options (an API key's configured header).
   const credentials: CredentialParts = {
-    headers: [...new Set(schemes.flatMap((s) => s.descriptor.credentials.headers.map((h) => h.toLowerCase())))],
-    query: [...new Set(schemes.flatMap((s) => s.descriptor.credentials.query))],
+    headers: [...new Set(schemes.flatMap((s) => s.verifier.credentials.headers.map((h) => h.toLowerCase())))],
+    query: [...new Set(schemes.flatMap((s) => s.verifier.credentials.query))],
   };
   const select = (req: SignedRequest): SchemeSelection => {
-    const claiming = schemes.filter((s) => s.descriptor.claims(req));
+    const claiming = schemes.filter((s) => s.verifier.claims(req));
     if (claiming.length === 1) return { ok: true, scheme: claiming[0]! };
     if (claiming.length > 1) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'credentials of more than one scheme') };
     const hasAuth = hasHeader(req.headers, 'authorization');
@@ -195,7 +196,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
       const variants = [req, ...(parts ?? []).map((part): SignedRequest => ({ ...req, headers: [['authorization', part]] }))];
       const claimsAuthorization = schemes.some(
         (s) =>
-          variants.some((r) => s.descriptor.claims(r)) && s.descriptor.credentials.headers.some((h) => h.toLowerCase() === 'authorization'),
+          variants.some((r) => s.verifier.claims(r)) && s.verifier.credentials.headers.some((h) => h.toLowerCase() === 'authorization'),
       );
       return claimsAuthorization
         ? credentials

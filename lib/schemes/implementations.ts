@@ -1,6 +1,7 @@
 import type { SchemeImplementation } from './descriptor.ts';
 import { sigv4Implementation } from './sigv4/implementation.ts';
 import { mauthImplementation } from './mauth/implementation.ts';
+import { apiKeyImplementation } from './api-key/implementation.ts';
 
 /**
  * The built-in schemes' implementations, without their options schemas: what an authenticator
@@ -15,5 +16,6 @@ import { mauthImplementation } from './mauth/implementation.ts';
 export const builtInImplementations: readonly SchemeImplementation[] = Object.freeze([
   sigv4Implementation,
   mauthImplementation,
+  apiKeyImplementation,
   // ustudio, api-key and jwt come with their issues.
 ]);

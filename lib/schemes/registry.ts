@@ -1,6 +1,7 @@
 import type { SchemeDescriptor } from './descriptor.ts';
 import { sigv4Scheme } from './sigv4/scheme.ts';
 import { mauthScheme } from './mauth/scheme.ts';
+import { apiKeyScheme } from './api-key/scheme.ts';
 
 /** The schemes a configuration may turn on, by id. Immutable once made. */
 export interface SchemeRegistry {
@@ -49,5 +50,6 @@ export function createSchemeRegistry(schemes: readonly SchemeDescriptor[]): Sche
 export const builtInSchemes: SchemeRegistry = createSchemeRegistry([
   sigv4Scheme,
   mauthScheme,
+  apiKeyScheme,
   // ustudio, api-key and jwt come with their issues.
 ]);

@@ -1,0 +1,48 @@
+// Reading the API key from its header. Exactly one header of the configured name (matched
+// case-insensitively); its value with optional whitespace (spaces and tabs, RFC 9110 section 5.5)
+// trimmed, as every HTTP parser in front of us trims it already; bounded before anything else is done
+// with it. The key's own form and checksum are judged by parseApiKey (lib/keys/api-key-format.ts).
+import { API_KEY_MAX_LENGTH } from '../../keys/api-key-format.ts';
+import type { SignedRequest } from '../../core/request.ts';
+import { API_KEY_MESSAGES } from './constants.ts';
+
+/** The header's value as the request carries it, or why it cannot be one key: never quoting it. */
+export type ApiKeyHeader =
+  | { readonly ok: true; readonly key: string }
+  | { readonly ok: false; readonly code: 'ERR_AUTH_MISSING' | 'ERR_AUTH_MALFORMED'; readonly message: string };
+
+/** Whether the request carries a header named `lowerName` (lower-case), whatever its value: what `claims()` asks. */
+export function carriesHeader(req: SignedRequest, lowerName: string): boolean {
+  const length = lowerName.length;
+  for (const [name] of req.headers) if (name.length === length && name.toLowerCase() === lowerName) return true;
+  return false;
+}
+
+/** Whether the character code is optional whitespace (SP or HTAB). */
+const isOws = (c: number) => c === 0x20 || c === 0x09;
+
+/**
+ * The one value of the header `lowerName` (lower-case; `shown` is how messages name it), spaces and
+ * tabs around it trimmed. Refused: no such header (`ERR_AUTH_MISSING`), an empty one (`ERR_AUTH_MISSING`),
+ * more than one (`ERR_AUTH_MALFORMED`, as MAuth and SigV4 refuse repeated credential headers), or one
+ * longer than the longest API key there is (`ERR_AUTH_MALFORMED`).
+ */
+export function readApiKeyHeader(req: SignedRequest, lowerName: string, shown: string): ApiKeyHeader {
+  const length = lowerName.length;
+  let value: string | undefined;
+  let count = 0;
+  for (const [name, v] of req.headers) {
+    if (name.length !== length || name.toLowerCase() !== lowerName) continue;
+    count++;
+    value = v;
+  }
+  if (count === 0 || value === undefined) return { ok: false, code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.missing(shown) };
+  if (count > 1) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.duplicate(shown) };
+  let start = 0;
+  let end = value.length;
+  while (start < end && isOws(value.charCodeAt(start))) start++;
+  while (end > start && isOws(value.charCodeAt(end - 1))) end--;
+  if (end === start) return { ok: false, code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.empty(shown) };
+  if (end - start > API_KEY_MAX_LENGTH) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.tooLong(shown) };
+  return { ok: true, key: start === 0 && end === value.length ? value : value.slice(start, end) };
+}
