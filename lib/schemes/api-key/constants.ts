@@ -6,8 +6,7 @@ export const DEFAULT_API_KEY_HEADER = 'X-Api-Key';
 
 /** What a client is told, in the original's body (`{"error":"Not Authorized","message":...,"status":401}`). Never a key. */
 export const API_KEY_MESSAGES = {
-  missing: (header: string) => `The request has no ${header} header.`,
-  empty: (header: string) => `The ${header} header is empty.`,
+  missing: (header: string) => `The request carries no API key: the ${header} header is missing or empty.`,
   duplicate: (header: string) => `The request has more than one ${header} header.`,
   tooLong: (header: string) => `The ${header} header is too long to be an API key.`,
   invalid: 'The API key is not valid.',

@@ -35,7 +35,7 @@ export const apiKeyImplementation: SchemeImplementation<ApiKeySchemeOptions> = d
   // The original answers 401 without a challenge; this one names the header to send.
   challenges: (o) => [{ scheme: 'ApiKey', params: { header: o.header } }],
   // The original service's body, {"error":"Not Authorized","message":"...","status":401}.
-  failureBody: (error) => apiKeyFailureBody(error),
+  failureBody: (error, o) => apiKeyFailureBody(error, o),
   recordIssues: (record) => apiKeyRecordIssues(record),
   body: 'none',
   credentials: apiKeyCredentials(DEFAULT_API_KEY_HEADER),

@@ -24,7 +24,8 @@ const isOws = (c: number) => c === 0x20 || c === 0x09;
 /**
  * The one value of the header `lowerName` (lower-case; `shown` is how messages name it), spaces and
  * tabs around it trimmed. Refused: no such header (`ERR_AUTH_MISSING`), an empty one (`ERR_AUTH_MISSING`),
- * more than one (`ERR_AUTH_MALFORMED`, as MAuth and SigV4 refuse repeated credential headers), or one
+ * more than one (`ERR_AUTH_MALFORMED`, as MAuth and SigV4 refuse repeated credential headers; also when
+ * a platform joined them into one value with commas, which no key holds), or one
  * longer than the longest API key there is (`ERR_AUTH_MALFORMED`).
  */
 export function readApiKeyHeader(req: SignedRequest, lowerName: string, shown: string): ApiKeyHeader {
@@ -42,7 +43,11 @@ export function readApiKeyHeader(req: SignedRequest, lowerName: string, shown: s
   let end = value.length;
   while (start < end && isOws(value.charCodeAt(start))) start++;
   while (end > start && isOws(value.charCodeAt(end - 1))) end--;
-  if (end === start) return { ok: false, code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.empty(shown) };
+  if (end === start) return { ok: false, code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.missing(shown) };
+  // Fetch's Headers (Workers, Node's fetch) and API Gateway join repeated headers with ", " into one
+  // value; an API key never holds a comma, so one there is a repeated header.
+  const comma = value.indexOf(',', start);
+  if (comma !== -1 && comma < end) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.duplicate(shown) };
   if (end - start > API_KEY_MAX_LENGTH) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.tooLong(shown) };
   return { ok: true, key: start === 0 && end === value.length ? value : value.slice(start, end) };
 }

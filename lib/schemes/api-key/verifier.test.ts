@@ -138,6 +138,8 @@ describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
       'ERR_AUTH_MALFORMED',
       0,
     ],
+    ['duplicate headers joined by the platform with ", "', [['X-Api-Key', `${API_KEY}, ${API_KEY}`]], '', 'ERR_AUTH_MALFORMED', 0],
+    ['a comma after the key', [['X-Api-Key', `${API_KEY},`]], '', 'ERR_AUTH_MALFORMED', 0],
     ['bad checksum', [['X-Api-Key', checksumBad]], '', 'ERR_SIGNATURE_INVALID', 0],
     ['a typo in the secret', [['X-Api-Key', typo(API_KEY, 20)]], '', 'ERR_SIGNATURE_INVALID', 0],
     ['a typo in the id', [['X-Api-Key', typo(API_KEY, 4)]], '', 'ERR_SIGNATURE_INVALID', 0],
