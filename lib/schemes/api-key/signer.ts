@@ -6,7 +6,7 @@ import { checkHeaderName } from './header-name.ts';
 
 /** The key a signer sends, and the header it goes in. */
 export interface ApiKeySignerOptions {
-  /** The whole API key (`ea_<id>_<secret>_<checksum>`), never its hash. */
+  /** The whole API key (`ea_<id>_<secret>_<checksum>`), never its hash; whitespace around it is dropped. */
   readonly key: string;
   /** The header (default `X-Api-Key`). */
   readonly header?: string;
@@ -23,7 +23,8 @@ export interface ApiKeySignerOptions {
  * const signedFetch = createSignedFetch(createApiKeySigner({ key: process.env.EDGE_AUTH_API_KEY! }));
  */
 export function createApiKeySigner(options: ApiKeySignerOptions): SchemeSigner {
-  const { key } = options;
+  // A key read from a file or the environment comes with its newline; no key holds whitespace.
+  const key = typeof options.key === 'string' ? options.key.trim() : options.key;
   if (typeof key === 'string' && key.startsWith('sha256:'))
     throw new TypeError('the key given is the hash a key record holds, not an API key: sign with the key itself');
   const parsed = typeof key === 'string' ? parseApiKey(key) : undefined;
