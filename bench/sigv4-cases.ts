@@ -17,6 +17,7 @@ import { cryptoOnly, floorSigningKey, floorVerify } from './floor.ts';
 import { WORST_LIMITS, worstCases } from './worst-cases.ts';
 import { keystoreCases } from './keystore-cases.ts';
 import { mauthCases } from './mauth-cases.ts';
+import { apikeyCases } from './apikey-cases.ts';
 import { freshFrom, wireRequest, type WireRequest } from './wire.ts';
 
 export { WORST_LIMITS };
@@ -44,7 +45,7 @@ export const ROTATION_KEYS = [1, 1024, 1025, 10_000] as const;
 export interface Case {
   readonly name: string;
   /** Which table it belongs to. */
-  readonly group: 'main' | 'rotation' | 'worst' | 'keystore' | 'mauth';
+  readonly group: 'main' | 'rotation' | 'worst' | 'keystore' | 'mauth' | 'apikey';
   /** Builds the input of one call (untimed): a fresh request, as a server makes one. */
   make(): unknown;
   /** One call on an input from `make`; a promise is awaited. */
@@ -134,6 +135,7 @@ export async function buildCases(group: Case['group']): Promise<Case[]> {
   }
   if (group === 'rotation') return rotationCases(unsigned, clock);
   if (group === 'mauth') return mauthCases(unsigned, NOW);
+  if (group === 'apikey') return apikeyCases(unsigned, NOW);
   if (group === 'keystore') return keystoreCases({ fresh, keyId: KEY_ID, secret: SECRET, region: REGION, service: SERVICE, clock, isOk });
 
   return [

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coldStartEvent, coldStartSection } from './cold-start.ts';
 import { mauthSection } from './mauth-section.ts';
+import { apikeySection } from './apikey-section.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
 import { fmt, median, span, spread, target, type Spread } from './stats.ts';
@@ -24,7 +25,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
-const GROUPS = ['main', 'mauth', 'rotation', 'worst', 'keystore'] as const;
+const GROUPS = ['main', 'mauth', 'apikey', 'rotation', 'worst', 'keystore'] as const;
 
 // --- one case in this process (`--child <group> <index>`) ---------------------------------------
 interface ChildResult {
@@ -165,6 +166,14 @@ const mauthMd =
         BODY.length,
       )
     : '';
+const apikey = chosen.filter((x) => x.group === 'apikey').map((x) => x.c);
+const apikeyMd =
+  apikey.length > 0
+    ? apikeySection(
+        runsOf,
+        apikey.map((c) => c.name),
+      )
+    : '';
 const oneKey = rotation.find((c) => c.keys === 1);
 const rotationTable = [
   '| keys in rotation | median µs/op | min – max of the runs | ratio to one key (median, min – max) | heap kept per key |',
@@ -255,7 +264,7 @@ The floor (bench/floor.ts):
 ${floorSource.trim()}
 \`\`\`
 
-${mauthMd}## Signing keys under many keys
+${mauthMd}${apikeyMd}## Signing keys under many keys
 
 The derived signing key is cached in a slot of its key record (a few entries: one per secret and
 algorithm for the two most recent dates), so the cache holds as many keys as the store holds records

@@ -22,17 +22,18 @@ export const API_KEY_MAX_LENGTH = API_KEY_PREFIX.length + 40 + 1 + API_KEY_SECRE
 /** For secret scanners (a regular expression's source, word-bounded). */
 export const API_KEY_SCANNER_PATTERN = String.raw`\bea_[a-z0-9]{8,40}_[A-Za-z0-9]{43}_[0-9a-f]{8}\b`;
 
-const KEY_RE = /^ea_([a-z0-9]{8,40})_([A-Za-z0-9]{43})_([0-9a-f]{8})$/;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const GENERATED_ID_LENGTH = 16;
 
+// Int32Array rather than Uint32Array: entries stay small integers for the engine (half of them are
+// 2^31 or more, which a Uint32Array hands out as doubles); the final `>>> 0` reads the CRC unsigned.
 const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
+  const table = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    table[n] = c;
   }
   return table;
 })();
@@ -87,17 +88,48 @@ export function generateApiKey(options: { id?: string } = {}): { id: string; key
 /** What parseApiKey made of a presented key: its id, or why it is not an API key (never echoing it). */
 export type ParsedApiKey = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly reason: 'malformed' | 'checksum' };
 
+const MALFORMED: ParsedApiKey = Object.freeze({ ok: false, reason: 'malformed' });
+const CHECKSUM: ParsedApiKey = Object.freeze({ ok: false, reason: 'checksum' });
+const UNDERSCORE = 0x5f;
+const CHECKSUM_LENGTH = 8;
+
 /**
  * Reads a presented API key: `malformed` when it does not have the shape, `checksum` when its checksum
  * does not match (a typo, a truncated paste, a made-up key). Only an `ok` key is worth a store lookup.
  */
 export function parseApiKey(text: string): ParsedApiKey {
-  if (typeof text !== 'string' || text.length > API_KEY_MAX_LENGTH) return { ok: false, reason: 'malformed' };
-  const m = KEY_RE.exec(text);
-  if (!m) return { ok: false, reason: 'malformed' };
-  const checksum = m[3]!;
-  if (apiKeyChecksum(text.slice(0, text.length - checksum.length - 1)) !== checksum) return { ok: false, reason: 'checksum' };
-  return { ok: true, id: m[1]! };
+  if (typeof text !== 'string' || text.length > API_KEY_MAX_LENGTH) return MALFORMED;
+  // Exactly `^ea_([a-z0-9]{8,40})_([A-Za-z0-9]{43})_([0-9a-f]{8})$`, read by hand: the secret
+  // and checksum have fixed lengths, so the total length places every part. It runs on every request
+  // before any lookup, where the regular expression, an encoder and a hex string cost about a
+  // microsecond; this costs a tenth of that. The CRC-32 is taken over the characters, which are ASCII.
+  const n = text.length;
+  const idEnd = n - CHECKSUM_LENGTH - API_KEY_SECRET_LENGTH - 2;
+  const idLength = idEnd - API_KEY_PREFIX.length;
+  if (idLength < 8 || idLength > 40 || !text.startsWith(API_KEY_PREFIX)) return MALFORMED;
+  if (text.charCodeAt(idEnd) !== UNDERSCORE || text.charCodeAt(n - CHECKSUM_LENGTH - 1) !== UNDERSCORE) return MALFORMED;
+  let c = -1; // 0xffffffff, as an int32
+  for (let i = 0; i < API_KEY_PREFIX.length; i++) c = CRC_TABLE[(c ^ text.charCodeAt(i)) & 0xff]! ^ (c >>> 8);
+  for (let i = API_KEY_PREFIX.length; i < idEnd; i++) {
+    const ch = text.charCodeAt(i);
+    if (!((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x30 && ch <= 0x39))) return MALFORMED;
+    c = CRC_TABLE[(c ^ ch) & 0xff]! ^ (c >>> 8);
+  }
+  c = CRC_TABLE[(c ^ UNDERSCORE) & 0xff]! ^ (c >>> 8);
+  for (let i = idEnd + 1; i < n - CHECKSUM_LENGTH - 1; i++) {
+    const ch = text.charCodeAt(i);
+    if (!((ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || (ch >= 0x30 && ch <= 0x39))) return MALFORMED;
+    c = CRC_TABLE[(c ^ ch) & 0xff]! ^ (c >>> 8);
+  }
+  let sum = 0;
+  for (let i = n - CHECKSUM_LENGTH; i < n; i++) {
+    const ch = text.charCodeAt(i);
+    const d = ch >= 0x30 && ch <= 0x39 ? ch - 0x30 : ch >= 0x61 && ch <= 0x66 ? ch - 0x57 : -1;
+    if (d < 0) return MALFORMED;
+    sum = sum * 16 + d;
+  }
+  if ((c ^ 0xffffffff) >>> 0 !== sum) return CHECKSUM;
+  return { ok: true, id: text.slice(API_KEY_PREFIX.length, idEnd) };
 }
 
 /** The record's secret for a key: `sha256:` and the lower-case hex SHA-256 of the whole key (UTF-8). */

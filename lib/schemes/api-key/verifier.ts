@@ -5,11 +5,10 @@
 // are all 401 with the same message; only the internal codes differ where the error model has two.
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
-import { timingSafeEqualString } from '../../core/compare.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';
-import { fail, failureAsResult } from '../../core/errors.ts';
+import { AuthFailure, authError, fail, failureAsResult } from '../../core/errors.ts';
 import type { SignedRequest } from '../../core/request.ts';
-import type { AuthResult } from '../../core/result.ts';
+import type { AuthFailureResult, AuthResult } from '../../core/result.ts';
 import type { CredentialParts } from '../../core/verifier.ts';
 import { defaultCrypto } from '#crypto';
 import { parseApiKey } from '../../keys/api-key-format.ts';
@@ -42,7 +41,32 @@ export function apiKeyCredentials(header: string = DEFAULT_API_KEY_HEADER): Cred
   return { headers: [header.toLowerCase()], query: [] };
 }
 
-const SHA256_PREFIX = 'sha256:';
+const SHA256_PREFIX_LENGTH = 'sha256:'.length;
+
+// Whether each record a store handed out holds only hashes: asked once per record object (a cached
+// store hands out the same object until the record changes), not with a regular expression per request.
+const checked = new WeakMap<KeyRecord, boolean>();
+
+function onlyHashes(record: KeyRecord): boolean {
+  let fit = checked.get(record);
+  if (fit === undefined) checked.set(record, (fit = holdsOnlyHashes(record)));
+  return fit;
+}
+
+/**
+ * Whether a stored `sha256:<64 hex>` (its form already checked) is `sha256:` and `hex`, in time that
+ * depends only on the lengths: the hex digits compared in place, without building the stored form.
+ */
+function hashEquals(stored: string, hex: string): boolean {
+  let diff = (stored.length - SHA256_PREFIX_LENGTH) ^ hex.length;
+  for (let i = 0; i < hex.length; i++) diff |= (stored.charCodeAt(SHA256_PREFIX_LENGTH + i) | 0) ^ hex.charCodeAt(i);
+  return diff === 0;
+}
+
+function asFailure(e: unknown): AuthFailureResult {
+  if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
+  return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
+}
 
 /**
  * Makes an API-key verifier over a key store of hashed keys.
@@ -66,10 +90,10 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
   // On Node the hash answers at once (node:crypto): no promise for it.
   const syncSha256Hex = crypto.sync?.sha256Hex;
 
-  /** The record's verdict on the key whose SHA-256 is `hex`: every live hash compared, none skipped. */
+  /** The record's verdict on the key whose SHA-256 is `hex`: every live hash compared, none skipped. Throws AuthFailure. */
   function judge(record: KeyRecord | undefined, id: string, key: string, hex: string, nowMs: number): AuthResult {
     if (!record) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
-    if (!holdsOnlyHashes(record)) {
+    if (!onlyHashes(record)) {
       // A store holding a key in clear (or no hash at all) is the operator's fault: refused, and named by field.
       const fields = apiKeyRecordIssues(record)
         .map((i) => i.path)
@@ -77,42 +101,67 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
       fail('ERR_KEYSTORE_UNAVAILABLE', `the api-key record is not usable (${fields}): records hold only "sha256:<hex>" hashes of keys`);
     }
     if (!isUsable(record, API_KEY_SCHEME, Math.floor(nowMs / 1000))) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
-    const expected = SHA256_PREFIX + hex;
     let matched = false;
-    for (const secret of record.secrets) if (timingSafeEqualString(secret, expected)) matched = true;
+    for (const secret of record.secrets) if (hashEquals(secret, hex)) matched = true;
     if (!matched) fail('ERR_SIGNATURE_INVALID', API_KEY_MESSAGES.invalid);
-    return {
-      ok: true,
-      scheme: API_KEY_SCHEME,
-      keyId: id,
-      principal: { id: record.principal, permissions: record.permissions },
-      ...(usage ? { usageIdentifierKey: key } : {}),
-    };
+    const principal = { id: record.principal, permissions: record.permissions };
+    return usage
+      ? { ok: true, scheme: API_KEY_SCHEME, keyId: id, principal, usageIdentifierKey: key }
+      : { ok: true, scheme: API_KEY_SCHEME, keyId: id, principal };
   }
 
-  function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
-    const nowMs = clock();
-    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
-      fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
-    const read = readApiKeyHeader(req, lower, shown);
-    if (!read.ok) fail(read.code, read.message);
-    const { key } = read;
-    // The form and checksum first: a typo, a truncated paste or a random string costs no lookup.
-    const parsed = parseApiKey(key);
-    if (!parsed.ok) fail('ERR_SIGNATURE_INVALID', API_KEY_MESSAGES.invalid);
-    const { id } = parsed;
+  const unavailable = (): never => fail('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable);
+
+  /**
+   * Everything up to the lookup synchronously, then one promise step: the store's answer, judged at once
+   * (on Node the key was hashed before the lookup; with Web Crypto the hash is awaited beside it). Any
+   * AuthFailure becomes a failure result; nothing rejects.
+   */
+  function verify(req: SignedRequest): Promise<AuthResult> {
+    let id: string;
+    let key: string;
+    let nowMs: number;
     let lookup: Promise<KeyRecord | undefined>;
     try {
-      lookup = keys.get(id);
-    } catch {
-      fail('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable);
+      nowMs = clock();
+      if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
+        fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
+      const read = readApiKeyHeader(req, lower, shown);
+      if (!read.ok) fail(read.code, read.message);
+      key = read.key;
+      // The form and checksum first: a typo, a truncated paste or a random string costs no lookup.
+      const parsed = parseApiKey(key);
+      if (!parsed.ok) fail('ERR_SIGNATURE_INVALID', API_KEY_MESSAGES.invalid);
+      id = parsed.id;
+      try {
+        lookup = keys.get(id);
+      } catch {
+        fail('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable);
+      }
+    } catch (e) {
+      return Promise.resolve(asFailure(e));
     }
-    const unavailable = (): never => fail('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable);
     if (syncSha256Hex) {
-      const hex = syncSha256Hex(key);
-      return lookup.then((record) => judge(record, id, key, hex, nowMs), unavailable);
+      let hex: string;
+      try {
+        hex = syncSha256Hex(key);
+      } catch (e) {
+        return Promise.resolve(asFailure(e));
+      }
+      return lookup.then(
+        (record) => {
+          try {
+            return judge(record, id, key, hex, nowMs);
+          } catch (e) {
+            return asFailure(e);
+          }
+        },
+        () => asFailure(new AuthFailure('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable)),
+      );
     }
-    return Promise.all([lookup.catch(unavailable), crypto.sha256Hex(key)]).then(([record, hex]) => judge(record, id, key, hex, nowMs));
+    return failureAsResult(() =>
+      Promise.all([lookup.catch(unavailable), crypto.sha256Hex(key)]).then(([record, hex]) => judge(record, id, key, hex, nowMs)),
+    );
   }
 
   return {
@@ -121,6 +170,6 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
     // Bearer credentials: an answer may stand for every route the principal is permitted.
     cacheableAcrossRoutes: true,
     credentials,
-    verify: (req) => failureAsResult(() => verifyOrThrow(req)),
+    verify,
   };
 }
