@@ -73,3 +73,18 @@ export {
   type SigV4Algorithm,
   type SigV4Profile,
 } from './schemes/sigv4/index.ts';
+export {
+  createApiKeyVerifier,
+  createApiKeySigner,
+  apiKeyScheme,
+  API_KEY_SCHEME,
+  DEFAULT_API_KEY_HEADER,
+  API_KEY_MAX_LENGTH,
+  API_KEY_SCANNER_PATTERN,
+  apiKeySecretHash,
+  generateApiKey,
+  parseApiKey,
+  type ApiKeyVerifierOptions,
+  type ApiKeySignerOptions,
+  type ApiKeySchemeOptions,
+} from './schemes/api-key/index.ts';
