@@ -226,6 +226,12 @@ describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
         throw new Error('sync');
       },
     };
+    // A store that breaks its contract (answers without a promise) cannot make verify throw.
+    const bare = { get: () => undefined } as unknown as KeyStore;
+    expect(await createApiKeyVerifier({ keys: bare, crypto }).verify(withKey(API_KEY))).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_KEY_NOT_FOUND' },
+    });
     for (const keys of [down, throwing])
       expect(await createApiKeyVerifier({ keys, crypto }).verify(withKey(API_KEY))).toMatchObject({
         ok: false,

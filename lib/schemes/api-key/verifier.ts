@@ -148,7 +148,9 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
       } catch (e) {
         return Promise.resolve(asFailure(e));
       }
-      return lookup.then(
+      // Promise.resolve hands a native promise back as it is (no extra step), and makes a store that
+      // answered with something else (a record, undefined) unable to make verify throw.
+      return Promise.resolve(lookup).then(
         (record) => {
           try {
             return judge(record, id, key, hex, nowMs);
@@ -160,7 +162,9 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
       );
     }
     return failureAsResult(() =>
-      Promise.all([lookup.catch(unavailable), crypto.sha256Hex(key)]).then(([record, hex]) => judge(record, id, key, hex, nowMs)),
+      Promise.all([Promise.resolve(lookup).catch(unavailable), crypto.sha256Hex(key)]).then(([record, hex]) =>
+        judge(record, id, key, hex, nowMs),
+      ),
     );
   }
 
