@@ -37,13 +37,21 @@ describe('api-key records in the configuration', () => {
       ['keys[0].secrets[1]: must be "sha256:"'],
     ],
     ['an upper-case hex hash', { id: 'cleartext1', scheme: 'api-key', secret: hashOf(API_KEY).toUpperCase() }, ['keys[0].secret: must be']],
-    ['a bare hex hash (no "sha256:")', { id: 'cleartext1', scheme: 'api-key', secret: hashOf(API_KEY).slice(7) }, ['keys[0].secret: must be']],
+    [
+      'a bare hex hash (no "sha256:")',
+      { id: 'cleartext1', scheme: 'api-key', secret: hashOf(API_KEY).slice(7) },
+      ['keys[0].secret: must be'],
+    ],
     [
       'a record without a scheme when api-key is the only scheme',
       { id: 'cleartext1', secret: 'a-shared-secret-1' },
       ['keys[0].secret: must be "sha256:"'],
     ],
-    ['an id no key can carry', { id: 'Billing_01', scheme: 'api-key', secret: hashOf(API_KEY) }, ['keys[0].id: must be 8 to 40 of a-z, 0-9']],
+    [
+      'an id no key can carry',
+      { id: 'Billing_01', scheme: 'api-key', secret: hashOf(API_KEY) },
+      ['keys[0].id: must be 8 to 40 of a-z, 0-9'],
+    ],
   ])('refuses %s, naming the field and never the value', (_label, record, expected) => {
     const issues = issuesOf({ schemes: { 'api-key': {} }, keys: [{ ...record, principal: 'p' }] });
     expect(issues).toHaveLength(expected.length);
