@@ -1,6 +1,6 @@
 export { createApiKeyVerifier, apiKeyCredentials, type ApiKeyVerifierOptions } from './verifier.ts';
 export { createApiKeySigner, type ApiKeySignerOptions } from './signer.ts';
-export { readApiKeyHeader, carriesHeader, type ApiKeyHeader } from './parse.ts';
+export { readApiKeyHeader, carriesHeader, type ApiKeyHeader, type ApiKeyHeaderFailure } from './parse.ts';
 export { apiKeyRecordIssues, holdsOnlyHashes, type ApiKeyRecordIssue } from './record.ts';
 export { apiKeyFailureBody, type ApiKeyFailureBody } from './failure.ts';
 export { ApiKeySchemeSchema, type ApiKeySchemeOptions } from './options.ts';

@@ -6,10 +6,14 @@ import { API_KEY_MAX_LENGTH } from '../../keys/api-key-format.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import { API_KEY_MESSAGES } from './constants.ts';
 
-/** The header's value as the request carries it, or why it cannot be one key: never quoting it. */
-export type ApiKeyHeader =
-  | { readonly ok: true; readonly key: string }
-  | { readonly ok: false; readonly code: 'ERR_AUTH_MISSING' | 'ERR_AUTH_MALFORMED'; readonly message: string };
+/** The key as the header carries it (a string: no object is built for the common case), or why it cannot be one key. */
+export type ApiKeyHeader = string | ApiKeyHeaderFailure;
+
+/** Why the header cannot be one key (never quoting it). */
+export interface ApiKeyHeaderFailure {
+  readonly code: 'ERR_AUTH_MISSING' | 'ERR_AUTH_MALFORMED';
+  readonly message: string;
+}
 
 /** Whether the request carries a header named `lowerName` (lower-case), whatever its value: what `claims()` asks. */
 export function carriesHeader(req: SignedRequest, lowerName: string): boolean {
@@ -23,7 +27,7 @@ const isOws = (c: number) => c === 0x20 || c === 0x09;
 
 /**
  * The one value of the header `lowerName` (lower-case; `shown` is how messages name it), spaces and
- * tabs around it trimmed. Refused: no such header (`ERR_AUTH_MISSING`), an empty one (`ERR_AUTH_MISSING`),
+ * tabs around it trimmed, as a string; otherwise an {@link ApiKeyHeaderFailure}. Refused: no such header (`ERR_AUTH_MISSING`), an empty one (`ERR_AUTH_MISSING`),
  * more than one (`ERR_AUTH_MALFORMED`, as MAuth and SigV4 refuse repeated credential headers; also when
  * a platform joined them into one value with commas, which no key holds), or one
  * longer than the longest API key there is (`ERR_AUTH_MALFORMED`).
@@ -37,17 +41,17 @@ export function readApiKeyHeader(req: SignedRequest, lowerName: string, shown: s
     count++;
     value = v;
   }
-  if (count === 0 || value === undefined) return { ok: false, code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.missing(shown) };
-  if (count > 1) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.duplicate(shown) };
+  if (count === 0 || value === undefined) return { code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.missing(shown) };
+  if (count > 1) return { code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.duplicate(shown) };
   let start = 0;
   let end = value.length;
   while (start < end && isOws(value.charCodeAt(start))) start++;
   while (end > start && isOws(value.charCodeAt(end - 1))) end--;
-  if (end === start) return { ok: false, code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.missing(shown) };
+  if (end === start) return { code: 'ERR_AUTH_MISSING', message: API_KEY_MESSAGES.missing(shown) };
   // Fetch's Headers (Workers, Node's fetch) and API Gateway join repeated headers with ", " into one
   // value; an API key never holds a comma, so one there is a repeated header.
   const comma = value.indexOf(',', start);
-  if (comma !== -1 && comma < end) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.duplicate(shown) };
-  if (end - start > API_KEY_MAX_LENGTH) return { ok: false, code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.tooLong(shown) };
-  return { ok: true, key: start === 0 && end === value.length ? value : value.slice(start, end) };
+  if (comma !== -1 && comma < end) return { code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.duplicate(shown) };
+  if (end - start > API_KEY_MAX_LENGTH) return { code: 'ERR_AUTH_MALFORMED', message: API_KEY_MESSAGES.tooLong(shown) };
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }

@@ -37,15 +37,23 @@ const records = (): KeyRecord[] =>
     return parsed.record;
   });
 
-/** A store that counts its lookups. */
-function countingStore(inner: KeyStore = createMemoryKeyStore(records())): KeyStore & { lookups: number } {
-  const store = {
+/** A store that counts its lookups; with `peek`, it also answers (and counts) synchronous lookups. */
+function countingStore(
+  inner: KeyStore & { peek(id: string): KeyRecord | null } = createMemoryKeyStore(records()),
+  withPeek = false,
+): KeyStore & { lookups: number } {
+  const store: KeyStore & { lookups: number } = {
     lookups: 0,
     get(id: string) {
       store.lookups++;
       return inner.get(id);
     },
   };
+  if (withPeek)
+    store.peek = (id: string) => {
+      store.lookups++;
+      return inner.peek(id);
+    };
   return store;
 }
 
@@ -65,23 +73,26 @@ function typo(key: string, i: number): string {
 }
 
 describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
-  it('round trip: the signer puts the key on a request; the verifier accepts it as its record', async () => {
-    const store = countingStore();
-    const verifier = createApiKeyVerifier({ keys: store, crypto });
-    const signed = await createApiKeySigner({ key: API_KEY }).sign(request());
-    expect(signed.headers.at(-1)).toEqual(['X-Api-Key', API_KEY]);
-    const result = await verifier.verify(signed);
-    expect(result).toEqual({
-      ok: true,
-      scheme: 'api-key',
-      keyId: KEY_ID,
-      principal: { id: PRINCIPAL, permissions: ['items:read', 'items:write'] },
-      usageIdentifierKey: API_KEY,
-    });
-    expect(store.lookups).toBe(1);
-    expect(verifier.cacheableAcrossRoutes).toBe(true);
-    expect(verifier.credentials).toEqual({ headers: ['x-api-key'], query: [] });
-  });
+  it.each([false, true])(
+    'round trip (a store that can peek: %s): the signer puts the key on a request; the verifier accepts it as its record',
+    async (withPeek) => {
+      const store = countingStore(undefined, withPeek);
+      const verifier = createApiKeyVerifier({ keys: store, crypto });
+      const signed = await createApiKeySigner({ key: API_KEY }).sign(request());
+      expect(signed.headers.at(-1)).toEqual(['X-Api-Key', API_KEY]);
+      const result = await verifier.verify(signed);
+      expect(result).toEqual({
+        ok: true,
+        scheme: 'api-key',
+        keyId: KEY_ID,
+        principal: { id: PRINCIPAL, permissions: ['items:read', 'items:write'] },
+        usageIdentifierKey: API_KEY,
+      });
+      expect(store.lookups).toBe(1);
+      expect(verifier.cacheableAcrossRoutes).toBe(true);
+      expect(verifier.credentials).toEqual({ headers: ['x-api-key'], query: [] });
+    },
+  );
 
   it('rotation: both hashes of a record verify, each its own key', async () => {
     const verifier = createApiKeyVerifier({ keys: createMemoryKeyStore(records()), crypto });
@@ -165,19 +176,22 @@ describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
     ['key in the header and a wrong one in the query (the query is ignored)', [['X-Api-Key', API_KEY]], 'api_key=nope', undefined, 1],
   ];
 
-  it.each(table)('%s', async (_label, headers, query, code, lookups) => {
-    const store = countingStore();
-    const verifier = createApiKeyVerifier({ keys: store, crypto });
-    const result = await verifier.verify(request(headers, query));
-    if (code === undefined) expect(result).toMatchObject({ ok: true, keyId: KEY_ID });
-    else {
-      expect(result).toMatchObject({ ok: false, error: { code } });
-      const text = JSON.stringify(result);
-      for (const [, v] of headers) if (v.trim().length > 8) expect(text).not.toContain(v.trim());
-      expect(text).not.toContain(KEY_ID);
-    }
-    expect(store.lookups).toBe(lookups);
-  });
+  it.each(table.flatMap(([label, ...rest]) => [[`${label} (get)`, ...rest, false] as const, [`${label} (peek)`, ...rest, true] as const]))(
+    '%s',
+    async (_label, headers, query, code, lookups, withPeek) => {
+      const store = countingStore(undefined, withPeek);
+      const verifier = createApiKeyVerifier({ keys: store, crypto });
+      const result = await verifier.verify(request(headers, query));
+      if (code === undefined) expect(result).toMatchObject({ ok: true, keyId: KEY_ID });
+      else {
+        expect(result).toMatchObject({ ok: false, error: { code } });
+        const text = JSON.stringify(result);
+        for (const [, v] of headers) if (v.trim().length > 8) expect(text).not.toContain(v.trim());
+        expect(text).not.toContain(KEY_ID);
+      }
+      expect(store.lookups).toBe(lookups);
+    },
+  );
 
   it('answers an unknown id, a wrong secret and a bad checksum alike to the client: 401, one message', async () => {
     const verifier = createApiKeyVerifier({ keys: createMemoryKeyStore(records()), crypto });
@@ -192,6 +206,20 @@ describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
       bodies.push(JSON.stringify(apiKeyFailureBody(publicError)));
     }
     expect(new Set(bodies)).toEqual(new Set([JSON.stringify({ error: 'Not Authorized', message: API_KEY_MESSAGES.invalid, status: 401 })]));
+  });
+
+  it('reads the clock only for a record with a validity window, and fails closed when it gives no time', async () => {
+    let reads = 0;
+    const broken = () => {
+      reads++;
+      return Number.NaN;
+    };
+    const verifier = createApiKeyVerifier({ keys: createMemoryKeyStore(records()), crypto, clock: broken });
+    expect(await verifier.verify(withKey(API_KEY))).toMatchObject({ ok: true });
+    expect(reads).toBe(0);
+    for (const key of [EXPIRED_KEY, FUTURE_KEY])
+      expect(await verifier.verify(withKey(key))).toMatchObject({ ok: false, error: { code: 'ERR_REQUEST_EXPIRED', status: 401 } });
+    expect(reads).toBe(2);
   });
 
   it('fails closed with no key configured: every key is 401', async () => {
@@ -240,7 +268,7 @@ describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
   });
 
   it('property: random strings in the header never pass and never reach the store', async () => {
-    const store = countingStore();
+    const store = countingStore(undefined, true);
     const verifier = createApiKeyVerifier({ keys: store, crypto });
     const keyLike = fc
       .tuple(fc.stringMatching(/^[a-z0-9]{8,40}$/), fc.stringMatching(/^[A-Za-z0-9]{43}$/), fc.stringMatching(/^[0-9a-f]{8}$/))

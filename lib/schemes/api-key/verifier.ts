@@ -8,10 +8,10 @@ import { systemClock } from '../../core/clock.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';
 import { AuthFailure, authError, fail, failureAsResult } from '../../core/errors.ts';
 import type { SignedRequest } from '../../core/request.ts';
-import type { AuthFailureResult, AuthResult } from '../../core/result.ts';
+import type { AuthFailureResult, AuthResult, Principal } from '../../core/result.ts';
 import type { CredentialParts } from '../../core/verifier.ts';
 import { defaultCrypto } from '#crypto';
-import { parseApiKey } from '../../keys/api-key-format.ts';
+import { API_KEY_PREFIX, apiKeyIdEnd } from '../../keys/api-key-format.ts';
 import { isUsable } from '../../keys/usable.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import type { SchemeVerifier } from '../descriptor.ts';
@@ -43,14 +43,23 @@ export function apiKeyCredentials(header: string = DEFAULT_API_KEY_HEADER): Cred
 
 const SHA256_PREFIX_LENGTH = 'sha256:'.length;
 
-// Whether each record a store handed out holds only hashes: asked once per record object (a cached
-// store hands out the same object until the record changes), not with a regular expression per request.
-const checked = new WeakMap<KeyRecord, boolean>();
+/** What the verifier learnt of a record once: whether it holds only hashes, and the principal it names. */
+interface RecordState {
+  readonly fit: boolean;
+  readonly principal: Principal;
+}
 
-function onlyHashes(record: KeyRecord): boolean {
-  let fit = checked.get(record);
-  if (fit === undefined) checked.set(record, (fit = holdsOnlyHashes(record)));
-  return fit;
+// Per record object (a cached store hands out the same object until the record changes): its form is
+// checked once, not with a regular expression per request, and its principal is built once.
+const states = new WeakMap<KeyRecord, RecordState>();
+
+function stateOf(record: KeyRecord): RecordState {
+  let state = states.get(record);
+  if (state === undefined) {
+    state = { fit: holdsOnlyHashes(record), principal: { id: record.principal, permissions: record.permissions } };
+    states.set(record, state);
+  }
+  return state;
 }
 
 /**
@@ -89,50 +98,69 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
   const credentials = apiKeyCredentials(shown);
   // On Node the hash answers at once (node:crypto): no promise for it.
   const syncSha256Hex = crypto.sync?.sha256Hex;
+  const peek = typeof keys.peek === 'function' ? keys.peek : undefined;
 
   /** The record's verdict on the key whose SHA-256 is `hex`: every live hash compared, none skipped. Throws AuthFailure. */
-  function judge(record: KeyRecord | undefined, id: string, key: string, hex: string, nowMs: number): AuthResult {
+  function judge(record: KeyRecord | undefined, id: string, key: string, hex: string): AuthResult {
     if (!record) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
-    if (!onlyHashes(record)) {
+    const state = stateOf(record);
+    if (!state.fit) {
       // A store holding a key in clear (or no hash at all) is the operator's fault: refused, and named by field.
       const fields = apiKeyRecordIssues(record)
         .map((i) => i.path)
         .join(', ');
       fail('ERR_KEYSTORE_UNAVAILABLE', `the api-key record is not usable (${fields}): records hold only "sha256:<hex>" hashes of keys`);
     }
-    if (!isUsable(record, API_KEY_SCHEME, Math.floor(nowMs / 1000))) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
+    // The clock is read only for a record with a validity window (the others are valid at any time).
+    const windowed = record.notBefore !== undefined || record.expiresAt !== undefined;
+    if (!isUsable(record, API_KEY_SCHEME, windowed ? nowSeconds() : 0)) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
     let matched = false;
     for (const secret of record.secrets) if (hashEquals(secret, hex)) matched = true;
     if (!matched) fail('ERR_SIGNATURE_INVALID', API_KEY_MESSAGES.invalid);
-    const principal = { id: record.principal, permissions: record.permissions };
+    const { principal } = state;
     return usage
       ? { ok: true, scheme: API_KEY_SCHEME, keyId: id, principal, usageIdentifierKey: key }
       : { ok: true, scheme: API_KEY_SCHEME, keyId: id, principal };
+  }
+
+  /** Now, in epoch seconds. @throws AuthFailure when the clock gives no usable time (fail closed). */
+  function nowSeconds(): number {
+    const ms = clock();
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
+    return Math.floor(ms / 1000);
   }
 
   const unavailable = (): never => fail('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable);
 
   /**
    * Everything up to the lookup synchronously, then one promise step: the store's answer, judged at once
-   * (on Node the key was hashed before the lookup; with Web Crypto the hash is awaited beside it). Any
-   * AuthFailure becomes a failure result; nothing rejects.
+   * (on Node the key was hashed before the lookup; with Web Crypto the hash is awaited beside it). On
+   * Node with a store that can `peek` (records in memory), no promise step at all. Any AuthFailure
+   * becomes a failure result; nothing rejects.
    */
   function verify(req: SignedRequest): Promise<AuthResult> {
     let id: string;
     let key: string;
-    let nowMs: number;
     let lookup: Promise<KeyRecord | undefined>;
     try {
-      nowMs = clock();
-      if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
-        fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
       const read = readApiKeyHeader(req, lower, shown);
-      if (!read.ok) fail(read.code, read.message);
-      key = read.key;
+      if (typeof read !== 'string') fail(read.code, read.message);
+      key = read;
       // The form and checksum first: a typo, a truncated paste or a random string costs no lookup.
-      const parsed = parseApiKey(key);
-      if (!parsed.ok) fail('ERR_SIGNATURE_INVALID', API_KEY_MESSAGES.invalid);
-      id = parsed.id;
+      const idEnd = apiKeyIdEnd(key);
+      if (idEnd < 0) fail('ERR_SIGNATURE_INVALID', API_KEY_MESSAGES.invalid);
+      id = key.slice(API_KEY_PREFIX.length, idEnd);
+      // A store that knows the answer now (records in memory), on a backend that hashes at once:
+      // the whole verification without a promise step of its own.
+      if (syncSha256Hex && peek) {
+        let known: KeyRecord | null | undefined;
+        try {
+          known = peek.call(keys, id);
+        } catch {
+          known = undefined; // not its contract: ask get() instead
+        }
+        if (known !== undefined) return Promise.resolve(judge(known ?? undefined, id, key, syncSha256Hex(key)));
+      }
       try {
         lookup = keys.get(id);
       } catch {
@@ -153,7 +181,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
       return Promise.resolve(lookup).then(
         (record) => {
           try {
-            return judge(record, id, key, hex, nowMs);
+            return judge(record, id, key, hex);
           } catch (e) {
             return asFailure(e);
           }
@@ -162,9 +190,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
       );
     }
     return failureAsResult(() =>
-      Promise.all([Promise.resolve(lookup).catch(unavailable), crypto.sha256Hex(key)]).then(([record, hex]) =>
-        judge(record, id, key, hex, nowMs),
-      ),
+      Promise.all([Promise.resolve(lookup).catch(unavailable), crypto.sha256Hex(key)]).then(([record, hex]) => judge(record, id, key, hex)),
     );
   }
 
