@@ -126,4 +126,30 @@ describe('edge-auth sign --scheme api-key', () => {
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, scheme: 'api-key', principal: { id: PRINCIPAL } });
     noSecret(v.stdout + v.stderr);
   }, 60_000);
+  it('end to end: keys new --key-out makes a record the configuration accepts and a key file sign uses; verify accepts it', async () => {
+    const keyOut = join(dir, 'made.key');
+    const made = await cli([
+      'keys',
+      'new',
+      '--scheme',
+      'api-key',
+      '--principal',
+      'made-svc',
+      '--permission',
+      'items:read',
+      '--key-out',
+      keyOut,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const record = JSON.parse(made.stdout) as { id: string };
+    const config = join(dir, 'made-config.json');
+    writeFileSync(config, JSON.stringify({ ...apiKeyConfig(), keys: [record] }));
+    const s = await cli(['sign', '--config', config, '--key', record.id, '--private-key', keyOut], request);
+    expect(s.stderr).toBe('');
+    const key = readFileSync(keyOut, 'utf8').trim();
+    expect(made.stdout + made.stderr).not.toContain(key);
+    const v = await cli(['verify', '--config', config], s.stdout);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, scheme: 'api-key', keyId: record.id, principal: { id: 'made-svc' } });
+    expect(v.stdout).not.toContain(key);
+  });
 });
