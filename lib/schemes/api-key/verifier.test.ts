@@ -8,6 +8,7 @@ import { API_KEY_MAX_LENGTH, apiKeyChecksum, apiKeySecretHash, generateApiKey, p
 import { createMemoryKeyStore } from '../../keys/memory.ts';
 import { parseKeyRecord } from '../../keys/record.ts';
 import { KeyStoreError, type KeyRecord, type KeyStore } from '../../keys/types.ts';
+import { createCachedKeyStore, type KeySource } from '../../keys/cache.ts';
 import { createApiKeySigner } from './signer.ts';
 import { createApiKeyVerifier } from './verifier.ts';
 import { apiKeyFailureBody } from './failure.ts';
@@ -100,6 +101,23 @@ describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
     // Another key of the same id, in neither hash, does not.
     const stranger = generateApiKey({ id: KEY_ID }).key;
     expect(await verifier.verify(withKey(stranger))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } });
+  });
+
+  it('behind the key cache: the first request looks the id up, the next ones find it with peek (no promise step of their own on Node)', async () => {
+    const source: KeySource = { kind: 'per-id', lookup: async (id) => ({ record: records().find((r) => r.id === id) }) };
+    const cached = createCachedKeyStore(source);
+    const calls = { get: 0, peek: 0 };
+    const keys: KeyStore = {
+      get: (id) => (calls.get++, cached.get(id)),
+      peek: (id) => (calls.peek++, cached.peek!(id)),
+    };
+    const verifier = createApiKeyVerifier({ keys, crypto });
+    for (let i = 0; i < 3; i++) expect(await verifier.verify(withKey(API_KEY))).toMatchObject({ ok: true, keyId: KEY_ID });
+    expect(await verifier.verify(withKey(UNKNOWN_KEY))).toMatchObject({ ok: false, error: { code: 'ERR_KEY_NOT_FOUND' } });
+    expect(await verifier.verify(withKey(UNKNOWN_KEY))).toMatchObject({ ok: false, error: { code: 'ERR_KEY_NOT_FOUND' } });
+    // Web Crypto hashes asynchronously, so it never peeks; node:crypto peeks first every time.
+    if (crypto.sync) expect(calls).toEqual({ get: 2, peek: 5 });
+    else expect(calls).toEqual({ get: 5, peek: 0 });
   });
 
   it('usageIdentifierKey: false keeps the key out of the result', async () => {
