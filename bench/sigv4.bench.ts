@@ -17,6 +17,7 @@ import { coldStartEvent, coldStartSection } from './cold-start.ts';
 import { mauthSection } from './mauth-section.ts';
 import { ustudioSection } from './ustudio-section.ts';
 import { jwtSection } from './jwt-section.ts';
+import { apikeySection } from './apikey-section.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
 import { fmt, median, span, spread, target, type Spread } from './stats.ts';
@@ -26,7 +27,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
-const GROUPS = ['main', 'mauth', 'ustudio', 'jwt', 'rotation', 'worst', 'keystore'] as const;
+const GROUPS = ['main', 'mauth', 'ustudio', 'apikey', 'jwt', 'rotation', 'worst', 'keystore'] as const;
 
 // --- one case in this process (`--child <group> <index>`) ---------------------------------------
 interface ChildResult {
@@ -176,6 +177,14 @@ const ustudioMd =
         BODY.length,
       )
     : '';
+const apikey = chosen.filter((x) => x.group === 'apikey').map((x) => x.c);
+const apikeyMd =
+  apikey.length > 0
+    ? apikeySection(
+        runsOf,
+        apikey.map((c) => c.name),
+      )
+    : '';
 const jwt = chosen.filter((x) => x.group === 'jwt').map((x) => x.c);
 const jwtMd =
   jwt.length > 0
@@ -274,7 +283,7 @@ The floor (bench/floor.ts):
 ${floorSource.trim()}
 \`\`\`
 
-${mauthMd}${ustudioMd}${jwtMd}## Signing keys under many keys
+${mauthMd}${ustudioMd}${apikeyMd}${jwtMd}## Signing keys under many keys
 
 The derived signing key is cached in a slot of its key record (a few entries: one per secret and
 algorithm for the two most recent dates), so the cache holds as many keys as the store holds records

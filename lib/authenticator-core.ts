@@ -162,6 +162,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
   const challenges = schemes.flatMap((s) => s.descriptor.challenges(s.options));
   const byId = new Map(schemes.map((s) => [s.descriptor.id, s]));
   const routes = createRouteTable(config.routes);
+  // The verifiers' claims and credentials, which follow their options (an API key's configured header).
   const credentials: CredentialParts = {
     headers: [...new Set(schemes.flatMap((s) => s.verifier.credentials.headers.map((h) => h.toLowerCase())))],
     query: [...new Set(schemes.flatMap((s) => s.verifier.credentials.query))],

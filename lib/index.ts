@@ -106,3 +106,18 @@ export {
   type JwksOpener,
   type JwtSchemeOptions,
 } from './schemes/jwt/index.ts';
+export {
+  createApiKeyVerifier,
+  createApiKeySigner,
+  apiKeyScheme,
+  API_KEY_SCHEME,
+  DEFAULT_API_KEY_HEADER,
+  API_KEY_MAX_LENGTH,
+  API_KEY_SCANNER_PATTERN,
+  apiKeySecretHash,
+  generateApiKey,
+  parseApiKey,
+  type ApiKeyVerifierOptions,
+  type ApiKeySignerOptions,
+  type ApiKeySchemeOptions,
+} from './schemes/api-key/index.ts';

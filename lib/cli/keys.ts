@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JsonTextError, parseJsonSafe } from '../config/json.ts';
-import { API_KEY_SECRET_HASH_PATTERN, apiKeySecretHash, generateApiKey, isApiKeyId } from '../keys/api-key-format.ts';
+import { apiKeySecretHash, generateApiKey, isApiKeyId } from '../keys/api-key-format.ts';
+import { apiKeyRecordIssues } from '../schemes/api-key/record.ts';
 import { parseKeyRecord, parseKeyRecords, type KeyRecordIssue } from '../keys/record.ts';
 import type { KeyRecord } from '../keys/types.ts';
 import type { SchemeRegistry } from '../schemes/registry.ts';
@@ -63,12 +64,8 @@ function schemeIssues(record: KeyRecord, prefix: string): KeyRecordIssue[] {
     issues.push({ path: path === '(record)' ? prefix.replace(/\.$/, '') || '(record)' : prefix + path, message, id: record.id });
   switch (record.scheme) {
     case 'api-key':
-      if (!isApiKeyId(record.id)) bad('id', 'must be 8 to 40 of a-z, 0-9 for an api-key record (the id inside the key)');
-      if (record.publicKeys) bad('(record)', 'an api-key record holds the hash of its key, not public keys');
-      record.secrets.forEach((s, i) => {
-        if (!API_KEY_SECRET_HASH_PATTERN.test(s))
-          bad(`secrets[${i}]`, 'must be "sha256:" and 64 hex digits (the hash of the API key, never the key)');
-      });
+      // The rule loadConfig and the verifier apply too (lib/schemes/api-key/record.ts).
+      for (const issue of apiKeyRecordIssues(record)) bad(issue.path, issue.message);
       break;
     case 'mauth':
       if (record.secrets.length > 0) bad('(record)', 'a mauth record holds public keys, not shared secrets');

@@ -14,7 +14,7 @@ import { redactExplanation, type RedactedExplanation } from './redact.ts';
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
 
 const usage = (registry: SchemeRegistry) => `usage:
-  edge-auth sign         --config FILE --key ID|--private-key FILE [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
+  edge-auth sign         --config FILE --key ID|--private-key FILE|--secret-env NAME [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
   edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json
   edge-auth explain      --config FILE [--json] < request.json
   edge-auth check-config --config FILE
@@ -33,6 +33,9 @@ never stands in argv or the configuration; --key is then the key id (MAuth: the 
 APP_UUID environment variable, which keeps it out of argv too) and need not be in the configuration. --algorithm picks a scheme's variant (MAuth: v1, v2 or v1,v2 among
 schemes.mauth.signVersions).
 
+sign --secret-env NAME: the secret to sign with from the environment variable NAME (api-key: the API
+key itself, which its record holds only as a hash), so it never stands in argv; with --key ID.
+
 schemes (--scheme; default: the key's scheme, else the only configured one): ${registry.ids.join(', ')}`;
 
 /**
@@ -45,7 +48,10 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => string;
   readonly now: () => number;
-  /** The environment (default: none): `sign` reads `APP_UUID` for `--key`, so a MAuth app uuid need not stand in argv. */
+  /**
+   * The environment (default: none): `sign` reads `APP_UUID` for `--key`, so a MAuth app uuid need not
+   * stand in argv, and the variable `--secret-env` names for the secret to sign with (an API key).
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Secrets Manager for `keys put|check` (default: the AWS SDK's, imported when first needed). */
   readonly secretsManager?: (target: SecretsManagerTarget) => Promise<SecretsManagerOps>;
@@ -129,6 +135,14 @@ function readPrivateKey(path: string, io: CliIo): string {
   return text;
 }
 
+/** The secret in the environment variable `name` (`--secret-env`); errors name the variable, never its value. */
+function readEnvSecret(name: string, io: CliIo): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) throw usageError('--secret-env must name an environment variable');
+  const value = io.env?.[name]?.trim();
+  if (value === undefined || value === '') throw usageError(`the environment variable ${name} (--secret-env) is not set or is empty`);
+  return value;
+}
+
 async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -136,6 +150,7 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
       config: { type: 'string' },
       key: { type: 'string' },
       'private-key': { type: 'string' },
+      'secret-env': { type: 'string' },
       scheme: { type: 'string' },
       algorithm: { type: 'string' },
       presign: { type: 'boolean' },
@@ -148,10 +163,19 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
   // The key id (MAuth: the app uuid) from --key or, as the original reads it, APP_UUID.
   const keyId = values.key ?? (values['private-key'] !== undefined ? io.env?.['APP_UUID'] : undefined);
   if (!keyId) throw usageError('--key ID is required (with --private-key, APP_UUID in the environment will do)');
-  // With --private-key the key is the file's and --key its id; the configuration may hold only its public half, or nothing.
-  const privateKey = values['private-key'] === undefined ? undefined : readPrivateKey(values['private-key'], io);
+  // With --private-key (or --secret-env) the key is the file's (the variable's) and --key its id; the
+  // configuration may hold only its public half or its hash, or nothing.
+  if (values['private-key'] !== undefined && values['secret-env'] !== undefined)
+    throw usageError('give --private-key FILE or --secret-env NAME, not both');
+  const privateKey =
+    values['private-key'] !== undefined
+      ? readPrivateKey(values['private-key'], io)
+      : values['secret-env'] !== undefined
+        ? readEnvSecret(values['secret-env'], io)
+        : undefined;
   const key = config.keys.find((k) => k.id === keyId);
-  if (!key && privateKey === undefined) throw usageError('no key with that id in the configuration (or give --private-key FILE)');
+  if (!key && privateKey === undefined)
+    throw usageError('no key with that id in the configuration (or give --private-key FILE or --secret-env NAME)');
   const on = configuredSchemes(config);
   if (values.scheme !== undefined && !registry.get(values.scheme)) throw usageError(`--scheme must be one of ${registry.ids.join(', ')}`);
   const schemeId = values.scheme ?? key?.scheme ?? (on.length === 1 ? on[0]! : undefined);

@@ -77,6 +77,14 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
       if (owner === undefined) secretOwners.set(secret, { key: i, path });
       else if (owner.key !== i) issues.push(`${path}: the same secret as ${owner.path} (each key needs its own secret)`);
     }
+    // What the key's scheme needs of its records (API keys: hashes only), by field, never a value.
+    const schemeId = k.scheme ?? (several ? undefined : configuredSchemes(config)[0]);
+    const own = schemeId === undefined ? undefined : registry.get(schemeId)?.recordIssues?.(k);
+    for (const issue of own ?? []) {
+      const single = secrets.length === 1 && secrets[0]![1] === `keys[${i}].secret`;
+      const path = issue.path === '(record)' ? `keys[${i}]` : `keys[${i}].${single && issue.path === 'secrets[0]' ? 'secret' : issue.path}`;
+      issues.push(`${path}: ${issue.message}`);
+    }
     // k.scheme is a registry id (the parser checked it), so naming it quotes no free text.
     if (k.scheme !== undefined && config.schemes[k.scheme] === undefined)
       issues.push(`keys[${i}].scheme: scheme "${k.scheme}" is not configured`);

@@ -144,4 +144,32 @@ describe('API key format', () => {
       { numRuns: 2000 },
     );
   });
+  it('property: parseApiKey answers exactly as the documented expression and checksum do (key-shaped and arbitrary text)', () => {
+    const KEY_RE = /^ea_([a-z0-9]{8,40})_([A-Za-z0-9]{43})_([0-9a-f]{8})$/;
+    const reference = (text: string) => {
+      if (text.length > API_KEY_MAX_LENGTH) return { ok: false, reason: 'malformed' };
+      const m = KEY_RE.exec(text);
+      if (!m) return { ok: false, reason: 'malformed' };
+      return apiKeyChecksum(text.slice(0, -9)) === m[3] ? { ok: true, id: m[1] } : { ok: false, reason: 'checksum' };
+    };
+    const part = (alphabet: string, min: number, max: number) =>
+      fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: max }).map((a) => a.join(''));
+    const keyShaped = fc
+      .tuple(
+        fc.constantFrom('ea_', 'ea', 'eb_', 'EA_'),
+        part('abcdefghijklmnopqrstuvwxyz0123456789_A', 6, 42),
+        fc.constantFrom('_', '-', ''),
+        part('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_ ', 41, 45),
+        fc.constantFrom('_', ''),
+        part('0123456789abcdefABCDEFg', 7, 9),
+      )
+      .map((p) => p.join(''));
+    const valid = fc.stringMatching(/^[a-z0-9]{8,40}$/).map((id) => generateApiKey({ id }).key);
+    fc.assert(
+      fc.property(fc.oneof(keyShaped, valid, fc.string({ maxLength: 120 }), fc.string({ unit: 'binary', maxLength: 100 })), (text) => {
+        expect(parseApiKey(text)).toEqual(reference(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

@@ -225,6 +225,41 @@ describe('createCachedKeyStore (per-id source)', () => {
   });
 });
 
+describe('createCachedKeyStore: peek', () => {
+  it('per-id: answers from fresh entries only (the record, null for a remembered unknown id), never asking the source', async () => {
+    const { source, state } = perIdSource([record('a')]);
+    const c = clock();
+    const keys = createCachedKeyStore(source, { clock: c.fn, ttlSeconds: 60, negativeTtlSeconds: 10 });
+    expect(keys.peek!('a')).toBeUndefined();
+    expect(keys.peek!('ghost')).toBeUndefined();
+    expect(state.calls).toBe(0);
+    const a = await keys.get('a');
+    await keys.get('ghost');
+    expect(keys.peek!('a')).toBe(a);
+    expect(keys.peek!('ghost')).toBeNull();
+    expect(keys.stats).toMatchObject({ hits: 1, negativeHits: 1 });
+    c.advance(61);
+    // Expired: get() must refresh (or serve stale): peek cannot tell.
+    expect(keys.peek!('a')).toBeUndefined();
+    expect(keys.peek!('ghost')).toBeUndefined();
+    expect(state.calls).toBe(2);
+  });
+
+  it('complete: answers from a fresh snapshot, but leaves an invalid record and a stale snapshot to get()', async () => {
+    const c = clock();
+    const source: KeySource = { kind: 'complete', listAll: async () => [record('a')], invalidIds: () => new Set(['bad']) };
+    const keys = createCachedKeyStore(source, { clock: c.fn, ttlSeconds: 60 });
+    expect(keys.peek!('a')).toBeUndefined();
+    await keys.hydrate();
+    expect(keys.peek!('a')).toMatchObject({ id: 'a' });
+    expect(keys.peek!('ghost')).toBeNull();
+    expect(keys.peek!('bad')).toBeUndefined();
+    await expect(keys.get('bad')).rejects.toMatchObject({ fault: 'invalid-record' });
+    c.advance(61);
+    expect(keys.peek!('a')).toBeUndefined();
+  });
+});
+
 describe('createCachedKeyStore (complete source)', () => {
   function completeSource(records: KeyRecord[], invalid: string[] = []) {
     const state = {

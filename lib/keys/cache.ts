@@ -344,6 +344,28 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
       if (typeof id !== 'string') return Promise.resolve(undefined);
       return source.kind === 'complete' ? getComplete(id) : getPerId(id);
     },
+    // What get() would answer from a fresh cache entry (counted as get counts it); undefined whenever
+    // get() would ask the source, wait for a lookup in flight, serve stale, or answer a store fault.
+    peek(id: string) {
+      if (typeof id !== 'string') return null;
+      const now = clock();
+      if (source.kind === 'complete') {
+        if (!snapshot || now >= snapshot.expires || snapshot.invalid.has(id)) return undefined;
+        stats.hits++;
+        return snapshot.byId.get(id)?.record ?? null;
+      }
+      const entry = entries.get(id);
+      if (entry && now < entry.expires) {
+        stats.hits++;
+        return entry.record;
+      }
+      const neg = entry ? undefined : negatives.get(id);
+      if (neg && now < neg.expires) {
+        stats.negativeHits++;
+        return null;
+      }
+      return undefined;
+    },
     invalidate(id?: string) {
       if (id === undefined) {
         entries.clear();

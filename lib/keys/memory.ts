@@ -9,7 +9,9 @@ import type { KeyRecord, KeyStore } from './types.ts';
  * permissions: ['orders:read'] }]);
  * const record = await keys.get('AKIDEXAMPLE'); // undefined for an unknown id
  */
-export function createMemoryKeyStore(records: Iterable<KeyRecord>): KeyStore & { readonly size: number } {
+export function createMemoryKeyStore(
+  records: Iterable<KeyRecord>,
+): KeyStore & { readonly size: number; peek(id: string): KeyRecord | null } {
   const byId = new Map<string, KeyRecord>();
   for (const r of records) {
     if (byId.has(r.id)) throw new TypeError(`duplicate key id in key store`);
@@ -21,6 +23,9 @@ export function createMemoryKeyStore(records: Iterable<KeyRecord>): KeyStore & {
     },
     get(id: string) {
       return Promise.resolve(byId.get(id));
+    },
+    peek(id: string) {
+      return byId.get(id) ?? null;
     },
   };
 }

@@ -35,6 +35,13 @@ export interface KeyRecord {
  */
 export interface KeyStore {
   get(id: string): Promise<KeyRecord | undefined>;
+  /**
+   * What `get(id)` would resolve to, when the store knows it without waiting (records in memory): the
+   * record, `null` for an id it knows it lacks, or `undefined` when it cannot tell now (then call
+   * `get`). Optional; it never throws and does no I/O. Verifiers whose every other step is synchronous
+   * (API keys on Node) use it to answer without a promise step of their own.
+   */
+  peek?(id: string): KeyRecord | null | undefined;
 }
 
 /** Why a store could not answer; a stable word for logs and metrics, never a value. */

@@ -4,7 +4,7 @@ import type { AuthError } from '../core/errors.ts';
 import type { CryptoBackend } from '../core/crypto.ts';
 import type { SignedRequest } from '../core/request.ts';
 import type { CredentialParts, Signer, Verifier } from '../core/verifier.ts';
-import type { FetchLike, KeyStore, SharedDocumentCache } from '../keys/types.ts';
+import type { FetchLike, KeyRecord, KeyStore, SharedDocumentCache } from '../keys/types.ts';
 
 /**
  * How a scheme's signature covers the request body, which decides what an API Gateway authorizer
@@ -99,7 +99,11 @@ export interface SchemeSigner extends Signer {
 export interface SchemeImplementation<O = unknown> {
   /** The key under `schemes` in the configuration, `keys[].scheme`, `--scheme` and `AuthSuccess.scheme`. */
   readonly id: string;
-  /** Whether the request carries this scheme's credentials at all: cheap (a header's presence or first token), no crypto. */
+  /**
+   * Whether the request carries this scheme's credentials at all: cheap (a header's presence or first
+   * token), no crypto. Under the default options; where options move the credentials (API keys'
+   * `header`), the authenticator asks the verifier, whose `claims` and `credentials` follow them.
+   */
   claims(req: SignedRequest): boolean;
   /**
    * Makes the scheme's verifier.
@@ -126,6 +130,12 @@ export interface SchemeImplementation<O = unknown> {
    * It must not name key ids, signatures or secrets.
    */
   failureBody?(error: AuthError, options: O): unknown;
+  /**
+   * What this scheme needs of a key record beyond the common format (API keys: only `sha256:<hex>`
+   * hashes, an id a key can carry): each field (`secrets[1]`, relative to the record) and what is
+   * wrong, never a value. `loadConfig` refuses a `keys[]` record of this scheme with any. Absent: none.
+   */
+  recordIssues?(record: KeyRecord): ReadonlyArray<{ readonly path: string; readonly message: string }>;
   /** How its signature covers the body (see {@link BodyCoverage}). */
   readonly body: BodyCoverage;
   /** The request parts that carry its credentials: stripped before a request goes to an origin. */

@@ -16,6 +16,8 @@ const MEMBERS: ReadonlyArray<keyof SchemeImplementation> = [
   'createSigner',
   'signerVariants',
   'challenges',
+  'failureBody',
+  'recordIssues',
   'body',
   'credentials',
   'cacheableAcrossRoutes',

@@ -3,6 +3,7 @@ import { sigv4Implementation } from './sigv4/implementation.ts';
 import { jwtImplementation } from './jwt/implementation.ts';
 import { mauthImplementation } from './mauth/implementation.ts';
 import { ustudioHmacImplementation } from './ustudio-hmac/implementation.ts';
+import { apiKeyImplementation } from './api-key/implementation.ts';
 
 /**
  * The built-in schemes' implementations, without their options schemas: what an authenticator
@@ -18,6 +19,6 @@ export const builtInImplementations: readonly SchemeImplementation[] = Object.fr
   sigv4Implementation,
   mauthImplementation,
   ustudioHmacImplementation,
+  apiKeyImplementation,
   jwtImplementation,
-  // api-key comes with its issue.
 ]);

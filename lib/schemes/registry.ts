@@ -3,6 +3,7 @@ import { sigv4Scheme } from './sigv4/scheme.ts';
 import { jwtScheme } from './jwt/scheme.ts';
 import { mauthScheme } from './mauth/scheme.ts';
 import { ustudioScheme } from './ustudio-hmac/scheme.ts';
+import { apiKeyScheme } from './api-key/scheme.ts';
 
 /** The schemes a configuration may turn on, by id. Immutable once made. */
 export interface SchemeRegistry {
@@ -48,10 +49,4 @@ export function createSchemeRegistry(schemes: readonly SchemeDescriptor[]): Sche
  * The built-in schemes: what configurations, the Worker, the Lambda functions and the CLI accept
  * unless given another registry. Adding a scheme is its folder and one line here.
  */
-export const builtInSchemes: SchemeRegistry = createSchemeRegistry([
-  sigv4Scheme,
-  mauthScheme,
-  ustudioScheme,
-  jwtScheme,
-  // api-key comes with its issue.
-]);
+export const builtInSchemes: SchemeRegistry = createSchemeRegistry([sigv4Scheme, mauthScheme, ustudioScheme, apiKeyScheme, jwtScheme]);

@@ -8,6 +8,9 @@ import { MAUTH_CASES } from '../../bench/mauth-cases.ts';
 import { mauthSection } from '../../bench/mauth-section.ts';
 import { JWT_CASES } from '../../bench/jwt-cases.ts';
 import { jwtSection } from '../../bench/jwt-section.ts';
+import { APIKEY_CASES } from '../../bench/apikey-cases.ts';
+import { apikeySection } from '../../bench/apikey-section.ts';
+import { generateApiKey } from '../../lib/keys/api-key-format.ts';
 
 const run = async (c: Case, input: unknown) => await c.run(input);
 
@@ -138,6 +141,46 @@ describe('npm run bench: the cases', async () => {
       // ours (index 0) ÷ aws (index 2): 10/12, 11/13, 12/14.
       expect(md).toContain(`- our verify ÷ aws-jwt-verify (the same token, fresh request, no token cache): **${(11 / 13).toFixed(3)}**`);
       expect(md).toContain('target under 2 µs: met');
+    });
+  });
+
+  describe('API-key cases', async () => {
+    const apikey = await buildCases('apikey');
+    const withKey = (req: SignedRequest, key: string): SignedRequest => ({
+      ...req,
+      headers: req.headers.map(([n, v]): [string, string] => [n, n === 'X-Api-Key' ? key : v]),
+    });
+
+    it('has our verify beside its floor, the Web Crypto backend and the whole authenticator', () => {
+      expect(apikey.map((c) => c.name)).toEqual(Object.values(APIKEY_CASES));
+    });
+
+    it.each(apikey.map((c) => [c.name, c] as const))('%s accepts its fresh request, refuses another key of the same id', async (_, c) => {
+      const req = c.make() as SignedRequest;
+      const key = req.headers.find(([n]) => n === 'X-Api-Key')![1];
+      expect(c.expect!(await run(c, req))).toBe(true);
+      const other = generateApiKey({ id: key.split('_')[1]! }).key;
+      expect(c.expect!(await run(c, withKey(c.make() as SignedRequest, other)))).toBe(false);
+    });
+
+    it('hands every call a new request', () => {
+      const a = apikey[0]!.make() as SignedRequest;
+      const b = apikey[0]!.make() as SignedRequest;
+      expect(a).toEqual(b);
+      expect(a.headers).not.toBe(b.headers);
+      expect(a.headers.at(-1)).not.toBe(b.headers.at(-1));
+    });
+
+    it('renders its BENCHMARKS.md section with the ratio to the floor and its target', () => {
+      const names = apikey.map((c) => c.name);
+      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
+      const md = apikeySection((n) => runs.get(n)!, names);
+      expect(md.startsWith('## API-key verification per request\n')).toBe(true);
+      for (const n of names) expect(md).toContain(`| ${n} |`);
+      // ours ÷ floor: 10/11, 11/12, 12/13.
+      expect(md).toContain(`- API-key verify ÷ the node:crypto sha256 + timingSafeEqual floor: **${(11 / 12).toFixed(3)}**`);
+      expect(md).toContain('target at most 1.3: met');
+      expect(md).toContain('export function floorVerifyApiKey');
     });
   });
 });

@@ -361,7 +361,7 @@ describe('keys put --to file', () => {
     [
       'an api-key record holding a clear key',
       [good({ id: 'abcdefgh', scheme: 'api-key', secrets: [SECRET] })],
-      /^secrets\[0\]: must be "sha256:" and 64 hex digits/,
+      /^secrets\[0\]: must be "sha256:" and 64 lower-case hex digits \(the hash of the API key, never the key\)/,
     ],
     [
       'an api-key record with an id no key can carry',

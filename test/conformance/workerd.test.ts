@@ -12,6 +12,9 @@ import { mauthCases } from './mauth-suite.ts';
 import { mauthSuiteData } from './mauth-vectors.ts';
 import { sigv4Cases } from './sigv4-suite.ts';
 import { ustudioCases, type UStudioVectors } from './ustudio-suite.ts';
+import { apiKeyCases, type ApiKeySuiteData } from './api-key-suite.ts';
+import { generateApiKey } from '../../lib/keys/api-key-format.ts';
+import { hashOf } from '../fixtures/api-key-app.ts';
 
 // The same cases as sigv4-vectors.test.ts and MAuth's protocol suite, run inside workerd: proof that lib/
 // runs there unchanged.
@@ -99,4 +102,27 @@ describe('conformance vectors inside workerd', () => {
       for (const c of jwtCases(data, crypto)) await c.run();
     }
   }, 60_000);
+
+  it('passes the API-key checks with Web Crypto inside workerd, and on Node with both backends', async () => {
+    const { id, key } = generateApiKey();
+    const rotated = generateApiKey({ id }).key;
+    const data: ApiKeySuiteData = {
+      id,
+      key,
+      rotated,
+      hash: hashOf(key),
+      rotatedHash: hashOf(rotated),
+      stranger: generateApiKey({ id }).key,
+      unknown: generateApiKey().key,
+    };
+    const res = await mf.dispatchFetch('http://conformance.test/api-key', { method: 'POST', body: JSON.stringify(data) });
+    const { navigator, results } = (await res.json()) as {
+      navigator: string;
+      results: Array<{ name: string; ok: boolean; error?: string }>;
+    };
+    expect(navigator).toBe('Cloudflare-Workers');
+    expect(results.map((r) => r.name)).toEqual(apiKeyCases(data).map((c) => c.name));
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    for (const crypto of [nodeCrypto, webCrypto]) for (const c of apiKeyCases(data, crypto)) await c.run();
+  });
 });

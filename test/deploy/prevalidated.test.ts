@@ -149,7 +149,7 @@ describe('the authorizer bundle with a configuration validated at build time', (
       const schemeDirs = (i: Record<string, unknown>) =>
         [...new Set(Object.keys(i).flatMap((p) => /lib\/schemes\/([a-z0-9-]+)\//.exec(p)?.[1] ?? []))].sort();
       expect(schemeDirs(inputs.authorizer!)).toEqual(['sigv4']);
-      expect(schemeDirs(inputs.runtime!)).toEqual(['jwt', 'mauth', 'sigv4', 'ustudio-hmac']);
+      expect(schemeDirs(inputs.runtime!)).toEqual(['api-key', 'jwt', 'mauth', 'sigv4', 'ustudio-hmac']);
       const both = join(dir, 'both-config.json');
       writeFileSync(
         both,

@@ -65,11 +65,11 @@ const req = (method: string, pathAndQuery: string, body = '', headers: Array<[st
 
 describe('the registry', () => {
   it('lists the built-in schemes, and finds only registered ids (never an inherited property)', () => {
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'jwt']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'api-key', 'jwt']);
     expect(builtInSchemes.get('sigv4')).toBe(sigv4Scheme);
     for (const id of ['toy', 'constructor', '__proto__', 'toString', '']) expect(builtInSchemes.get(id)).toBeUndefined();
-    expect(registry.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'jwt', 'toy', 'toy-body']);
-    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'jwt']); // with() leaves the original alone
+    expect(registry.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'api-key', 'jwt', 'toy', 'toy-body']);
+    expect(builtInSchemes.ids).toEqual(['sigv4', 'mauth', 'ustudio-hmac', 'api-key', 'jwt']); // with() leaves the original alone
   });
   it('refuses a second scheme with an id already registered', () => {
     expect(() => createSchemeRegistry([sigv4Scheme, sigv4Scheme])).toThrow(TypeError);
@@ -154,6 +154,26 @@ describe('the registry', () => {
     ).toHaveLength(1);
     expect(jwtIssues({ issuers: [issuer, issuer] })).toHaveLength(1);
     expect(jwtIssues({ issuers: [issuer], maxTokenBytes: 10 })).toEqual(['schemes.jwt.maxTokenBytes']);
+  });
+});
+
+describe('the api-key descriptor', () => {
+  it('is a bearer scheme: no body covered, answers cacheable across routes, X-Api-Key, a challenge naming the header', () => {
+    const d = builtInSchemes.get('api-key')!;
+    expect(d).toMatchObject({ id: 'api-key', body: 'none', cacheableAcrossRoutes: true });
+    expect(d.credentials).toEqual({ headers: ['x-api-key'], query: [] });
+    const options = loadConfig({ schemes: { 'api-key': {} } }).schemes['api-key'] as Parameters<typeof d.challenges>[0];
+    expect(options).toEqual({ header: 'X-Api-Key', usageIdentifierKey: true });
+    expect(challengeHeader(d.challenges(options))).toBe('ApiKey header="X-Api-Key"');
+    expect(typeof d.failureBody).toBe('function');
+    expect(typeof d.recordIssues).toBe('function');
+  });
+  it("routes by the configured header: the authenticator asks the verifier, which knows the scheme's options", async () => {
+    const a = createAuthenticator(loadConfig({ schemes: { sigv4: doc.schemes.sigv4, 'api-key': { header: 'X-Service-Key' } } }));
+    const withHeader = (name: string) => req('GET', '/items', '', [[name, 'ea_x']]);
+    expect(a.select(withHeader('x-service-key'))).toMatchObject({ ok: true, scheme: { descriptor: { id: 'api-key' } } });
+    expect(a.select(withHeader('X-Api-Key'))).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MISSING' } });
+    expect(a.credentials.headers).toEqual(['authorization', 'x-amz-security-token', 'x-service-key']);
   });
 });
 
@@ -348,7 +368,7 @@ describe('the CLI with a registry', () => {
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stderr)).toMatchObject({
       code: 'ERR_USAGE',
-      message: expect.stringContaining('sigv4, mauth, ustudio-hmac, jwt, toy, toy-body'),
+      message: expect.stringContaining('sigv4, mauth, ustudio-hmac, api-key, jwt, toy, toy-body'),
     });
     const mismatched = await run(['sign', '--config', 'c.json', '--key', 'toy-1', '--scheme', 'sigv4'], request);
     expect(JSON.parse(mismatched.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('belongs to scheme "toy"') });
@@ -358,7 +378,7 @@ describe('the CLI with a registry', () => {
     expect(JSON.parse(noPresign.stderr)).toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('cannot presign') });
   });
   it('lists the registry in --help and in check-config', async () => {
-    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, ustudio-hmac, jwt, toy, toy-body');
+    expect((await run(['--help'])).stdout).toContain('sigv4, mauth, ustudio-hmac, api-key, jwt, toy, toy-body');
     expect(JSON.parse((await run(['check-config', '--config', 'c.json'])).stdout)).toMatchObject({ schemes: ['sigv4', 'toy', 'toy-body'] });
   });
   it('explains by the scheme the request speaks, and refuses two', async () => {
