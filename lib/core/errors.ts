@@ -71,15 +71,19 @@ export function fail(code: ErrorCode, message: string): never {
  * @example
  * verify: (req) => failureAsResult(() => verifyOrThrow(req)),
  */
-export function failureAsResult<T>(run: () => Promise<T>): Promise<T | { readonly ok: false; readonly error: AuthError }> {
-  let p: Promise<T>;
+export function failureAsResult<T>(run: () => T | Promise<T>): Promise<T | { readonly ok: false; readonly error: AuthError }> {
+  let p: T | Promise<T>;
   try {
     p = run();
   } catch (e) {
     return Promise.resolve(asFailureResult(e));
   }
-  // A rejection handler rather than an async wrapper: one promise step less per verification.
-  return p.then(undefined, asFailureResult);
+  // An answer already there (a verifier that judged without waiting) is settled as it is; a promise gets a
+  // rejection handler rather than an async wrapper: one promise step less per verification either way.
+  if (p instanceof Promise) return p.then(undefined, asFailureResult);
+  // Any other thenable is adopted, and its rejection caught too.
+  if (typeof (p as { then?: unknown } | null)?.then === 'function') return Promise.resolve(p).then(undefined, asFailureResult);
+  return Promise.resolve(p);
 }
 
 function asFailureResult(e: unknown): { readonly ok: false; readonly error: AuthError } {
