@@ -4,25 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { APIKEY_CASES } from './apikey-cases.ts';
-import { fmt, span, spread, target, type Spread } from './stats.ts';
+import { caseTable, runRatio, fmt, target } from './stats.ts';
 
 /**
  * The section. `runsOf(name)` gives a case's per-run medians in µs/op (runs in the same order for
  * every case); `names` are the measured API-key cases in table order.
  */
 export function apikeySection(runsOf: (name: string) => readonly number[], names: readonly string[]): string {
-  const ratio = (a: string, b: string): Spread => {
-    const ys = runsOf(b);
-    return spread(runsOf(a).map((x, i) => x / ys[i]!));
-  };
-  const table = [
-    '| case | median µs/op | min – max of the runs | ops/s | ratio to the floor (median, min – max) |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...names.map((name) => {
-      const s = spread(runsOf(name));
-      return `| ${name} | ${fmt(s.median)} | ${fmt(s.min)} – ${fmt(s.max)} | ${Math.round(1e6 / s.median).toLocaleString('en-US')} | ${span(ratio(name, APIKEY_CASES.floor))} |`;
-    }),
-  ].join('\n');
+  const ratio = (a: string, b: string) => runRatio(runsOf, a, b);
+  const table = caseTable(runsOf, names, APIKEY_CASES.floor, 'the floor');
   const web = names.includes(APIKEY_CASES.web) ? ratio(APIKEY_CASES.web, APIKEY_CASES.ours) : undefined;
   const floorSource = readFileSync(new URL('../bench/apikey-floor.ts', import.meta.url), 'utf8');
   return `## API-key verification per request

@@ -3,25 +3,15 @@
  * cases (bench/jwt-cases.ts) that `npm run bench` measured.
  */
 import { JWT_CASES } from './jwt-cases.ts';
-import { fmt, span, spread, target, type Spread } from './stats.ts';
+import { caseTable, runRatio, fmt, spread, target } from './stats.ts';
 
 /**
  * The section. `runsOf(name)` gives a case's per-run medians in µs/op (runs in the same order for
  * every case); `names` are the measured JWT cases in table order.
  */
 export function jwtSection(runsOf: (name: string) => readonly number[], names: readonly string[]): string {
-  const ratio = (a: string, b: string): Spread => {
-    const ys = runsOf(b);
-    return spread(runsOf(a).map((x, i) => x / ys[i]!));
-  };
-  const table = [
-    '| case | median µs/op | min – max of the runs | ops/s | ratio to aws-jwt-verify (median, min – max) |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...names.map((name) => {
-      const s = spread(runsOf(name));
-      return `| ${name} | ${fmt(s.median)} | ${fmt(s.min)} – ${fmt(s.max)} | ${Math.round(1e6 / s.median).toLocaleString('en-US')} | ${span(ratio(name, JWT_CASES.aws))} |`;
-    }),
-  ].join('\n');
+  const ratio = (a: string, b: string) => runRatio(runsOf, a, b);
+  const table = caseTable(runsOf, names, JWT_CASES.aws, 'aws-jwt-verify');
   const repeated = spread(runsOf(JWT_CASES.cached));
   return `## JWT verification per request
 

@@ -28,3 +28,27 @@ export const span = (s: Spread, d = 2) => `${fmt(s.median, d)} | ${fmt(s.min, d)
 /** A ratio's line beside its target, in three decimals: a ratio next to its target must not round onto it. */
 export const target = (label: string, s: Spread, limit: number) =>
   `- ${label}: **${fmt(s.median, 3)}** (runs ${fmt(s.min, 3)} – ${fmt(s.max, 3)}; target at most ${limit}: ${s.median <= limit ? 'met' : `MISSED by ${fmt((s.median / limit - 1) * 100, 1)}%`})`;
+
+/** Per-run medians of a case by name (runs in the same order for every case). */
+export type RunsOf = (name: string) => readonly number[];
+
+/** The ratio of case `a` to case `b` run by run (the two measured side by side in each run), as a {@link Spread}. */
+export function runRatio(runsOf: RunsOf, a: string, b: string): Spread {
+  const ys = runsOf(b);
+  return spread(runsOf(a).map((x, i) => x / ys[i]!));
+}
+
+/**
+ * The table of a bench section: each case's median µs/op with the range of its runs, ops/s, and its
+ * ratio to the case `base` (per run, then median and range), that column headed `ratio to <baseLabel>`.
+ */
+export function caseTable(runsOf: RunsOf, names: readonly string[], base: string, baseLabel: string): string {
+  return [
+    `| case | median µs/op | min – max of the runs | ops/s | ratio to ${baseLabel} (median, min – max) |`,
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...names.map((name) => {
+      const s = spread(runsOf(name));
+      return `| ${name} | ${fmt(s.median)} | ${fmt(s.min)} – ${fmt(s.max)} | ${Math.round(1e6 / s.median).toLocaleString('en-US')} | ${span(runRatio(runsOf, name, base))} |`;
+    }),
+  ].join('\n');
+}

@@ -4,25 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { USTUDIO_CASES } from './ustudio-cases.ts';
-import { fmt, span, spread, target, type Spread } from './stats.ts';
+import { caseTable, runRatio, fmt, target } from './stats.ts';
 
 /**
  * The section. `runsOf(name)` gives a case's per-run medians in µs/op (runs in the same order for every
  * case); `names` are the measured cases in table order; `bodyBytes` is the request body's size.
  */
 export function ustudioSection(runsOf: (name: string) => readonly number[], names: readonly string[], bodyBytes: number): string {
-  const ratio = (a: string, b: string): Spread => {
-    const ys = runsOf(b);
-    return spread(runsOf(a).map((x, i) => x / ys[i]!));
-  };
-  const table = [
-    '| case | median µs/op | min – max of the runs | ops/s | ratio to the floor (median, min – max) |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...names.map((name) => {
-      const s = spread(runsOf(name));
-      return `| ${name} | ${fmt(s.median)} | ${fmt(s.min)} – ${fmt(s.max)} | ${Math.round(1e6 / s.median).toLocaleString('en-US')} | ${span(ratio(name, USTUDIO_CASES.floor))} |`;
-    }),
-  ].join('\n');
+  const ratio = (a: string, b: string) => runRatio(runsOf, a, b);
+  const table = caseTable(runsOf, names, USTUDIO_CASES.floor, 'the floor');
   const web = names.includes(USTUDIO_CASES.web) ? ratio(USTUDIO_CASES.web, USTUDIO_CASES.ours) : undefined;
   const floorSource = readFileSync(new URL('../bench/ustudio-floor.ts', import.meta.url), 'utf8');
   return `## USTUDIO-HMAC-V2 verification per request
