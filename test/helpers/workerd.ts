@@ -1,4 +1,5 @@
 import * as esbuild from 'esbuild';
+import { afterAll, beforeAll } from 'vitest';
 import { Miniflare } from 'miniflare';
 import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
@@ -43,6 +44,41 @@ export async function startWorker(script: string, bindings: Record<string, strin
   });
   await mf.ready;
   return mf;
+}
+
+/** The Worker a describe block runs against: its bundle, the running Miniflare and its host. */
+export interface WorkerUnderTest {
+  readonly script: string;
+  readonly mf: Miniflare;
+  readonly host: string;
+}
+
+/**
+ * Bundles functions/worker.ts and starts it with `bindings` (or what the function gives, read then) before
+ * the enclosing describe block's tests (beforeAll), and disposes of it after them (afterAll). Read its
+ * fields inside tests only.
+ */
+export function workerUnderTest(bindings: Record<string, string> | (() => Record<string, string>)): WorkerUnderTest {
+  const state: { script?: string; mf?: Miniflare; host?: string } = {};
+  beforeAll(async () => {
+    state.script = await bundleWorker('functions/worker.ts');
+    state.mf = await startWorker(state.script, typeof bindings === 'function' ? bindings() : bindings);
+    state.host = (await state.mf.ready).host;
+  }, 60_000);
+  afterAll(async () => {
+    await state.mf?.dispose();
+  });
+  return {
+    get script() {
+      return state.script!;
+    },
+    get mf() {
+      return state.mf!;
+    },
+    get host() {
+      return state.host!;
+    },
+  };
 }
 
 export interface RawResponse {

@@ -22,7 +22,7 @@ import {
   PRINCIPAL,
   UNKNOWN_KEY,
 } from '../fixtures/api-key-app.ts';
-import { bundleWorker, sendRaw, startWorker } from '../helpers/workerd.ts';
+import { sendRaw, startWorker, workerUnderTest } from '../helpers/workerd.ts';
 
 const config = apiKeyConfig();
 const draft = (host: string, headers: Array<[string, string]> = [], path = '/items/7', query = 'b=2'): SignedRequest => ({
@@ -34,17 +34,7 @@ const draft = (host: string, headers: Array<[string, string]> = [], path = '/ite
 const notAuthorized = { error: 'Not Authorized', message: API_KEY_MESSAGES.invalid, status: 401 };
 
 describe('API keys in the Worker under workerd', () => {
-  let script: string;
-  let mf: Miniflare;
-  let host: string;
-  beforeAll(async () => {
-    script = await bundleWorker('functions/worker.ts');
-    mf = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config) });
-    host = (await mf.ready).host;
-  }, 60_000);
-  afterAll(async () => {
-    await mf?.dispose();
-  });
+  const w = workerUnderTest({ AUTH_CONFIG: JSON.stringify(config) });
 
   it('answers a request with a good key 200 (both keys of a rotation, any header-name case)', async () => {
     for (const [name, key] of [
@@ -52,31 +42,31 @@ describe('API keys in the Worker under workerd', () => {
       ['x-api-key', NEXT_API_KEY],
       ['X-API-KEY', API_KEY],
     ] as const) {
-      const res = await sendRaw(await mf.ready, draft(host, [[name, key]]));
+      const res = await sendRaw(await w.mf.ready, draft(w.host, [[name, key]]));
       expect(res.status, res.body).toBe(200);
       expect(JSON.parse(res.body)).toMatchObject({ ok: true, principal: PRINCIPAL, scheme: 'api-key' });
     }
-    const signed = await createApiKeySigner({ key: API_KEY }).sign(draft(host));
-    expect((await sendRaw(await mf.ready, signed)).status).toBe(200);
+    const signed = await createApiKeySigner({ key: API_KEY }).sign(draft(w.host));
+    expect((await sendRaw(await w.mf.ready, signed)).status).toBe(200);
   });
 
   it("answers every refused key 401 with the original's body fields, never echoing the key", async () => {
     const checksumBad = API_KEY.slice(0, -1) + (API_KEY.endsWith('0') ? '1' : '0');
     for (const key of [UNKNOWN_KEY, generateApiKey({ id: KEY_ID }).key, checksumBad, 'letmein', DISABLED_KEY, EXPIRED_KEY]) {
-      const res = await sendRaw(await mf.ready, draft(host, [['X-Api-Key', key]]));
+      const res = await sendRaw(await w.mf.ready, draft(w.host, [['X-Api-Key', key]]));
       expect(res.status).toBe(401);
       expect(JSON.parse(res.body)).toEqual(notAuthorized);
       expect(res.headers['www-authenticate']).toBe('ApiKey header="X-Api-Key"');
       expect(res.body).not.toContain(key);
       expect(res.body).not.toContain(KEY_ID);
     }
-    const missing = await sendRaw(await mf.ready, draft(host, [], '/items/7', `api_key=${API_KEY}`));
+    const missing = await sendRaw(await w.mf.ready, draft(w.host, [], '/items/7', `api_key=${API_KEY}`));
     expect(missing.status).toBe(401);
     expect(JSON.parse(missing.body)).toEqual({ error: 'Not Authorized', message: API_KEY_MESSAGES.missing('X-Api-Key'), status: 401 });
     // Two headers: refused as malformed (400), in the same shape.
     const twice = await sendRaw(
-      await mf.ready,
-      draft(host, [
+      await w.mf.ready,
+      draft(w.host, [
         ['X-Api-Key', API_KEY],
         ['X-Api-Key', API_KEY],
       ]),
@@ -87,12 +77,12 @@ describe('API keys in the Worker under workerd', () => {
   });
 
   it('answers 403 for a key without the permission a route needs, and lets a public route through without a key', async () => {
-    const res = await sendRaw(await mf.ready, draft(host, [['X-Api-Key', API_KEY]], '/admin/users', ''));
+    const res = await sendRaw(await w.mf.ready, draft(w.host, [['X-Api-Key', API_KEY]], '/admin/users', ''));
     expect(res.status).toBe(403);
     // A route decision after authentication: the adapters' own body.
     expect(JSON.parse(res.body)).toMatchObject({ error: 'ERR_FORBIDDEN', status: 403 });
     expect(res.body).not.toContain(API_KEY);
-    expect((await sendRaw(await mf.ready, draft(host, [], '/health', ''))).status).toBe(200);
+    expect((await sendRaw(await w.mf.ready, draft(w.host, [], '/health', ''))).status).toBe(200);
   });
 
   describe('with its keys in Workers KV', () => {
@@ -103,7 +93,7 @@ describe('API keys in the Worker under workerd', () => {
     };
     let kv: Miniflare;
     beforeAll(async () => {
-      kv = await startWorker(script, { AUTH_CONFIG: JSON.stringify(kvConfig) }, { kvNamespaces: ['AUTH_KEYS'] });
+      kv = await startWorker(w.script, { AUTH_CONFIG: JSON.stringify(kvConfig) }, { kvNamespaces: ['AUTH_KEYS'] });
       const ns = (await kv.getKVNamespace('AUTH_KEYS')) as unknown as { put(key: string, value: string): Promise<void> };
       await ns.put(
         `api-key/${KEY_ID}`,
@@ -127,7 +117,7 @@ describe('API keys in the Worker under workerd', () => {
       expect(JSON.parse(refused.body)).toEqual({ error: 'Service Unavailable', message: API_KEY_MESSAGES.unavailable, status: 503 });
       expect(refused.body).not.toContain(clear);
 
-      const unbound = await startWorker(script, { AUTH_CONFIG: JSON.stringify(kvConfig) });
+      const unbound = await startWorker(w.script, { AUTH_CONFIG: JSON.stringify(kvConfig) });
       try {
         const b = await unbound.ready;
         const down = await sendRaw(b, draft(b.host, [['X-Api-Key', API_KEY]]));
@@ -154,7 +144,7 @@ describe('API keys in the Worker under workerd', () => {
       });
       await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
       const { port } = origin.address() as AddressInfo;
-      proxied = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
+      proxied = await startWorker(w.script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
     });
     afterAll(async () => {
       await proxied?.dispose();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JwsAlgorithm } from '../../lib/core/crypto.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { keyPair, mint, type TestKeyPair } from '../fixtures/jwt-keys.ts';
-import { bundleWorker, sendRaw, startWorker } from '../helpers/workerd.ts';
+import { sendRaw, startWorker, workerUnderTest } from '../helpers/workerd.ts';
 
 const ISS = 'https://auth.example.com';
 const AUD = 'orders-api';
@@ -57,28 +57,19 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('JWT in the Worker under workerd', () => {
-  let script: string;
-  let mf: Miniflare;
-  let host: string;
-  beforeAll(async () => {
-    script = await bundleWorker('functions/worker.ts');
-    mf = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config) });
-    host = (await mf.ready).host;
-  }, 60_000);
-  afterAll(async () => {
-    await mf?.dispose();
-  });
+  // The configuration is made by the file's beforeAll (its keys are generated), so it is read when the Worker starts.
+  const w = workerUnderTest(() => ({ AUTH_CONFIG: JSON.stringify(config) }));
 
   it('answers tokens of every key type 200, from Authorization, auth-token and ?jwt=', async () => {
     for (const p of pairs) {
       const token = await mint(p, claims(), p.alg === 'RS256' ? {} : { kid: `k-${p.alg}` });
-      const res = await sendRaw(await mf.ready, draft(host, bearer(token)));
+      const res = await sendRaw(await w.mf.ready, draft(w.host, bearer(token)));
       expect(res.status, `${p.alg} ${res.body}`).toBe(200);
       expect(JSON.parse(res.body)).toMatchObject({ ok: true, principal: 'worker-user', scheme: 'jwt' });
     }
     const token = await mint(pairs[2]!, claims(), { kid: 'k-ES256' });
-    expect((await sendRaw(await mf.ready, draft(host, [['auth-token', token]]))).status).toBe(200);
-    expect((await sendRaw(await mf.ready, draft(host, [], '/orders/7', `jwt=${token}`))).status).toBe(200);
+    expect((await sendRaw(await w.mf.ready, draft(w.host, [['auth-token', token]]))).status).toBe(200);
+    expect((await sendRaw(await w.mf.ready, draft(w.host, [], '/orders/7', `jwt=${token}`))).status).toBe(200);
   });
 
   it('answers forged, expired, misaddressed and alg-confused tokens 401 with a Bearer challenge and no token in the body', async () => {
@@ -92,21 +83,21 @@ describe('JWT in the Worker under workerd', () => {
       'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
     ];
     for (const t of tokens) {
-      const res = await sendRaw(await mf.ready, draft(host, bearer(t)));
+      const res = await sendRaw(await w.mf.ready, draft(w.host, bearer(t)));
       expect(res.status, res.body).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(res.body).not.toContain(t.split('.')[2] || 'never-empty');
       expect(res.body).not.toContain('k-EdDSA');
     }
-    const missing = await sendRaw(await mf.ready, draft(host, []));
+    const missing = await sendRaw(await w.mf.ready, draft(w.host, []));
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toContain('Bearer');
-    const both = await sendRaw(await mf.ready, draft(host, [...bearer(good), ['auth-token', good]]));
+    const both = await sendRaw(await w.mf.ready, draft(w.host, [...bearer(good), ['auth-token', good]]));
     expect(both.status).toBe(400);
   });
 
   it('answers a token without the route permission 403', async () => {
-    const res = await sendRaw(await mf.ready, draft(host, bearer(await mint(pairs[0]!, claims())), '/admin/users'));
+    const res = await sendRaw(await w.mf.ready, draft(w.host, bearer(await mint(pairs[0]!, claims())), '/admin/users'));
     expect(res.status).toBe(403);
   });
 
@@ -122,7 +113,7 @@ describe('JWT in the Worker under workerd', () => {
       });
       await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
       const { port } = origin.address() as AddressInfo;
-      proxied = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
+      proxied = await startWorker(w.script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
     });
     afterAll(async () => {
       await proxied?.dispose();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createMAuthSigner, MAUTH_MESSAGES } from '../../lib/schemes/mauth/index.ts';
 import { APP_UUID, mauthConfig, PRIVATE_KEY } from '../fixtures/mauth-app.ts';
-import { bundleWorker, sendRaw, startWorker } from '../helpers/workerd.ts';
+import { sendRaw, startWorker, workerUnderTest } from '../helpers/workerd.ts';
 
 const config = mauthConfig({ keys: [{ ...(mauthConfig().keys as Array<Record<string, unknown>>)[0], permissions: ['items:write'] }] });
 const v2 = createMAuthSigner({ appUuid: APP_UUID, privateKey: PRIVATE_KEY, versions: ['v2'] });
@@ -27,40 +27,30 @@ const draft = (host: string, body = '{"name":"widget"}'): SignedRequest => ({
 });
 
 describe('MAuth in the Worker under workerd', () => {
-  let script: string;
-  let mf: Miniflare;
-  let host: string;
-  beforeAll(async () => {
-    script = await bundleWorker('functions/worker.ts');
-    mf = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config) });
-    host = (await mf.ready).host;
-  }, 60_000);
-  afterAll(async () => {
-    await mf?.dispose();
-  });
+  const w = workerUnderTest({ AUTH_CONFIG: JSON.stringify(config) });
 
   it('answers MAuth-signed requests with a body 200 (v2, v1, both)', async () => {
     for (const signer of [v2, v1, both]) {
-      const res = await sendRaw(await mf.ready, await signer.sign(draft(host)));
+      const res = await sendRaw(await w.mf.ready, await signer.sign(draft(w.host)));
       expect(res.status, res.body).toBe(200);
       expect(JSON.parse(res.body)).toMatchObject({ ok: true, principal: 'mauth-app', scheme: 'mauth' });
     }
   });
 
   it('answers a tampered body, query or time 401 with {"errors":{"mauth":[...]}}', async () => {
-    const signed = await v2.sign(draft(host));
+    const signed = await v2.sign(draft(w.host));
     const tampered: SignedRequest[] = [
       { ...signed, body: new TextEncoder().encode('{"name":"gadget"}') },
       { ...signed, query: 'b=2&a=2' },
       { ...signed, headers: signed.headers.map(([n, v]) => [n, n === 'MCC-Time' ? String(Number(v) + 1) : v] as [string, string]) },
     ];
     for (const t of tampered) {
-      const res = await sendRaw(await mf.ready, t);
+      const res = await sendRaw(await w.mf.ready, t);
       expect(res.status).toBe(401);
       expect(JSON.parse(res.body)).toEqual({ errors: { mauth: [MAUTH_MESSAGES.signature] } });
       expect(res.body).not.toContain(APP_UUID);
     }
-    const unsigned = await sendRaw(await mf.ready, draft(host));
+    const unsigned = await sendRaw(await w.mf.ready, draft(w.host));
     expect(unsigned.status).toBe(401);
     expect(JSON.parse(unsigned.body)).toEqual({ errors: { mauth: [MAUTH_MESSAGES.missing] } });
   });
@@ -80,7 +70,7 @@ describe('MAuth in the Worker under workerd', () => {
       });
       await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
       const { port } = origin.address() as AddressInfo;
-      proxied = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
+      proxied = await startWorker(w.script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
     });
     afterAll(async () => {
       await proxied?.dispose();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createUStudioSigner } from '../../lib/schemes/ustudio-hmac/index.ts';
 import { USTUDIO_KEY_ID, USTUDIO_SECRET, ustudioConfig, ustudioKey } from '../fixtures/ustudio-app.ts';
-import { bundleWorker, sendRaw, startWorker } from '../helpers/workerd.ts';
+import { sendRaw, startWorker, workerUnderTest } from '../helpers/workerd.ts';
 
 const config = ustudioConfig({ keys: [ustudioKey(['items:write'])] });
 const signer = createUStudioSigner({ keyId: USTUDIO_KEY_ID, secret: USTUDIO_SECRET });
@@ -28,26 +28,16 @@ const draft = (host: string, body = '{"name":"widget"}'): SignedRequest => ({
 const digestOf = (r: SignedRequest) => r.headers.find(([n]) => n === 'Authorization')![1].split(' ')[2]!;
 
 describe('USTUDIO-HMAC-V2 in the Worker under workerd', () => {
-  let script: string;
-  let mf: Miniflare;
-  let host: string;
-  beforeAll(async () => {
-    script = await bundleWorker('functions/worker.ts');
-    mf = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config) });
-    host = (await mf.ready).host;
-  }, 60_000);
-  afterAll(async () => {
-    await mf?.dispose();
-  });
+  const w = workerUnderTest({ AUTH_CONFIG: JSON.stringify(config) });
 
   it('answers a signed request with a body 200, with its principal', async () => {
-    const res = await sendRaw(await mf.ready, await signer.sign(draft(host)));
+    const res = await sendRaw(await w.mf.ready, await signer.sign(draft(w.host)));
     expect(res.status, res.body).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ ok: true, principal: 'ustudio-app', scheme: 'ustudio-hmac' });
   });
 
   it('answers a tampered body, query, path, digest or key 401, alike, naming nothing', async () => {
-    const signed = await signer.sign(draft(host));
+    const signed = await signer.sign(draft(w.host));
     const digest = digestOf(signed);
     const withAuth = (value: string): SignedRequest => ({
       ...signed,
@@ -62,7 +52,7 @@ describe('USTUDIO-HMAC-V2 in the Worker under workerd', () => {
     ];
     const bodies = new Set<string>();
     for (const t of tampered) {
-      const res = await sendRaw(await mf.ready, t);
+      const res = await sendRaw(await w.mf.ready, t);
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toContain('USTUDIO-HMAC-V2');
       for (const secret of [USTUDIO_KEY_ID, USTUDIO_SECRET, digest, 'nobody-key']) expect(res.body).not.toContain(secret);
@@ -70,7 +60,7 @@ describe('USTUDIO-HMAC-V2 in the Worker under workerd', () => {
     }
     // An unknown key looks exactly like a bad signature.
     expect(bodies.size).toBe(1);
-    expect((await sendRaw(await mf.ready, draft(host))).status).toBe(401);
+    expect((await sendRaw(await w.mf.ready, draft(w.host))).status).toBe(401);
   });
 
   it('answers 503 when its key store (a Workers KV namespace that is not bound) cannot answer', async () => {
@@ -78,7 +68,7 @@ describe('USTUDIO-HMAC-V2 in the Worker under workerd', () => {
       keys: [],
       keyStores: [{ type: 'workers-kv', schemes: ['ustudio-hmac'], binding: 'AUTH_KEYS', prefix: 'edge-auth/' }],
     });
-    const unbound = await startWorker(script, { AUTH_CONFIG: JSON.stringify(kvConfig) });
+    const unbound = await startWorker(w.script, { AUTH_CONFIG: JSON.stringify(kvConfig) });
     try {
       const base = await unbound.ready;
       const res = await sendRaw(base, await signer.sign(draft(base.host)));
@@ -91,7 +81,7 @@ describe('USTUDIO-HMAC-V2 in the Worker under workerd', () => {
   });
 
   it('with the freshness extension on, accepts a fresh request once and refuses its replay and an unstamped one', async () => {
-    const fresh = await startWorker(script, {
+    const fresh = await startWorker(w.script, {
       AUTH_CONFIG: JSON.stringify(ustudioConfig({ schemes: { 'ustudio-hmac': { freshness: true } }, keys: [ustudioKey(['items:write'])] })),
     });
     try {
@@ -122,7 +112,7 @@ describe('USTUDIO-HMAC-V2 in the Worker under workerd', () => {
       });
       await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
       const { port } = origin.address() as AddressInfo;
-      proxied = await startWorker(script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
+      proxied = await startWorker(w.script, { AUTH_CONFIG: JSON.stringify(config), ORIGIN_URL: `http://127.0.0.1:${port}` });
     });
     afterAll(async () => {
       await proxied?.dispose();
