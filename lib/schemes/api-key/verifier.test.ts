@@ -265,6 +265,15 @@ describe.each(backends)('the API-key verifier (%s)', (_name, crypto) => {
     });
   });
 
+  it('a record of another scheme under the id is unknown (401), not a broken store: ids cannot be probed and no one can cause a 5xx', async () => {
+    const { key, id } = generateApiKey({ id: 'sharedid01' });
+    for (const scheme of ['ustudio-hmac', 'sigv4']) {
+      const other: KeyRecord = { id, scheme, secrets: ['a-shared-secret-1'], principal: 'p', permissions: [] };
+      const result = await createApiKeyVerifier({ keys: createMemoryKeyStore([other]), crypto }).verify(withKey(key));
+      expect(result).toMatchObject({ ok: false, error: { code: 'ERR_KEY_NOT_FOUND', status: 401 } });
+    }
+  });
+
   it('answers a store that fails ERR_KEYSTORE_UNAVAILABLE (503), never an accept', async () => {
     const down: KeyStore = { get: () => Promise.reject(new KeyStoreError('timeout', 'down')) };
     const throwing: KeyStore = {

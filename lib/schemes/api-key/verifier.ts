@@ -115,6 +115,9 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
   /** The record's verdict on the key whose SHA-256 is `hex`: every live hash compared, none skipped. Throws AuthFailure. */
   function judge(record: KeyRecord | undefined, id: string, key: string, hex: string): AuthResult {
     if (!record) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
+    // A record of another scheme is not an API key's: unknown, like an id no store holds (it must not
+    // read as a broken store, which would tell a caller that the id exists and let anyone cause 5xx).
+    if (record.scheme !== undefined && record.scheme !== API_KEY_SCHEME) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
     const state = stateOf(record);
     if (!state.fit) {
       // A store holding a key in clear (or no hash at all) is the operator's fault: refused, and named by field.
