@@ -13,6 +13,7 @@ import type { CredentialParts, Verifier } from './core/verifier.ts';
 import type { Config, KeyStoreSpec } from './config/schema.ts';
 import { configuredSchemes, keyRecords } from './config/records.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
+import { requireRecordScheme } from './keys/usable.ts';
 import type { FetchLike, KeyStore, SharedDocumentCache } from './keys/types.ts';
 import { createRouteTable, strictestOf, type RouteDecision } from './policy/routes.ts';
 import type { Challenge, SchemeImplementation, SchemeVerifier } from './schemes/descriptor.ts';
@@ -139,7 +140,9 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
       if (!deps.openKeyStore) throw new TypeError(`keyStores[${i}]: a "${spec.type}" key store cannot be opened here`);
       const store = deps.openKeyStore(spec, i);
       opened.push(store);
-      for (const scheme of spec.schemes) storeFor.set(scheme, store);
+      // A store that serves several schemes must say whose each record is (see requireRecordScheme).
+      const served = spec.schemes.length > 1 ? requireRecordScheme(store) : store;
+      for (const scheme of spec.schemes) storeFor.set(scheme, served);
     });
   }
   const common = (id: string) => ({

@@ -1,4 +1,4 @@
-import type { KeyRecord } from './types.ts';
+import { KeyStoreError, type KeyRecord, type KeyStore } from './types.ts';
 
 /** Whether a record may sign for `scheme` at `nowSeconds`: enabled, in its validity window, right scheme. */
 export function isUsable(record: KeyRecord, scheme: string, nowSeconds: number): boolean {
@@ -7,4 +7,28 @@ export function isUsable(record: KeyRecord, scheme: string, nowSeconds: number):
   if (record.notBefore !== undefined && nowSeconds < record.notBefore) return false;
   if (record.expiresAt !== undefined && nowSeconds >= record.expiresAt) return false;
   return record.secrets.length > 0 || (record.publicKeys?.length ?? 0) > 0;
+}
+
+/**
+ * `store` for a `keyStores[]` entry that serves several schemes: a record that names no `scheme` is
+ * refused (the store's fault, `invalid-record`: 503 at the Worker, 500 at the authorizer) instead of
+ * being usable by every scheme the store serves. Otherwise an API key's stored hash would be a valid
+ * uStudio secret, or a MAuth app's public key would verify JWTs that app signs for any subject. The
+ * records themselves (and so everything derived from them) are handed on as the store gives them.
+ */
+export function requireRecordScheme(store: KeyStore): KeyStore {
+  const checked = (r: KeyRecord | undefined): KeyRecord | undefined => {
+    if (r && r.scheme === undefined)
+      throw new KeyStoreError('invalid-record', 'a key record of a store that serves several schemes must name its scheme');
+    return r;
+  };
+  const bound: KeyStore = { get: (id) => store.get(id).then(checked) };
+  const peek = store.peek;
+  // A record without a scheme is left to get(), which refuses it.
+  if (typeof peek === 'function')
+    bound.peek = (id) => {
+      const r = peek.call(store, id);
+      return r && r.scheme === undefined ? undefined : r;
+    };
+  return bound;
 }

@@ -151,8 +151,11 @@ describe('the registry', () => {
           { ...issuer, issuer: null },
         ],
       }),
-    ).toHaveLength(1);
-    expect(jwtIssues({ issuers: [issuer, issuer] })).toHaveLength(1);
+    ).toEqual(['schemes.jwt', 'schemes.jwt']); // two null issuers (and, here, two readers of the key store)
+    // Configured twice (and so, here, two readers of the key store).
+    expect(jwtIssues({ issuers: [issuer, issuer] })).toEqual(['schemes.jwt', 'schemes.jwt']);
+    // Two issuers reading the key store would share its keys (records name no issuer).
+    expect(jwtIssues({ issuers: [issuer, { ...issuer, issuer: 'https://other.example' }] })).toEqual(['schemes.jwt']);
     expect(jwtIssues({ issuers: [issuer], maxTokenBytes: 10 })).toEqual(['schemes.jwt.maxTokenBytes']);
   });
 });

@@ -96,6 +96,8 @@ export const JwtSchemeSchema = v.pipe(
     signer: v.optional(JwtSignerSchema),
   }),
   v.check((o) => o.issuers.filter((i) => i.issuer === null).length <= 1, 'at most one issuer may be null'),
+  // Key-store records name no issuer: with two such issuers, one's keys would sign for the other.
+  v.check((o) => o.issuers.filter((i) => i.keyStore).length <= 1, 'at most one issuer may read the key store (keyStore: true)'),
   v.check((o) => {
     const names = o.issuers.flatMap((i) => (i.issuer === null ? [] : [i.issuer]));
     return new Set(names).size === names.length;
