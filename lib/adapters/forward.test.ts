@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { headersWithoutCredentials, queryWithoutCredentials } from './forward.ts';
+import { headersWithoutCredentials, principalHeaderValue, queryWithoutCredentials } from './forward.ts';
 
 const parts = {
   headers: ['authorization', 'x-amz-security-token'],
@@ -37,5 +38,39 @@ describe('headersWithoutCredentials', () => {
       ['content-type', 'application/json'],
       ['x-auth-principal', 'alice'],
     ]);
+  });
+
+  it('percent-encodes a principal a header cannot carry (a JWT sub in another script, CR/LF, edge spaces), and drops a client-supplied encoding header', () => {
+    const incoming = new Headers([
+      ['x-auth-principal-encoding', 'percent-utf8'],
+      ['X_Auth_Principal_Encoding', 'x'],
+    ]);
+    for (const [principal, sent] of [
+      ['李雷', '%E6%9D%8E%E9%9B%B7'],
+      ['a\r\nx-admin: 1', 'a%0D%0Ax-admin%3A%201'],
+      [' padded ', '%20padded%20'],
+      ['caf\u00e9', 'caf%C3%A9'],
+      ['lone \ud800', 'lone%20%EF%BF%BD'],
+    ] as const) {
+      const out = headersWithoutCredentials(incoming, parts, principal);
+      expect([...out.entries()]).toEqual([
+        ['x-auth-principal', sent],
+        ['x-auth-principal-encoding', 'percent-utf8'],
+      ]);
+    }
+    // A plain principal goes as it is, with no encoding header (a client's is dropped).
+    expect([...headersWithoutCredentials(incoming, parts, 'svc:orders/1').entries()]).toEqual([['x-auth-principal', 'svc:orders/1']]);
+  });
+
+  it('never throws, and round-trips every principal (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (principal) => {
+        const h = principalHeaderValue(principal);
+        const out = headersWithoutCredentials(new Headers(), parts, principal);
+        expect(out.get('x-auth-principal')).toBe(h.value);
+        const back = h.encoded ? decodeURIComponent(h.value) : h.value;
+        expect(back).toBe(new TextDecoder().decode(new TextEncoder().encode(principal))); // lone surrogates become U+FFFD
+      }),
+    );
   });
 });

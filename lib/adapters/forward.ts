@@ -38,11 +38,39 @@ const HOP_BY_HOP = new Set([
 
 /** The header the origin learns the verified principal from; a client's own copy is never forwarded. */
 export const PRINCIPAL_HEADER = 'x-auth-principal';
+/**
+ * Set to `percent-utf8` beside {@link PRINCIPAL_HEADER} when the principal could not go in a header as
+ * it is (a JWT `sub` in another script, a control character, spaces at its ends): the header then holds
+ * its UTF-8 bytes percent-encoded. Absent: the header is the principal itself.
+ */
+export const PRINCIPAL_ENCODING_HEADER = 'x-auth-principal-encoding';
+
+/** Printable ASCII, no space at either end: what a header carries unchanged everywhere. */
+const HEADER_SAFE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
+const encoder = new TextEncoder();
+
+/** `value` as a header can carry it: itself when {@link HEADER_SAFE}, else its UTF-8 bytes percent-encoded (never throws). */
+export function principalHeaderValue(value: string): { readonly value: string; readonly encoded: boolean } {
+  if (HEADER_SAFE.test(value)) return { value, encoded: false };
+  let out = '';
+  for (const b of encoder.encode(value)) {
+    const unreserved =
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d ||
+      b === 0x2e ||
+      b === 0x5f ||
+      b === 0x7e;
+    out += unreserved ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return { value: out, encoded: true };
+}
 
 /**
  * The headers to send to the origin: hop-by-hop headers, Host, every credential header and any
- * client-supplied `x-auth-principal` dropped (also when spelled with "_" for "-"); `x-auth-principal`
- * set when a principal was verified.
+ * client-supplied `x-auth-principal` or `x-auth-principal-encoding` dropped (also when spelled with "_"
+ * for "-"); `x-auth-principal` set when a principal was verified (see {@link principalHeaderValue}).
  */
 export function headersWithoutCredentials(incoming: Headers, parts: CredentialParts, principal: string | undefined): Headers {
   const drop = new Set(parts.headers.map((h) => h.toLowerCase().replace(/_/g, '-')));
@@ -57,9 +85,21 @@ export function headersWithoutCredentials(incoming: Headers, parts: CredentialPa
     const lower = name.toLowerCase();
     // CGI, WSGI and Rack origins read "x_auth_principal" as "x-auth-principal": compare with "_" as "-".
     const dashed = lower.replace(/_/g, '-');
-    if (drop.has(dashed) || HOP_BY_HOP.has(dashed) || connectionListed.has(lower) || dashed === PRINCIPAL_HEADER) return;
+    if (
+      drop.has(dashed) ||
+      HOP_BY_HOP.has(dashed) ||
+      connectionListed.has(lower) ||
+      dashed === PRINCIPAL_HEADER ||
+      dashed === PRINCIPAL_ENCODING_HEADER
+    )
+      return;
     out.append(name, value);
   });
-  if (principal !== undefined) out.set(PRINCIPAL_HEADER, principal);
+  if (principal !== undefined) {
+    // A principal from a token (a JWT `sub`) may hold what a header cannot: encoded, never a throw.
+    const h = principalHeaderValue(principal);
+    out.set(PRINCIPAL_HEADER, h.value);
+    if (h.encoded) out.set(PRINCIPAL_ENCODING_HEADER, 'percent-utf8');
+  }
   return out;
 }

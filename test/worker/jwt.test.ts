@@ -139,5 +139,21 @@ describe('JWT in the Worker under workerd', () => {
         expect(JSON.stringify(last)).not.toContain('k-EdDSA');
       }
     });
+
+    it('proxies a principal a header cannot carry as it is (a sub in another script, a CR/LF) percent-encoded, never a 500', async () => {
+      const ready = await proxied.ready;
+      for (const [sub, sent] of [
+        ['李雷', '%E6%9D%8E%E9%9B%B7'],
+        ['a\r\nx-admin: 1', 'a%0D%0Ax-admin%3A%201'],
+      ] as const) {
+        const token = await mint(pairs[4]!, { ...claims(), sub }, { kid: 'k-EdDSA' });
+        const res = await sendRaw(ready, draft(ready.host, bearer(token), '/orders/7', 'a=1'));
+        expect(res.status, res.body).toBe(201);
+        const last = seen.at(-1)!;
+        expect(last.headers['x-auth-principal']).toBe(sent);
+        expect(last.headers['x-auth-principal-encoding']).toBe('percent-utf8');
+        expect(last.headers['x-admin']).toBeUndefined();
+      }
+    });
   });
 });
