@@ -98,6 +98,24 @@ export function parseQuery(query: string): Array<[string, string]> {
   return pairs;
 }
 
+/**
+ * Whether a parameter name of `query` decodes to `=`, `&` or a control character. The canonical query
+ * writes names decoded (as the original does), so such a name makes the signed text ambiguous: a
+ * signature for `?dry_run=true&id=7` would also fit `?dry_run%3Dtrue%26id=7`, and one with an empty query
+ * and a body `role=admin\nrest` would fit `?%0Arole=admin` with the body `rest`. No client needs such
+ * names; both the verifier and our signer refuse them. A query without `%` or `+` never has one.
+ */
+export function hasAmbiguousName(query: string): boolean {
+  if (query === '' || isPlainQuery(query)) return false;
+  return parseQuery(query).some(([name]) => {
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c === 0x3d || c === 0x26 || c < 0x20 || c === 0x7f) return true;
+    }
+    return false;
+  });
+}
+
 /** Compares strings by Unicode code point (Python's order), not by UTF-16 code unit (JavaScript's). */
 export function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;

@@ -6,7 +6,7 @@ import type { CryptoBackend, HmacKey } from '../../core/crypto.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import { defaultCrypto } from '#crypto';
 import type { SchemeSigner } from '../descriptor.ts';
-import { stringToSign } from './canonical.ts';
+import { hasAmbiguousName, stringToSign } from './canonical.ts';
 import {
   AUTH_HEADER,
   MAX_KEY_ID_LENGTH,
@@ -68,6 +68,7 @@ export function createUStudioSigner(options: UStudioSignerOptions): SchemeSigner
     async sign(req: SignedRequest): Promise<SignedRequest> {
       // What verifiers refuse (and the wire cannot carry) is not signed.
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/.test(req.method)) throw new TypeError('the request method must be an HTTP token');
+      if (hasAmbiguousName(req.query)) throw new TypeError('a query parameter name must not decode to "=", "&" or a control character');
       key ??= backend.importHmacKey(options.secret);
       key.catch(() => (key = undefined));
       const k = await key;

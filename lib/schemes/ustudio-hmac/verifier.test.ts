@@ -180,6 +180,22 @@ describe('negative cases', () => {
     ['duplicate Authorization headers', (r) => ({ ...r, headers: [...r.headers, ['authorization', authOf(r)]] }), 'ERR_AUTH_MALFORMED'],
     ['no Authorization header', (r) => ({ ...r, headers: r.headers.filter(([n]) => n !== 'Authorization') }), 'ERR_AUTH_MISSING'],
   ];
+
+  it('refuses a query name that decodes to "=", "&" or a control character: the signed text would be ambiguous', async () => {
+    // Digests made by hand (our signer refuses such names) for what the original would have signed.
+    // The signature made for ?dry_run=true&id=7 would fit ?dry_run%3Dtrue%26id=7; the body's first line would move into ?%0Arole=admin.
+    const moved = req('GET', '/jobs?dry_run%3Dtrue%26id=7');
+    const signedFor = digestOf(SECRET, 'GET\n/jobs\ndry_run=true&id=7\n');
+    expect(await code(withAuth(moved, `USTUDIO-HMAC-V2 key-1 ${signedFor}`))).toBe('ERR_AUTH_MALFORMED');
+    const bodyLine = req('GET', '/jobs?%0Arole=admin', 'rest');
+    const signedForBody = digestOf(SECRET, 'GET\n/jobs\n\nrole=admin\nrest');
+    expect(await code(withAuth(bodyLine, `USTUDIO-HMAC-V2 key-1 ${signedForBody}`))).toBe('ERR_AUTH_MALFORMED');
+    for (const q of ['a%3Db=1', 'a%26b=1', 'a%0Db', 'x%7F=1'])
+      expect(await code(withAuth(req('GET', `/jobs?${q}`), `USTUDIO-HMAC-V2 key-1 ${'0'.repeat(64)}`))).toBe('ERR_AUTH_MALFORMED');
+    await expect(signer.sign(req('GET', '/jobs?a%3Db=1'))).rejects.toThrow(TypeError);
+    // Encoded "=" and "&" in values stay fine: values are re-quoted.
+    expect(await code(await signer.sign(req('GET', '/jobs?a=b%3Dc%26d')))).toBe('accepted');
+  });
   // The memory store answers at once (peek: the Node path without a promise step); a store that only has
   // get() takes the other path. Both give the same answer to every row.
   const getOnly = createUStudioVerifier({ keys: { get: (id) => keys.get(id) }, clock: () => NOW });

@@ -14,7 +14,7 @@ import { defaultCrypto } from '#crypto';
 import { isUsable } from '../../keys/usable.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import type { SchemeVerifier, SignatureExplanation } from '../descriptor.ts';
-import { canonicalQuery, stringToSignHead, type FreshnessFields } from './canonical.ts';
+import { canonicalQuery, hasAmbiguousName, stringToSignHead, type FreshnessFields } from './canonical.ts';
 import { AUTH_HEADER, DEFAULT_SKEW_SECONDS, NONCE_HEADER, TIMESTAMP_HEADER, USTUDIO_ALGORITHM, USTUDIO_SCHEME } from './constants.ts';
 import { carriesUStudio, parseAuthorization, parseFreshness, ustudioHeaders, type UStudioClaim } from './parse.ts';
 import { createMemoryReplayCache, type ReplayCache } from './replay.ts';
@@ -163,6 +163,11 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     if (!METHOD_RE.test(req.method)) fail('ERR_AUTH_MALFORMED', 'the request method is not an HTTP token');
     const body = req.body;
     if (body === undefined) fail('ERR_PAYLOAD_HASH_REQUIRED', 'USTUDIO-HMAC-V2 signs the body: the request body is needed to verify it');
+    if (hasAmbiguousName(req.query))
+      fail(
+        'ERR_AUTH_MALFORMED',
+        'a query parameter name decodes to "=", "&" or a control character, which this scheme cannot sign unambiguously',
+      );
     // hmac.compare_digest against a lower-case hex digest: anything else never matches.
     if (!isLowerHex(claim.digest, 64)) fail('ERR_SIGNATURE_INVALID', SIGNATURE);
     const judge = (found: KeyRecord | undefined): AuthResult | Promise<AuthResult> => {
