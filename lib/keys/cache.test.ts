@@ -258,6 +258,20 @@ describe('createCachedKeyStore: peek', () => {
     c.advance(61);
     expect(keys.peek!('a')).toBeUndefined();
   });
+
+  it('complete with unknownIdRefreshSeconds: an id the snapshot lacks is left to get(), which may reload for it', async () => {
+    const c = clock();
+    let records = [record('a')];
+    const source: KeySource = { kind: 'complete', listAll: async () => records };
+    const keys = createCachedKeyStore(source, { clock: c.fn, ttlSeconds: 600, unknownIdRefreshSeconds: 30 });
+    await keys.hydrate();
+    expect(keys.peek!('a')).toMatchObject({ id: 'a' });
+    records = [record('a'), record('new')];
+    c.advance(31);
+    // peek cannot tell (a key published since); get() reloads once per cooldown and finds it.
+    expect(keys.peek!('new')).toBeUndefined();
+    expect(await keys.get('new')).toMatchObject({ id: 'new' });
+  });
 });
 
 describe('createCachedKeyStore (complete source)', () => {

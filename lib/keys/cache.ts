@@ -351,8 +351,12 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
       const now = clock();
       if (source.kind === 'complete') {
         if (!snapshot || now >= snapshot.expires || snapshot.invalid.has(id)) return undefined;
+        const found = snapshot.byId.get(id)?.record;
+        // An id the snapshot lacks may be one published since, which get() reloads for (once per
+        // cooldown): left to get() then, so that the two never answer differently.
+        if (found === undefined && unknownRefresh > 0) return undefined;
         stats.hits++;
-        return snapshot.byId.get(id)?.record ?? null;
+        return found ?? null;
       }
       const entry = entries.get(id);
       if (entry && now < entry.expires) {
