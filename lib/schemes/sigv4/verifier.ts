@@ -300,7 +300,71 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     return matched;
   }
 
-  async function verifyOrThrow(req: SignedRequest): Promise<AuthResult> {
+  /** The record when it may sign now; else the same failure as a bad signature (an unknown key looks like one). */
+  function usableOrFail(found: KeyRecord | undefined, nowMs: number): KeyRecord {
+    if (!found || !isUsable(found, SIGV4_SCHEME, Math.floor(nowMs / 1000))) fail('ERR_KEY_NOT_FOUND', 'signature does not match');
+    return found;
+  }
+
+  /** The answer once everything matched: the principal, and the declared body hash when the body was not there to check. */
+  function success(claim: Prepared['claim'], record: KeyRecord, declaredBodyHash: string | undefined, req: SignedRequest): AuthResult {
+    const result: AuthResult = {
+      ok: true,
+      scheme: SIGV4_SCHEME,
+      keyId: claim.keyId,
+      principal: { id: record.principal, permissions: record.permissions },
+    };
+    return declaredBodyHash !== undefined && req.body === undefined ? { ...result, pendingBodySha256: declaredBodyHash } : result;
+  }
+
+  const declaredOf = (prepared: Prepared) =>
+    prepared.declared !== undefined && prepared.declared !== UNSIGNED_PAYLOAD ? prepared.declared : undefined;
+
+  /** The verdict with a synchronous backend (node:crypto): no promise from the lookup to the answer. */
+  function judgeSync(
+    sync: SyncCryptoBackend,
+    req: SignedRequest,
+    headers: ReturnType<typeof headerMap>,
+    prepared: Prepared,
+    found: KeyRecord | undefined,
+    nowMs: number,
+  ): AuthResult {
+    const record = usableOrFail(found, nowMs);
+    const declaredBodyHash = declaredOf(prepared);
+    if (!signatureMatchesSync(sync, req, prepared, record)) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
+    if (!checkSessionToken(headers, prepared.claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
+    if (declaredBodyHash !== undefined && req.body !== undefined && !timingSafeEqualString(bodySha256(sync, req.body), declaredBodyHash))
+      fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
+    return success(prepared.claim, record, declaredBodyHash, req);
+  }
+
+  /** The verdict with an asynchronous backend (Web Crypto): the body is hashed while the signature is computed, and compared after it. */
+  async function judgeAsync(
+    req: SignedRequest,
+    headers: ReturnType<typeof headerMap>,
+    prepared: Prepared,
+    found: KeyRecord | undefined,
+    nowMs: number,
+  ): Promise<AuthResult> {
+    const record = usableOrFail(found, nowMs);
+    const declaredBodyHash = declaredOf(prepared);
+    const checkBody = declaredBodyHash !== undefined && req.body !== undefined;
+    let actualBodyHash: string | Promise<string> | undefined;
+    if (checkBody) {
+      actualBodyHash = bodySha256(crypto, req.body!);
+      // Left unawaited when the signature fails: a rejection there must not surface as an unhandled one.
+      if (actualBodyHash instanceof Promise) actualBodyHash.catch(() => undefined);
+    }
+    if (!(await signatureMatchesAsync(req, prepared, record))) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
+    if (!checkSessionToken(headers, prepared.claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
+    if (checkBody && !timingSafeEqualString(await actualBodyHash!, declaredBodyHash!))
+      fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
+    return success(prepared.claim, record, declaredBodyHash, req);
+  }
+
+  const peek = typeof keys.peek === 'function' ? keys.peek : undefined;
+
+  function verifyOrThrow(req: SignedRequest): AuthResult | Promise<AuthResult> {
     const nowMs = clock();
     // NaN compares false both ways, so a broken clock would let every timestamp through: fail closed.
     if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
@@ -309,46 +373,28 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     const prepared = prepare(req, headers, nowMs);
     if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
     const { claim } = prepared;
-
-    let record: KeyRecord | undefined;
+    const sync = crypto.sync;
+    // On Node with a store that knows the answer now (records in memory, a warm key cache): the whole
+    // verification without waiting for a promise of the store's.
+    if (sync && peek) {
+      let known: KeyRecord | null | undefined;
+      try {
+        known = peek.call(keys, claim.keyId);
+      } catch {
+        known = undefined; // not its contract: ask get() instead
+      }
+      if (known !== undefined) return judgeSync(sync, req, headers, prepared, known ?? undefined, nowMs);
+    }
+    let lookup: Promise<KeyRecord | undefined>;
     try {
-      record = await keys.get(claim.keyId);
+      lookup = Promise.resolve(keys.get(claim.keyId));
     } catch {
       fail('ERR_KEYSTORE_UNAVAILABLE', 'key store unavailable');
     }
-    if (!record || !isUsable(record, SIGV4_SCHEME, Math.floor(nowMs / 1000))) {
-      fail('ERR_KEY_NOT_FOUND', 'signature does not match');
-    }
-
-    const declaredBodyHash = prepared.declared !== undefined && prepared.declared !== UNSIGNED_PAYLOAD ? prepared.declared : undefined;
-    const checkBody = declaredBodyHash !== undefined && req.body !== undefined;
-    const sync = crypto.sync;
-    let actualBodyHash: string | Promise<string> | undefined;
-    let matched: boolean;
-    if (sync) {
-      matched = signatureMatchesSync(sync, req, prepared, record);
-    } else {
-      // An asynchronous backend hashes the body while the signature is computed; the hash is compared after it.
-      if (checkBody) {
-        actualBodyHash = bodySha256(crypto, req.body!);
-        // Left unawaited when the signature fails: a rejection there must not surface as an unhandled one.
-        if (actualBodyHash instanceof Promise) actualBodyHash.catch(() => undefined);
-      }
-      matched = await signatureMatchesAsync(req, prepared, record);
-    }
-    if (!matched) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
-    if (!checkSessionToken(headers, claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
-    if (checkBody) {
-      const actual = actualBodyHash === undefined ? bodySha256(sync!, req.body!) : await actualBodyHash;
-      if (!timingSafeEqualString(actual, declaredBodyHash)) fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
-    }
-    const result: AuthResult = {
-      ok: true,
-      scheme: SIGV4_SCHEME,
-      keyId: claim.keyId,
-      principal: { id: record.principal, permissions: record.permissions },
-    };
-    return declaredBodyHash !== undefined && req.body === undefined ? { ...result, pendingBodySha256: declaredBodyHash } : result;
+    return lookup.then(
+      (found) => (sync ? judgeSync(sync, req, headers, prepared, found, nowMs) : judgeAsync(req, headers, prepared, found, nowMs)),
+      () => fail('ERR_KEYSTORE_UNAVAILABLE', 'key store unavailable'),
+    );
   }
 
   return {
