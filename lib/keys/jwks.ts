@@ -9,6 +9,7 @@
 import { parseJsonSafe } from '../config/json.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { createCachedKeyStore, type HydrateReport, type KeyCacheEvent, type KeyCacheStats, type KeySource } from './cache.ts';
+import { maxAgeOf, statusFault } from './http-answer.ts';
 import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault, type SharedDocumentCache } from './types.ts';
 
 /** Where the key set is and how it is kept; every option but `url` has a default ({@link JWKS_DEFAULTS}). */
@@ -100,18 +101,6 @@ function storeError(fault: KeyStoreFault): KeyStoreError {
   return new KeyStoreError(fault, FAULT_TEXT[fault]);
 }
 
-/**
- * The fault of a non-2xx answer, mapped as the MAuth key service client maps them. Redirects are not
- * followed (the configured URL is the one trusted): a 3xx, like any status outside 2xx-5xx, is `malformed-response`.
- */
-function statusFault(status: number): KeyStoreFault {
-  if (status === 429) return 'throttled';
-  if (status >= 500) return 'server-error';
-  if (status === 401 || status === 403) return 'access-denied';
-  if (status >= 400) return 'misconfigured';
-  return 'malformed-response';
-}
-
 // RFC 7517 §9.3 and RFC 7518 §6: members of private and symmetric keys. A set that publishes one is
 // refused whole: its issuer is leaking key material, and nothing it serves is to be trusted.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -194,14 +183,8 @@ export function parseJwks(text: string): ParsedJwks {
  * keeps an endpoint that forbids caching from being fetched per request.
  */
 function maxAgeFrom(cacheControl: string | null, fallback: number, min: number, max: number): number {
-  let seconds: number | undefined;
-  for (const part of (cacheControl ?? '').split(',')) {
-    const directive = part.trim().toLowerCase();
-    if (directive === 'no-store' || directive === 'no-cache') seconds = 0;
-    const m = /^max-age\s*=\s*"?(\d{1,10})"?$/.exec(directive);
-    if (m && seconds === undefined) seconds = Number(m[1]);
-  }
-  return Math.min(max, Math.max(min, seconds ?? fallback));
+  const forbids = (cacheControl ?? '').split(',').some((part) => /^\s*(?:no-store|no-cache)\s*$/i.test(part));
+  return Math.min(max, Math.max(min, forbids ? 0 : (maxAgeOf(cacheControl) ?? fallback)));
 }
 
 function isLoopbackHost(hostname: string): boolean {

@@ -17,6 +17,7 @@ import type { AuthenticationTicket } from '../schemes/mauth/verifier.ts';
 import type { SchemeSigner } from '../schemes/descriptor.ts';
 import { createCachedKeyStore, type CachedKeyStore, type KeyCacheOptions, type KeyLookup, type KeySource } from './cache.ts';
 import { parseKeyRecord } from './record.ts';
+import { maxAgeOf, statusFault } from './http-answer.ts';
 import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault } from './types.ts';
 
 /** The `fetch` this client calls (the global one by default; tests and embedders pass their own). */
@@ -107,26 +108,9 @@ function unexpected(status: number): never {
 }
 
 /** The fault of an answer that is neither success nor a "no" the caller understands. */
-function statusFault(status: number): KeyStoreFault {
-  if (status === 429) return 'throttled';
-  if (status >= 500) return 'server-error';
-  if (status === 401 || status === 403) return 'access-denied';
-  if (status >= 400) return 'misconfigured';
-  return 'malformed-response';
-}
 
-/**
- * The seconds of `Cache-Control: max-age=N` (any position among the directives), else undefined.
- * The original reads it the same way (a leading `max-age` only) and defaults to 300 s.
- */
-export function maxAgeOf(cacheControl: string | null): number | undefined {
-  if (!cacheControl) return undefined;
-  for (const part of cacheControl.split(',')) {
-    const m = /^\s*max-age\s*=\s*"?(\d{1,10})"?\s*$/i.exec(part);
-    if (m) return Number(m[1]);
-  }
-  return undefined;
-}
+// The original reads `max-age` the same way (a leading one only) and defaults to 300 s.
+export { maxAgeOf };
 
 function positiveInt(name: string, v: number | undefined, fallback: number, min = 1): number {
   if (v === undefined) return fallback;
