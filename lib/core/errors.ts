@@ -86,7 +86,8 @@ export function failureAsResult<T>(run: () => T | Promise<T>): Promise<T | { rea
   return Promise.resolve(p);
 }
 
-function asFailureResult(e: unknown): { readonly ok: false; readonly error: AuthError } {
+/** What a verifier answers for something thrown: an AuthFailure's code, `ERR_AUTH_MALFORMED` for anything else. */
+export function asFailureResult(e: unknown): { readonly ok: false; readonly error: AuthError } {
   if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
   return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
 }

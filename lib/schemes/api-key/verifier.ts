@@ -6,9 +6,10 @@
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';
-import { AuthFailure, authError, fail, failureAsResult } from '../../core/errors.ts';
+import { AuthFailure, asFailureResult, fail, failureAsResult } from '../../core/errors.ts';
+import { timingSafeEqualString } from '../../core/compare.ts';
 import type { SignedRequest } from '../../core/request.ts';
-import type { AuthFailureResult, AuthResult, Principal } from '../../core/result.ts';
+import type { AuthResult, Principal } from '../../core/result.ts';
 import type { CredentialParts } from '../../core/verifier.ts';
 import { defaultCrypto } from '#crypto';
 import { API_KEY_PREFIX, apiKeyIdEnd } from '../../keys/api-key-format.ts';
@@ -77,18 +78,6 @@ function sequential(text: string): string {
   return String.fromCharCode(...Array.from(text, (c) => c.charCodeAt(0)));
 }
 
-/** Whether two hex digests are equal, in time that depends only on their lengths. */
-function hexEquals(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a.charCodeAt(i) | 0) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
-function asFailure(e: unknown): AuthFailureResult {
-  if (e instanceof AuthFailure) return { ok: false, error: e.toAuthError() };
-  return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request could not be parsed') };
-}
-
 /**
  * Makes an API-key verifier over a key store of hashed keys.
  *
@@ -130,7 +119,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
     const windowed = record.notBefore !== undefined || record.expiresAt !== undefined;
     if (!isUsable(record, API_KEY_SCHEME, windowed ? nowSeconds() : 0)) fail('ERR_KEY_NOT_FOUND', API_KEY_MESSAGES.invalid);
     let matched = false;
-    for (const hash of state.hashes) if (hexEquals(hash, hex)) matched = true;
+    for (const hash of state.hashes) if (timingSafeEqualString(hash, hex)) matched = true;
     if (!matched) fail('ERR_SIGNATURE_INVALID', API_KEY_MESSAGES.invalid);
     const { principal } = state;
     return usage
@@ -182,14 +171,14 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
         fail('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable);
       }
     } catch (e) {
-      return Promise.resolve(asFailure(e));
+      return Promise.resolve(asFailureResult(e));
     }
     if (syncSha256Hex) {
       let hex: string;
       try {
         hex = syncSha256Hex(key);
       } catch (e) {
-        return Promise.resolve(asFailure(e));
+        return Promise.resolve(asFailureResult(e));
       }
       // Promise.resolve hands a native promise back as it is (no extra step), and makes a store that
       // answered with something else (a record, undefined) unable to make verify throw.
@@ -198,10 +187,10 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
           try {
             return judge(record, id, key, hex);
           } catch (e) {
-            return asFailure(e);
+            return asFailureResult(e);
           }
         },
-        () => asFailure(new AuthFailure('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable)),
+        () => asFailureResult(new AuthFailure('ERR_KEYSTORE_UNAVAILABLE', API_KEY_MESSAGES.unavailable)),
       );
     }
     return failureAsResult(() =>
