@@ -32,3 +32,17 @@ export function requireRecordScheme(store: KeyStore): KeyStore {
     };
   return bound;
 }
+
+/**
+ * What `store.peek(id)` says (the record, `null` for an id it knows it lacks, `undefined` when it cannot
+ * tell now), or `undefined` for a store without `peek` or one that breaks its contract by throwing: the
+ * caller then asks `get()`. A verifier whose every other step is synchronous answers at once with it.
+ */
+export function peekKey(store: KeyStore, id: string): KeyRecord | null | undefined {
+  if (typeof store.peek !== 'function') return undefined;
+  try {
+    return store.peek(id);
+  } catch {
+    return undefined;
+  }
+}

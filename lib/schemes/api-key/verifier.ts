@@ -13,7 +13,7 @@ import type { AuthResult, Principal } from '../../core/result.ts';
 import type { CredentialParts } from '../../core/verifier.ts';
 import { defaultCrypto } from '#crypto';
 import { API_KEY_PREFIX, apiKeyIdEnd } from '../../keys/api-key-format.ts';
-import { isUsable } from '../../keys/usable.ts';
+import { isUsable, peekKey } from '../../keys/usable.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import type { SchemeVerifier } from '../descriptor.ts';
 import { API_KEY_MESSAGES, API_KEY_SCHEME, DEFAULT_API_KEY_HEADER } from './constants.ts';
@@ -99,7 +99,6 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
   const credentials = apiKeyCredentials(shown);
   // On Node the hash answers at once (node:crypto): no promise for it.
   const syncSha256Hex = crypto.sync?.sha256Hex;
-  const peek = typeof keys.peek === 'function' ? keys.peek : undefined;
 
   /** The record's verdict on the key whose SHA-256 is `hex`: every live hash compared, none skipped. Throws AuthFailure. */
   function judge(record: KeyRecord | undefined, id: string, key: string, hex: string): AuthResult {
@@ -156,13 +155,8 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
       id = key.slice(API_KEY_PREFIX.length, idEnd);
       // A store that knows the answer now (records in memory), on a backend that hashes at once:
       // the whole verification without a promise step of its own.
-      if (syncSha256Hex && peek) {
-        let known: KeyRecord | null | undefined;
-        try {
-          known = peek.call(keys, id);
-        } catch {
-          known = undefined; // not its contract: ask get() instead
-        }
+      if (syncSha256Hex) {
+        const known = peekKey(keys, id);
         if (known !== undefined) return Promise.resolve(judge(known ?? undefined, id, key, syncSha256Hex(key)));
       }
       try {

@@ -10,7 +10,7 @@ import type { AuthResult } from '../../core/result.ts';
 import type { CredentialParts, Verifier } from '../../core/verifier.ts';
 import type { SignatureExplanation } from '../descriptor.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
-import { isUsable } from '../../keys/usable.ts';
+import { isUsable, peekKey } from '../../keys/usable.ts';
 import { canonicalHeaders, canonicalPath, canonicalQuery, canonicalRequest, stringToSign, type CanonicalOptions } from './canonical.ts';
 import {
   ALGORITHM_INFO,
@@ -362,8 +362,6 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     return success(prepared.claim, record, declaredBodyHash, req);
   }
 
-  const peek = typeof keys.peek === 'function' ? keys.peek : undefined;
-
   function verifyOrThrow(req: SignedRequest): AuthResult | Promise<AuthResult> {
     const nowMs = clock();
     // NaN compares false both ways, so a broken clock would let every timestamp through: fail closed.
@@ -376,13 +374,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     const sync = crypto.sync;
     // On Node with a store that knows the answer now (records in memory, a warm key cache): the whole
     // verification without waiting for a promise of the store's.
-    if (sync && peek) {
-      let known: KeyRecord | null | undefined;
-      try {
-        known = peek.call(keys, claim.keyId);
-      } catch {
-        known = undefined; // not its contract: ask get() instead
-      }
+    if (sync) {
+      const known = peekKey(keys, claim.keyId);
       if (known !== undefined) return judgeSync(sync, req, headers, prepared, known ?? undefined, nowMs);
     }
     let lookup: Promise<KeyRecord | undefined>;

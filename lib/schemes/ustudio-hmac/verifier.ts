@@ -11,7 +11,7 @@ import type { SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
 import type { CredentialParts } from '../../core/verifier.ts';
 import { defaultCrypto } from '#crypto';
-import { isUsable } from '../../keys/usable.ts';
+import { isUsable, peekKey } from '../../keys/usable.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import type { SchemeVerifier, SignatureExplanation } from '../descriptor.ts';
 import { canonicalQuery, hasAmbiguousName, stringToSignHead, type FreshnessFields } from './canonical.ts';
@@ -110,7 +110,6 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
   const replay = fresh === undefined || fresh.replayCache === false ? undefined : (fresh.replayCache ?? createMemoryReplayCache());
   if (replay && typeof replay.firstSeen !== 'function') throw new TypeError('freshness.replayCache must be a ReplayCache');
   const sync = crypto.sync;
-  const peek = typeof keys.peek === 'function' ? keys.peek : undefined;
 
   /** The freshness fields when the extension is on, checked against the clock; undefined when it is off. */
   function freshnessOf(headers: ReturnType<typeof ustudioHeaders>, nowMs: number): FreshnessFields | undefined {
@@ -184,13 +183,8 @@ export function createUStudioVerifier(options: UStudioVerifierOptions): SchemeVe
     };
     // On Node with a store that knows the answer now (records in memory, a warm key cache): the whole
     // check without waiting for a promise of the store's.
-    if (sync && peek) {
-      let known: KeyRecord | null | undefined;
-      try {
-        known = peek.call(keys, claim.keyId);
-      } catch {
-        known = undefined; // not its contract: ask get() instead
-      }
+    if (sync) {
+      const known = peekKey(keys, claim.keyId);
       if (known !== undefined) return judge(known ?? undefined);
     }
     let lookup: Promise<KeyRecord | undefined>;
