@@ -25,7 +25,7 @@ export async function jwtSuiteData(): Promise<JwtSuiteData> {
   const ed = pairs.find((p) => p.alg === 'EdDSA')!;
   tokens.push(
     { name: 'RS256 expired', alg: 'RS256', token: await mint(rsa, claims({ exp: NOW - 60 })), expect: 'ERR_REQUEST_EXPIRED' },
-    { name: 'ES256 wrong audience', alg: 'ES256', token: await mint(ec, claims({ aud: 'other' })), expect: 'ERR_SCOPE_MISMATCH' },
+    { name: 'ES256 wrong audience', alg: 'ES256', token: await mint(ec, claims({ aud: 'other' })), expect: 'ERR_AUDIENCE_MISMATCH' },
     { name: 'EdDSA token for an ES256 issuer', alg: 'ES256', token: await mint(ed, claims()), expect: 'ERR_AUTH_UNSUPPORTED' },
     {
       name: 'ES256 token relabelled EdDSA',

@@ -72,8 +72,11 @@ describe('the Lambda REST authorizer with JWT', () => {
     const token = tokenOf(signed);
     const forged = { ...signed, headers: [['Authorization', `Bearer ${token.slice(0, -4)}AAAA`]] as Array<[string, string]> };
     await expect(authorizer(restAuthorizerEvent(forged))).rejects.toThrow('Unauthorized');
+    // An authentic token meant for another audience is a Deny (403), not a 401.
     const wrongAudience = await signerFor('orders:read', { audience: 'billing' }).sign(draft('GET', '/prod/orders/1'));
-    await expect(authorizer(restAuthorizerEvent(wrongAudience))).rejects.toThrow('Unauthorized');
+    const misaddressed = (await authorizer(restAuthorizerEvent(wrongAudience))) as RestAuthorizerResult;
+    expect(allows(misaddressed, arn('GET', '/orders/1'))).toBe(false);
+    expect(misaddressed.principalId).toBe('anonymous');
     const expired = await signerFor('orders:read', { clock: () => Date.now() - 3_600_000 }).sign(draft('GET', '/prod/orders/1'));
     await expect(authorizer(restAuthorizerEvent(expired))).rejects.toThrow('Unauthorized');
     await expect(authorizer(restAuthorizerEvent(draft('GET', '/prod/orders/1')))).rejects.toThrow('Unauthorized');

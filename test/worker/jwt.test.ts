@@ -96,6 +96,16 @@ describe('JWT in the Worker under workerd', () => {
     expect(both.status).toBe(400);
   });
 
+  it('answers an authentic token meant for another audience 403 (ERR_AUDIENCE_MISMATCH), a forged one 401', async () => {
+    const misaddressed = await mint(pairs[0]!, claims({ aud: 'billing' }));
+    const res = await sendRaw(await w.mf.ready, draft(w.host, bearer(misaddressed)));
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('ERR_AUDIENCE_MISMATCH');
+    expect(res.body).not.toContain(misaddressed.split('.')[2]!);
+    const forged = misaddressed.slice(0, -4) + (misaddressed.endsWith('AAAA') ? 'BBBA' : 'AAAA');
+    expect((await sendRaw(await w.mf.ready, draft(w.host, bearer(forged)))).status).toBe(401);
+  });
+
   it('answers a token without the route permission 403', async () => {
     const res = await sendRaw(await w.mf.ready, draft(w.host, bearer(await mint(pairs[0]!, claims())), '/admin/users'));
     expect(res.status).toBe(403);

@@ -210,6 +210,13 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
       log({ event: 'authorizer.error', code: result.error.code, method, path });
       throw new ServerFault('key store unavailable');
     }
+    if (result.error.status === 403) {
+      // Authentic credentials that are not meant for this API (a JWT for another audience or service):
+      // a Deny of this one call, never a 401 the client would answer by authenticating again.
+      log({ event: 'authorizer.deny', code: result.error.code, method, path });
+      if (simple) return { isAuthorized: false, context: { ...ANONYMOUS, verification: 'none' } };
+      return { principalId: 'anonymous', policyDocument: singlePolicy('Deny', arn), context: { ...ANONYMOUS, verification: 'none' } };
+    }
     log({ event: 'authorizer.unauthorized', code: result.error.code, method, path });
     throw new Error(UNAUTHORIZED);
   }

@@ -100,9 +100,9 @@ describe('the negative table', () => {
     ['wrong iss (an issuer nobody configured)', () => mint(rsa, claims({ iss: 'https://evil.example' })), 'ERR_KEY_NOT_FOUND'],
     ['no iss and no null issuer', () => mint(rsa, claims({ iss: undefined })), 'ERR_KEY_NOT_FOUND'],
     ['iss not a string', () => mint(rsa, claims({ iss: 7 })), 'ERR_AUTH_MALFORMED'],
-    ['wrong aud', () => mint(rsa, claims({ aud: 'billing' })), 'ERR_SCOPE_MISMATCH'],
-    ['no aud', () => mint(rsa, claims({ aud: undefined })), 'ERR_SCOPE_MISMATCH'],
-    ['aud list without ours', () => mint(rsa, claims({ aud: ['a', 'b'] })), 'ERR_SCOPE_MISMATCH'],
+    ['wrong aud', () => mint(rsa, claims({ aud: 'billing' })), 'ERR_AUDIENCE_MISMATCH'],
+    ['no aud', () => mint(rsa, claims({ aud: undefined })), 'ERR_AUDIENCE_MISMATCH'],
+    ['aud list without ours', () => mint(rsa, claims({ aud: ['a', 'b'] })), 'ERR_AUDIENCE_MISMATCH'],
     ['missing exp when required', () => mint(rsa, claims({ exp: undefined })), 'ERR_REQUEST_EXPIRED'],
     ['exp not a number', () => mint(rsa, claims({ exp: String(NOW + 300) })), 'ERR_AUTH_MALFORMED'],
     ['alg none, no signature', () => handmade({ alg: 'none' }, claims()), 'ERR_AUTH_MALFORMED'],
@@ -402,8 +402,8 @@ describe('dhq-auth tokens', () => {
     const v = verifierOf(dhqIssuer({ requireExp: false }));
     const list = await v.verify(bearerRequest(await mint(rsa, { ...dhq, permissions: ['read', 'write'] })));
     expect(list).toMatchObject({ ok: true, principal: { permissions: ['read', 'write'] } });
-    expect(code(await v.verify(bearerRequest(await mint(rsa, { ...dhq, service: 'other' }))))).toBe('ERR_SCOPE_MISMATCH');
-    expect(code(await v.verify(bearerRequest(await mint(rsa, { ...dhq, service: undefined }))))).toBe('ERR_SCOPE_MISMATCH');
+    expect(code(await v.verify(bearerRequest(await mint(rsa, { ...dhq, service: 'other' }))))).toBe('ERR_AUDIENCE_MISMATCH');
+    expect(code(await v.verify(bearerRequest(await mint(rsa, { ...dhq, service: undefined }))))).toBe('ERR_AUDIENCE_MISMATCH');
   });
 
   it('the null issuer takes only tokens without iss, and its user-token HS256 form never passes', async () => {

@@ -468,10 +468,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
       const aud = own(payload, 'aud');
       const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
       if (!list.some((a) => typeof a === 'string' && issuer.audiences!.has(a)))
-        fail('ERR_SCOPE_MISMATCH', 'the token is not meant for this audience');
+        fail('ERR_AUDIENCE_MISMATCH', 'the token is not meant for this audience');
     }
     if (issuer.service !== undefined && own(payload, 'service') !== issuer.service)
-      fail('ERR_SCOPE_MISMATCH', 'the token is not meant for this service');
+      fail('ERR_AUDIENCE_MISMATCH', 'the token is not meant for this service');
     const principal = claimString(own(payload, issuer.principalClaim), 'principal claim');
     const result: AuthSuccess = Object.freeze({
       ok: true as const,
