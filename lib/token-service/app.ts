@@ -1,0 +1,366 @@
+/**
+ * The dhq-auth compatible token service as a Hono app: the original's endpoints (`/auth/check`,
+ * `/auth/authorize`, `/auth/update`, `/auth/public-key`, `/auth/resolve`, `/auth/get_profile`, the
+ * OAuth callback) with their JSON shapes and status habits (200 with the failure in the body), plus
+ * `/.well-known/jwks.json`, `/auth/login/:provider` and `/auth/logout`.
+ *
+ * Every part is injected (store, token issuer, OAuth providers, state codec, permission providers,
+ * hooks, rate limiters, clock, log), so the same app runs on Workers (D1, secret bindings, the
+ * rate-limit binding) and on Node (PostgreSQL, Secrets Manager, a counter in the database); the
+ * platform entries are functions/token-service.ts and functions/token-service-node.ts.
+ *
+ * Where the original differs from this app, and why, is in docs/token-service.md.
+ */
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import type { Hooks, OAuthProvider, PermissionProviders, RateLimiter, TokenIssuer, TokenServiceStore, User } from './types.ts';
+import { OAuthLoginError } from './types.ts';
+
+/** The login state codec (oauth/state.ts): a signed, expiring state carrying the attempt id, provider and `next`. */
+export interface LoginStateCodec {
+  seal(state: { readonly id: string; readonly provider: string; readonly next: string }): Promise<string>;
+  open(state: string): Promise<{ readonly id: string; readonly provider: string; readonly next: string } | undefined>;
+}
+
+/** A log line: an event name and codes or ids, never tokens, secrets, emails or provider text. */
+export type TokenServiceLog = (event: Readonly<Record<string, unknown>>) => void;
+
+/** What the app is built from. */
+export interface TokenServiceParts {
+  readonly store: TokenServiceStore;
+  readonly tokens: TokenIssuer;
+  /** The configured providers by name (`github`, `google`). */
+  readonly providers: ReadonlyMap<string, OAuthProvider>;
+  readonly state: LoginStateCodec;
+  /** A new login attempt: a random id and a PKCE verifier with its S256 challenge. */
+  readonly newLoginAttempt: () => Promise<{ readonly id: string; readonly codeVerifier: string; readonly codeChallenge: string }>;
+  readonly permissions: PermissionProviders;
+  readonly hooks?: Hooks;
+  /** Login (`/auth/login/*`, the callback) and API (`/auth/check`, `/auth/authorize`, …) limits; none: unlimited. */
+  readonly limits?: { readonly login?: RateLimiter; readonly api?: RateLimiter };
+  /**
+   * `next` URLs must point at one of these origins (already checked by `parseAllowedOrigins`).
+   * `checkNext` answers the URL to redirect to, or why not.
+   */
+  readonly checkNext: (raw: string | null | undefined) => { readonly ok: true; readonly url: string } | { readonly ok: false; readonly reason: string };
+  /** Adds `jwt` (or `error`) to a checked `next` URL (the original's `_update_next_url`). */
+  readonly withJwt: (next: string, jwt: string) => string;
+  readonly withError: (next: string, code: string) => string;
+  /** The provider's `error=` in the callback, as a login error (`access-denied`, …), or undefined. */
+  readonly callbackError: (params: URLSearchParams) => OAuthLoginError | undefined;
+}
+
+/** Behaviour options. */
+export interface TokenServiceOptions {
+  /** The service's public base URL (`https://auth.example.com`); the OAuth callback is `<publicUrl>/auth/oauth_callback`. */
+  readonly publicUrl: string;
+  /** Where `/auth/check` sends a login when the caller gave no `next`. */
+  readonly defaultNext: string;
+  /** How long a login attempt may take, in seconds (default 600, as the original's state). */
+  readonly loginStateTtlSeconds?: number;
+  /** Answer JSONP when a request has a `callback` parameter (the original always did); default off. */
+  readonly jsonp?: boolean;
+  /** Origins CORS allows (no credentials); default none: no CORS headers. */
+  readonly corsOrigins?: readonly string[];
+  /** Who is calling, for rate limits (`cf-connecting-ip` on Workers, the socket address on Node). */
+  readonly clientKey?: (c: Context) => string;
+  readonly now?: () => number;
+  readonly log?: TokenServiceLog;
+}
+
+// Bounds on what callers send: none of the original's parameters is anywhere near these.
+const MAX_URL_LENGTH = 8192;
+const MAX_TOKEN_LENGTH = 8192;
+const MAX_USERNAME_LENGTH = 64;
+const MAX_SERVICE_LENGTH = 128;
+const MAX_BODY_BYTES = 16 * 1024;
+const JSONP_CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
+// Control characters, whitespace and separators that would make a username ambiguous in a URL or a log.
+// SQL-significant characters (' " ; - % _ \) are allowed: every query is parameterised.
+// eslint-disable-next-line no-control-regex
+const BAD_USERNAME = /[\u0000-\u0020\u007f-\u009f\u2028\u2029/?#@]/u;
+
+type Json = Readonly<Record<string, unknown>>;
+
+/**
+ * The token service app.
+ *
+ * @example
+ * const app = createTokenService(parts, { publicUrl: 'https://auth.example.com', defaultNext: 'https://app.example.com/' });
+ * export default app; // a Worker; on Node: serve({ fetch: app.fetch })
+ */
+export function createTokenService(parts: TokenServiceParts, options: TokenServiceOptions): Hono {
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const callbackUrl = `${publicUrl}/auth/oauth_callback`;
+  const now = options.now ?? Date.now;
+  const log: TokenServiceLog = options.log ?? ((e) => console.log(JSON.stringify(e)));
+  const stateTtl = options.loginStateTtlSeconds ?? 600;
+  const clientKey = options.clientKey ?? ((c: Context) => c.req.header('cf-connecting-ip') ?? 'unknown');
+  const app = new Hono();
+
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.use(
+      '/auth/*',
+      cors({ origin: [...options.corsOrigins], allowMethods: ['GET', 'POST'], allowHeaders: ['auth-token', 'content-type'], maxAge: 600 }),
+    );
+  }
+
+  app.use('*', async (c, next) => {
+    if (c.req.url.length > MAX_URL_LENGTH) return c.json({ error: 'request too long' }, 414);
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (!Number.isFinite(length) || length > MAX_BODY_BYTES) return c.json({ error: 'body too large' }, 413);
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+
+  /** The original's `jsonpify`: JSON, or JSONP when enabled and asked for with a safe callback name. */
+  function answer(c: Context, body: Json, status: 200 | 400 | 404 | 429 | 503 = 200): Response {
+    c.header('Cache-Control', 'no-store');
+    const callback = options.jsonp ? c.req.query('callback') : undefined;
+    if (callback !== undefined && JSONP_CALLBACK.test(callback)) {
+      // The /**/ prefix defeats the Rosetta-Flash family of attacks on JSONP endpoints.
+      return c.body(`/**/${callback}(${JSON.stringify(body)});`, status, { 'Content-Type': 'application/javascript; charset=utf-8' });
+    }
+    return c.json(body, status);
+  }
+
+  /** The limiter's verdict: undefined to go on, or the answer (429, or 503 when the limiter fails: fail closed). */
+  async function limited(c: Context, which: 'login' | 'api'): Promise<Response | undefined> {
+    const limiter = parts.limits?.[which];
+    if (!limiter) return undefined;
+    try {
+      if (await limiter.allow(`${which}:${clientKey(c)}`)) return undefined;
+    } catch {
+      log({ event: 'token-service.rate-limiter-fault', code: 'ERR_RATE_LIMITER_UNAVAILABLE' });
+      return answer(c, { error: 'service unavailable' }, 503);
+    }
+    c.header('Retry-After', '60');
+    return answer(c, { error: 'too many requests' }, 429);
+  }
+
+  /** A parameter from the query, else from a form body (Flask's `request.values`). */
+  async function param(c: Context, name: string): Promise<string | undefined> {
+    const q = c.req.query(name);
+    if (q !== undefined) return q;
+    if (c.req.method !== 'POST') return undefined;
+    const type = c.req.header('content-type') ?? '';
+    if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return undefined;
+    try {
+      const form = await c.req.parseBody();
+      const v = form[name];
+      return typeof v === 'string' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The caller's user token (the `auth-token` header first, then `jwt`, as the original), checked. */
+  async function caller(c: Context): Promise<{ present: boolean; userid?: string }> {
+    const token = c.req.header('auth-token') || (await param(c, 'jwt'));
+    if (!token) return { present: false };
+    if (token.length > MAX_TOKEN_LENGTH) return { present: true };
+    const claims = await parts.tokens.verifyUserToken(token);
+    return claims ? { present: true, userid: claims.userid } : { present: true };
+  }
+
+  async function hook(name: keyof Hooks, user: User): Promise<void> {
+    const fn = parts.hooks?.[name];
+    if (!fn) return;
+    try {
+      await fn.call(parts.hooks, user);
+    } catch {
+      log({ event: 'token-service.hook-failed', hook: name, code: 'ERR_HOOK_FAILED', userid: user.id });
+    }
+  }
+
+  function profileOf(user: User): Json {
+    return {
+      id: user.id,
+      name: user.name,
+      email: user.email,
+      avatar_url: user.avatarUrl,
+      // The original's README names it "unique id of the user"; ids are md5(email), the same value.
+      idhash: user.id,
+      username: user.username,
+      // Flask's jsonify wrote datetimes as RFC 1123 dates; toUTCString() writes the same form.
+      join_date: user.joinDate.toUTCString(),
+    };
+  }
+
+  app.get('/auth/check', async (c) => {
+    const stop = await limited(c, 'api');
+    if (stop) return stop;
+    const who = await caller(c);
+    if (who.userid !== undefined) {
+      const user = await parts.store.getUser(who.userid);
+      if (user) return answer(c, { authenticated: true, profile: profileOf(user) });
+    }
+    const next = parts.checkNext(c.req.query('next') ?? options.defaultNext);
+    if (!next.ok) return answer(c, { authenticated: false, providers: {}, error: 'next is not an allowed URL' });
+    const providers: Record<string, { url: string }> = {};
+    for (const name of parts.providers.keys()) {
+      providers[name] = { url: `${publicUrl}/auth/login/${name}?next=${encodeURIComponent(next.url)}` };
+    }
+    return answer(c, { authenticated: false, providers });
+  });
+
+  // The login link /auth/check hands out: records a single-use attempt (its PKCE verifier stays here)
+  // and sends the browser to the provider with a signed state. /auth/check itself writes nothing, so
+  // polling it costs no database rows.
+  app.get('/auth/login/:provider', async (c) => {
+    const provider = parts.providers.get(c.req.param('provider'));
+    if (!provider) return answer(c, { error: 'unknown provider' }, 404);
+    const stop = await limited(c, 'login');
+    if (stop) return stop;
+    const next = parts.checkNext(c.req.query('next') ?? options.defaultNext);
+    if (!next.ok) return answer(c, { error: 'next is not an allowed URL' }, 400);
+    const attempt = await parts.newLoginAttempt();
+    await parts.store.putLoginState({
+      id: attempt.id,
+      provider: provider.name,
+      codeVerifier: attempt.codeVerifier,
+      expiresAt: new Date(now() + stateTtl * 1000),
+    });
+    const state = await parts.state.seal({ id: attempt.id, provider: provider.name, next: next.url });
+    const to = provider.authorizationUrl({ state, codeChallenge: attempt.codeChallenge, redirectUri: callbackUrl });
+    return redirect(c, to.href);
+  });
+
+  app.get('/auth/oauth_callback', async (c) => {
+    const stop = await limited(c, 'login');
+    if (stop) return stop;
+    const raw = c.req.query('state');
+    const state = raw ? await parts.state.open(raw) : undefined;
+    if (!state) return answer(c, { error: 'invalid or expired state' }, 400);
+    const provider = parts.providers.get(state.provider);
+    if (!provider) return answer(c, { error: 'unknown provider' }, 400);
+    // Checked again: the allowed origins may have changed since the state was made.
+    const next = parts.checkNext(state.next);
+    if (!next.ok) return answer(c, { error: 'next is not an allowed URL' }, 400);
+    const attempt = await parts.store.takeLoginState(state.id, new Date(now()));
+    if (!attempt || attempt.provider !== provider.name) return answer(c, { error: 'invalid or expired state' }, 400);
+
+    const params = new URL(c.req.url).searchParams;
+    const declined = parts.callbackError(params);
+    const code = params.get('code');
+    if (declined || !code) {
+      log({ event: 'token-service.login-failed', provider: provider.name, code: declined?.code ?? 'no-code' });
+      return redirect(c, parts.withError(next.url, declined?.code === 'access-denied' ? 'access_denied' : 'login_failed'));
+    }
+    let profile;
+    try {
+      profile = await provider.completeLogin({ code, codeVerifier: attempt.codeVerifier, redirectUri: callbackUrl }, parts.store);
+    } catch (e) {
+      const why = e instanceof OAuthLoginError ? e.code : 'provider-error';
+      log({ event: 'token-service.login-failed', provider: provider.name, code: why });
+      return redirect(c, parts.withError(next.url, 'login_failed'));
+    }
+    const { user, created } = await parts.store.upsertUserFromProfile(profile, new Date(now()));
+    if (created) await hook('onNewUser', user);
+    await hook('onUserLogin', user);
+    log({ event: 'token-service.login', provider: provider.name, userid: user.id, created });
+    return redirect(c, parts.withJwt(next.url, await parts.tokens.issueUserToken(user.id)));
+  });
+
+  app.get('/auth/authorize', async (c) => {
+    const stop = await limited(c, 'api');
+    if (stop) return stop;
+    const service = c.req.query('service');
+    const who = await caller(c);
+    if (service === undefined || who.userid === undefined) return answer(c, { permissions: {} });
+    // The original signed a token for any service name; ours only for configured ones, so that no one
+    // can mint a token whose audience is a service that never asked to trust this issuer.
+    if (service.length > MAX_SERVICE_LENGTH || !parts.permissions.has(service)) return answer(c, { permissions: {} });
+    const user = await parts.store.getUser(who.userid);
+    if (!user) return answer(c, { permissions: {} });
+    let permissions;
+    try {
+      permissions = await parts.permissions.get(service, user);
+    } catch {
+      log({ event: 'token-service.permissions-failed', code: 'ERR_PERMISSION_PROVIDER', service });
+      return answer(c, { permissions: {}, error: 'permission provider unavailable' }, 503);
+    }
+    const token = await parts.tokens.issueServiceToken(user.id, service, permissions);
+    return answer(c, { token, userid: user.id, permissions, service });
+  });
+
+  app.post('/auth/update', async (c) => {
+    const stop = await limited(c, 'api');
+    if (stop) return stop;
+    const who = await caller(c);
+    if (!who.present) return answer(c, { success: false, error: 'No token' });
+    if (who.userid === undefined) return answer(c, { success: false, error: 'Not authenticated' });
+    const username = await param(c, 'username');
+    const user = await parts.store.getUser(who.userid);
+    if (!user) return answer(c, { success: false, error: 'Unknown User' });
+    // As the original: other fields are ignored, and a call without a username changes nothing.
+    if (username === undefined) return answer(c, { success: true });
+    if (username.length === 0 || username.length > MAX_USERNAME_LENGTH || BAD_USERNAME.test(username)) {
+      return answer(c, { success: false, error: 'Invalid username' });
+    }
+    const outcome = await parts.store.setUsername(user.id, username);
+    switch (outcome) {
+      case 'updated':
+        return answer(c, { success: true });
+      case 'already-set':
+        return answer(c, { success: false, error: 'Cannot modify username, already set' });
+      case 'taken':
+        return answer(c, { success: false, error: 'Username already taken' });
+      case 'unknown-user':
+        return answer(c, { success: false, error: 'Unknown User' });
+    }
+  });
+
+  app.post('/auth/logout', async (c) => {
+    const who = await caller(c);
+    if (who.userid === undefined) return answer(c, { success: false, error: who.present ? 'Not authenticated' : 'No token' });
+    const user = await parts.store.getUser(who.userid);
+    if (user) await hook('onUserLogout', user);
+    return answer(c, { success: true });
+  });
+
+  app.get('/auth/public-key', async (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.text(await parts.tokens.publicKeyPem());
+  });
+
+  app.get('/.well-known/jwks.json', async (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(await parts.tokens.jwks());
+  });
+
+  app.get('/auth/resolve', async (c) => {
+    const stop = await limited(c, 'api');
+    if (stop) return stop;
+    const username = c.req.query('username');
+    const user = username && username.length <= MAX_USERNAME_LENGTH ? await parts.store.getUserByUsername(username) : undefined;
+    return answer(c, { userid: user ? user.id : null });
+  });
+
+  app.get('/auth/get_profile', async (c) => {
+    const stop = await limited(c, 'api');
+    if (stop) return stop;
+    const username = c.req.query('username');
+    const user = username && username.length <= MAX_USERNAME_LENGTH ? await parts.store.getUserByUsername(username) : undefined;
+    if (!user) return answer(c, { found: false, profile: null });
+    return answer(c, {
+      found: true,
+      profile: { id: user.id, name: user.name, join_date: user.joinDate.toUTCString(), avatar_url: user.avatarUrl, gravatar: user.id },
+    });
+  });
+
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  // A store or key fault (never input: every input path above answers without throwing).
+  app.onError((e, c) => {
+    log({ event: 'token-service.fault', code: 'ERR_TOKEN_SERVICE_UNAVAILABLE', kind: e instanceof Error ? e.name : typeof e });
+    return c.json({ error: 'service unavailable' }, 503);
+  });
+  return app;
+}
+
+function redirect(c: Context, to: string): Response {
+  c.header('Cache-Control', 'no-store');
+  // The next URL carries the user token: keep it out of the Referer the next page would send on.
+  c.header('Referrer-Policy', 'no-referrer');
+  return c.redirect(to, 302);
+}
