@@ -14,6 +14,10 @@ import type { SignedRequest } from '../../lib/core/request.ts';
 import type { CachedKeyStore } from '../../lib/keys/cache.ts';
 import { createSecretsManagerSource, secretsManagerFault, sdkSecretReader } from '../../lib/keys/secrets-manager.ts';
 import { KeyStoreError } from '../../lib/keys/types.ts';
+import type { CryptoBackend, SyncCryptoBackend } from '../../lib/core/crypto.ts';
+import { nodeCrypto } from '../../lib/core/crypto-node.ts';
+import { createMAuthSigner } from '../../lib/schemes/mauth/index.ts';
+import { APP_UUID, PRIVATE_KEY, PUBLIC_KEY } from '../fixtures/mauth-app.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import {
   startSecretsManagerEndpoint,
@@ -376,6 +380,188 @@ describe('stale-if-error', () => {
     const e = await failure(store.get(k.id));
     expect(e.fault).toBe('network');
     expectNothingSecret([e, ...logs], k.secret, k.name, k.id);
+  });
+});
+
+describe('stale-if-error end to end: a SigV4 request through the authenticator', () => {
+  const config = loadConfig(
+    JSON.stringify({ schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } }, routes: [{ path: '*' }] }),
+  );
+  const draft: SignedRequest = { method: 'GET', path: '/items', query: '', headers: [['host', 'api.example.com']], body: new Uint8Array() };
+
+  it.each<[string, EndpointFault, string]>([
+    ['closed (the connection reset)', { kind: 'down' }, 'network'],
+    ['failing (HTTP 500)', { kind: 'status-500' }, 'server-error'],
+  ])(
+    'the endpoint %s after the TTL: accepted inside the grace period, ERR_KEYSTORE_UNAVAILABLE after it, never an accept',
+    async (_label, fault, word) => {
+      const k = newKey();
+      ep.put(k.name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: k.text }]);
+      const h = open({ cache: { ttlSeconds: 60, staleIfErrorSeconds: 120 } });
+      // One clock for the store, the verifier and the signer: the request is always signed "now".
+      const clock = () => h.now.ms;
+      const auth = createAuthenticator(config, { keys: h.store, clock });
+      const signer = createSigV4Signer({ keyId: k.id, secret: k.secret, region: 'us-east-1', service: 'execute-api', clock });
+      const verify = async () => auth.authenticate(await signer.sign(draft));
+
+      expect(await verify()).toMatchObject({ ok: true, principal: { id: k.record.principal } });
+      const healthy = ep.count(k.name);
+      ep.fault = fault;
+
+      h.now.ms += 61_000; // past the TTL: the refresh fails, the cached record is served stale
+      expect(await verify()).toMatchObject({ ok: true, principal: { id: k.record.principal } });
+      h.now.ms += 118_000; // 179 s: the last second inside 60 + 120
+      expect(await verify()).toMatchObject({ ok: true, principal: { id: k.record.principal } });
+      // Each of those verifications asked the endpoint (and was refused): the record was served stale, not fresh.
+      expect(ep.count(k.name)).toBeGreaterThanOrEqual(healthy + 2);
+      expect(h.store.stats.staleServed).toBe(2);
+      expect(h.logs).toContainEqual({ event: 'keystore.stale', fault: word, store: 0 });
+
+      h.now.ms += 2_000; // 181 s: past the grace period
+      for (let i = 0; i < 3; i++) {
+        const refused = await verify();
+        expect(refused.ok).toBe(false);
+        expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_KEYSTORE_UNAVAILABLE' } });
+      }
+      expect(h.logs).toContainEqual({ event: 'keystore.fault', fault: word, store: 0 });
+      expectNothingSecret(h.logs, k.secret, k.name, k.id);
+
+      // The endpoint back: the key verifies again.
+      ep.fault = { kind: 'none' };
+      expect(await verify()).toMatchObject({ ok: true });
+    },
+  );
+});
+
+describe('derived keys live with the cached record: counted through the real store across TTL refreshes', () => {
+  /** node:crypto counting SigV4 signing-key derivations (the first step imports "AWS4" + secret, a string; later steps import bytes) and RSA public-key imports. */
+  function countingCrypto() {
+    const derivations: string[] = [];
+    let publicKeyImports = 0;
+    const base = nodeCrypto.sync!;
+    const sync: SyncCryptoBackend = {
+      ...base,
+      importHmacKey: (secret) => {
+        if (typeof secret === 'string' && secret.startsWith('AWS4')) derivations.push(secret.slice(4));
+        return base.importHmacKey(secret);
+      },
+      rsa: {
+        ...base.rsa!,
+        importPublicKey: (input) => {
+          publicKeyImports++;
+          return base.rsa!.importPublicKey(input);
+        },
+      },
+    };
+    const crypto: CryptoBackend = {
+      ...nodeCrypto,
+      sync,
+      importHmacKey: (secret) => Promise.resolve(sync.importHmacKey(secret)),
+      rsa: {
+        ...nodeCrypto.rsa!,
+        importPublicKey: (input) => {
+          publicKeyImports++;
+          return nodeCrypto.rsa!.importPublicKey(input);
+        },
+      },
+    };
+    return { crypto, derivations, publicKeyImports: () => publicKeyImports };
+  }
+
+  it('SigV4: one derivation per date while refreshes answer the same record; a changed record derives again', async () => {
+    const k = newKey();
+    ep.put(k.name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: k.text }]);
+    const h = open({ cache: { ttlSeconds: 60 } });
+    h.now.ms = Date.UTC(2027, 0, 15, 12, 0, 0);
+    const clock = () => h.now.ms;
+    const counting = countingCrypto();
+    const config = loadConfig(
+      JSON.stringify({ schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } }, routes: [{ path: '*' }] }),
+    );
+    const auth = createAuthenticator(config, { keys: h.store, clock, crypto: counting.crypto });
+    const signerOf = (secret: string) => createSigV4Signer({ keyId: k.id, secret, region: 'us-east-1', service: 'execute-api', clock });
+    const draft: SignedRequest = {
+      method: 'GET',
+      path: '/items',
+      query: '',
+      headers: [['host', 'api.example.com']],
+      body: new Uint8Array(),
+    };
+    const verify = async (secret = k.secret) => auth.authenticate(await signerOf(secret).sign(draft));
+    const lookups = () => ep.count(k.name, 'AWSCURRENT');
+
+    // Day one: 10 verifications over 5 TTLs, every TTL ending in a refresh that answers the same record.
+    for (let i = 0; i < 10; i++) {
+      expect(await verify()).toMatchObject({ ok: true });
+      h.now.ms += 31_000;
+    }
+    expect(lookups()).toBe(5);
+    expect(counting.derivations).toEqual([k.secret]);
+
+    // The next day (the record refreshed again, unchanged): one derivation for the new date, then none.
+    h.now.ms = Date.UTC(2027, 0, 16, 0, 0, 30);
+    for (let i = 0; i < 6; i++) {
+      expect(await verify()).toMatchObject({ ok: true });
+      h.now.ms += 31_000;
+    }
+    expect(lookups()).toBe(8);
+    expect(counting.derivations).toEqual([k.secret, k.secret]);
+
+    // Rotation starts: AWSPENDING holds a new secret, so the record changes. Its keys are derived afresh,
+    // the current secret's too (a new record object), and then kept again across refreshes.
+    const next = `sm-next-${randomBytes(12).toString('hex')}`;
+    ep.put(k.name, [
+      { versionId: 'v1', stages: ['AWSCURRENT'], string: k.text },
+      { versionId: 'v2', stages: ['AWSPENDING'], string: JSON.stringify({ ...k.record, secret: next }) },
+    ]);
+    h.now.ms += 61_000;
+    for (let i = 0; i < 6; i++) {
+      expect(await verify(k.secret)).toMatchObject({ ok: true });
+      expect(await verify(next)).toMatchObject({ ok: true });
+      h.now.ms += 31_000;
+    }
+    expect(lookups()).toBe(11);
+    expect(counting.derivations).toEqual([k.secret, k.secret, k.secret, next]);
+  });
+
+  it('MAuth: the public key is imported once while refreshes answer the same record, again when it changes', async () => {
+    const record = { id: APP_UUID, scheme: 'mauth', publicKey: PUBLIC_KEY, principal: 'mauth-app', permissions: [] as string[] };
+    const name = PREFIX + APP_UUID;
+    ep.put(name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: JSON.stringify(record) }]);
+    const h = open({ schemes: ['mauth'], pending: false, cache: { ttlSeconds: 60 } });
+    const clock = () => h.now.ms;
+    const counting = countingCrypto();
+    const auth = createAuthenticator(loadConfig(JSON.stringify({ schemes: { mauth: {} }, routes: [{ path: '*' }] })), {
+      keys: h.store,
+      clock,
+      crypto: counting.crypto,
+    });
+    const signer = createMAuthSigner({ appUuid: APP_UUID, privateKey: PRIVATE_KEY, versions: ['v2'], clock });
+    const draft: SignedRequest = {
+      method: 'GET',
+      path: '/items',
+      query: '',
+      headers: [['host', 'api.example.com']],
+      body: new Uint8Array(),
+    };
+    const verify = async () => auth.authenticate(await signer.sign(draft));
+
+    for (let i = 0; i < 10; i++) {
+      expect(await verify()).toMatchObject({ ok: true, principal: { id: 'mauth-app' } });
+      h.now.ms += 31_000;
+    }
+    expect(ep.count(name)).toBe(5);
+    expect(counting.publicKeyImports()).toBe(1);
+
+    // A changed record (new permissions, same key): a new record object, whose key is imported again, once.
+    ep.put(name, [{ versionId: 'v2', stages: ['AWSCURRENT'], string: JSON.stringify({ ...record, permissions: ['items:read'] }) }]);
+    h.now.ms += 61_000;
+    for (let i = 0; i < 6; i++) {
+      expect(await verify()).toMatchObject({ ok: true });
+      h.now.ms += 31_000;
+    }
+    expect(ep.count(name)).toBe(8);
+    expect(counting.publicKeyImports()).toBe(2);
   });
 });
 

@@ -57,8 +57,8 @@ beforeAll(async () => {
 afterAll(() => ep.close());
 
 /** Nothing in the output names a key id, secret name or secret. */
-function expectNothingSecret(text: string) {
-  for (const v of [KEY.id, KEY.secret, BROKEN.id, BROKEN.secret, PREFIX]) expect(text).not.toContain(v);
+function expectNothingSecret(text: string, ...more: string[]) {
+  for (const v of [KEY.id, KEY.secret, BROKEN.id, BROKEN.secret, PREFIX, ...more]) expect(text).not.toContain(v);
 }
 
 describe('authorizer-runtime (AUTH_CONFIG) with a secrets-manager store', () => {
@@ -96,6 +96,8 @@ describe('authorizer-runtime (AUTH_CONFIG) with a secrets-manager store', () => 
   it.each([
     ['the endpoint failing (HTTP 500)', 'status-500', 'server-error', 'AKIDSMLAMBDAFAILS001'],
     ['the endpoint too slow', 'delay', 'timeout', 'AKIDSMLAMBDASLOW0001'],
+    ['ThrottlingException', 'throttle', 'throttled', 'AKIDSMLAMBDATHROTTL1'],
+    ['AccessDeniedException (its message names the secret)', 'access-denied', 'access-denied', 'AKIDSMLAMBDADENIED01'],
     ['a secret that is not a key record', 'none', 'invalid-record', BROKEN.id],
   ] as const)('throws a non-Unauthorized error (500) for %s, logging codes only', async (_label, fault, word, keyId) => {
     logged.length = 0;
@@ -106,13 +108,15 @@ describe('authorizer-runtime (AUTH_CONFIG) with a secrets-manager store', () => 
         (e: unknown) => e as Error,
       );
       const e = await failure;
+      // Rejected, never resolved with a policy (an Allow), and not with 'Unauthorized' (a 401 API Gateway may cache).
       expect(e).toBeInstanceOf(Error);
       expect(e!.message).not.toBe('Unauthorized');
       expect(e!.message).toBe('key store unavailable');
       const lines = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines).toContainEqual({ event: 'keystore.fault', fault: word, store: 0 });
       expect(lines).toContainEqual(expect.objectContaining({ event: 'authorizer.error', code: 'ERR_KEYSTORE_UNAVAILABLE' }));
-      expectNothingSecret(`${e!.message}\n${e!.stack ?? ''}\n${logged.join('\n')}`);
+      expect(lines.filter((l) => l.event === 'keystore.fault')).toEqual([{ event: 'keystore.fault', fault: word, store: 0 }]);
+      expectNothingSecret(`${e!.message}\n${e!.stack ?? ''}\n${logged.join('\n')}`, keyId);
     } finally {
       ep.fault = { kind: 'none' };
     }
