@@ -56,7 +56,7 @@ async function signRaw(keys: ParsedSigningKeys, header: unknown, payload: unknow
   return `${input}.${b64url(new Uint8Array(sig))}`;
 }
 
-describe.each([['RS256'], ['EdDSA']] as const)('%s round trips', (alg) => {
+describe.each([['RS256'], ['EdDSA'], ['ES256']] as const)('%s round trips', (alg) => {
   it('a user token verifies here and with jose against the JWKS; it carries kid, typ, iss, aud, iat, exp', async () => {
     const clock = { t: T0 };
     const keys = await setOf(T0, entries[alg]!);
