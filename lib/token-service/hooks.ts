@@ -31,6 +31,8 @@ export async function runHook(
       // A broken logger must not turn a hook failure into a failed login either.
     }
   };
+  // A nonsense timeout would fire at once and silently skip every hook: fall back to the default.
+  const waitMs = Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(timeoutMs, 60_000) : DEFAULT_HOOK_TIMEOUT_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const hook = hooks[name];
@@ -42,7 +44,7 @@ export async function runHook(
         () => 'failed' as const,
       ),
       new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        timer = setTimeout(() => resolve('timeout'), waitMs);
       }),
     ]);
     if (outcome === 'failed') report(ERR_HOOK_FAILED);
