@@ -291,14 +291,14 @@ describe('our service tokens at the edge (lib/schemes/jwt) and at a dhq-auth Ver
       });
       // Another service's edge refuses it, by aud and by the service claim.
       const wrong = createJwtVerifier({ issuers: [edgeIssuer(keys, 'source-upload')], clock: () => clock.t * 1000 });
-      expect(code(await wrong.verify(bearerRequest(token)))).toBe('ERR_SCOPE_MISMATCH');
+      expect(code(await wrong.verify(bearerRequest(token)))).toBe('ERR_AUDIENCE_MISMATCH');
       const serviceOnly = createJwtVerifier({
         issuers: [edgeIssuer(keys, 'source-upload', { audience: null })],
         clock: () => clock.t * 1000,
       });
-      expect(code(await serviceOnly.verify(bearerRequest(token)))).toBe('ERR_SCOPE_MISMATCH');
+      expect(code(await serviceOnly.verify(bearerRequest(token)))).toBe('ERR_AUDIENCE_MISMATCH');
       // A user token is no service token at the edge.
-      expect(code(await edge.verify(bearerRequest(await tokens.issueUserToken('0123abcd'))))).toBe('ERR_SCOPE_MISMATCH');
+      expect(code(await edge.verify(bearerRequest(await tokens.issueUserToken('0123abcd'))))).toBe('ERR_AUDIENCE_MISMATCH');
     }
     // Expired an hour later (plus the edge's 30 s tolerance).
     const edge = createJwtVerifier({ issuers: [edgeIssuer([...jwks.keys], SERVICE)], clock: () => (T0 + 3630) * 1000 });
@@ -333,7 +333,7 @@ describe('our service tokens at the edge (lib/schemes/jwt) and at a dhq-auth Ver
       principal: { id: '0123abcd', permissions: ['datapackage-upload'] },
     });
     const other = createJwtVerifier({ issuers: [edgeIssuer([pem], 'source-upload', { audience: null })], clock: () => T0 * 1000 });
-    expect(code(await other.verify(bearerRequest(token)))).toBe('ERR_SCOPE_MISMATCH');
+    expect(code(await other.verify(bearerRequest(token)))).toBe('ERR_AUDIENCE_MISMATCH');
     // Still never a user token.
     expect(await legacy.verifyUserToken(token)).toBeUndefined();
   });
