@@ -6,9 +6,10 @@
 import * as v from 'valibot';
 import { parseJsonSafe } from '../config/json.ts';
 import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/issues.ts';
+import { SERVICE_NAME_RE } from './permissions.ts';
 
 const SECONDS_PER_DAY = 86_400;
-const serviceName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits or . _ : -'));
+const serviceName = v.pipe(v.string(), v.regex(SERVICE_NAME_RE, 'must be 1-128 letters, digits or . : -'));
 const httpUrl = v.pipe(v.string(), v.maxLength(2048), v.url(), v.regex(/^https?:\/\//, 'must be an http(s) URL'));
 const limit = v.strictObject({
   limit: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
@@ -21,11 +22,12 @@ const ProviderSchema = v.strictObject({
   /** Endpoints other than the provider's own (a stand-in provider on 127.0.0.1 in tests and `npm run start:auth`). */
   endpoints: v.optional(
     v.strictObject({
-      authorization: v.optional(httpUrl),
-      token: v.optional(httpUrl),
-      user: v.optional(httpUrl),
-      emails: v.optional(httpUrl),
-      userinfo: v.optional(httpUrl),
+      authorizationEndpoint: v.optional(httpUrl),
+      tokenEndpoint: v.optional(httpUrl),
+      /** GitHub's `/user`, Google's OIDC userinfo. */
+      userinfoEndpoint: v.optional(httpUrl),
+      /** GitHub only: `/user/emails`. */
+      emailsEndpoint: v.optional(httpUrl),
     }),
   ),
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(30_000))),
@@ -54,6 +56,12 @@ export const TokenServiceConfigSchema = v.strictObject({
   defaultNext: v.optional(httpUrl),
   userTokenTtlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(30 * SECONDS_PER_DAY)), 14 * SECONDS_PER_DAY),
   serviceTokenTtlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(SECONDS_PER_DAY)), 3600),
+  /**
+   * false: service tokens carry no `aud`, only `service` (for services still verifying with dhq-auth's
+   * PyJWT `Verifyer`, which refuses any token with an `aud`); default true.
+   */
+  serviceTokenAudience: v.optional(v.boolean(), true),
+  /** The signing algorithm new keys are made with by the tools (`npm run start:auth`); keys say their own. */
   providers: v.pipe(
     v.strictObject({ github: v.optional(ProviderSchema), google: v.optional(ProviderSchema) }),
     v.check((p) => p.github !== undefined || p.google !== undefined, 'must name at least one provider'),
