@@ -30,7 +30,7 @@ export function findPostgresBin(): string {
   const fromEnv = process.env.PG_BIN;
   if (fromEnv) {
     if (has(fromEnv)) return fromEnv;
-    throw new Error(`PG_BIN=${fromEnv} holds no initdb and postgres`);
+    throw new Error(`PG_BIN=${fromEnv} holds no initdb and postgres. ${INSTALL_HINT}`);
   }
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root)
