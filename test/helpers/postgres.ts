@@ -96,7 +96,12 @@ export async function startPostgres(): Promise<PostgresServer> {
         if (attempt < 3 && /could not (bind|create listen)/i.test(String(e))) continue;
         throw e;
       }
-      const kill = () => child.kill('SIGKILL');
+      // Should the run end without its teardown: SIGQUIT is PostgreSQL's immediate shutdown (it takes its
+      // backends down too), and the files go with it.
+      const kill = () => {
+        child.kill('SIGQUIT');
+        rmSync(dir, { recursive: true, force: true });
+      };
       process.once('exit', kill);
       return {
         url: `postgres://edge@127.0.0.1:${port}/postgres`,
