@@ -34,8 +34,6 @@ const MAX_UPSERT_ROUNDS = 50;
 export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOptions = {}): TokenServiceStore {
   const retention = options.rateWindowRetentionSeconds ?? 24 * 60 * 60;
 
-  const selectUser = (id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-
   async function setUsernameOnce(id: string, lower: string): Promise<boolean> {
     const row = await db
       .updateTable('users')
@@ -57,14 +55,15 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
 
     async getUser(id) {
       if (stringProblem(id, STORE_LIMITS.userId) !== undefined) return undefined;
-      const row = await selectUser(id);
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toUser(row);
     },
 
     async getUserByUsername(username) {
-      const lower = typeof username === 'string' ? username.toLowerCase() : username;
-      // A de-duplicated username may be a few digits longer than a wanted one.
-      if (stringProblem(lower, STORE_LIMITS.username + 10) !== undefined) return undefined;
+      // A de-duplicated username may be a few digits longer than a wanted one (and lower-casing may
+      // lengthen a few characters, such as U+0130).
+      if (stringProblem(username, STORE_LIMITS.username + 10) !== undefined) return undefined;
+      const lower = username.toLowerCase();
       const row = await db.selectFrom('users').selectAll().where('username_lower', '=', lower).executeTakeFirst();
       return row && toUser(row);
     },

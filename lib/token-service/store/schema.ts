@@ -1,7 +1,8 @@
 // The token service's tables as kysely sees them. The same types serve PostgreSQL and SQLite/D1, so
 // every column uses a representation both agree on: timestamps are ISO-8601 UTC text
 // (`Date.prototype.toISOString()`, fixed width, so text order is time order), booleans are integers 0/1,
-// and counters are plain integers (never bigint, which `pg` would answer as a string).
+// and counts are plain integers. The one bigint column, `rate_counters.window_start`, is only written and
+// compared, never read back (`pg` answers bigint as a string).
 
 /** A stored user (see `User` in ../types.ts for the meaning of each field). */
 export interface UsersTable {
