@@ -49,4 +49,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The token service's store runs in workerd too; only postgres.ts (Node) may load pg, and only dynamically.
+    files: ['lib/token-service/store/**/*.ts', 'lib/token-service/md5.ts'],
+    ignores: ['lib/token-service/store/postgres.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'pg', 'pg-*'],
+              message: 'the token service store must stay platform-free (pg belongs in store/postgres.ts only)',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -13,5 +13,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One throwaway PostgreSQL server for the run; each test file that needs it creates its own database.
+    globalSetup: ['test/helpers/postgres-global-setup.ts'],
   },
 });
