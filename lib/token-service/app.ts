@@ -15,6 +15,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import type { Hooks, OAuthProvider, PermissionProviders, RateLimiter, TokenIssuer, TokenServiceStore, User } from './types.ts';
 import { OAuthLoginError } from './types.ts';
+import { runHook, type HookName } from './hooks.ts';
 
 /** The login state codec (oauth/state.ts): a signed, expiring state carrying the attempt id, provider and `next`. */
 export interface LoginStateCodec {
@@ -163,14 +164,9 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     return claims ? { present: true, userid: claims.userid } : { present: true };
   }
 
-  async function hook(name: keyof Hooks, user: User): Promise<void> {
-    const fn = parts.hooks?.[name];
-    if (!fn) return;
-    try {
-      await fn.call(parts.hooks, user);
-    } catch {
-      log({ event: 'token-service.hook-failed', hook: name, code: 'ERR_HOOK_FAILED', userid: user.id });
-    }
+  function hook(name: HookName, user: User): Promise<void> {
+    if (!parts.hooks) return Promise.resolve();
+    return runHook(parts.hooks, name, user, (code) => log({ event: 'token-service.hook-failed', hook: name, code, userid: user.id }));
   }
 
   function profileOf(user: User): Json {
