@@ -25,7 +25,6 @@
 import {
   allowInsecureRequests,
   authorizationCodeGrantRequest,
-  ClientSecretBasic,
   ClientSecretPost,
   customFetch,
   processAuthorizationCodeResponse,
@@ -196,9 +195,10 @@ export function createOAuthProvider(name: OAuthProviderName, config: OAuthProvid
     token_endpoint: tokenEndpoint.href,
   };
   const client: Client = { client_id: clientId };
-  // GitHub documents client_id and client_secret in the form body; Google lists both methods and RFC 6749
-  // §2.3.1 prefers Basic.
-  const clientAuth: ClientAuth = name === 'github' ? ClientSecretPost(clientSecret) : ClientSecretBasic(clientSecret);
+  // client_secret_post for both: GitHub documents only the form body, and Google's web-server guide sends
+  // them there too. Basic would need the RFC 6749 §2.3.1 form-encoding of id and secret inside the
+  // header (oauth4webapi writes Google's `-` as `%2D`), a compatibility risk for no gain.
+  const clientAuth: ClientAuth = ClientSecretPost(clientSecret);
 
   /** Runs one provider call (request and body) under its own timeout, mapping faults to codes. */
   async function call<T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
