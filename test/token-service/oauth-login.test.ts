@@ -323,3 +323,37 @@ describe('faults, each to its code', () => {
     );
   });
 });
+
+describe('the stand-in itself', () => {
+  it('answers GitHub token requests form-encoded unless JSON is asked for, as GitHub does', async () => {
+    const res = await fetch(standin.github.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: standin.clients.github.clientId, client_secret: 'wrong', code: 'x' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
+    expect(new URLSearchParams(await res.text()).get('error')).toBe('incorrect_client_credentials');
+  });
+
+  it('refuses an authorization request without PKCE S256 or with an unknown client', async () => {
+    const base = new URL(standin.github.authorizationEndpoint);
+    const q = { client_id: standin.clients.github.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', state: 's' };
+    base.search = new URLSearchParams({ ...q, code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }).toString();
+    expect((await fetch(base, { redirect: 'manual' })).status).toBe(400);
+    base.search = new URLSearchParams({
+      ...q,
+      client_id: 'someone-else',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+    }).toString();
+    expect((await fetch(base, { redirect: 'manual' })).status).toBe(400);
+  });
+
+  it('refuses an API call without a valid access token', async () => {
+    expect((await fetch(standin.github.userinfoEndpoint, { headers: { authorization: 'token nope', 'user-agent': 't' } })).status).toBe(
+      401,
+    );
+    expect((await fetch(standin.google.userinfoEndpoint, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+});

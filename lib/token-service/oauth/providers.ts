@@ -286,7 +286,8 @@ export function createOAuthProvider(name: OAuthProviderName, config: OAuthProvid
     name,
 
     authorizationUrl({ state, codeChallenge, redirectUri }) {
-      if (typeof state !== 'string' || state.length === 0) throw new TypeError('state must be a non-empty string');
+      if (typeof state !== 'string' || state.length === 0 || state.length > 4096)
+        throw new TypeError('state must be a string of 1 to 4096 characters');
       if (typeof codeChallenge !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) {
         throw new TypeError('codeChallenge must be an S256 PKCE challenge');
       }
