@@ -16,7 +16,7 @@ import { loadConfig } from '../../lib/config/load.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { KeyStoreError } from '../../lib/keys/types.ts';
 import { API_KEY_MESSAGES } from '../../lib/schemes/api-key/constants.ts';
-import { ACCOUNT, API_ID, httpAuthorizerEvent, httpProxyEvent, REGION, restAuthorizerEvent } from '../fixtures/apigw.ts';
+import { ACCOUNT, API_ID, httpAuthorizerEvent, httpProxyEvent, iamAllows, REGION, restAuthorizerEvent } from '../fixtures/apigw.ts';
 import {
   ALL_KEYS,
   API_KEY,
@@ -47,13 +47,7 @@ const draft = (method: string, path: string, key?: string, body = ''): SignedReq
   body: new TextEncoder().encode(body),
 });
 const arn = (method: string, path: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/prod/${method}${path}`;
-/** What IAM would decide: an explicit Deny wins, else an Allow, else the implicit deny. */
-const allows = (r: RestAuthorizerResult, resource: string) => {
-  const effects = r.policyDocument.Statement.filter((s) =>
-    s.Resource.some((x) => new RegExp('^' + x.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(resource)),
-  ).map((s) => s.Effect);
-  return effects.includes('Allow') && !effects.includes('Deny');
-};
+const allows = iamAllows;
 
 describe('the Lambda authorizer with API keys', () => {
   it('REST: an Allow over every route the principal is permitted, and the key as usageIdentifierKey', async () => {

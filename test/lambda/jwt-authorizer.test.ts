@@ -13,7 +13,7 @@ import { createAuthenticator } from '../../lib/authenticator.ts';
 import { loadConfig } from '../../lib/config/load.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createJwtSigner } from '../../lib/schemes/jwt/index.ts';
-import { httpAuthorizerEvent, httpProxyEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
+import { httpAuthorizerEvent, httpProxyEvent, iamAllows, restAuthorizerEvent } from '../fixtures/apigw.ts';
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_KID, JWT_PRIVATE_KEY, jwtConfig } from '../fixtures/jwt-app.ts';
 
 const auth = createAuthenticator(loadConfig(jwtConfig()));
@@ -38,13 +38,7 @@ const draft = (method: string, path: string, body = ''): SignedRequest => ({
   body: new TextEncoder().encode(body),
 });
 const arn = (method: string, path: string) => `arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/${method}${path}`;
-/** What IAM would decide: an explicit Deny wins, else an Allow, else the implicit deny. */
-const allows = (r: RestAuthorizerResult, resource: string) => {
-  const effects = r.policyDocument.Statement.filter((s) =>
-    s.Resource.some((x) => new RegExp('^' + x.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(resource)),
-  ).map((s) => s.Effect);
-  return effects.includes('Allow') && !effects.includes('Deny');
-};
+const allows = iamAllows;
 const tokenOf = (r: SignedRequest) => r.headers.find(([n]) => n === 'Authorization')![1].slice(7);
 
 describe('the Lambda REST authorizer with JWT', () => {

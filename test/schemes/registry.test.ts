@@ -18,7 +18,7 @@ import { ustudioScheme } from '../../lib/schemes/ustudio-hmac/scheme.ts';
 import { jwtScheme } from '../../lib/schemes/jwt/scheme.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 import { createWorker } from '../../functions/worker.ts';
-import { httpProxyEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
+import { httpProxyEvent, iamAllows, restAuthorizerEvent } from '../fixtures/apigw.ts';
 import { makeToyScheme, toyBodyScheme, toyScheme } from '../fixtures/toy-scheme.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -296,13 +296,7 @@ describe('the Worker (Hono middleware and proxy) with a registered scheme', () =
 describe('the Lambda authorizer applies the descriptor body and cache rules', () => {
   const handler = createAuthorizerHandler({ authenticator: () => auth });
   const arn = (method: string, path: string) => `arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/${method}${path}`;
-  /** What IAM would decide: an explicit Deny wins, else an Allow, else the implicit deny. */
-  const allows = (r: RestAuthorizerResult, resource: string) => {
-    const effects = r.policyDocument.Statement.filter((s) =>
-      s.Resource.some((x) => new RegExp('^' + x.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$').test(resource)),
-    ).map((s) => s.Effect);
-    return effects.includes('Allow') && !effects.includes('Deny');
-  };
+  const allows = iamAllows;
 
   it('gives a bearer scheme (cacheableAcrossRoutes) a route-wide REST policy', async () => {
     const r = (await handler(restAuthorizerEvent(await toy.sign(req('GET', '/prod/items/42'))))) as RestAuthorizerResult;
