@@ -64,13 +64,23 @@ describe('the tarball', () => {
     const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'edge-authorizer', 'package.json'), 'utf8'));
     expect(pkg.private).toBeUndefined();
     expect(pkg.sideEffects).toBe(false);
-    expect(Object.keys(pkg.exports)).toEqual(['.', './hono', './aws-lambda', './aws-lambda/mauth', './fetch', './package.json']);
+    expect(Object.keys(pkg.exports)).toEqual([
+      '.',
+      './hono',
+      './aws-lambda',
+      './aws-lambda/mauth',
+      './fetch',
+      './token-service',
+      './package.json',
+    ]);
     expect(pkg.bin).toEqual({ 'edge-auth': 'bin/edge-auth.js' });
     expect(pkg).toHaveProperty('engines.node');
     expect(pkg).toHaveProperty('license', 'Apache-2.0');
     expect(pkg).toHaveProperty('repository.url');
     // jose: the JWT scheme imports and signs with it; nothing else is a runtime dependency.
     expect(Object.keys(pkg.dependencies)).toEqual(['jose', 'valibot']);
+    // What only the token service needs is an optional peer, so an edge-only install gets none of it.
+    for (const peer of ['kysely', 'kysely-d1', 'oauth4webapi', 'pg']) expect(pkg.peerDependenciesMeta[peer]).toEqual({ optional: true });
     const out = npm(['publish', '--dry-run', '--offline', '--ignore-scripts', '--json'], ROOT);
     expect(JSON.parse(out.slice(out.indexOf('{')))['edge-authorizer']).toMatchObject({
       name: 'edge-authorizer',
@@ -129,6 +139,17 @@ describe('a consumer project with the tarball installed', () => {
       'mauthSigner',
     ]);
     expect(names['edge-authorizer/fetch']).toEqual(['SignedFetchError', 'createSignedFetch', 'mauthSigner']);
+    // The token service entry loads with its peers (kysely, kysely-d1, oauth4webapi) and without pg,
+    // which only openPostgresStore loads, when it is called.
+    expect(names['edge-authorizer/token-service']).toEqual(
+      expect.arrayContaining([
+        'createTokenService',
+        'createTokenServiceFromConfig',
+        'createTokenServiceWorker',
+        'openD1Store',
+        'openPostgresStore',
+      ]),
+    );
   });
 
   it('type-checks under strict tsc, NodeNext (our declarations checked too) and Bundler resolution', async () => {

@@ -5,6 +5,7 @@ const entries = [
   'edge-authorizer/aws-lambda',
   'edge-authorizer/aws-lambda/mauth',
   'edge-authorizer/fetch',
+  'edge-authorizer/token-service',
 ];
 const out = {};
 for (const entry of entries) out[entry] = Object.keys(await import(entry)).sort();
