@@ -12,6 +12,7 @@
  * Where the original differs from this app, and why, is in docs/token-service.md.
  */
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Hooks, OAuthProvider, PermissionProviders, RateLimiter, TokenIssuer, TokenServiceStore, User } from './types.ts';
 import { OAuthLoginError } from './types.ts';
@@ -106,10 +107,10 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     );
   }
 
+  // Counted as the body is read, so a chunked body without Content-Length is bounded too.
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }));
   app.use('*', async (c, next) => {
     if (c.req.url.length > MAX_URL_LENGTH) return c.json({ error: 'request too long' }, 414);
-    const length = Number(c.req.header('content-length') ?? 0);
-    if (!Number.isFinite(length) || length > MAX_BODY_BYTES) return c.json({ error: 'body too large' }, 413);
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
   });
@@ -166,7 +167,7 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
 
   function hook(name: HookName, user: User): Promise<void> {
     if (!parts.hooks) return Promise.resolve();
-    return runHook(parts.hooks, name, user, (code) => log({ event: 'token-service.hook-failed', hook: name, code, userid: user.id }));
+    return runHook(parts.hooks, name, user, (code) => log({ event: 'token-service.hook-failed', hook: name, code }));
   }
 
   function profileOf(user: User): Json {
@@ -254,7 +255,8 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     const { user, created } = await parts.store.upsertUserFromProfile(profile, new Date(now()));
     if (created) await hook('onNewUser', user);
     await hook('onUserLogin', user);
-    log({ event: 'token-service.login', provider: provider.name, userid: user.id, created });
+    // No user id: it is md5(email), which a dictionary of addresses turns back into the email.
+    log({ event: 'token-service.login', provider: provider.name, created });
     return redirect(c, parts.withJwt(next.url, await parts.tokens.issueUserToken(user.id)));
   });
 
