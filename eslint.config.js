@@ -50,8 +50,9 @@ export default tseslint.config(
     },
   },
   {
-    // The token service's store runs in workerd too; only postgres.ts (Node) may load pg, and only dynamically.
-    files: ['lib/token-service/store/**/*.ts', 'lib/token-service/md5.ts'],
+    // The token service runs in workerd too: Web APIs, hono, jose, kysely and oauth4webapi only; only
+    // store/postgres.ts (Node) may load pg, and only dynamically.
+    files: ['lib/token-service/**/*.ts'],
     ignores: ['lib/token-service/store/postgres.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -59,8 +60,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'pg', 'pg-*'],
-              message: 'the token service store must stay platform-free (pg belongs in store/postgres.ts only)',
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'os', 'pg', 'pg-*', '@aws-sdk/*', '@hono/node-server'],
+              message: 'the token service must stay platform-free (pg belongs in store/postgres.ts only)',
             },
           ],
         },
