@@ -12,6 +12,7 @@
  * Where the original differs from this app, and why, is in docs/token-service.md.
  */
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Hooks, OAuthProvider, PermissionProviders, RateLimiter, TokenIssuer, TokenServiceStore, User } from './types.ts';
 import { OAuthLoginError } from './types.ts';
@@ -43,7 +44,9 @@ export interface TokenServiceParts {
    * `next` URLs must point at one of these origins (already checked by `parseAllowedOrigins`).
    * `checkNext` answers the URL to redirect to, or why not.
    */
-  readonly checkNext: (raw: string | null | undefined) => { readonly ok: true; readonly url: string } | { readonly ok: false; readonly reason: string };
+  readonly checkNext: (
+    raw: string | null | undefined,
+  ) => { readonly ok: true; readonly url: string } | { readonly ok: false; readonly reason: string };
   /** Adds `jwt` (or `error`) to a checked `next` URL (the original's `_update_next_url`). */
   readonly withJwt: (next: string, jwt: string) => string;
   readonly withError: (next: string, code: string) => string;
@@ -113,6 +116,8 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
   });
+  // A body without Content-Length (chunked) is counted as it is read: the check above only sees the header.
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }));
 
   /** The original's `jsonpify`: JSON, or JSONP when enabled and asked for with a safe callback name. */
   function answer(c: Context, body: Json, status: 200 | 400 | 404 | 429 | 503 = 200): Response {

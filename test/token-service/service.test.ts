@@ -599,6 +599,21 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
         body: q({ username: 'x', pad: 'y'.repeat(20 * 1024) }),
       });
       expect(body.status).toBe(413);
+      // The same body streamed without a Content-Length (chunked) is refused too, and does nothing.
+      const chunked = `${q({ username: `chunked-${randomBytes(3).toString('hex')}` })}&${q({ pad: 'y'.repeat(20 * 1024) })}`;
+      const streamed = await call(`${svc.url}/auth/update`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'auth-token': u.jwt },
+        body: new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode(chunked));
+            c.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+      expect(streamed.status).toBe(413);
+      expect((await call(`${svc.url}/auth/check?${q({ jwt: u.jwt })}`)).body.profile.username).toBe(u.login);
       expect((await serviceToken(u.jwt, 's'.repeat(200))).body).toEqual({ permissions: {} });
     });
 
