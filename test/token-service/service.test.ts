@@ -806,6 +806,19 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
     },
   );
 
+  it.runIf(deployment.clientHeader === 'x-forwarded-for')(
+    'with trustProxy, the address the proxy appended counts, not what the client put first in X-Forwarded-For',
+    async () => {
+      const limited = await launch({ rateLimits: { api: { limit: 2, windowSeconds: 60 } } }, { trustProxy: true });
+      const statuses = [];
+      // What a proxy that appends (nginx's $proxy_add_x_forwarded_for, an ALB) forwards when the client sent its own header.
+      for (let i = 0; i < 4; i++) {
+        statuses.push((await call(`${limited.url}/auth/check`, { headers: { 'x-forwarded-for': `10.9.8.${i}, 198.51.100.20` } })).status);
+      }
+      expect(statuses).toEqual([200, 200, 429, 429]);
+    },
+  );
+
   // ---- Options ----
 
   describe('options', () => {
