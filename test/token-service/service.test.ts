@@ -467,6 +467,52 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect(again.text).not.toContain('jwt');
     });
 
+    it('the same callback twice at once: one jwt at most (the attempt is taken once)', async () => {
+      newPerson();
+      const start = await call(`${svc.url}/auth/login/github?${q({ next: NEXT })}`);
+      expect(start.status).toBe(302);
+      const atProvider = await call(start.headers.get('location')!);
+      const callback = atProvider.headers.get('location')!;
+      expect(callback.startsWith(`${publicUrl}/auth/oauth_callback?`)).toBe(true);
+      secretsSeen.add(new URL(callback).searchParams.get('state')!);
+      const answers = await Promise.all([call(callback), call(callback), call(callback)]);
+      const withJwt = answers.filter((a) => new URL(a.headers.get('location') ?? 'x:/').searchParams.has('jwt'));
+      expect(withJwt).toHaveLength(1);
+      secretsSeen.add(new URL(withJwt[0]!.headers.get('location')!).searchParams.get('jwt')!);
+      expect(answers.filter((a) => a.status === 400)).toHaveLength(2);
+    });
+
+    it('a jwt already in next is replaced, not repeated', async () => {
+      newPerson();
+      const outcome = await login({ next: `${APP}/after?jwt=stale&keep=1` });
+      expect(outcome.landing.searchParams.getAll('jwt')).toEqual([outcome.jwt]);
+      expect(outcome.landing.searchParams.get('keep')).toBe('1');
+    });
+
+    it('an unverified GitHub email that belongs to another user never logs in as that user', async () => {
+      const victim = await newUser('google');
+      const attacker = newPerson();
+      standin.setUser({
+        emails: [
+          { email: victim.email, verified: false, primary: false },
+          { email: attacker.email, verified: true, primary: true },
+        ],
+      });
+      const outcome = await login({ provider: 'github' });
+      expect(decodeJwt(outcome.jwt!).userid).toBe(md5(attacker.email));
+    });
+
+    it('usernames from different providers are made unique: name, name1', async () => {
+      const first = await newUser('github');
+      // Someone else whose email's local part is the first user's GitHub login, through Google.
+      const email = `${first.login}@elsewhere.example`;
+      secretsSeen.add(email);
+      standin.setUser({ email, emails: [{ email, verified: true, primary: true }], googleSub: '3000000000000000001', login: 'unused' });
+      const second = await login({ provider: 'google' });
+      const p = (await call(`${svc.url}/auth/check?${q({ jwt: second.jwt! })}`)).body.profile;
+      expect(p).toMatchObject({ id: md5(email), username: `${first.login}1` });
+    });
+
     it('a callback whose login failed cannot be replayed either (the attempt is used up)', async () => {
       newPerson();
       standin.setFault('github-token', 'status-500');
@@ -629,6 +675,11 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       ['github-emails', 'malformed-json'],
       ['google-token', 'status-500'],
       ['google-userinfo', 'malformed-json'],
+      ['github-user', 'oversized'],
+      ['google-token', 'wrong-shape'],
+      ['github-emails', 'no-email'],
+      ['github-emails', 'unverified-email'],
+      ['google-userinfo', 'unverified-email'],
     ])('the provider failing (%s: %s) → 302 to next with error=login_failed and no jwt', async (endpoint, fault) => {
       newPerson();
       standin.setFault(endpoint, fault);
@@ -767,6 +818,20 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
     });
   });
 
+  it('POST /auth/logout: {success: true} with a token, "No token" / "Not authenticated" without a good one; tokens stay valid', async () => {
+    const u = await newUser();
+    expect(await call(`${svc.url}/auth/logout?${q({ jwt: u.jwt })}`, { method: 'POST' })).toMatchObject({
+      status: 200,
+      body: { success: true },
+    });
+    expect((await call(`${svc.url}/auth/logout`, { method: 'POST' })).body).toEqual({ success: false, error: 'No token' });
+    expect((await call(`${svc.url}/auth/logout`, { method: 'POST', headers: { 'auth-token': 'x.y.z' } })).body).toEqual({
+      success: false,
+      error: 'Not authenticated',
+    });
+    expect((await call(`${svc.url}/auth/check?${q({ jwt: u.jwt })}`)).body.authenticated).toBe(true);
+  });
+
   // ---- Rate limits ----
 
   describe('rate limits', () => {
@@ -891,6 +956,21 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect((await call(`${s.url}/auth/logout`, { method: 'POST' })).body).toEqual({ success: false, error: 'No token' });
     });
 
+    it('a hook that hangs is given up after its timeout: the login goes on, ERR_HOOK_TIMEOUT is logged', async () => {
+      const s = await launch({}, { hooks: { onUserLogin: () => new Promise<void>(() => undefined) } });
+      const person = newPerson();
+      const t0 = Date.now();
+      const outcome = await login({ service: s.url });
+      expect(outcome.jwt).toBeTypeOf('string');
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(s.logs().map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual({
+        event: 'token-service.hook-failed',
+        hook: 'onUserLogin',
+        code: 'ERR_HOOK_TIMEOUT',
+        userid: md5(person.email),
+      });
+    });
+
     it('a throwing hook does not stop the login and is logged by code', async () => {
       const hooks: Hooks = {
         onNewUser: () => {
@@ -999,7 +1079,14 @@ describe('token service: Lambda (hono/aws-lambda) in process', () => {
     for (const n of NAMES) saved[n] = process.env[n];
     Object.assign(process.env, secrets, {
       DATABASE_URL: db.url,
-      TOKEN_SERVICE_CONFIG: JSON.stringify(localConfig({ publicUrl: 'https://auth.test', standin, allowedOrigins: [APP] })),
+      TOKEN_SERVICE_CONFIG: JSON.stringify(
+        localConfig({
+          publicUrl: 'https://auth.test',
+          standin,
+          allowedOrigins: [APP],
+          extra: { rateLimits: { api: { limit: 3, windowSeconds: 60 } } },
+        }),
+      ),
     });
     ({ handler } = await import('../../functions/token-service-lambda.ts'));
   });
@@ -1014,7 +1101,13 @@ describe('token service: Lambda (hono/aws-lambda) in process', () => {
     await db?.drop();
   });
 
-  function event(path: string, query = '') {
+  const invoke = (e: unknown) =>
+    (handler as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number; body: string; headers?: Record<string, string> }>)(
+      e,
+      {},
+    );
+
+  function event(path: string, query = '', sourceIp = '203.0.113.9') {
     return {
       version: '2.0',
       routeKey: '$default',
@@ -1026,7 +1119,7 @@ describe('token service: Lambda (hono/aws-lambda) in process', () => {
         apiId: 'a1b2c3d4e5',
         domainName: 'auth.test',
         domainPrefix: 'auth',
-        http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'vitest' },
+        http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp, userAgent: 'vitest' },
         requestId: 'req-1',
         routeKey: '$default',
         stage: '$default',
@@ -1038,14 +1131,10 @@ describe('token service: Lambda (hono/aws-lambda) in process', () => {
   }
 
   it('answers /auth/public-key (a PEM) and /auth/check (the providers) through an HTTP API v2 event', async () => {
-    const invoke = handler as unknown as (
-      e: unknown,
-      c: unknown,
-    ) => Promise<{ statusCode: number; body: string; headers?: Record<string, string> }>;
-    const pem = await invoke(event('/auth/public-key'), {});
+    const pem = await invoke(event('/auth/public-key'));
     expect(pem.statusCode).toBe(200);
     expect(pem.body).toMatch(/^-----BEGIN PUBLIC KEY-----/);
-    const check = await invoke(event('/auth/check', q({ next: NEXT })), {});
+    const check = await invoke(event('/auth/check', q({ next: NEXT })));
     expect(check.statusCode).toBe(200);
     expect(JSON.parse(check.body)).toEqual({
       authenticated: false,
@@ -1054,5 +1143,14 @@ describe('token service: Lambda (hono/aws-lambda) in process', () => {
         google: { url: `https://auth.test/auth/login/google?next=${encodeURIComponent(NEXT)}` },
       },
     });
+  });
+
+  it("rate-limits by the event's source address (requestContext.http.sourceIp)", async () => {
+    // One /auth/check from 203.0.113.9 above; the limit is 3.
+    expect((await invoke(event('/auth/resolve', 'username=x'))).statusCode).toBe(200);
+    expect((await invoke(event('/auth/resolve', 'username=x'))).statusCode).toBe(200);
+    const over = await invoke(event('/auth/resolve', 'username=x'));
+    expect(over.statusCode).toBe(429);
+    expect((await invoke(event('/auth/resolve', 'username=x', '203.0.113.10'))).statusCode).toBe(200);
   });
 });
