@@ -87,8 +87,10 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
   let secrets: LocalSecrets;
   let svc: RunningDeployment;
   let publicUrl: string;
-  let failing: LoopbackServer;
-  let slow: LoopbackServer;
+  /** The permission providers' endpoint (`/ok`, `/500`, `/slow`, `/redirect`, `/array`, `/huge`). */
+  let permissionServer: LoopbackServer;
+  /** What `/ok` was asked. */
+  const permissionAsks: unknown[] = [];
   const started: RunningDeployment[] = [];
   /** Everything that must never be in a log line: tokens, states, codes, secrets, emails. */
   const secretsSeen = new Set<string>();
@@ -107,8 +109,12 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       allowedOrigins: [APP],
       services: {
         [SERVICE]: { static: PERMISSIONS },
-        'perm-500': { url: `${failing.url}/permissions` },
-        'perm-slow': { url: `${slow.url}/permissions`, timeoutMs: 200 },
+        'perm-ok': { url: `${permissionServer.url}/ok` },
+        'perm-500': { url: `${permissionServer.url}/500` },
+        'perm-slow': { url: `${permissionServer.url}/slow`, timeoutMs: 200 },
+        'perm-redirect': { url: `${permissionServer.url}/redirect` },
+        'perm-array': { url: `${permissionServer.url}/array` },
+        'perm-huge': { url: `${permissionServer.url}/huge` },
       },
       extra,
     });
@@ -178,18 +184,40 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
     secrets = await localSecrets(standin);
     for (const s of Object.values(secrets)) secretsSeen.add(s);
     for (const k of (JSON.parse(secrets.TOKEN_SIGNING_KEYS) as { keys: { privateKey: string }[] }).keys) secretsSeen.add(k.privateKey);
-    const reply = (status: number, body: string, delay = 0) =>
-      listenOnLoopback(
-        async (_req: IncomingMessage, res: ServerResponse) => {
-          if (delay) await new Promise((r) => setTimeout(r, delay));
+    permissionServer = await listenOnLoopback(
+      async (req: IncomingMessage, res: ServerResponse) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+        const send = (status: number, body: string, headers: Record<string, string> = {}) => {
           if (res.destroyed) return;
-          res.writeHead(status, { 'content-type': 'application/json' });
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(body);
-        },
-        (res) => res.destroy(),
-      );
-    failing = await reply(500, '{"error":"down"}');
-    slow = await reply(200, '{"demo-read":true}', 2000);
+        };
+        switch (req.url) {
+          case '/ok':
+            permissionAsks.push({
+              method: req.method,
+              type: req.headers['content-type'],
+              body: JSON.parse(Buffer.concat(chunks).toString()),
+            });
+            return send(200, '{"perm-x":true,"perm-y":false}');
+          case '/500':
+            return send(500, '{"error":"down"}');
+          case '/slow':
+            await new Promise((r) => setTimeout(r, 2000));
+            return send(200, '{"demo-read":true}');
+          case '/redirect':
+            return send(302, '', { location: `${permissionServer.url}/ok` });
+          case '/array':
+            return send(200, '["demo-read"]');
+          case '/huge':
+            return send(200, JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }));
+          default:
+            return send(404, '{}');
+        }
+      },
+      (res) => res.destroy(),
+    );
     // Limits far above what the suite does from one address (the rate-limit cases start their own).
     const main = await launch({ rateLimits: { login: { limit: 1000, windowSeconds: 60 }, api: { limit: 5000, windowSeconds: 60 } } });
     svc = main;
@@ -198,7 +226,7 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
 
   afterAll(async () => {
     await Promise.all(started.map((s) => s.close()));
-    await Promise.all([standin?.close(), failing?.close(), slow?.close()]);
+    await Promise.all([standin?.close(), permissionServer?.close()]);
   });
 
   afterEach(() => {
@@ -478,6 +506,9 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       const answers = await Promise.all([call(callback), call(callback), call(callback)]);
       const withJwt = answers.filter((a) => new URL(a.headers.get('location') ?? 'x:/').searchParams.has('jwt'));
       expect(withJwt).toHaveLength(1);
+      // The next page must not pass the token on in a Referer, nor a cache keep the redirect.
+      expect(withJwt[0]!.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(withJwt[0]!.headers.get('cache-control')).toBe('no-store');
       secretsSeen.add(new URL(withJwt[0]!.headers.get('location')!).searchParams.get('jwt')!);
       expect(answers.filter((a) => a.status === 400)).toHaveLength(2);
     });
@@ -687,6 +718,8 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect(outcome.jwt).toBeUndefined();
       expect(outcome.landing.searchParams.get('error')).toBe('login_failed');
       expect(outcome.landing.searchParams.has('jwt')).toBe(false);
+      // Nothing of the provider's answer travels on: next's own parameter and the error code only.
+      expect([...outcome.landing.searchParams.keys()]).toEqual(['tab', 'error']);
       expect(`${outcome.landing.origin}${outcome.landing.pathname}`).toBe(`${APP}/after`);
     });
 
@@ -704,13 +737,28 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect(a.body).not.toHaveProperty('token');
     });
 
-    it.each(['perm-500', 'perm-slow'])('a permission provider URL that fails (%s): 503 and no token', async (service) => {
+    it('a permission provider URL: POSTed {service, userid} as JSON; its answer goes into the token', async () => {
       const u = await newUser();
-      const a = await serviceToken(u.jwt, service);
-      expect(a.status).toBe(503);
-      expect(a.body).not.toHaveProperty('token');
-      expect(a.body.permissions).toEqual({});
+      const before = permissionAsks.length;
+      const a = await serviceToken(u.jwt, 'perm-ok');
+      expect(a.body).toMatchObject({ userid: u.userid, service: 'perm-ok', permissions: { 'perm-x': true, 'perm-y': false } });
+      expect(decodeJwt(a.body.token as string)).toMatchObject({ aud: 'perm-ok', permissions: { 'perm-x': true, 'perm-y': false } });
+      expect(permissionAsks.slice(before)).toEqual([
+        { method: 'POST', type: expect.stringMatching(/^application\/json/), body: { service: 'perm-ok', userid: u.userid } },
+      ]);
     });
+
+    it.each(['perm-500', 'perm-slow', 'perm-redirect', 'perm-array', 'perm-huge'])(
+      'a permission provider URL that fails (%s): 503 and no token',
+      async (service) => {
+        const u = await newUser();
+        const a = await serviceToken(u.jwt, service);
+        expect(a.status).toBe(503);
+        expect(a.body).not.toHaveProperty('token');
+        // A fixed answer: nothing of the provider's status or body.
+        expect(a.body).toEqual({ permissions: {}, error: 'permission provider unavailable' });
+      },
+    );
   });
 
   // ---- Tokens ----
