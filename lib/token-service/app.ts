@@ -17,6 +17,7 @@ import { cors } from 'hono/cors';
 import type { Hooks, OAuthProvider, PermissionProviders, RateLimiter, TokenIssuer, TokenServiceStore, User } from './types.ts';
 import { OAuthLoginError } from './types.ts';
 import { runHook, type HookName } from './hooks.ts';
+import { StoreInputError } from './store/errors.ts';
 
 /** The login state codec (oauth/state.ts): a signed, expiring state carrying the attempt id, provider and `next`. */
 export interface LoginStateCodec {
@@ -256,7 +257,16 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
       log({ event: 'token-service.login-failed', provider: provider.name, code: why });
       return redirect(c, parts.withError(next.url, 'login_failed'));
     }
-    const { user, created } = await parts.store.upsertUserFromProfile(profile, new Date(now()));
+    let upserted;
+    try {
+      upserted = await parts.store.upsertUserFromProfile(profile, new Date(now()));
+    } catch (e) {
+      // A profile the store cannot keep (a field over its bounds) is a failed login, not a service fault.
+      if (!(e instanceof StoreInputError)) throw e;
+      log({ event: 'token-service.login-failed', provider: provider.name, code: 'profile-unstorable', field: e.field });
+      return redirect(c, parts.withError(next.url, 'login_failed'));
+    }
+    const { user, created } = upserted;
     if (created) await hook('onNewUser', user);
     await hook('onUserLogin', user);
     log({ event: 'token-service.login', provider: provider.name, userid: user.id, created });

@@ -723,6 +723,46 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect(`${outcome.landing.origin}${outcome.landing.pathname}`).toBe(`${APP}/after`);
     });
 
+    // What a provider may send that the store cannot keep as is: optional fields (name, avatar) are
+    // dropped and the login goes on; a user id or email that cannot be kept fails the login (a redirect
+    // with login_failed); never a 5xx.
+    it.each<readonly [string, 'github' | 'google', 'jwt' | 'login_failed', Record<string, unknown>]>([
+      ['a 5,000-character name', 'github', 'jwt', { name: 'N'.repeat(5000) }],
+      ['a name with control characters', 'google', 'jwt', { name: 'a\u0000b\u001bc' }],
+      ['a name with a lone surrogate', 'github', 'jwt', { name: 'broken \ud800 name' }],
+      ['a 5,000-character avatar URL', 'github', 'jwt', { avatarUrl: `https://a.example/${'x'.repeat(5000)}` }],
+      // Within the providers' former bound (2,048) but over the store's (512, the original's column).
+      ['a 1,000-character avatar URL', 'google', 'jwt', { avatarUrl: `https://a.example/${'x'.repeat(1000)}` }],
+      ['a javascript: avatar URL', 'google', 'jwt', { avatarUrl: 'javascript:alert(1)' }],
+      ['an emoji name', 'google', 'jwt', { name: '🦊 Fox' }],
+      // 60 code points, 120 UTF-16 units: the username from it must still fit the store's 100.
+      ['an email whose local part is 60 emoji', 'google', 'jwt', { email: `${'😀'.repeat(60)}@people.example` }],
+      // OIDC allows a 255-character sub; the store keeps provider ids of 128 (the original's column).
+      ['a 200-character Google sub', 'google', 'login_failed', { googleSub: 's'.repeat(200) }],
+      ['an email with a lone surrogate', 'google', 'login_failed', { email: 'a\ud800b@people.example' }],
+      ['a 300-character login', 'github', 'login_failed', { login: 'L'.repeat(300) }],
+      ['a login with a slash and spaces', 'github', 'login_failed', { login: 'a/b c' }],
+    ])('odd profile fields (%s, %s): a redirect with %s', async (_, provider, expected, fields) => {
+      newPerson();
+      standin.setUser(fields);
+      if (typeof fields.email === 'string') secretsSeen.add(fields.email);
+      const outcome = await login({ provider });
+      expect(outcome.hops.every((h) => h.status === 302)).toBe(true);
+      if (expected === 'login_failed') {
+        expect(outcome.jwt).toBeUndefined();
+        expect(outcome.landing.searchParams.get('error')).toBe('login_failed');
+        return;
+      }
+      expect(outcome.jwt).toBeTypeOf('string');
+      const p = (await call(`${svc.url}/auth/check?${q({ jwt: outcome.jwt! })}`)).body.profile;
+      expect(p.name === null || (typeof p.name === 'string' && p.name.length <= 256 && !p.name.includes('\u0000'))).toBe(true);
+      expect(p.avatar_url === null || /^https?:\/\//.test(p.avatar_url as string)).toBe(true);
+      expect(p.avatar_url === null || (p.avatar_url as string).length <= 512).toBe(true);
+      expect(typeof p.username === 'string' && p.username.length >= 1 && p.username.length <= 100).toBe(true);
+      // eslint-disable-next-line no-control-regex
+      expect(p.username).not.toMatch(/[\s/?#@\u0000-\u001f]/);
+    });
+
     it.each(['github', 'google'] as const)('%s: the user declining → 302 to next with error=access_denied', async (provider) => {
       standin.setFault(`${provider}-authorize`, 'access-denied');
       const outcome = await login({ provider });
