@@ -656,6 +656,33 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect((await call(`${svc.url}/auth/check?${q({ jwt: users[0]!.jwt })}`)).body.authenticated).toBe(true);
     });
 
+    it('odd bytes in lookups: NUL, invalid UTF-8, a lone-surrogate escape: not found (never a 5xx)', async () => {
+      for (const raw of ['%00', 'a%00b', '%ED%A0%80', '%FF', '%', '%E0%A4%A', 'x%uD800']) {
+        const r = await call(`${svc.url}/auth/resolve?username=${raw}`);
+        expect(r.status, raw).toBe(200);
+        expect(r.body, raw).toEqual({ userid: null });
+        const p = await call(`${svc.url}/auth/get_profile?username=${raw}`);
+        expect(p.status, raw).toBe(200);
+        expect(p.body, raw).toEqual({ found: false, profile: null });
+      }
+      const u = await newUser();
+      for (const raw of ['%00', 'a%00b']) {
+        const r = await call(`${svc.url}/auth/update?username=${raw}`, { method: 'POST', headers: { 'auth-token': u.jwt } });
+        expect(r).toMatchObject({ status: 200, body: { success: false, error: 'Invalid username' } });
+      }
+      // Escapes that do not decode are taken as the text sent (hono's query parsing): a harmless username.
+      for (const raw of ['%ED%A0%80', '%FF', '%E0%A4%A']) {
+        const r = await call(`${svc.url}/auth/update?username=${raw}`, { method: 'POST', headers: { 'auth-token': u.jwt } });
+        expect(r.status, raw).toBe(200);
+        expect(typeof r.body.success, raw).toBe('boolean');
+      }
+      for (const raw of ['%00', '%ED%A0%80']) {
+        const r = await call(`${svc.url}/auth/check?jwt=${raw}&next=${raw}`);
+        expect(r.status, raw).toBe(200);
+        expect(r.body.authenticated, raw).toBe(false);
+      }
+    });
+
     it('oversized input: a 9 KB token is no token, a 10 KB URL is 414, a 20 KB body is 413, a 200-character service gets nothing', async () => {
       const u = await newUser();
       const big = `${u.jwt}${'A'.repeat(9 * 1024 - u.jwt.length)}`;
@@ -1119,6 +1146,43 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect(check.body).toMatchObject({ authenticated: true, profile: { id: md5(person.email) } });
       const fromOld = await serviceToken(old, SERVICE, s.url);
       expect(decodeProtectedHeader(fromOld.body.token as string).kid).toBe(current.kid);
+    });
+  });
+
+  // ---- Misconfiguration ----
+
+  describe('misconfiguration', () => {
+    it('a bad secret: the service refuses to run (Worker: 500 on every request; Node: start fails), naming the secret, never its value', async () => {
+      const weak = 'weak-state-secret-value';
+      let running: RunningDeployment | undefined;
+      let error: unknown;
+      try {
+        running = await launch({}, { secrets: { ...secrets, STATE_SECRET: weak } });
+      } catch (e) {
+        error = e;
+      }
+      if (running) {
+        // The Worker starts (workerd cannot fail a deploy on a binding's value) and answers 500.
+        const a = await call(`${running.url}/auth/check`);
+        expect(a).toMatchObject({ status: 500, body: { error: 'token service misconfigured' } });
+        await expect.poll(() => running.logs().join('\n'), { timeout: 3000 }).toContain('STATE_SECRET');
+        expect(running.output().join('\n')).not.toContain(weak);
+      } else {
+        expect((error as Error).name).toBe('TokenServiceConfigError');
+        expect((error as Error).message).toContain('STATE_SECRET');
+        expect((error as Error).message).not.toContain(weak);
+      }
+    });
+
+    it('no signing keys: key and token endpoints answer 503, a fixed body; the rest still answers', async () => {
+      const s = await launch({}, { secrets: { ...secrets, TOKEN_SIGNING_KEYS: '' } });
+      for (const path of ['/auth/public-key', '/.well-known/jwks.json']) {
+        const a = await call(`${s.url}${path}`);
+        expect(a.status, path).toBe(503);
+        expect(a.body).toEqual({ error: 'service unavailable' });
+      }
+      expect((await call(`${s.url}/auth/resolve?username=x`)).body).toEqual({ userid: null });
+      await expect.poll(() => s.logs().join('\n'), { timeout: 3000 }).toContain('ERR_TOKEN_SERVICE_UNAVAILABLE');
     });
   });
 
