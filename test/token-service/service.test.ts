@@ -1149,6 +1149,64 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
     });
   });
 
+  describe('key rotation, later', () => {
+    it('a key retired longer ago than any token lives has left the JWKS, and its tokens are refused', async () => {
+      const gone = await generateSigningKey('RS256', `gone-${randomBytes(3).toString('hex')}`);
+      const current = await generateSigningKey('RS256', `cur-${randomBytes(3).toString('hex')}`);
+      secretsSeen.add(gone.privateKey as string);
+      secretsSeen.add(current.privateKey as string);
+      const retiredAt = new Date(Date.now() - 15 * 86400 * 1000).toISOString();
+      const s = await launch(
+        {},
+        { secrets: { ...secrets, TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [{ ...gone, retiredAt }, current] }) } },
+      );
+      expect(((await call(`${s.url}/.well-known/jwks.json`)).body as { keys: JWK[] }).keys.map((k) => k.kid)).toEqual([current.kid]);
+      const person = newPerson();
+      await login({ service: s.url });
+      const now = Math.floor(Date.now() / 1000);
+      const old = await new SignJWT({ userid: md5(person.email) })
+        .setProtectedHeader({ alg: 'RS256', kid: gone.kid, typ: 'JWT' })
+        .setIssuer(s.publicUrl)
+        .setAudience(s.publicUrl)
+        .setIssuedAt(now - 60)
+        .setExpirationTime(now + 3600)
+        .sign(await importPKCS8(gone.privateKey as string, 'RS256'));
+      secretsSeen.add(old);
+      expect((await call(`${s.url}/auth/check?${q({ jwt: old })}`)).body.authenticated).toBe(false);
+    });
+  });
+
+  describe('other algorithms and settings', () => {
+    it.each(['EdDSA', 'ES256'] as const)('%s signing keys: tokens carry the alg and verify with the JWKS', async (alg) => {
+      const key = await generateSigningKey(alg);
+      secretsSeen.add(key.privateKey as string);
+      const s = await launch({}, { secrets: { ...secrets, TOKEN_SIGNING_KEYS: JSON.stringify({ keys: [key] }) } });
+      newPerson();
+      const { jwt } = await login({ service: s.url });
+      expect(decodeProtectedHeader(jwt!)).toEqual({ alg, kid: key.kid, typ: 'JWT' });
+      const token = (await serviceToken(jwt!, SERVICE, s.url)).body.token as string;
+      const jwks = createLocalJWKSet((await call(`${s.url}/.well-known/jwks.json`)).body as { keys: JWK[] });
+      await jwtVerify(token, jwks, { issuer: s.publicUrl, audience: SERVICE, algorithms: [alg] });
+      const pem = (await call(`${s.url}/auth/public-key`)).text;
+      await jwtVerify(token, await importSPKI(pem, alg), { issuer: s.publicUrl, audience: SERVICE });
+    });
+
+    it('issuer, userAudience and serviceTokenAudience: false (for dhq-auth Verifyers) show in the tokens', async () => {
+      const s = await launch({ issuer: 'https://issuer.example', userAudience: 'dhq-users', serviceTokenAudience: false });
+      newPerson();
+      const { jwt } = await login({ service: s.url });
+      expect(decodeJwt(jwt!)).toMatchObject({ iss: 'https://issuer.example', aud: 'dhq-users' });
+      const a = await serviceToken(jwt!, SERVICE, s.url);
+      const claims = decodeJwt(a.body.token as string);
+      expect(claims).toMatchObject({ iss: 'https://issuer.example', service: SERVICE });
+      expect(claims).not.toHaveProperty('aud');
+      // Still no user token.
+      expect((await call(`${s.url}/auth/authorize?${q({ jwt: a.body.token as string, service: SERVICE })}`)).body).toEqual({
+        permissions: {},
+      });
+    });
+  });
+
   // ---- Misconfiguration ----
 
   describe('misconfiguration', () => {
