@@ -24,7 +24,10 @@ export interface NodeTokenServiceOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   readonly log?: TokenServiceLog;
-  /** Rate-limit by the first `X-Forwarded-For` address (behind a proxy you run); default: the socket's address. */
+  /**
+   * Rate-limit by the last `X-Forwarded-For` address: the one the proxy you run in front appended (the
+   * entries before it are whatever the client sent). Default: the socket's address.
+   */
   readonly trustProxy?: boolean;
 }
 
@@ -110,7 +113,7 @@ export async function createNodeTokenService(options: NodeTokenServiceOptions = 
         ...(options.permissionFunctions ? { permissionFunctions: options.permissionFunctions } : {}),
         ...(options.hooks ? { hooks: options.hooks } : {}),
         clientKey: (c) =>
-          (options.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) || remoteAddress(c) || 'unknown',
+          (options.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined) || remoteAddress(c) || 'unknown',
       },
     );
     return { app, store, close: () => store.close() };

@@ -5,6 +5,8 @@
 import * as esbuild from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { SOURCE_CONDITION } from './build.mjs';
 import type { OAuthStandin } from './oauth-standin.ts';
@@ -85,7 +87,10 @@ export async function startTokenServiceWorker(o: {
   readonly script?: string;
   readonly persist?: string;
   readonly limits?: { readonly login: number; readonly api: number };
+  /** Receives each line the Worker writes (its JSON log lines among them); default: workerd's own output. */
+  readonly onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
 }): Promise<LocalTokenServiceWorker> {
+  const onOutput = o.onOutput;
   const mf = new Miniflare({
     modules: true,
     script: o.script ?? (await bundleTokenServiceWorker()),
@@ -99,6 +104,18 @@ export async function startTokenServiceWorker(o: {
       LOGIN_RATE_LIMITER: { simple: { limit: o.limits?.login ?? 30, period: 60 } },
       API_RATE_LIMITER: { simple: { limit: o.limits?.api ?? 600, period: 60 } },
     },
+    ...(onOutput
+      ? {
+          handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+            for (const [stream, name] of [
+              [stdout, 'stdout'],
+              [stderr, 'stderr'],
+            ] as const) {
+              createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => onOutput(line, name));
+            }
+          },
+        }
+      : {}),
   });
   const url = (await mf.ready).origin;
   return { url, mf, close: () => mf.dispose() };

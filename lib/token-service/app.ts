@@ -17,6 +17,7 @@ import { cors } from 'hono/cors';
 import type { Hooks, OAuthProvider, PermissionProviders, RateLimiter, TokenIssuer, TokenServiceStore, User } from './types.ts';
 import { OAuthLoginError } from './types.ts';
 import { runHook, type HookName } from './hooks.ts';
+import { StoreInputError } from './store/errors.ts';
 
 /** The login state codec (oauth/state.ts): a signed, expiring state carrying the attempt id, provider and `next`. */
 export interface LoginStateCodec {
@@ -44,7 +45,9 @@ export interface TokenServiceParts {
    * `next` URLs must point at one of these origins (already checked by `parseAllowedOrigins`).
    * `checkNext` answers the URL to redirect to, or why not.
    */
-  readonly checkNext: (raw: string | null | undefined) => { readonly ok: true; readonly url: string } | { readonly ok: false; readonly reason: string };
+  readonly checkNext: (
+    raw: string | null | undefined,
+  ) => { readonly ok: true; readonly url: string } | { readonly ok: false; readonly reason: string };
   /** Adds `jwt` (or `error`) to a checked `next` URL (the original's `_update_next_url`). */
   readonly withJwt: (next: string, jwt: string) => string;
   readonly withError: (next: string, code: string) => string;
@@ -114,6 +117,8 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
   });
+  // A body without Content-Length (chunked) is counted as it is read: the check above only sees the header.
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }));
 
   /** The original's `jsonpify`: JSON, or JSONP when enabled and asked for with a safe callback name. */
   function answer(c: Context, body: Json, status: 200 | 400 | 404 | 429 | 503 = 200): Response {
@@ -252,7 +257,16 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
       log({ event: 'token-service.login-failed', provider: provider.name, code: why });
       return redirect(c, parts.withError(next.url, 'login_failed'));
     }
-    const { user, created } = await parts.store.upsertUserFromProfile(profile, new Date(now()));
+    let upserted;
+    try {
+      upserted = await parts.store.upsertUserFromProfile(profile, new Date(now()));
+    } catch (e) {
+      // A profile the store cannot keep (a field over its bounds) is a failed login, not a service fault.
+      if (!(e instanceof StoreInputError)) throw e;
+      log({ event: 'token-service.login-failed', provider: provider.name, code: 'profile-unstorable', field: e.field });
+      return redirect(c, parts.withError(next.url, 'login_failed'));
+    }
+    const { user, created } = upserted;
     if (created) await hook('onNewUser', user);
     await hook('onUserLogin', user);
     // No user id: it is md5(email), which a dictionary of addresses turns back into the email.

@@ -34,6 +34,7 @@ import {
   type Client,
   type ClientAuth,
 } from 'oauth4webapi';
+import { STORE_LIMITS, stringProblem } from '../store/errors.ts';
 import { parseJsonSafe } from '../../config/json.ts';
 import { md5Hex } from '../md5.ts';
 import { OAuthLoginError, type NormalizedProfile, type OAuthProvider, type TokenServiceStore } from '../types.ts';
@@ -103,8 +104,10 @@ export const OAUTH_LIMITS = {
   maxEmailLength: 320,
   maxNameLength: 256,
   maxUsernameLength: 64,
-  maxAvatarUrlLength: 2048,
-  maxIdLength: 255,
+  /** The store's bound (the original's column), so that an avatar we keep can be stored. */
+  maxAvatarUrlLength: STORE_LIMITS.avatarUrl,
+  /** So that `google:<id>` fits the store's provider id (128, the original's column); OIDC allows 255. */
+  maxIdLength: STORE_LIMITS.providerId - 'google:'.length,
   maxAccessTokenLength: 4096,
   /** The longest code taken from the callback (GitHub's are 20 characters, Google's about 75). */
   maxCodeLength: 1024,
@@ -382,17 +385,22 @@ function providerIdOf(value: unknown): string {
 }
 
 function usableEmail(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length <= OAUTH_LIMITS.maxEmailLength && EMAIL_SHAPE.test(value) && !CONTROL.test(value)
+  return typeof value === 'string' &&
+    value.length <= OAUTH_LIMITS.maxEmailLength &&
+    EMAIL_SHAPE.test(value) &&
+    !CONTROL.test(value) &&
+    stringProblem(value, OAUTH_LIMITS.maxEmailLength) === undefined
     ? value
     : undefined;
 }
 
 /** A display name, or null when absent or too long (a name is optional, so a bad one is dropped). */
 function nameOf(value: unknown): string | null {
-  return typeof value === 'string' && value.length <= OAUTH_LIMITS.maxNameLength ? value : null;
+  // NUL and lone surrogates cannot be stored (stringProblem): dropped like an over-long name.
+  return typeof value === 'string' && stringProblem(value, OAUTH_LIMITS.maxNameLength, true) === undefined ? value : null;
 }
 
-/** An http(s) avatar URL of at most 2,048 characters, normalised, or null. */
+/** An http(s) avatar URL of at most 512 characters (the store's bound), normalised, or null. */
 function avatarOf(value: unknown): string | null {
   if (typeof value !== 'string' || value.length > OAUTH_LIMITS.maxAvatarUrlLength) return null;
   try {
@@ -407,7 +415,13 @@ function avatarOf(value: unknown): string | null {
 /** The original's fallback username: the email's local part (at most 64 characters, whole code points). */
 function usernameFromEmail(email: string): string {
   const local = email.slice(0, email.indexOf('@'));
-  return Array.from(local).slice(0, OAUTH_LIMITS.maxUsernameLength).join('');
+  // At most 64 UTF-16 units, whole code points: 64 astral characters would be 128 units, over the store's bound.
+  let username = '';
+  for (const ch of local) {
+    if (username.length + ch.length > OAUTH_LIMITS.maxUsernameLength) break;
+    username += ch;
+  }
+  return username;
 }
 
 /**
