@@ -117,8 +117,6 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
   });
-  // A body without Content-Length (chunked) is counted as it is read: the check above only sees the header.
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }));
 
   /** The original's `jsonpify`: JSON, or JSONP when enabled and asked for with a safe callback name. */
   function answer(c: Context, body: Json, status: 200 | 400 | 404 | 429 | 503 = 200): Response {
