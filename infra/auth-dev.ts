@@ -148,7 +148,14 @@ async function stop(code: number): Promise<never> {
   }
   process.exit(code);
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+// Ctrl-C exits 130 (128 + SIGINT, the shell's convention), as Miniflare's own exit hook does: once a
+// Worker runs, that hook stops workerd and exits at once, before an async dispose could finish.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const)
+  process.on(signal, () => void stop(code));
 
 async function run(): Promise<void> {
   standin = await startOAuthStandin({ github: secrets.github, google: secrets.google, ...(standinPort ? { port: standinPort } : {}) });
