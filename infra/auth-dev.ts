@@ -276,7 +276,7 @@ async function run(): Promise<void> {
   out.push(
     '',
     'Tokens are shown cut short (they are bearer credentials: the user token lives 14 days); the commands',
-    'keep them in $JWT and $SERVICE_TOKEN. Keys rotate with `npm run token-keys` (docs/deploy.md).',
+    'keep them in $JWT and $SERVICE_TOKEN. Keys rotate with `npx edge-auth token-keys rotate` (docs/deploy.md).',
     '',
     "Ready. Press Ctrl-C to stop. (The Workers' log lines follow on stderr.)",
   );
