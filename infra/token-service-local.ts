@@ -102,7 +102,8 @@ export async function startTokenServiceWorker(o: {
     bindings: { TOKEN_SERVICE_CONFIG: JSON.stringify(o.config), ...o.secrets },
     d1Databases: { DB: 'token-service-local' },
     ...(o.persist ? { d1Persist: o.persist } : {}),
-    ...(o.onLog ? { handleStructuredLogs: o.onLog } : {}),
+    // Miniflare checks that its handler returns nothing: a callback's return value is dropped here.
+    ...(o.onLog ? { handleStructuredLogs: (entry: { message: string; level: string }) => void o.onLog!(entry) } : {}),
     ratelimits: {
       LOGIN_RATE_LIMITER: { simple: { limit: o.limits?.login ?? 30, period: 60 } },
       API_RATE_LIMITER: { simple: { limit: o.limits?.api ?? 600, period: 60 } },
