@@ -62,6 +62,18 @@ export const ENTRIES = [
     conditions: ['node'],
     minify: true,
     lambda: true,
+  }, // The token service on Lambda (functions/token-service-lambda.ts: PostgreSQL through pg, secrets
+  // through the SDK the runtime ships). Built on demand (`node infra/build.mjs token-service`), not by a
+  // plain `npm run build`; it has no key stores beside it.
+  {
+    name: 'token-service',
+    entry: 'functions/token-service-lambda.ts',
+    outfile: 'build/lambda/token-service/index.mjs',
+    platform: 'node',
+    conditions: ['node'],
+    minify: true,
+    lambda: true,
+    keyStores: false,
   },
 ];
 
@@ -198,7 +210,7 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
   const authConfigFile = options.authConfigFile ?? (process.env.AUTH_CONFIG_FILE || DEMO_LAMBDA_CONFIG);
   for (const e of ENTRIES.filter((x) => names.includes(x.name))) {
     const outfile = options.outDir ? join(options.outDir, relative('build', e.outfile)) : e.outfile;
-    const plugins = e.lambda ? [keyStoreFile] : [];
+    const plugins = e.lambda && e.keyStores !== false ? [keyStoreFile] : [];
     let baked;
     if (e.prevalidated) {
       try {
@@ -247,7 +259,7 @@ export async function build(names = DEFAULT_ENTRIES, options = {}) {
         throw new Error(`${e.entry}: the validated configuration did not replace its stand-in`);
       }
       writeAtomically(resolve(root, outfile), r.outputFiles[0].contents);
-      for (const lazy of LAZY_STORES) {
+      for (const lazy of e.keyStores === false ? [] : LAZY_STORES) {
         const storeFile = join(dirname(outfile), lazy.file);
         if (!e.prevalidated || baked.config.keyStores.some((s) => s.type === lazy.type)) {
           let store = await run(false, lazy.entry, storeFile, []);

@@ -67,7 +67,8 @@ export interface StandinOptions {
   /** How long a `slow` endpoint waits before answering. Default 2,000 ms. */
   readonly slowMs?: number;
   /** How long a code is good for. Default 60 s. */
-  readonly codeTtlSeconds?: number;
+  readonly codeTtlSeconds?: number; /** The port on 127.0.0.1. Default 0: an ephemeral one. */
+  readonly port?: number;
 }
 
 /** One request the stand-in answered. */
@@ -425,7 +426,7 @@ export async function startOAuthStandin(options: StandinOptions = {}): Promise<O
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   base = `http://127.0.0.1:${port}`;

@@ -54,10 +54,15 @@ export function localConfig(o: {
 }
 
 /** Bundles functions/token-service.ts for workerd, as wrangler would. */
-export async function bundleTokenServiceWorker(): Promise<string> {
+export function bundleTokenServiceWorker(): Promise<string> {
+  return bundleWorkerEntry('functions/token-service.ts');
+}
+
+/** Bundles a Worker entry (relative to the repository) for workerd, as wrangler would (`#crypto` -> Web Crypto). */
+export async function bundleWorkerEntry(entry: string): Promise<string> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: ['functions/token-service.ts'],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'esm',
@@ -89,6 +94,8 @@ export async function startTokenServiceWorker(o: {
   readonly limits?: { readonly login: number; readonly api: number };
   /** Receives each line the Worker writes (its JSON log lines among them); default: workerd's own output. */
   readonly onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Where the Worker's log lines go (default: Miniflare's, this process's stdout). */
+  readonly onLog?: (entry: { readonly message: string; readonly level: string }) => void;
 }): Promise<LocalTokenServiceWorker> {
   const onOutput = o.onOutput;
   const mf = new Miniflare({
@@ -100,6 +107,8 @@ export async function startTokenServiceWorker(o: {
     bindings: { TOKEN_SERVICE_CONFIG: JSON.stringify(o.config), ...o.secrets },
     d1Databases: { DB: 'token-service-local' },
     ...(o.persist ? { d1Persist: o.persist } : {}),
+    // Miniflare checks that its handler returns nothing: a callback's return value is dropped here.
+    ...(o.onLog ? { handleStructuredLogs: (entry: { message: string; level: string }) => void o.onLog!(entry) } : {}),
     ratelimits: {
       LOGIN_RATE_LIMITER: { simple: { limit: o.limits?.login ?? 30, period: 60 } },
       API_RATE_LIMITER: { simple: { limit: o.limits?.api ?? 600, period: 60 } },

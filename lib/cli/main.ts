@@ -8,6 +8,7 @@ import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { CliError, toCliError, usageError } from './errors.ts';
 import { keys, keysUsage } from './keys.ts';
+import { tokenKeys, tokenKeysUsage } from './token-keys.ts';
 import type { SecretsManagerOps, SecretsManagerTarget } from './keys-secrets-manager.ts';
 import { redactExplanation, type RedactedExplanation } from './redact.ts';
 
@@ -19,6 +20,7 @@ const usage = (registry: SchemeRegistry) => `usage:
   edge-auth explain      --config FILE [--json] < request.json
   edge-auth check-config --config FILE
 ${keysUsage}
+${tokenKeysUsage}
 
 request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name","value"]] or {"name":"value"},"body":"text"} ("bodyBase64" for binary)
 
@@ -316,6 +318,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   explain,
   'check-config': checkConfig,
   keys,
+  'token-keys': (args, io) => tokenKeys(args, io),
 };
 
 /**
@@ -336,9 +339,10 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
       io.stdout(usage(registry) + '\n');
       return 0;
     }
-    if (command === undefined) throw usageError('a command is required: sign, verify, explain, check-config or keys');
+    if (command === undefined) throw usageError('a command is required: sign, verify, explain, check-config, keys or token-keys');
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw usageError(`unknown command ${JSON.stringify(command.slice(0, 40))} (sign, verify, explain, check-config or keys)`);
+    if (!run)
+      throw usageError(`unknown command ${JSON.stringify(command.slice(0, 40))} (sign, verify, explain, check-config, keys or token-keys)`);
     return await run(rest, io, registry);
   } catch (e) {
     const error = toCliError(e);
