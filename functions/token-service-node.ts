@@ -29,6 +29,11 @@ export interface NodeTokenServiceOptions {
    * entries before it are whatever the client sent). Default: the socket's address.
    */
   readonly trustProxy?: boolean;
+  /**
+   * Settings for the Secrets Manager client that reads `<NAME>_SECRET_ID` secrets (region, endpoint,
+   * credentials); default: the SDK's own (AWS_REGION, the credential chain, AWS_ENDPOINT_URL_SECRETS_MANAGER).
+   */
+  readonly secretsManager?: Readonly<Record<string, unknown>>;
 }
 
 /** The app, its store and how to close it. */
@@ -45,6 +50,7 @@ function secretReader(
   env: Readonly<Record<string, string | undefined>>,
   name: string,
   now: () => number,
+  clientConfig: Readonly<Record<string, unknown>> = {},
 ): () => Promise<string | undefined> {
   const direct = env[name];
   const id = env[`${name}_SECRET_ID`];
@@ -56,7 +62,9 @@ function secretReader(
       const value = (async () => {
         // Loaded only when a secret lives there: the SDK is an optional peer of the package.
         const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-        const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: id }));
+        // A bounded wait: a start or a key refresh must not hang on an unreachable endpoint.
+        const client = new SecretsManagerClient({ requestHandler: { requestTimeout: 3000, connectionTimeout: 3000 }, ...clientConfig });
+        const out = await client.send(new GetSecretValueCommand({ SecretId: id }));
         return out.SecretString ?? (out.SecretBinary ? new TextDecoder().decode(out.SecretBinary) : undefined);
       })();
       kept = { at: t, value };
@@ -80,7 +88,8 @@ function remoteAddress(c: Context): string | undefined {
 }
 
 /**
- * Builds the token service from the environment: TOKEN_SERVICE_CONFIG, DATABASE_URL, and the secrets
+ * Builds the token service from the environment: TOKEN_SERVICE_CONFIG, DATABASE_URL (also as
+ * DATABASE_URL_SECRET_ID), TRUST_PROXY (`1`: rate-limit by X-Forwarded-For's last address), and the secrets
  * TOKEN_SIGNING_KEYS, STATE_SECRET, GITHUB_CLIENT_SECRET, GOOGLE_CLIENT_SECRET (each also as
  * `<NAME>_SECRET_ID`). Runs the migrations.
  *
@@ -90,9 +99,11 @@ export async function createNodeTokenService(options: NodeTokenServiceOptions = 
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
   const config = loadTokenServiceConfig(env.TOKEN_SERVICE_CONFIG ?? '');
-  const databaseUrl = env.DATABASE_URL;
+  const read = (name: string) => secretReader(env, name, now, options.secretsManager);
+  // The URL holds the database password: like the other secrets it may live in Secrets Manager.
+  const databaseUrl = await read('DATABASE_URL')();
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
-  const read = (name: string) => secretReader(env, name, now);
+  const trustProxy = options.trustProxy ?? /^(1|true)$/i.test(env.TRUST_PROXY ?? '');
   const signingKeys = read('TOKEN_SIGNING_KEYS');
   const [stateSecret, github, google] = await Promise.all([
     read('STATE_SECRET')(),
@@ -113,7 +124,7 @@ export async function createNodeTokenService(options: NodeTokenServiceOptions = 
         ...(options.permissionFunctions ? { permissionFunctions: options.permissionFunctions } : {}),
         ...(options.hooks ? { hooks: options.hooks } : {}),
         clientKey: (c) =>
-          (options.trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined) || remoteAddress(c) || 'unknown',
+          (trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined) || remoteAddress(c) || 'unknown',
       },
     );
     return { app, store, close: () => store.close() };

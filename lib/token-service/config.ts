@@ -74,6 +74,7 @@ export const TokenServiceConfigSchema = v.strictObject({
   rateLimits: v.optional(v.strictObject({ login: v.optional(limit), api: v.optional(limit) }), {}),
 });
 
+/** A validated `TOKEN_SERVICE_CONFIG`, defaults filled in (docs/token-service.md, "Configuration"). */
 export type TokenServiceConfig = v.InferOutput<typeof TokenServiceConfigSchema>;
 
 /** A bad configuration document: every line names a field path and what is wrong, never a value. */

@@ -1,5 +1,6 @@
-// Input the store refuses, and why: a typed error the app maps to a 400 (never a driver error that would
-// surface as a 500, and never one that carries the value itself).
+// Input the store refuses, and why: a typed error (never a driver error, and never one that carries the
+// value itself). The app keeps callers' input within these bounds before it reaches the store; a
+// provider profile that still breaks one ends the login with error=login_failed.
 
 /**
  * The longest value the store accepts per field, in UTF-16 code units (so never more characters than

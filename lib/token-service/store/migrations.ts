@@ -8,6 +8,7 @@ import type { Database } from './schema.ts';
 
 /** Kysely's bookkeeping tables, named for this store so another kysely user of the same database is not confused. */
 export const MIGRATION_TABLE = 'token_service_migration';
+/** The lock table kysely's Migrator holds while it migrates (PostgreSQL: concurrent starts wait on it). */
 export const MIGRATION_LOCK_TABLE = 'token_service_migration_lock';
 
 // Names sort in the order the migrations must run (kysely runs them in name order).
