@@ -13,6 +13,7 @@ import { workersRateLimiter, type WorkersRateLimitBinding } from './rate-limit.t
 import { openD1Store, type D1DatabaseLike } from './store/d1.ts';
 import type { TokenServiceStore } from './types.ts';
 
+/** The Worker's bindings (wrangler.token-service.toml): the configuration var, the secrets, D1 and the rate limiters. */
 export interface TokenServiceEnv {
   /** The configuration document (JSON, no secrets): a var. */
   TOKEN_SERVICE_CONFIG?: string;

@@ -19,9 +19,9 @@ const run = promisify(execFile);
 const TOML = join(ROOT, 'wrangler.token-service.toml');
 const tomlText = readFileSync(TOML, 'utf8');
 
-/** The members of `interface TokenServiceEnv` in functions/token-service.ts. */
+/** The members of `interface TokenServiceEnv` in lib/token-service/worker.ts (what functions/token-service.ts runs). */
 function envMembers(): string[] {
-  const source = readFileSync(join(ROOT, 'functions', 'token-service.ts'), 'utf8');
+  const source = readFileSync(join(ROOT, 'lib', 'token-service', 'worker.ts'), 'utf8');
   const body = /export interface TokenServiceEnv \{([\s\S]*?)\n\}/.exec(source)![1]!;
   return [...body.matchAll(/^\s*([A-Z][A-Z0-9_]*)\??:/gm)].map((m) => m[1]!);
 }
