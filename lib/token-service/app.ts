@@ -215,12 +215,15 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     const next = parts.checkNext(c.req.query('next') ?? options.defaultNext);
     if (!next.ok) return answer(c, { error: 'next is not an allowed URL' }, 400);
     const attempt = await parts.newLoginAttempt();
-    await parts.store.putLoginState({
-      id: attempt.id,
-      provider: provider.name,
-      codeVerifier: attempt.codeVerifier,
-      expiresAt: new Date(now() + stateTtl * 1000),
-    });
+    await parts.store.putLoginState(
+      {
+        id: attempt.id,
+        provider: provider.name,
+        codeVerifier: attempt.codeVerifier,
+        expiresAt: new Date(now() + stateTtl * 1000),
+      },
+      new Date(now()),
+    );
     const state = await parts.state.seal({ id: attempt.id, provider: provider.name, next: next.url });
     const to = provider.authorizationUrl({ state, codeChallenge: attempt.codeChallenge, redirectUri: callbackUrl });
     return redirect(c, to.href);

@@ -52,14 +52,12 @@ export interface TokenServiceStore {
   deleteUser(id: string): Promise<boolean>;
   /**
    * Records a login attempt's one-time state: its id, the PKCE verifier and when it expires.
-   * The verifier never leaves the server.
+   * The verifier never leaves the server. With `now`, attempts expired at `now` are removed first.
    */
-  putLoginState(state: {
-    readonly id: string;
-    readonly provider: string;
-    readonly codeVerifier: string;
-    readonly expiresAt: Date;
-  }): Promise<void>;
+  putLoginState(
+    state: { readonly id: string; readonly provider: string; readonly codeVerifier: string; readonly expiresAt: Date },
+    now?: Date,
+  ): Promise<void>;
   /**
    * Takes a login state once: the first call for an id that exists and has not expired at `now`
    * answers it and removes it atomically; every later call (a replay), or one after expiry, answers

@@ -120,6 +120,16 @@ export function describeStoreContract(label: string, open: OpenStore): void {
         expect(last.user.username).toBe('many25');
       });
 
+      it('past the first hundred taken, a random suffix (claiming name … name999 cannot block a sign-up)', async () => {
+        for (let i = 0; i < 80; i++) await store.upsertUserFromProfile(profile({ email: `crowd${i}@x.example`, username: 'crowd' }), T0);
+        const next = (await store.upsertUserFromProfile(profile({ email: 'crowd-80@x.example', username: 'crowd' }), T0)).user.username;
+        expect(next).toBe('crowd80');
+        for (let i = 81; i < 100; i++) await store.upsertUserFromProfile(profile({ email: `crowd${i}@x.example`, username: 'crowd' }), T0);
+        const late = (await store.upsertUserFromProfile(profile({ email: 'crowd-late@x.example', username: 'crowd' }), T0)).user.username;
+        expect(late).toMatch(/^crowd\d{7,10}$/);
+        expect(Number(late.slice(5))).toBeGreaterThanOrEqual(1_000_000);
+      }, 60_000);
+
       it('gives 10 concurrent new users wanting the same username 10 distinct usernames', async () => {
         const results = await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
@@ -326,6 +336,14 @@ export function describeStoreContract(label: string, open: OpenStore): void {
         await store.putLoginState(state('s-stale', later(1000)));
         await store.takeLoginState('unrelated', later(5000));
         expect(await store.takeLoginState('s-stale', T0)).toBeUndefined();
+      });
+
+      it('sweeps expired states when a new one is put (logins started and never finished do not pile up)', async () => {
+        await store.putLoginState(state('s-abandoned', later(1000)));
+        await store.putLoginState(state('s-new', later(600_000)), later(2000));
+        // Taken with a clock before its expiry, it would be answered if it were still there.
+        expect(await store.takeLoginState('s-abandoned', T0)).toBeUndefined();
+        expect(await store.takeLoginState('s-new', later(2000))).toEqual({ provider: 'github', codeVerifier: 'verifier-s-new' });
       });
 
       it('lets exactly one of 20 concurrent takes of one state win', async () => {

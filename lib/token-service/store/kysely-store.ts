@@ -14,7 +14,7 @@ import type { Database, UsersTable } from './schema.ts';
 /** Options of createKyselyStore. */
 export interface KyselyStoreOptions {
   /**
-   * How long, in seconds, a finished rate window is kept before a sweep removes it (default one day). The
+   * How long, in seconds, a finished rate window is kept before a sweep removes it (default one hour). The
    * sweep never removes a window younger than the window length of the hit that runs it.
    */
   readonly rateWindowRetentionSeconds?: number;
@@ -24,6 +24,12 @@ export interface KyselyStoreOptions {
 // upsert may take before it gives up: 20 × 50 covers `name` … `name999` and heavy contention.
 const CANDIDATES_PER_QUERY = 20;
 const MAX_UPSERT_ROUNDS = 50;
+const SEQUENTIAL_ROUNDS = 4;
+
+/** A suffix from 1,000,000 to about 4.3 billion (Web Crypto: Node and workerd alike). */
+function randomSuffix(): number {
+  return 1_000_000 + (crypto.getRandomValues(new Uint32Array(1))[0]! % 4_000_000_000);
+}
 
 /**
  * A TokenServiceStore over `db` (PostgreSQL or SQLite/D1 dialect). The store computes the user id itself
@@ -32,7 +38,8 @@ const MAX_UPSERT_ROUNDS = 50;
  * destroys `db`.
  */
 export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOptions = {}): TokenServiceStore {
-  const retention = options.rateWindowRetentionSeconds ?? 24 * 60 * 60;
+  // An hour: counters of clients that never come back (or of an attacker's many addresses) go soon.
+  const retention = options.rateWindowRetentionSeconds ?? 60 * 60;
 
   async function setUsernameOnce(id: string, lower: string): Promise<boolean> {
     const row = await db
@@ -96,7 +103,9 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
         );
         const free = candidates.findIndex((c) => !taken.has(c));
         if (free === -1) {
-          next += CANDIDATES_PER_QUERY;
+          // After the first hundred, a random suffix: whoever claims `name` … `name999` to keep someone
+          // from signing up cannot guess which one comes next.
+          next = round < SEQUENTIAL_ROUNDS ? next + CANDIDATES_PER_QUERY : randomSuffix();
           continue;
         }
         const username = candidates[free]!;
@@ -144,7 +153,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       return row !== undefined;
     },
 
-    async putLoginState(state) {
+    async putLoginState(state, now) {
+      // Expired attempts go here too, not only when a callback comes: logins that are started and never
+      // finished (or started only to fill the table) do not pile up.
+      if (now !== undefined) await db.deleteFrom('login_states').where('expires_at', '<=', checkDate('now', now)).execute();
       await db
         .insertInto('login_states')
         .values({
