@@ -25,10 +25,11 @@ export interface NodeTokenServiceOptions {
   readonly now?: () => number;
   readonly log?: TokenServiceLog;
   /**
-   * Rate-limit by the last `X-Forwarded-For` address: the one the proxy you run in front appended (the
-   * entries before it are whatever the client sent). Default: the socket's address.
+   * How many proxies you run in front, each appending the address it got to `X-Forwarded-For`: the
+   * client is the entry that many places from the end (true: 1). The entries before it are whatever the
+   * client sent. Default: none, the socket's address. Environment: TRUST_PROXY (`1`, `2`, …, or `true`).
    */
-  readonly trustProxy?: boolean;
+  readonly trustProxy?: boolean | number;
   /**
    * Settings for the Secrets Manager client that reads `<NAME>_SECRET_ID` secrets (region, endpoint,
    * credentials); default: the SDK's own (AWS_REGION, the credential chain, AWS_ENDPOINT_URL_SECRETS_MANAGER).
@@ -77,6 +78,13 @@ function secretReader(
   };
 }
 
+/** The number of trusted proxies from the option or TRUST_PROXY: true or `true` is 1; anything unreadable is 0 (trust none). */
+function proxyHops(setting: boolean | number | string | undefined): number {
+  if (setting === true || (typeof setting === 'string' && /^true$/i.test(setting))) return 1;
+  const n = typeof setting === 'number' ? setting : typeof setting === 'string' && /^\d{1,2}$/.test(setting) ? Number(setting) : 0;
+  return Number.isSafeInteger(n) && n > 0 && n <= 10 ? n : 0;
+}
+
 function remoteAddress(c: Context): string | undefined {
   const env = c.env as
     | {
@@ -103,7 +111,7 @@ export async function createNodeTokenService(options: NodeTokenServiceOptions = 
   // The URL holds the database password: like the other secrets it may live in Secrets Manager.
   const databaseUrl = await read('DATABASE_URL')();
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
-  const trustProxy = options.trustProxy ?? /^(1|true)$/i.test(env.TRUST_PROXY ?? '');
+  const hops = proxyHops(options.trustProxy ?? env.TRUST_PROXY);
   const signingKeys = read('TOKEN_SIGNING_KEYS');
   const [stateSecret, github, google] = await Promise.all([
     read('STATE_SECRET')(),
@@ -124,7 +132,7 @@ export async function createNodeTokenService(options: NodeTokenServiceOptions = 
         ...(options.permissionFunctions ? { permissionFunctions: options.permissionFunctions } : {}),
         ...(options.hooks ? { hooks: options.hooks } : {}),
         clientKey: (c) =>
-          (trustProxy ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined) || remoteAddress(c) || 'unknown',
+          (hops > 0 ? c.req.header('x-forwarded-for')?.split(',').at(-hops)?.trim() : undefined) || remoteAddress(c) || 'unknown',
       },
     );
     return { app, store, close: () => store.close() };

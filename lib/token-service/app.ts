@@ -17,6 +17,7 @@ import { cors } from 'hono/cors';
 import type { Hooks, OAuthProvider, PermissionProviders, RateLimiter, TokenIssuer, TokenServiceStore, User } from './types.ts';
 import { OAuthLoginError } from './types.ts';
 import { runHook, type HookName } from './hooks.ts';
+import { clientKeyOf } from './client-key.ts';
 import { StoreInputError } from './store/errors.ts';
 
 /** The login state codec (oauth/state.ts): a signed, expiring state carrying the attempt id, provider and `next`. */
@@ -80,10 +81,11 @@ const MAX_USERNAME_LENGTH = 64;
 const MAX_SERVICE_LENGTH = 128;
 const MAX_BODY_BYTES = 16 * 1024;
 const JSONP_CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
-// Control characters, whitespace and separators that would make a username ambiguous in a URL or a log.
-// SQL-significant characters (' " ; - % _ \) are allowed: every query is parameterised.
-// eslint-disable-next-line no-control-regex
-const BAD_USERNAME = /[\u0000-\u0020\u007f-\u009f\u2028\u2029/?#@]/u;
+// Separators (any Unicode space, NBSP included), control and format characters (zero-width, bidi
+// overrides, BOM: lookalike names) and URL delimiters would make a username ambiguous in a URL, a log or
+// on screen; a name of dots alone is a path segment. SQL-significant characters (' " ; - % _ \) are
+// allowed: every query is parameterised.
+const BAD_USERNAME = /[\p{Z}\p{C}/?#@]|^\.+$/u;
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -134,7 +136,7 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     const limiter = parts.limits?.[which];
     if (!limiter) return undefined;
     try {
-      if (await limiter.allow(`${which}:${clientKey(c)}`)) return undefined;
+      if (await limiter.allow(`${which}:${clientKeyOf(clientKey(c))}`)) return undefined;
     } catch {
       log({ event: 'token-service.rate-limiter-fault', code: 'ERR_RATE_LIMITER_UNAVAILABLE' });
       return answer(c, { error: 'service unavailable' }, 503);
@@ -325,6 +327,8 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
   });
 
   app.post('/auth/logout', async (c) => {
+    const stop = await limited(c, 'api');
+    if (stop) return stop;
     const who = await caller(c);
     if (who.userid === undefined) return answer(c, { success: false, error: who.present ? 'Not authenticated' : 'No token' });
     const user = await parts.store.getUser(who.userid);

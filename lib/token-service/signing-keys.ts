@@ -42,6 +42,8 @@ export interface SigningKey {
   readonly spkiPem: string;
   /** Epoch seconds after which the key is no longer published; undefined for the current key. */
   readonly publishedUntil: number | undefined;
+  /** Epoch seconds when the key stopped signing; undefined for the current key. */
+  readonly retiredAt: number | undefined;
 }
 
 /** A parsed signing key set: the current signer and every key still published (current first). */
@@ -183,6 +185,7 @@ async function importEntry(e: CheckedEntry, publishedUntil: number | undefined, 
     publicJwk: Object.freeze(publicJwk),
     spkiPem: (await exportSPKI(publicKey)).trim(),
     publishedUntil,
+    retiredAt: e.retiredAt === undefined ? undefined : Math.floor(e.retiredAt / 1000),
   });
 }
 

@@ -211,6 +211,19 @@ describe('rotation', () => {
     expect(await tokens.verifyUserToken(await tokens.issueUserToken('u4'))).toMatchObject({ userid: 'u4' });
   });
 
+  it('a retired key signs nothing new: a token it made after its retirement (a leaked key) is refused', async () => {
+    const clock = { t: T0 + 3600 };
+    const retiredAt = T0 + 600;
+    const retiredSet = await setOf(T0 + 3600, other, { ...entries.RS256!, retiredAt: new Date(retiredAt * 1000).toISOString() });
+    const tokens = issuerOf(() => Promise.resolve(retiredSet), clock);
+    // The old key, found among the published ones, signing as if it were still current.
+    const oldOnly = { ...retiredSet, current: retiredSet.published.find((k) => k.kid === 'RS256-k1')! };
+    const before = await signWith(oldOnly, { userid: 'u1', iss: ISS, aud: ISS, iat: retiredAt - 10, exp: retiredAt + 86400 });
+    const after = await signWith(oldOnly, { userid: 'u2', iss: ISS, aud: ISS, iat: retiredAt + 300, exp: retiredAt + 86400 });
+    expect(await tokens.verifyUserToken(before)).toMatchObject({ userid: 'u1' });
+    expect(await tokens.verifyUserToken(after)).toBeUndefined();
+  });
+
   it('the longest lifetime covers both token kinds and the tolerance', () => {
     expect(LIFETIME).toBe(14 * 86400 + 30);
     expect(maxTokenLifetimeSeconds({ userTokenTtlSeconds: 60, serviceTokenTtlSeconds: 7200, clockToleranceSeconds: 0 })).toBe(7200);

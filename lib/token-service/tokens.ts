@@ -149,6 +149,9 @@ export function createTokenIssuer(options: TokenIssuerOptions): ServiceTokenIssu
       const { userid, exp, iat } = payload;
       if (typeof userid !== 'string' || userid.length === 0 || userid.length > MAX_USERID_LENGTH) return undefined;
       if (typeof exp !== 'number' || typeof iat !== 'number' || iat > t + tolerance) return undefined;
+      // A retired key signs nothing new: a token it "issued" after its retirement was made by whoever
+      // holds the key (a leaked key is retired at once, and its forgeries stop there).
+      if (key.retiredAt !== undefined && iat > key.retiredAt + tolerance) return undefined;
       if (SERVICE_CLAIMS.some((c) => Object.hasOwn(payload, c))) return undefined;
       if (Array.isArray(payload.aud) && payload.aud.length !== 1) return undefined;
       return { userid, exp, iat };

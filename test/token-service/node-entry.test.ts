@@ -73,7 +73,10 @@ describe('the Node token service with its secrets in Secrets Manager', () => {
 describe('TRUST_PROXY from the environment', () => {
   it('counts by the address the proxy appended when TRUST_PROXY=1, by the socket otherwise', async () => {
     const secrets = await localSecrets(standin);
-    const statuses = async (trust: string | undefined) => {
+    const statuses = async (
+      trust: string | undefined,
+      via: (client: string, i: number) => string = (client, i) => `10.0.0.${i}, ${client}`,
+    ) => {
       const port = await freePort();
       const config = localConfig({
         publicUrl: `http://127.0.0.1:${port}`,
@@ -97,7 +100,7 @@ describe('TRUST_PROXY from the environment', () => {
         for (let i = 0; i < 4; i++) {
           // Two clients behind one proxy, each sending a forged first entry.
           const client = `198.51.100.${i % 2}`;
-          out.push((await fetch(`${s.url}/auth/check`, { headers: { 'x-forwarded-for': `10.0.0.${i}, ${client}` } })).status);
+          out.push((await fetch(`${s.url}/auth/check`, { headers: { 'x-forwarded-for': via(client, i) } })).status);
         }
         return out;
       } finally {
@@ -109,5 +112,9 @@ describe('TRUST_PROXY from the environment', () => {
     expect(await statuses('1')).toEqual([200, 200, 200, 200]);
     // Not trusted: one socket address for all of them.
     expect(await statuses(undefined)).toEqual([200, 200, 429, 429]);
+    // Two proxies (a CDN, then a load balancer that appends the CDN's address): the client is second from the end.
+    expect(await statuses('2', (client, i) => `10.0.0.${i}, ${client}, 203.0.113.9`)).toEqual([200, 200, 200, 200]);
+    // The same chain read with one hop: every client is the CDN.
+    expect(await statuses('1', (client, i) => `10.0.0.${i}, ${client}, 203.0.113.9`)).toEqual([200, 200, 429, 429]);
   });
 });

@@ -611,6 +611,16 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
         'a?b',
         'a#b',
         'a@b',
+        // Lookalikes: no-break and ideographic spaces, zero-width space and joiner, a bidi override, a BOM.
+        'ad\u00a0min',
+        'ad\u3000min',
+        'ad\u200bmin',
+        'ad\u200dmin',
+        '\u202enimda',
+        '\ufeffadmin',
+        // A path segment of its own.
+        '.',
+        '..',
       ]) {
         expect((await update({ jwt: u.jwt, username: bad })).body, JSON.stringify(bad)).toEqual({
           success: false,
@@ -973,6 +983,19 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect(login429.headers.get('location')).toBeNull();
       expect((await call(`${limited.url}/auth/login/github?${q({ next: NEXT })}`, as('198.51.100.8'))).status).toBe(302);
     });
+  });
+
+  it('counts an IPv6 client by its /64 (any address in it is the same client); logout is limited too', async () => {
+    const limited = await launch({ rateLimits: { api: { limit: 3, windowSeconds: 60 } } }, { trustProxy: true });
+    const header = deployment.clientHeader;
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      const address = `2001:db8:77:${i === 4 ? 'abcd' : '1'}::${(i + 1).toString(16)}`;
+      const path = i % 2 === 0 ? '/auth/check' : '/auth/logout';
+      statuses.push((await call(`${limited.url}${path}`, { method: i % 2 === 0 ? 'GET' : 'POST', headers: { [header]: address } })).status);
+    }
+    // Three calls from 2001:db8:77:1::/64 (different hosts), the fourth refused; another /64 goes on.
+    expect(statuses).toEqual([200, 200, 200, 429, 200]);
   });
 
   it.runIf(deployment.clientHeader === 'x-forwarded-for')(
