@@ -998,7 +998,8 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
     expect(statuses).toEqual([200, 200, 200, 429, 200]);
   });
 
-  it.runIf(deployment.clientHeader === 'x-forwarded-for')(
+  // Cases that exist for one deployment only are defined only there (not reported as skipped elsewhere).
+  (deployment.clientHeader === 'x-forwarded-for' ? it : () => undefined)(
     'without trustProxy, X-Forwarded-For does not pick the client (no way around the limit)',
     async () => {
       const limited = await launch({ rateLimits: { api: { limit: 2, windowSeconds: 60 } } });
@@ -1009,7 +1010,7 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
     },
   );
 
-  it.runIf(deployment.clientHeader === 'x-forwarded-for')(
+  (deployment.clientHeader === 'x-forwarded-for' ? it : () => undefined)(
     'with trustProxy, the address the proxy appended counts, not what the client put first in X-Forwarded-For',
     async () => {
       const limited = await launch({ rateLimits: { api: { limit: 2, windowSeconds: 60 } } }, { trustProxy: true });
@@ -1074,65 +1075,68 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
 
   // ---- Hooks (functions cannot cross into workerd) ----
 
-  describe.runIf(deployment.inProcessFunctions)('hooks (in-process functions: Node only, they cannot be passed into workerd)', () => {
-    it('onNewUser once on the first login, onUserLogin on every login, onUserLogout on POST /auth/logout', async () => {
-      const calls: string[] = [];
-      const hooks: Hooks = {
-        onNewUser: (u: User) => void calls.push(`new:${u.id}`),
-        onUserLogin: (u: User) => void calls.push(`login:${u.id}`),
-        onUserLogout: (u: User) => void calls.push(`logout:${u.id}`),
-      };
-      const s = await launch({}, { hooks });
-      const person = newPerson();
-      const id = md5(person.email);
-      const first = await login({ service: s.url });
-      await login({ service: s.url });
-      expect(calls).toEqual([`new:${id}`, `login:${id}`, `login:${id}`]);
-      const out = await call(`${s.url}/auth/logout?${q({ jwt: first.jwt! })}`, { method: 'POST' });
-      expect(out.body).toEqual({ success: true });
-      expect(calls.at(-1)).toBe(`logout:${id}`);
-      expect((await call(`${s.url}/auth/logout`, { method: 'POST' })).body).toEqual({ success: false, error: 'No token' });
-    });
-
-    it('a hook that hangs is given up after its timeout: the login goes on, ERR_HOOK_TIMEOUT is logged', async () => {
-      const s = await launch({}, { hooks: { onUserLogin: () => new Promise<void>(() => undefined) } });
-      const person = newPerson();
-      const t0 = Date.now();
-      const outcome = await login({ service: s.url });
-      expect(outcome.jwt).toBeTypeOf('string');
-      expect(Date.now() - t0).toBeLessThan(5000);
-      expect(s.logs().map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual({
-        event: 'token-service.hook-failed',
-        hook: 'onUserLogin',
-        code: 'ERR_HOOK_TIMEOUT',
+  (deployment.inProcessFunctions ? describe : () => undefined)(
+    'hooks (in-process functions: Node only, they cannot be passed into workerd)',
+    () => {
+      it('onNewUser once on the first login, onUserLogin on every login, onUserLogout on POST /auth/logout', async () => {
+        const calls: string[] = [];
+        const hooks: Hooks = {
+          onNewUser: (u: User) => void calls.push(`new:${u.id}`),
+          onUserLogin: (u: User) => void calls.push(`login:${u.id}`),
+          onUserLogout: (u: User) => void calls.push(`logout:${u.id}`),
+        };
+        const s = await launch({}, { hooks });
+        const person = newPerson();
+        const id = md5(person.email);
+        const first = await login({ service: s.url });
+        await login({ service: s.url });
+        expect(calls).toEqual([`new:${id}`, `login:${id}`, `login:${id}`]);
+        const out = await call(`${s.url}/auth/logout?${q({ jwt: first.jwt! })}`, { method: 'POST' });
+        expect(out.body).toEqual({ success: true });
+        expect(calls.at(-1)).toBe(`logout:${id}`);
+        expect((await call(`${s.url}/auth/logout`, { method: 'POST' })).body).toEqual({ success: false, error: 'No token' });
       });
-      // No user id in any line: md5(email) turns back into the email with a dictionary of addresses.
-      expect(s.logs().join('\n')).not.toContain(md5(person.email));
-    });
 
-    it('a throwing hook does not stop the login and is logged by code', async () => {
-      const hooks: Hooks = {
-        onNewUser: () => {
-          throw new Error(`hook blew up for ${'secret-detail'}`);
-        },
-        onUserLogin: () => Promise.reject(new Error('nope')),
-      };
-      const s = await launch({}, { hooks });
-      const person = newPerson();
-      const outcome = await login({ service: s.url });
-      expect(outcome.jwt).toBeTypeOf('string');
-      const failures = s
-        .logs()
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((e) => e.event === 'token-service.hook-failed');
-      expect(failures).toEqual([
-        { event: 'token-service.hook-failed', hook: 'onNewUser', code: 'ERR_HOOK_FAILED' },
-        { event: 'token-service.hook-failed', hook: 'onUserLogin', code: 'ERR_HOOK_FAILED' },
-      ]);
-      expect(s.logs().join('\n')).not.toContain('secret-detail');
-      expect(s.logs().join('\n')).not.toContain(md5(person.email));
-    });
-  });
+      it('a hook that hangs is given up after its timeout: the login goes on, ERR_HOOK_TIMEOUT is logged', async () => {
+        const s = await launch({}, { hooks: { onUserLogin: () => new Promise<void>(() => undefined) } });
+        const person = newPerson();
+        const t0 = Date.now();
+        const outcome = await login({ service: s.url });
+        expect(outcome.jwt).toBeTypeOf('string');
+        expect(Date.now() - t0).toBeLessThan(5000);
+        expect(s.logs().map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual({
+          event: 'token-service.hook-failed',
+          hook: 'onUserLogin',
+          code: 'ERR_HOOK_TIMEOUT',
+        });
+        // No user id in any line: md5(email) turns back into the email with a dictionary of addresses.
+        expect(s.logs().join('\n')).not.toContain(md5(person.email));
+      });
+
+      it('a throwing hook does not stop the login and is logged by code', async () => {
+        const hooks: Hooks = {
+          onNewUser: () => {
+            throw new Error(`hook blew up for ${'secret-detail'}`);
+          },
+          onUserLogin: () => Promise.reject(new Error('nope')),
+        };
+        const s = await launch({}, { hooks });
+        const person = newPerson();
+        const outcome = await login({ service: s.url });
+        expect(outcome.jwt).toBeTypeOf('string');
+        const failures = s
+          .logs()
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((e) => e.event === 'token-service.hook-failed');
+        expect(failures).toEqual([
+          { event: 'token-service.hook-failed', hook: 'onNewUser', code: 'ERR_HOOK_FAILED' },
+          { event: 'token-service.hook-failed', hook: 'onUserLogin', code: 'ERR_HOOK_FAILED' },
+        ]);
+        expect(s.logs().join('\n')).not.toContain('secret-detail');
+        expect(s.logs().join('\n')).not.toContain(md5(person.email));
+      });
+    },
+  );
 
   // ---- Key rotation ----
 
