@@ -1,5 +1,6 @@
 import { authError, type AuthError } from '../core/errors.ts';
 import { splitUrl, type SignedRequest } from '../core/request.ts';
+import { readBoundedStream } from '../core/bounded-body.ts';
 
 /** A request read into the request model, or why it could not be. */
 export type ReadRequest = { ok: true; request: SignedRequest } | { ok: false; error: AuthError };
@@ -33,33 +34,9 @@ export function readRequest(request: Request, path: string, query: string, maxBo
   const method = request.method.toUpperCase();
   const stream = request.body;
   if (!stream) return { ok: true, request: { method, path, query, headers, body: new Uint8Array() } };
-  return readBody(stream, maxBodyBytes).then((body): ReadRequest =>
+  return readBoundedStream(stream, maxBodyBytes).then((body): ReadRequest =>
     body
       ? { ok: true, request: { method, path, query, headers, body } }
       : { ok: false, error: authError('ERR_BODY_TOO_LARGE', 'request body is too large') },
   );
-}
-
-/** The whole body, or `undefined` as soon as it grows past `maxBodyBytes` (the stream is cancelled then). */
-async function readBody(stream: ReadableStream<Uint8Array>, maxBodyBytes: number): Promise<Uint8Array | undefined> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBodyBytes) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    body.set(c, offset);
-    offset += c.byteLength;
-  }
-  return body;
 }

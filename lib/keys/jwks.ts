@@ -7,6 +7,7 @@
 // one reads it there before going to the network. Platform-free: `fetch` and the clock are injected.
 // Errors name a fault only: never the URL (its query may hold a token), a kid or the document.
 import { parseJsonSafe } from '../config/json.ts';
+import { readBoundedBody, utf8OrUndefined } from '../core/bounded-body.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { createCachedKeyStore, type HydrateReport, type KeyCacheEvent, type KeyCacheStats, type KeySource } from './cache.ts';
 import { maxAgeOf, statusFault } from './http-answer.ts';
@@ -288,41 +289,15 @@ export function openJwksStore(options: JwksStoreOptions): JwksStore {
 
   /** The body, at most maxBytes of UTF-8, or a fault. */
   async function readBody(res: Response, aborted: () => boolean): Promise<string> {
-    const declared = Number(res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
-      throw storeError('malformed-response');
-    }
-    if (!res.body) throw storeError('malformed-response');
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    let bytes: Uint8Array | undefined;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw storeError('malformed-response');
-        }
-        chunks.push(value);
-      }
-    } catch (e) {
-      if (e instanceof KeyStoreError) throw e;
+      bytes = await readBoundedBody(res, maxBytes);
+    } catch {
       throw storeError(aborted() ? 'timeout' : 'network');
     }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.byteLength;
-    }
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw storeError('malformed-response');
-    }
+    const text = bytes && utf8OrUndefined(bytes);
+    if (text === undefined) throw storeError('malformed-response');
+    return text;
   }
 
   async function fetchDocument(): Promise<{ text: string; maxAge: number }> {

@@ -2,6 +2,7 @@
 // function in code, the same permissions for everyone, or an HTTP endpoint. Every answer is checked
 // to be a small plain JSON object before it goes into a token; failures carry a code, never a value.
 import { parseJsonSafe } from '../config/json.ts';
+import { readBoundedBody } from '../core/bounded-body.ts';
 import type { PermissionProviders, Permissions, User } from './types.ts';
 
 /** Service names: 1-128 characters of A-Z a-z 0-9 `.` `:` `-` (no `_`, so no `__proto__`). */
@@ -113,36 +114,6 @@ function checked(value: unknown): Permissions {
 // http only to loopback (tests, a sidecar); elsewhere plain http could be read or changed in transit.
 const URL_RE = /^(https:\/\/[^/?#\s@]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(\/[^\s#]*)?$/;
 
-/** Reads at most `max` bytes of a body; undefined when it is longer. */
-async function readBounded(res: Response, max: number): Promise<Uint8Array | undefined> {
-  const declared = res.headers.get('content-length');
-  if (declared !== null && Number(declared) > max) {
-    await res.body?.cancel();
-    return undefined;
-  }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 function httpProvider(url: string, timeoutMs: number, fetchFn: NonNullable<PermissionProviderDeps['fetch']>): PermissionFunction {
   return async (service, user) => {
     const controller = new AbortController();
@@ -173,7 +144,7 @@ function httpProvider(url: string, timeoutMs: number, fetchFn: NonNullable<Permi
       }
       let body: Uint8Array | undefined;
       try {
-        body = await readBounded(res, MAX_PERMISSIONS_BYTES);
+        body = await readBoundedBody(res, MAX_PERMISSIONS_BYTES);
       } catch {
         throw timedOut
           ? new PermissionProviderError('provider-timeout', 'permission provider did not answer in time')

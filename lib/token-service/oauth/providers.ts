@@ -34,6 +34,7 @@ import {
   type Client,
   type ClientAuth,
 } from 'oauth4webapi';
+import { readBoundedBody, utf8OrUndefined } from '../../core/bounded-body.ts';
 import { STORE_LIMITS, stringProblem } from '../store/errors.ts';
 import { parseJsonSafe } from '../../config/json.ts';
 import { md5Hex } from '../md5.ts';
@@ -343,36 +344,8 @@ function isObject(value: unknown): value is Json {
 
 /** The body as UTF-8 text, or undefined when it is larger than `max` bytes or not UTF-8. */
 async function readCapped(res: Response, max: number): Promise<string | undefined> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
+  const bytes = await readBoundedBody(res, max);
+  return bytes && utf8OrUndefined(bytes);
 }
 
 /** A provider's user id (string or number) as text, or a bad answer. */
