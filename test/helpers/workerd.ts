@@ -1,27 +1,15 @@
-import * as esbuild from 'esbuild';
 import { afterAll, beforeAll } from 'vitest';
 import { Miniflare } from 'miniflare';
 import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import type { SignedRequest } from '../../lib/core/request.ts';
-import { SOURCE_CONDITION } from '../../infra/build.mjs';
+import { bundleWorkerEntry } from '../../infra/token-service-local.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Bundles a worker entry the way wrangler does for workerd (`#crypto` -> Web Crypto). */
-export async function bundleWorker(entry: string): Promise<string> {
-  const result = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: [SOURCE_CONDITION, 'workerd', 'worker', 'browser'],
-    logLevel: 'warning',
-  });
-  return result.outputFiles[0]!.text;
+export function bundleWorker(entry: string): Promise<string> {
+  return bundleWorkerEntry(entry);
 }
 
 /** Bindings beyond plain text ones: KV namespaces (in memory; fill them through `mf.getKVNamespace(name)`). */
