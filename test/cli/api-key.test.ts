@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../lib/cli/main.ts';
 import { ALL_KEYS, API_KEY, apiKeyConfig, hashOf, KEY_ID, NEXT_API_KEY, PRINCIPAL, UNKNOWN_KEY } from '../fixtures/api-key-app.ts';
 import { ROOT } from '../helpers/workerd.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let dir: string;
 let configPath: string;
@@ -24,19 +24,8 @@ beforeAll(() => {
   writeFileSync(keyPath, API_KEY + '\n', { mode: 0o600 });
 });
 
-async function cli(argv: string[], stdin = '', env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdin: async () => new TextEncoder().encode(stdin),
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    now: () => Date.now(),
-    env,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+function cli(argv: string[], stdin = '', env: Record<string, string> = {}) {
+  return runCli(argv, { stdin, env });
 }
 
 const request = JSON.stringify({ method: 'GET', url: 'https://api.example.com/items/42?b=2', headers: [['Accept', 'application/json']] });

@@ -3,14 +3,14 @@
 // key from the configuration; explain shows header and claim names and the issuer/audience, never the
 // token, its signature or its kid.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../lib/cli/main.ts';
 import { createJwtSigner } from '../../lib/schemes/jwt/index.ts';
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_KID, JWT_PRIVATE_KEY, jwtConfig } from '../fixtures/jwt-app.ts';
 import { ROOT } from '../helpers/workerd.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const NOW = 1_790_000_000;
 let dir: string;
@@ -25,18 +25,8 @@ beforeAll(() => {
   writeFileSync(keyPath, JWT_PRIVATE_KEY, { mode: 0o600 });
 });
 
-async function cli(argv: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdin: async () => new TextEncoder().encode(stdin),
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    now: () => NOW * 1000,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+function cli(argv: string[], stdin = '') {
+  return runCli(argv, { stdin, now: () => NOW * 1000 });
 }
 
 const request = JSON.stringify({ method: 'GET', url: 'https://api.example.com/orders/42', headers: [['Accept', 'application/json']] });

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerCallError, type SecretsManagerOps, type SecretsManagerTarget } from '../../lib/cli/keys-secrets-manager.ts';
-import { main, type CliIo } from '../../lib/cli/main.ts';
 import { parseApiKey } from '../../lib/keys/api-key-format.ts';
 import { createMemoryKeyStore } from '../../lib/keys/memory.ts';
 import { importedPublicKey } from '../../lib/keys/public-key.ts';
@@ -23,6 +22,7 @@ import {
   type SecretsManagerEndpoint,
 } from '../helpers/secrets-manager-endpoint.ts';
 import { ROOT } from '../helpers/workerd.ts';
+import { runCli } from '../helpers/cli.ts';
 
 // edge-auth keys new | put | check. main() runs in-process over the real file system (a temporary
 // directory); the process entry point and Workers KV (wrangler --local, no network) are spawned.
@@ -34,18 +34,8 @@ let n = 0;
 const path = (name: string) => join(dir, `${n++}-${name}`);
 const mode = (p: string) => statSync(p).mode & 0o777;
 
-async function cli(argv: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdin: async () => new TextEncoder().encode(stdin),
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    now: () => NOW,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+function cli(argv: string[], stdin = '') {
+  return runCli(argv, { stdin, now: () => NOW });
 }
 type Run = Awaited<ReturnType<typeof cli>>;
 
@@ -808,22 +798,15 @@ describe('keys put|check with Secrets Manager (an injected stand-in for the SDK 
     }
   }
 
-  async function smCli(sm: FakeSecretsManager, argv: string[], stdin = '') {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdin: async () => new TextEncoder().encode(stdin),
-      stdout: (t) => void out.push(t),
-      stderr: (t) => void err.push(t),
-      readFile: (p) => readFileSync(p, 'utf8'),
+  function smCli(sm: FakeSecretsManager, argv: string[], stdin = '') {
+    return runCli(argv, {
+      stdin,
       now: () => NOW,
       secretsManager: async (t) => {
         sm.target = t;
         return sm;
       },
-    };
-    const code = await main(argv, io);
-    return { code, stdout: out.join(''), stderr: err.join('') };
+    });
   }
 
   const a = good({ id: 'SMA1', secrets: ['sm-secret-a-0001'] });

@@ -2,14 +2,14 @@
 // or the configuration; verify with the app's public key from the configuration; explain with the app
 // uuid redacted and no signature printed. In-process (main with real files), plus one spawned run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../lib/cli/main.ts';
 import { MAUTH_MESSAGES } from '../../lib/schemes/mauth/index.ts';
 import { APP_UUID, mauthConfig, PRIVATE_KEY } from '../fixtures/mauth-app.ts';
 import { ROOT } from '../helpers/workerd.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const NOW = 1_790_000_000;
 let dir: string;
@@ -24,18 +24,8 @@ beforeAll(() => {
   writeFileSync(keyPath, PRIVATE_KEY, { mode: 0o600 });
 });
 
-async function cli(argv: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdin: async () => new TextEncoder().encode(stdin),
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    now: () => NOW * 1000,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+function cli(argv: string[], stdin = '') {
+  return runCli(argv, { stdin, now: () => NOW * 1000 });
 }
 
 const request = JSON.stringify({

@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../lib/cli/main.ts';
 import { generateSigningKey, parseSigningKeySet, type SigningKeyEntry } from '../../lib/token-service/signing-keys.ts';
 import { maxTokenLifetimeSeconds } from '../../lib/token-service/tokens.ts';
 import { ROOT } from '../helpers/workerd.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
 const DAY = 86_400_000;
@@ -17,18 +17,8 @@ let dir: string;
 let n = 0;
 const path = (name: string) => join(dir, `${n++}-${name}`);
 
-async function cli(argv: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdin: async () => new TextEncoder().encode(stdin),
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    now: () => NOW,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+function cli(argv: string[], stdin = '') {
+  return runCli(argv, { stdin, now: () => NOW });
 }
 
 const setIn = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { keys: SigningKeyEntry[] };

@@ -1,12 +1,12 @@
 // edge-auth sign|verify|explain --scheme ustudio-hmac: sign with the key's secret from the configuration,
 // verify, refuse a tampered request by code only, explain with the key id redacted and no digest
 // printed; with the freshness extension on, sign stamps the time (--now) and verify checks it.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../lib/cli/main.ts';
 import { USTUDIO_KEY_ID, USTUDIO_SECRET, ustudioConfig } from '../fixtures/ustudio-app.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const NOW = 1_790_000_000;
 let dir: string;
@@ -21,18 +21,8 @@ beforeAll(() => {
   writeFileSync(freshPath, JSON.stringify(ustudioConfig({ schemes: { 'ustudio-hmac': { freshness: true } } })));
 });
 
-async function cli(argv: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdin: async () => new TextEncoder().encode(stdin),
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    now: () => NOW * 1000,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+function cli(argv: string[], stdin = '') {
+  return runCli(argv, { stdin, now: () => NOW * 1000 });
 }
 
 const request = JSON.stringify({
