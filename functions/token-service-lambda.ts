@@ -5,7 +5,7 @@
  * `<NAME>` or `<NAME>_SECRET_ID`).
  */
 import { handle } from 'hono/aws-lambda';
-import { createNodeTokenService, type NodeTokenService } from './token-service-node.ts';
+import { createNodeTokenService, startFailure, type NodeTokenService } from './token-service-node.ts';
 
 let service: Promise<NodeTokenService> | undefined;
 
@@ -26,10 +26,7 @@ export const handler = async (event: Parameters<ReturnType<typeof handle>>[0], c
   try {
     s = await current();
   } catch (e) {
-    const issues = (e as { issues?: unknown }).issues;
-    console.error(
-      JSON.stringify({ event: 'token-service.start-failed', ...(Array.isArray(issues) ? { issues } : { kind: (e as Error).name }) }),
-    );
+    console.error(JSON.stringify(startFailure(e)));
     return { statusCode: 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'service unavailable' }) };
   }
   return handle(s.app)(event, context);

@@ -9,7 +9,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { createTokenServiceFromConfig } from '../lib/token-service/assemble.ts';
-import { loadTokenServiceConfig } from '../lib/token-service/config.ts';
+import { loadTokenServiceConfig, TokenServiceConfigError } from '../lib/token-service/config.ts';
 import type { PermissionFunction } from '../lib/token-service/permissions.ts';
 import { openPostgresStore } from '../lib/token-service/store/postgres.ts';
 import type { Hooks, TokenServiceStore } from '../lib/token-service/types.ts';
@@ -106,11 +106,11 @@ function remoteAddress(c: Context): string | undefined {
 export async function createNodeTokenService(options: NodeTokenServiceOptions = {}): Promise<NodeTokenService> {
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
-  const config = loadTokenServiceConfig(env.TOKEN_SERVICE_CONFIG ?? '');
+  const config = loadTokenServiceConfig(env.TOKEN_SERVICE_CONFIG);
   const read = (name: string) => secretReader(env, name, now, options.secretsManager);
   // The URL holds the database password: like the other secrets it may live in Secrets Manager.
   const databaseUrl = await read('DATABASE_URL')();
-  if (!databaseUrl) throw new Error('DATABASE_URL is not set');
+  if (!databaseUrl) throw new TokenServiceConfigError(['DATABASE_URL: not set (nor DATABASE_URL_SECRET_ID)']);
   const hops = proxyHops(options.trustProxy ?? env.TRUST_PROXY);
   const signingKeys = read('TOKEN_SIGNING_KEYS');
   const [stateSecret, github, google] = await Promise.all([
@@ -140,6 +140,24 @@ export async function createNodeTokenService(options: NodeTokenServiceOptions = 
     await store.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The log line for a start that failed: the configuration's issues (field paths and names, never
+ * values), else the error's kind and its system or SQLSTATE code (`ECONNREFUSED`, `28P01`), never its
+ * message (a driver's may quote the connection string).
+ */
+export function startFailure(e: unknown): Record<string, unknown> {
+  const issues = (e as { issues?: unknown } | undefined)?.issues;
+  if (Array.isArray(issues)) return { event: 'token-service.start-failed', issues };
+  // The store wraps the driver's error: its code is on the cause.
+  const err = e as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = typeof err?.code === 'string' ? err.code : err?.cause?.code;
+  return {
+    event: 'token-service.start-failed',
+    kind: e instanceof Error ? e.name : typeof e,
+    ...(typeof code === 'string' && /^[A-Z0-9_]{1,32}$/.test(code) ? { code } : {}),
+  };
 }
 
 /**
@@ -182,10 +200,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.once('SIGTERM', stop);
     },
     (e: unknown) => {
-      const issues = (e as { issues?: unknown }).issues;
-      console.error(
-        JSON.stringify({ event: 'token-service.start-failed', ...(Array.isArray(issues) ? { issues } : { kind: (e as Error).name }) }),
-      );
+      console.error(JSON.stringify(startFailure(e)));
       process.exit(1);
     },
   );

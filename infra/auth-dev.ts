@@ -180,6 +180,8 @@ async function run(): Promise<void> {
       standin,
       allowedOrigins: [edgeUrl],
       services: { [SERVICE]: { static: PERMISSIONS } },
+      // A login without `next` lands on the edge's public page, not on a 401.
+      extra: { defaultNext: `${edgeUrl}/public` },
     }),
   });
   const edgeConfig = {

@@ -31,6 +31,10 @@ describe('loadConfig', () => {
     expect(c.limits).toMatchObject({ maxBodyBytes: 1048576 });
     expect(keyRecords(c)).toEqual([expect.objectContaining({ id: 'AKID1', secrets: ['secret-secret'], permissions: [], principal: 'p' })]);
   });
+  it('says a missing required member is required, naming it', () => {
+    expect(issuesOf({ schemes: { sigv4: { service: 'execute-api' } }, keys: [] })).toContain('schemes.sigv4.region: is required');
+  });
+
   it('accepts JSON text too', () => {
     expect(loadConfig(JSON.stringify(valid)).keys).toHaveLength(1);
   });

@@ -29,6 +29,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
  */
 export function safeIssueMessage(issue: v.BaseIssue<unknown>): string {
   const units = typeof issue.input === 'string' ? 'characters' : 'items';
+  // A member that is not there at all (valibot reports what the member's schema expected).
+  if (issue.kind === 'schema' && issue.input === undefined) return 'is required';
   switch (issue.type) {
     case 'strict_object':
       return issue.expected === 'never' ? 'unknown field' : `expected an object, got ${kindOf(issue.input)}`;

@@ -90,7 +90,8 @@ export class TokenServiceConfigError extends Error {
  * @throws TokenServiceConfigError naming each bad field.
  */
 export function loadTokenServiceConfig(input: unknown): TokenServiceConfig {
-  let doc = input;
+  if (input === undefined || input === '') throw new TokenServiceConfigError(['(document): missing (is TOKEN_SERVICE_CONFIG set?)']);
+  let doc: unknown = input;
   if (typeof input === 'string') {
     try {
       doc = parseJsonSafe(input);

@@ -71,7 +71,7 @@ export function createTokenServiceWorker(options: TokenServiceWorkerOptions = {}
     ]);
     if (built?.key === key) return built;
     if (!env.DB) throw new TokenServiceConfigError(['DB: no D1 database is bound']);
-    const config = loadTokenServiceConfig(env.TOKEN_SERVICE_CONFIG ?? '');
+    const config = loadTokenServiceConfig(env.TOKEN_SERVICE_CONFIG);
     const store = openD1Store(env.DB);
     const app = createTokenServiceFromConfig(
       config,

@@ -61,7 +61,10 @@ describe('the token service Lambda bundle', () => {
       const res = await handler(httpApiGet('/.well-known/jwks.json'), {});
       expect(res.statusCode).toBe(503);
       expect(JSON.parse(res.body)).toEqual({ error: 'service unavailable' });
-      expect(logged.mock.calls.map((c) => String(c[0])).join('\n')).toContain('token-service.start-failed');
+      const lines = logged.mock.calls.map((c) => String(c[0])).join('\n');
+      expect(lines).toContain('token-service.start-failed');
+      // It says what is missing.
+      expect(lines).toContain('TOKEN_SERVICE_CONFIG');
     } finally {
       logged.mockRestore();
       if (saved.config !== undefined) process.env.TOKEN_SERVICE_CONFIG = saved.config;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOAuthStandin, type OAuthStandin } from '../../infra/oauth-standin.ts';
 import { localConfig, localSecrets, loginThrough } from '../../infra/token-service-local.ts';
-import { startNodeTokenService } from '../../functions/token-service-node.ts';
+import { startFailure, startNodeTokenService } from '../../functions/token-service-node.ts';
 import { freePort } from '../helpers/net.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import {
@@ -116,5 +116,29 @@ describe('TRUST_PROXY from the environment', () => {
     expect(await statuses('2', (client, i) => `10.0.0.${i}, ${client}, 203.0.113.9`)).toEqual([200, 200, 200, 200]);
     // The same chain read with one hop: every client is the CDN.
     expect(await statuses('1', (client, i) => `10.0.0.${i}, ${client}, 203.0.113.9`)).toEqual([200, 200, 429, 429]);
+  });
+});
+
+describe('a start that fails says why, never with a value', () => {
+  it('names a missing TOKEN_SERVICE_CONFIG or DATABASE_URL, and gives a refused database its code only', async () => {
+    const secrets = await localSecrets(standin);
+    const why = (env: Record<string, string>) =>
+      startNodeTokenService({ env, port: 1, log: () => undefined }).then(
+        () => ({}),
+        (e: unknown) => startFailure(e),
+      );
+    expect(await why({ ...secrets })).toEqual({
+      event: 'token-service.start-failed',
+      issues: ['(document): missing (is TOKEN_SERVICE_CONFIG set?)'],
+    });
+    const config = JSON.stringify(localConfig({ publicUrl: 'http://127.0.0.1:1', standin, allowedOrigins: ['http://app.test'] }));
+    expect(await why({ TOKEN_SERVICE_CONFIG: config, ...secrets })).toEqual({
+      event: 'token-service.start-failed',
+      issues: ['DATABASE_URL: not set (nor DATABASE_URL_SECRET_ID)'],
+    });
+    const dead = `postgres://edge:pa55word-x@127.0.0.1:${await freePort()}/nothing`;
+    const refused = await why({ TOKEN_SERVICE_CONFIG: config, DATABASE_URL: dead, ...secrets });
+    expect(refused).toMatchObject({ event: 'token-service.start-failed', code: 'ECONNREFUSED' });
+    expect(JSON.stringify(refused)).not.toContain('pa55word');
   });
 });
