@@ -117,8 +117,10 @@ const args = [
   '127.0.0.1',
   '--port',
   String(port),
+  // EDGE_DEV_STATE_DIR: where the local KV (AUTH_SHARED_CACHE) is kept. Two edges sharing one
+  // directory share one SQLite file, which workerd may find locked at start (SQLITE_BUSY).
   '--persist-to',
-  join(root, '.wrangler', 'state'),
+  resolve(process.env.EDGE_DEV_STATE_DIR || join(root, '.wrangler', 'state')),
   '--env-file',
   envFile,
   '--inspector-port',

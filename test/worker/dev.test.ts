@@ -153,9 +153,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edge-dev-'));
   ownConfigPath = join(dir, 'own-config.json');
   writeFileSync(ownConfigPath, JSON.stringify(ownConfig));
+  // Started side by side, so each keeps its local state apart (one SQLite file for both can be locked).
   [demo, own] = await Promise.all([
-    startEdge(process.execPath, ['infra/dev.mjs'], {}),
-    startEdge('npm', ['start'], { AUTH_CONFIG_FILE: ownConfigPath, LOG_ACCEPTED: '0.5' }),
+    startEdge(process.execPath, ['infra/dev.mjs'], { EDGE_DEV_STATE_DIR: join(dir, 'state-demo') }),
+    startEdge('npm', ['start'], { AUTH_CONFIG_FILE: ownConfigPath, LOG_ACCEPTED: '0.5', EDGE_DEV_STATE_DIR: join(dir, 'state-own') }),
   ]);
 }, 100_000);
 
