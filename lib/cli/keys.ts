@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { JsonTextError, parseJsonSafe } from '../config/json.ts';
+import { isJsonObject, JsonTextError, parseJsonSafe } from '../config/json.ts';
 import { apiKeySecretHash, generateApiKey, isApiKeyId } from '../keys/api-key-format.ts';
 import { apiKeyRecordIssues } from '../schemes/api-key/record.ts';
 import { parseKeyRecord, parseKeyRecords, type KeyRecordIssue } from '../keys/record.ts';
@@ -47,10 +47,6 @@ exits 1 if there is any. Neither ever prints a secret or a key.`;
 
 // ---------------------------------------------------------------------------------------------------
 // Reading and judging records
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The schemes a record may name: the registered ones and those `keys new` makes keys for. */
 function knownSchemes(registry: SchemeRegistry): string[] {
@@ -96,20 +92,20 @@ interface ReadRecords {
  */
 function readRecords(doc: unknown, registry: SchemeRegistry, single: boolean): ReadRecords {
   const schemes = knownSchemes(registry);
-  if (single && isPlainObject(doc) && !Object.hasOwn(doc, 'keys')) {
+  if (single && isJsonObject(doc) && !Object.hasOwn(doc, 'keys')) {
     const r = parseKeyRecord(doc, { schemes });
     if (!r.ok) return { items: [], issues: r.issues, count: 1 };
     const extra = schemeIssues(r.record, '');
     return extra.length > 0 ? { items: [], issues: extra, count: 1 } : { items: [{ raw: doc, record: r.record }], issues: [], count: 1 };
   }
   const bundle = parseKeyRecords(doc, { schemes });
-  const list = Array.isArray(doc) ? doc : isPlainObject(doc) && Array.isArray(doc.keys) ? (doc.keys as unknown[]) : undefined;
+  const list = Array.isArray(doc) ? doc : isJsonObject(doc) && Array.isArray(doc.keys) ? (doc.keys as unknown[]) : undefined;
   if (list === undefined) return { items: [], issues: bundle.issues, count: 0 };
   const base = Array.isArray(doc) ? '' : 'keys';
   // parseKeyRecords keeps the good records in order, each id once: find each one's place in the list.
   const at = new Map<string, number>();
   list.forEach((item, i) => {
-    if (isPlainObject(item) && typeof item.id === 'string' && !at.has(item.id)) at.set(item.id, i);
+    if (isJsonObject(item) && typeof item.id === 'string' && !at.has(item.id)) at.set(item.id, i);
   });
   const items: Array<{ raw: Record<string, unknown>; record: KeyRecord }> = [];
   const issues = [...bundle.issues];
@@ -470,7 +466,7 @@ async function kvRead(t: KvTarget): Promise<Array<{ id: string; text: string }>>
   let names: string[];
   try {
     const doc = parseJsonSafe(list.stdout.toString('utf8'));
-    if (!Array.isArray(doc) || !doc.every((k) => isPlainObject(k) && typeof k.name === 'string')) throw new TypeError('shape');
+    if (!Array.isArray(doc) || !doc.every((k) => isJsonObject(k) && typeof k.name === 'string')) throw new TypeError('shape');
     names = doc.map((k) => (k as { name: string }).name);
   } catch {
     throw new CliError('ERR_KEY_STORE', 'wrangler kv key list gave something other than a list of keys');
@@ -530,7 +526,7 @@ function mergeRecords(
   const next: unknown[] = [];
   let replaced = 0;
   for (const item of list) {
-    const id = isPlainObject(item) && typeof item.id === 'string' ? item.id : undefined;
+    const id = isJsonObject(item) && typeof item.id === 'string' ? item.id : undefined;
     if (id === undefined || !ids.has(id)) next.push(item);
     else if (byId.has(id)) {
       next.push(byId.get(id));

@@ -193,3 +193,8 @@ export function parseJsonSafe(text: string): unknown {
   }
   return doc;
 }
+
+/** Whether a parsed JSON value is an object (not an array, not null): the shape every document and record must have. */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

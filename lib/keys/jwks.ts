@@ -6,7 +6,7 @@
 // endpoint fails. With a shared document cache (Workers KV) the document outlives the isolate: a new
 // one reads it there before going to the network. Platform-free: `fetch` and the clock are injected.
 // Errors name a fault only: never the URL (its query may hold a token), a kid or the document.
-import { parseJsonSafe } from '../config/json.ts';
+import { isJsonObject, parseJsonSafe } from '../config/json.ts';
 import { readBoundedBody, utf8OrUndefined } from '../core/bounded-body.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { createCachedKeyStore, type HydrateReport, type KeyCacheEvent, type KeyCacheStats, type KeySource } from './cache.ts';
@@ -111,10 +111,6 @@ const PUBLIC_MEMBERS: ReadonlyMap<string, readonly string[]> = new Map([
   ['OKP', ['crv', 'x']],
 ]);
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
  * Reads a JWKS document (JSON text, prototype-safely) into one key record per kid: `{ id: kid,
  * scheme: 'jwt', secrets: [], publicKeys: [{ format: 'jwk', jwk }], principal: '', permissions: [] }`,
@@ -140,11 +136,11 @@ export function parseJwks(text: string): ParsedJwks {
   } catch {
     throw malformed();
   }
-  if (!isPlainObject(doc) || !Array.isArray(doc.keys)) throw malformed();
+  if (!isJsonObject(doc) || !Array.isArray(doc.keys)) throw malformed();
   const byKid = new Map<string, Array<Readonly<Record<string, unknown>>>>();
   const invalidKids = new Set<string>();
   for (const key of doc.keys as unknown[]) {
-    if (!isPlainObject(key)) throw malformed();
+    if (!isJsonObject(key)) throw malformed();
     for (const m of PRIVATE_MEMBERS) if (Object.hasOwn(key, m)) throw malformed();
     const { kty, kid, use, key_ops: ops } = key;
     if (typeof kty !== 'string' || kty === 'oct') throw malformed();

@@ -2,7 +2,7 @@
 // Manager secret, a Workers KV value, a secret binding. Hand-written rather than a valibot schema so
 // that bundles which read records at run time (the Lambda authorizer) carry no schema library. Issues
 // name a field and what is wrong with it, never a value: records hold secrets.
-import { parseJsonSafe } from '../config/json.ts';
+import { isJsonObject, parseJsonSafe } from '../config/json.ts';
 import type { KeyRecord, PublicKeyMaterial } from './types.ts';
 
 /** One thing wrong with a record: the field (`secrets[1]`, `publicKeys[0].kty`) and what is wrong, never the value. */
@@ -62,10 +62,6 @@ const JWK_PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = { RSA: [
 const JWK_PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const JWK_STRING_MEMBERS = ['kty', 'n', 'e', 'crv', 'x', 'y', 'kid', 'alg', 'use'];
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -86,7 +82,7 @@ export function parseKeyRecord(input: unknown, options: ParseKeyRecordOptions = 
   const issues: Array<{ path: string; message: string }> = [];
   const whole = prefix === '' ? '(record)' : prefix.replace(/\.$/, '');
   const bad = (path: string, message: string) => issues.push({ path: path === '(record)' ? whole : prefix + path, message });
-  if (!isPlainObject(input)) return { ok: false, issues: [{ path: whole, message: `expected an object, got ${kindOf(input)}` }] };
+  if (!isJsonObject(input)) return { ok: false, issues: [{ path: whole, message: `expected an object, got ${kindOf(input)}` }] };
 
   for (const field of Object.keys(input)) if (!FIELDS.has(field)) bad(field, 'unknown field');
 
@@ -210,7 +206,7 @@ function readPublicKey(v: unknown, path: string, bad: (path: string, message: st
     if (body.length === 0 || body.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return void bad(path, 'PEM body is not base64');
     return { format: m[1] === 'PUBLIC KEY' ? 'spki' : 'pkcs1', pem: v.trim() };
   }
-  if (!isPlainObject(v)) return void bad(path, `expected PEM text or a JWK object, got ${kindOf(v)}`);
+  if (!isJsonObject(v)) return void bad(path, `expected PEM text or a JWK object, got ${kindOf(v)}`);
   const kty = v.kty;
   if (typeof kty !== 'string' || !(kty in JWK_PUBLIC_MEMBERS)) return void bad(`${path}.kty`, 'must be "RSA", "EC" or "OKP"');
   let ok = true;
@@ -268,7 +264,7 @@ export interface KeyRecordBundle {
 export function parseKeyRecords(input: unknown, options: ParseKeyRecordOptions = {}): KeyRecordBundle {
   let list: unknown = input;
   let base = '';
-  if (isPlainObject(input)) {
+  if (isJsonObject(input)) {
     list = input.keys;
     base = 'keys';
     const extra = Object.keys(input).filter((k) => k !== 'keys' && k !== '$schema' && k !== '$comment');

@@ -2,7 +2,7 @@
 // Secrets Manager, an env var in development; never in the repository), parsed into imported keys.
 // Errors name field paths and what is wrong, never a value: the document holds private keys.
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose';
-import { JsonTextError, parseJsonSafe } from '../config/json.ts';
+import { isJsonObject, JsonTextError, parseJsonSafe } from '../config/json.ts';
 
 /** The algorithms the token service signs with: asymmetric only (never an HMAC, never `none`). */
 export const SIGNING_ALGORITHMS = Object.freeze(['RS256', 'EdDSA', 'ES256'] as const);
@@ -78,10 +78,6 @@ function isSigningAlgorithm(alg: unknown): alg is SigningAlgorithm {
   return typeof alg === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(alg);
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Bits of a base64url big-endian integer (an RSA modulus), leading zero bits not counted. */
 function base64UrlBits(b64: string): number {
   const bin = atob(b64.replace(/-/g, '+').replace(/_/g, '/'));
@@ -106,7 +102,7 @@ interface CheckedEntry {
 }
 
 function checkEntry(entry: unknown, path: string, issues: string[]): CheckedEntry | undefined {
-  if (!isPlainObject(entry)) {
+  if (!isJsonObject(entry)) {
     issues.push(`${path}: must be an object`);
     return undefined;
   }
@@ -119,7 +115,7 @@ function checkEntry(entry: unknown, path: string, issues: string[]): CheckedEntr
   if (typeof privateKey === 'string') {
     if (!PKCS8_PEM_RE.test(privateKey))
       issues.push(`${path}.privateKey: must be a PKCS#8 PEM ("BEGIN PRIVATE KEY") or a private JWK object`);
-  } else if (isPlainObject(privateKey)) {
+  } else if (isJsonObject(privateKey)) {
     if (!Object.hasOwn(privateKey, 'd')) issues.push(`${path}.privateKey: the JWK holds no private key ("d")`);
     if (Object.hasOwn(privateKey, 'alg') && privateKey.alg !== alg) issues.push(`${path}.privateKey.alg: differs from ${path}.alg`);
     if (Object.hasOwn(privateKey, 'kid') && privateKey.kid !== kid) issues.push(`${path}.privateKey.kid: differs from ${path}.kid`);
@@ -213,7 +209,7 @@ export async function parseSigningKeySet(text: string, now: Date, maxTokenLifeti
     // JsonTextError messages give a position and a kind only, never the text.
     throw new SigningKeySetError([`(document): ${e instanceof JsonTextError ? e.message : 'not valid JSON'}`]);
   }
-  if (!isPlainObject(doc)) throw new SigningKeySetError(['(document): must be an object {"keys": [...]}']);
+  if (!isJsonObject(doc)) throw new SigningKeySetError(['(document): must be an object {"keys": [...]}']);
   const issues: string[] = [];
   for (const m of Object.keys(doc)) if (m !== 'keys') issues.push(`(document): unknown member (allowed: keys)`);
   const keys = doc.keys;

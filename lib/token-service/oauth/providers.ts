@@ -36,7 +36,7 @@ import {
 } from 'oauth4webapi';
 import { readBoundedBody, utf8OrUndefined } from '../../core/bounded-body.ts';
 import { STORE_LIMITS, stringProblem } from '../store/errors.ts';
-import { parseJsonSafe } from '../../config/json.ts';
+import { isJsonObject, parseJsonSafe } from '../../config/json.ts';
 import { md5Hex } from '../md5.ts';
 import { OAuthLoginError, type NormalizedProfile, type OAuthProvider, type TokenServiceStore } from '../types.ts';
 
@@ -258,7 +258,7 @@ export function createOAuthProvider(name: OAuthProviderName, config: OAuthProvid
       });
       return readJson(res, 'token endpoint');
     });
-    if (!isObject(answer)) throw fail('provider-bad-answer', "the provider's token answer is not an object");
+    if (!isJsonObject(answer)) throw fail('provider-bad-answer', "the provider's token answer is not an object");
     // GitHub answers a bad code, secret or verifier with 200 and {error: …}: any `error` fails closed.
     if ('error' in answer) throw fail('provider-error', 'the provider refused the code exchange');
     // Not validated and not used (the profile comes from userinfo over TLS); removed so that its claims
@@ -317,7 +317,7 @@ export function createOAuthProvider(name: OAuthProviderName, config: OAuthProvid
       }
       const accessToken = await exchangeCode(code, codeVerifier, redirectUri);
       const profile = await getJson(userinfoEndpoint, accessToken, 'profile endpoint');
-      if (!isObject(profile)) throw fail('provider-bad-answer', "the provider's profile is not an object");
+      if (!isJsonObject(profile)) throw fail('provider-bad-answer', "the provider's profile is not an object");
       if (name === 'github') {
         const emails = await getJson(emailsEndpoint!, accessToken, 'emails endpoint');
         return mapGitHub(profile, await pickGitHubEmail(emails, store));
@@ -336,10 +336,6 @@ export function callbackError(params: URLSearchParams): OAuthLoginError | undefi
   if (!params.has('error')) return undefined;
   if (params.get('error') === 'access_denied') return fail('access-denied', 'the user declined the login at the provider');
   return fail('provider-error', 'the provider answered the login with an error');
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The body as UTF-8 text, or undefined when it is larger than `max` bytes or not UTF-8. */
@@ -406,7 +402,7 @@ async function pickGitHubEmail(emails: unknown, store: Pick<TokenServiceStore, '
   if (!Array.isArray(emails)) throw fail('provider-bad-answer', "the provider's emails answer is not a list");
   const verified: { email: string; primary: boolean }[] = [];
   for (const entry of emails) {
-    if (!isObject(entry)) throw fail('provider-bad-answer', "the provider's emails answer has the wrong shape");
+    if (!isJsonObject(entry)) throw fail('provider-bad-answer', "the provider's emails answer has the wrong shape");
     const email = usableEmail(entry.email);
     if (email !== undefined && entry.verified === true) verified.push({ email, primary: entry.primary === true });
   }
