@@ -2,7 +2,7 @@
 // function in code, the same permissions for everyone, or an HTTP endpoint. Every answer is checked
 // to be a small plain JSON object before it goes into a token; failures carry a code, never a value.
 import { parseJsonSafe } from '../config/json.ts';
-import { readBoundedBody } from '../core/bounded-body.ts';
+import { readBoundedBody, utf8OrUndefined } from '../core/bounded-body.ts';
 import type { PermissionProviders, Permissions, User } from './types.ts';
 
 /** Service names: 1-128 characters of A-Z a-z 0-9 `.` `:` `-` (no `_`, so no `__proto__`). */
@@ -151,12 +151,9 @@ function httpProvider(url: string, timeoutMs: number, fetchFn: NonNullable<Permi
           : new PermissionProviderError('provider-unreachable', 'permission provider answer broke off');
       }
       if (!body) throw new PermissionProviderError('provider-bad-answer', 'permission provider answered more than 64 KiB');
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      } catch {
+      const text = utf8OrUndefined(body);
+      if (text === undefined)
         throw new PermissionProviderError('provider-bad-answer', 'permission provider answered text that is not UTF-8');
-      }
       return checked(parseOrRefuse(text));
     } finally {
       clearTimeout(timer);
