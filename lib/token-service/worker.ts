@@ -57,10 +57,11 @@ export function createTokenServiceWorker(options: TokenServiceWorkerOptions = {}
 } {
   // One app per isolate, rebuilt only when a setting or secret changes; the migrations run once per
   // isolate before the first request (they are idempotent, and cheap when there is nothing to do).
-  let built: { key: string; app: Hono; store: TokenServiceStore; migrated: Promise<void> | undefined } | undefined;
+  let built: { inputs: readonly unknown[]; app: Hono; store: TokenServiceStore; migrated: Promise<void> | undefined } | undefined;
 
   function appFor(env: TokenServiceEnv): NonNullable<typeof built> {
-    const key = JSON.stringify([
+    // Compared value by value on every request: no text is built for the comparison.
+    const inputs = [
       env.TOKEN_SERVICE_CONFIG,
       env.TOKEN_SIGNING_KEYS,
       env.STATE_SECRET,
@@ -68,8 +69,8 @@ export function createTokenServiceWorker(options: TokenServiceWorkerOptions = {}
       env.GOOGLE_CLIENT_SECRET,
       !!env.LOGIN_RATE_LIMITER,
       !!env.API_RATE_LIMITER,
-    ]);
-    if (built?.key === key) return built;
+    ];
+    if (built && inputs.every((v, i) => v === built!.inputs[i])) return built;
     if (!env.DB) throw new TokenServiceConfigError(['DB: no D1 database is bound']);
     const config = loadTokenServiceConfig(env.TOKEN_SERVICE_CONFIG);
     const store = openD1Store(env.DB);
@@ -92,7 +93,7 @@ export function createTokenServiceWorker(options: TokenServiceWorkerOptions = {}
         clientKey: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
       },
     );
-    built = { key, app, store, migrated: undefined };
+    built = { inputs, app, store, migrated: undefined };
     return built;
   }
 
