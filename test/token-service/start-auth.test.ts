@@ -2,13 +2,14 @@
 // flow printed with its results, the printed commands working when pasted into a shell, no secret in
 // the output, and Ctrl-C (SIGINT) stopping everything and freeing the ports.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/workerd.ts';
 import { freePort, waitForOutput } from '../helpers/net.ts';
+import { processTree } from '../helpers/processes.ts';
 
 const READY = 'Ready. Press Ctrl-C to stop.';
 
@@ -18,29 +19,6 @@ function portIsFree(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
-}
-
-/** `pid`'s descendants, from the parent links in /proc/<pid>/stat (empty where there is no /proc). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  for (const entry of entries) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      /* gone */
-    }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  return tree.slice(1);
 }
 
 function alive(pid: number): boolean {
@@ -173,7 +151,7 @@ describe('npm run start:auth', () => {
   });
 
   it('stops on SIGINT (exit 130, as a shell reports Ctrl-C), leaving no workerd and freeing its ports', async () => {
-    const children = descendants(run.child.pid!);
+    const children = processTree(run.child.pid!).slice(1);
     run.child.kill('SIGINT');
     stopped = await Promise.race([exited(run.child), new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
     expect(stopped).toEqual({ code: 130, signal: null });

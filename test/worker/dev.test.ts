@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, sendRaw } from '../helpers/workerd.ts';
 import { freePort, waitForOutput } from '../helpers/net.ts';
+import { processTree } from '../helpers/processes.ts';
 
 /** Reads the shell words of the printed curl command (single-quoted arguments only, as printed). */
 function parseCurl(line: string): { headers: Array<[string, string]>; url: URL } {
@@ -39,24 +40,6 @@ function commandLines(): Map<number, string> {
     }
   }
   return out;
-}
-
-/** `pid` and all its descendants, from the parent links in /proc/<pid>/stat. */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      /* gone */
-    }
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  return tree;
 }
 
 /** The processes a local edge on `port` runs: the tree under `root` plus anything naming the port. */
