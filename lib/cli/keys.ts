@@ -154,7 +154,7 @@ function errorCode(e: unknown): string {
 // Files
 
 /** Creates `path` with mode 0600 and `text`, refusing one that exists (never follows or replaces it). */
-function createPrivateFile(path: string, text: string): void {
+export function createPrivateFile(path: string, text: string): void {
   const fd = openSync(path, 'wx', 0o600);
   try {
     writeSync(fd, text);

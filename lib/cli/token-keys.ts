@@ -2,8 +2,8 @@
 // (`{"keys":[{kid, alg, privateKey, retiredAt?}]}`, docs/token-service.md) without hand-editing PEMs.
 // The set holds private keys: it goes to a new 0600 file (`--out FILE`, never overwritten) or, only
 // when asked with `--out -`, to stdout; what is printed otherwise names kids and dates, never a key.
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createPrivateFile } from './keys.ts';
 import { loadTokenServiceConfig, TokenServiceConfigError } from '../token-service/config.ts';
 import {
   generateSigningKey,
@@ -78,9 +78,8 @@ function writeSet(io: CliIo, out: string, set: { keys: SigningKeyEntry[] }, summ
     io.stderr(line);
     return;
   }
-  let fd: number;
   try {
-    fd = openSync(out, 'wx', 0o600);
+    createPrivateFile(out, text);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     throw new CliError(
@@ -89,12 +88,6 @@ function writeSet(io: CliIo, out: string, set: { keys: SigningKeyEntry[] }, summ
         ? '--out names a file that exists: give a new path (the set is never overwritten)'
         : `cannot create --out (${typeof code === 'string' ? code : 'error'})`,
     );
-  }
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
   io.stdout(line);
 }
