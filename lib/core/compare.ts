@@ -3,6 +3,12 @@
  * Used for signatures and secrets (hex or base64 text), which are ASCII.
  */
 export function timingSafeEqualString(a: string, b: string): boolean {
+  if (a.length === b.length) {
+    // The usual case (a digest against one of its length) without the bounds fallback below.
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
+    return d === 0;
+  }
   const len = Math.max(a.length, b.length);
   let diff = a.length ^ b.length;
   for (let i = 0; i < len; i++) {

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { percentDecode, percentEncode } from '../../core/encoding.ts';
 import { canonicalPath, canonicalQuery, parseQuery, queryPairs } from './canonical.ts';
 
 const aws = { profile: 'aws', uriEscapePath: true, normalizePath: true } as const;
@@ -69,5 +71,58 @@ describe('canonicalQuery', () => {
   });
   it('refuses a repeated key in the dciauth profile', () => {
     expect(() => canonicalQuery(parseQuery('a=1&a=2'), 'dciauth')).toThrow(/repeated/);
+  });
+});
+
+describe('canonicalQuery and parseQuery against independent references (fast-check)', () => {
+  // Keys and values from characters that sort around "=" and "&" once encoded ("%", "-", ".", digits),
+  // prefixes of each other, repeats and empty parts: where an order or a split could go wrong.
+  const part = fc.string({
+    unit: fc.constantFrom('a', 'b', 'A', '-', '.', '_', '~', '0', '9', '=', '%', ' ', '+', 'é', '/'),
+    maxLength: 4,
+  });
+  const pairs = fc.array(fc.tuple(part, part), { maxLength: 20 });
+  const byKeyThenValue = (a: [string, string], b: [string, string]) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+
+  it('sorts by encoded key, then encoded value, for a few pairs and for many (aws)', () => {
+    fc.assert(
+      fc.property(pairs, (ps) => {
+        const expected = ps
+          .map(([k, v]): [string, string] => [percentEncode(k), percentEncode(v)])
+          .sort(byKeyThenValue)
+          .map(([k, v]) => k + '=' + v)
+          .join('&');
+        expect(
+          canonicalQuery(
+            ps.map(([key, value]) => ({ key, value })),
+            'aws',
+          ),
+        ).toBe(expected);
+      }),
+    );
+  });
+
+  it('splits a raw query as split("&") then the first "=" does, decoding each side', () => {
+    const raw = fc.string({ unit: fc.constantFrom('a', 'b', '=', '&', '%', '2', '0', '+', 'x'), maxLength: 30 });
+    fc.assert(
+      fc.property(raw, fc.boolean(), (q, plus) => {
+        const expected = q
+          .split('&')
+          .filter((p) => p !== '')
+          .map((p) => {
+            const eq = p.indexOf('=');
+            return eq === -1 ? { key: p, value: '' } : { key: p.slice(0, eq), value: p.slice(eq + 1) };
+          });
+        let reference: Array<{ key: string; value: string }>;
+        try {
+          reference = expected.map(({ key, value }) => ({ key: percentDecode(key, plus), value: percentDecode(value, plus) }));
+        } catch {
+          expect(() => parseQuery(q, plus)).toThrow();
+          return;
+        }
+        expect(parseQuery(q, plus)).toEqual(reference);
+      }),
+    );
   });
 });

@@ -62,13 +62,20 @@ export interface QueryPair {
  */
 export function parseQuery(rawQuery: string, plusIsSpace = false): QueryPair[] {
   const pairs: QueryPair[] = [];
-  if (rawQuery === '') return pairs;
-  for (const part of rawQuery.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const k = eq === -1 ? part : part.slice(0, eq);
-    const v = eq === -1 ? '' : part.slice(eq + 1);
-    pairs.push({ key: decodeOrFail(k, plusIsSpace), value: decodeOrFail(v, plusIsSpace) });
+  // The pairs are cut in place between "&"s (no list of parts), as this runs on every request.
+  for (let at = 0; at < rawQuery.length;) {
+    let end = rawQuery.indexOf('&', at);
+    if (end === -1) end = rawQuery.length;
+    if (end > at) {
+      // "=" is looked for inside this pair only: an indexOf could scan the rest of the query for every
+      // pair without one, quadratic in a query of many such pairs.
+      let eq = at;
+      while (eq < end && rawQuery.charCodeAt(eq) !== 0x3d) eq++;
+      const k = rawQuery.slice(at, eq);
+      const v = eq === end ? '' : rawQuery.slice(eq + 1, end);
+      pairs.push({ key: decodeOrFail(k, plusIsSpace), value: decodeOrFail(v, plusIsSpace) });
+    }
+    at = end + 1;
   }
   return pairs;
 }
@@ -94,22 +101,21 @@ export function queryPairs(rawQuery: string, profile: SigV4Profile): QueryPair[]
  * @throws AuthFailure `ERR_AUTH_MALFORMED` for a repeated key in the dciauth profile.
  */
 export function canonicalQuery(pairs: readonly QueryPair[], profile: SigV4Profile, exclude: readonly string[] = []): string {
-  if (profile === 'dciauth') {
-    const seen = new Set<string>();
-    const entries: string[] = [];
-    for (const p of pairs) {
-      if (exclude.includes(p.key)) continue;
+  const seen = profile === 'dciauth' ? new Set<string>() : undefined;
+  const keys: string[] = [];
+  const values: string[] = [];
+  for (const p of pairs) {
+    if (exclude.length !== 0 && exclude.includes(p.key)) continue;
+    if (seen) {
       if (seen.has(p.key)) fail('ERR_AUTH_MALFORMED', 'repeated query parameter is not signable in the dciauth profile');
       seen.add(p.key);
-      entries.push(percentEncode(p.key) + SEP + percentEncode(p.value));
     }
-    return sortedQuery(entries);
+    keys.push(percentEncode(p.key));
+    values.push(percentEncode(p.value));
   }
+  if (keys.length <= SMALL_QUERY) return sortedSmallQuery(keys, values);
   const entries: string[] = [];
-  for (const p of pairs) {
-    if (exclude.includes(p.key)) continue;
-    entries.push(percentEncode(p.key) + SEP + percentEncode(p.value));
-  }
+  for (let i = 0; i < keys.length; i++) entries.push(keys[i] + SEP + values[i]);
   return sortedQuery(entries);
 }
 
@@ -121,6 +127,34 @@ const SEP = '\u0000';
 function sortedQuery(entries: string[]): string {
   entries.sort();
   return entries.join('&').replaceAll(SEP, '=');
+}
+
+/** Queries of at most this many pairs (nearly all of them) are sorted in place by insertion. */
+const SMALL_QUERY = 8;
+
+/**
+ * The canonical query of a few encoded pairs, in the order {@link sortedQuery} gives (by key, then
+ * value: a key that is a prefix of another sorts first, as "key\0" does), by an insertion sort of
+ * the two lists together, with no separator to put in and replace again. Quadratic: a few pairs only.
+ */
+function sortedSmallQuery(keys: string[], values: string[]): string {
+  const n = keys.length;
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    const v = values[i]!;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const kj = keys[j]!;
+      if (kj < k || (kj === k && values[j]! <= v)) break;
+      keys[j + 1] = kj;
+      values[j + 1] = values[j]!;
+    }
+    keys[j + 1] = k;
+    values[j + 1] = v;
+  }
+  let out = '';
+  for (let i = 0; i < n; i++) out += (i === 0 ? '' : '&') + keys[i] + '=' + values[i];
+  return out;
 }
 
 /** AWS header value canonical form: trimmed, inner whitespace runs collapsed to one space. */

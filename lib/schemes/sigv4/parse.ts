@@ -26,6 +26,8 @@ export interface SigV4Claim {
   readonly service: string;
   readonly terminator: string;
   readonly signedHeaders: readonly string[];
+  /** Whether `signedHeaders` come in strictly ascending order (so without duplicates), as the AWS profile requires. */
+  readonly signedHeadersSorted: boolean;
   /** The signed header names as the client listed them: `signedHeaders` joined with ";", as the canonical request needs it. */
   readonly signedHeaderList: string;
   readonly signature: string;
@@ -79,11 +81,13 @@ export function splitCredential(
   ];
 }
 
+const KEY_ID_FORBIDDEN = /[\s,]/;
+
 function parseCredential(credential: string): Pick<SigV4Claim, 'keyId' | 'date' | 'region' | 'service' | 'terminator'> {
   const parts = splitCredential(credential);
   if (!parts) fail('ERR_AUTH_MALFORMED', 'Credential must be <key id>/<date>/<region>/<service>/<terminator>');
   const [keyId, date, region, service, terminator] = parts;
-  if (keyId.length > 256 || /[\s,]/.test(keyId)) fail('ERR_AUTH_MALFORMED', 'Credential has an invalid key id');
+  if (keyId.length > 256 || KEY_ID_FORBIDDEN.test(keyId)) fail('ERR_AUTH_MALFORMED', 'Credential has an invalid key id');
   if (!isValidDateStamp(date)) fail('ERR_AUTH_MALFORMED', 'Credential date must be a valid YYYYMMDD date');
   if (!isScopePart(region) || !isScopePart(service) || !isScopePart(terminator)) {
     fail('ERR_AUTH_MALFORMED', 'Credential scope is malformed');
@@ -103,13 +107,19 @@ for (const c of "!#$%&'*+.^_`|~-0123456789abcdefghijklmnopqrstuvwxyz") NAME_CHAR
  * out duplicates; only a list out of order is searched for them, with a Set. Linear in the list,
  * whatever its content.
  */
-function parseSignedHeaders(list: string, maxNames: number): readonly string[] {
+function parseSignedHeaders(list: string, maxNames: number): SignedHeaderList {
   // A client sends the same list with every request: the lists seen first are kept, parsed.
   const known = knownSignedHeaders.get(list);
-  if (known !== undefined && known.length <= maxNames) return known;
-  const names = Object.freeze(parseSignedHeaderList(list, maxNames));
-  if (knownSignedHeaders.size < MAX_KNOWN_SIGNED_HEADERS && list.length <= MAX_KNOWN_LIST_LENGTH) knownSignedHeaders.set(list, names);
-  return names;
+  if (known !== undefined && known.names.length <= maxNames) return known;
+  const parsed = parseSignedHeaderList(list, maxNames);
+  if (knownSignedHeaders.size < MAX_KNOWN_SIGNED_HEADERS && list.length <= MAX_KNOWN_LIST_LENGTH) knownSignedHeaders.set(list, parsed);
+  return parsed;
+}
+
+/** A parsed SignedHeaders list: its names, and whether they came strictly sorted. */
+interface SignedHeaderList {
+  readonly names: readonly string[];
+  readonly sorted: boolean;
 }
 
 /**
@@ -117,11 +127,11 @@ function parseSignedHeaders(list: string, maxNames: number): readonly string[] {
  * beyond the bound is parsed every time, at the cost it always had, so there is no size at which the
  * cache starts to churn. Only lists that parsed are kept (a failed parse throws before).
  */
-const knownSignedHeaders = new Map<string, readonly string[]>();
+const knownSignedHeaders = new Map<string, SignedHeaderList>();
 const MAX_KNOWN_SIGNED_HEADERS = 64;
 const MAX_KNOWN_LIST_LENGTH = 512;
 
-function parseSignedHeaderList(list: string, maxNames: number): string[] {
+function parseSignedHeaderList(list: string, maxNames: number): SignedHeaderList {
   if (list === '') fail('ERR_AUTH_MALFORMED', 'SignedHeaders is empty');
   let count = 1;
   for (let i = list.indexOf(';'); i !== -1; i = list.indexOf(';', i + 1)) {
@@ -149,7 +159,7 @@ function parseSignedHeaderList(list: string, maxNames: number): string[] {
       seen.add(name);
     }
   }
-  return names;
+  return Object.freeze({ names: Object.freeze(names), sorted });
 }
 
 function checkSignature(sig: string): string {
@@ -217,6 +227,7 @@ export function parseAuthorizationHeader(
     fail('ERR_AUTH_MALFORMED', 'Authorization header needs Credential, SignedHeaders and Signature');
   }
   const scope = parseCredential(credential);
+  const signed = parseSignedHeaders(signedHeaders, maxSignedHeaders);
   return {
     mode: 'header',
     algorithm,
@@ -225,7 +236,8 @@ export function parseAuthorizationHeader(
     region: scope.region,
     service: scope.service,
     terminator: scope.terminator,
-    signedHeaders: parseSignedHeaders(signedHeaders, maxSignedHeaders),
+    signedHeaders: signed.names,
+    signedHeadersSorted: signed.sorted,
     signedHeaderList: signedHeaders,
     signature: checkSignature(signature),
     queryPairs: queryPairs(query, profile),
@@ -264,6 +276,7 @@ export function parsePresignedQuery(pairs: readonly QueryPair[], maxSignedHeader
   const securityToken = single(Q_SECURITY_TOKEN, false);
   const scope = parseCredential(single(Q_CREDENTIAL, true));
   const signedHeaderList = single(Q_SIGNED_HEADERS, true);
+  const signed = parseSignedHeaders(signedHeaderList, maxSignedHeaders);
   return {
     mode: 'query',
     algorithm,
@@ -272,7 +285,8 @@ export function parsePresignedQuery(pairs: readonly QueryPair[], maxSignedHeader
     region: scope.region,
     service: scope.service,
     terminator: scope.terminator,
-    signedHeaders: parseSignedHeaders(signedHeaderList, maxSignedHeaders),
+    signedHeaders: signed.names,
+    signedHeadersSorted: signed.sorted,
     signedHeaderList,
     signature: checkSignature(single(Q_SIGNATURE, true)),
     timestamp,
@@ -320,7 +334,8 @@ export function parseSigV4(
   headers: ReadonlyMap<string, readonly string[]> = headerMap(req.headers),
 ): SigV4Claim | undefined {
   const auth = headers.get('authorization');
-  const hasQueryAuth = QUERY_AUTH_RE.test(req.query);
+  // The expression only when the query names an X-Amz- parameter at all (a plain substring search first).
+  const hasQueryAuth = req.query.includes('X-Amz-') && QUERY_AUTH_RE.test(req.query);
   if (auth) {
     if (auth.length !== 1) fail('ERR_AUTH_MALFORMED', 'more than one Authorization header');
     const value = auth[0]!;
