@@ -173,9 +173,16 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
   // The verifiers' claims and credentials, not the descriptors': they know their options (a JWT verifier
   // reads the `auth-token` header and the `jwt` query parameter only when configured to).
   const select = (req: SignedRequest): SchemeSelection => {
-    const claiming = schemes.filter((s) => s.verifier.claims(req));
-    if (claiming.length === 1) return { ok: true, scheme: claiming[0]! };
-    if (claiming.length > 1) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'credentials of more than one scheme') };
+    // Every scheme is asked (no short cut on the first claim): two claims are refused, never a pick.
+    let claimed: ActiveScheme | undefined;
+    let claims = 0;
+    for (const s of schemes) {
+      if (!s.verifier.claims(req)) continue;
+      claimed = s;
+      claims++;
+    }
+    if (claims === 1) return { ok: true, scheme: claimed! };
+    if (claims > 1) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'credentials of more than one scheme') };
     const hasAuth = hasHeader(req.headers, 'authorization');
     return {
       ok: false,
@@ -184,6 +191,11 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
         : authError('ERR_AUTH_MISSING', 'request is not signed'),
     };
   };
+  const decideOne = (method: string, path: string): RouteDecision =>
+    // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.
+    path.length > config.limits.maxUrlBytes
+      ? { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request URL is too long') }
+      : routes.decide(method, path);
   return {
     ...(deps.registry ? { registry: deps.registry } : {}),
     schemes,
@@ -232,12 +244,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
       ]);
     },
     decide(method, rawPath) {
-      const one = (path: string): RouteDecision =>
-        // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.
-        path.length > config.limits.maxUrlBytes
-          ? { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request URL is too long') }
-          : routes.decide(method, path);
-      return typeof rawPath === 'string' ? one(rawPath) : strictestOf(rawPath.map(one));
+      return typeof rawPath === 'string' ? decideOne(method, rawPath) : strictestOf(rawPath.map((path) => decideOne(method, path)));
     },
     authorize(principal, decision) {
       if (!decision.ok) return decision.error;

@@ -26,9 +26,14 @@ export async function toSignedRequest(request: Request, maxBodyBytes: number): P
  */
 export function readRequest(request: Request, path: string, query: string, maxBodyBytes: number): ReadRequest | Promise<ReadRequest> {
   const headers: Array<[string, string]> = [];
-  request.headers.forEach((value, name) => headers.push([name, value]));
-  const declared = request.headers.get('content-length');
-  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes)) {
+  // Content-Length is read from the pairs as they are collected rather than by a second `headers.get()`:
+  // the same value (Headers yields lower-case names, repeated values joined), one walk instead of two.
+  let declared: string | undefined;
+  request.headers.forEach((value, name) => {
+    headers.push([name, value]);
+    if (name === 'content-length') declared = value;
+  });
+  if (declared !== undefined && (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes)) {
     return { ok: false, error: authError('ERR_BODY_TOO_LARGE', 'request body is too large') };
   }
   const method = request.method.toUpperCase();

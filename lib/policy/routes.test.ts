@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
-import { createRouteTable, matchesPattern, strictestOf } from './routes.ts';
+import { createRouteTable, foldCase, foldCaseFull, matchesPattern, strictestOf } from './routes.ts';
 
 const table = createRouteTable(
   loadConfig({
@@ -94,5 +95,17 @@ describe('route decisions', () => {
     expect(strictestOf([p, a, b])).toMatchObject({ ok: true, public: false, permissions: ['admin', 'billing'] });
     expect(strictestOf([p, p])).toMatchObject({ ok: true, public: true });
     expect(strictestOf([a, table.decide('GET', '/%00')])).toMatchObject({ ok: false });
+  });
+});
+
+describe('foldCase', () => {
+  it('agrees with the full fold (upper, lower, U+0307 dropped) on any text, its ASCII short cut included', () => {
+    const ascii = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) });
+    const text = fc.oneof(ascii, fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(text, (t) => foldCase(t) === foldCaseFull(t)),
+      { numRuns: 5000 },
+    );
+    for (const t of ['/ADMIN', '/İtems', '/ſecret', '/ıtems', '/K', '/a\u0307', '']) expect(foldCase(t)).toBe(foldCaseFull(t));
   });
 });

@@ -35,8 +35,23 @@ const REJECTION_TEXT: Record<PathRejection, string> = {
  * Case folding as case-insensitive servers do it, Java's included: upper-case then lower-case, so
  * the dotless "ı" and the long "ſ" fold like "i" and "s", and the dot that lower-casing "İ" leaves
  * behind is dropped.
+ *
+ * @internal
  */
-function foldCase(text: string): string {
+export function foldCase(text: string): string {
+  // ASCII only (every plain path): upper- then lower-casing is lower-casing, and there is no U+0307.
+  return NON_ASCII_RE.test(text) ? foldCaseFull(text) : text.toLowerCase();
+}
+
+/** Any UTF-16 code unit past ASCII (a surrogate included). */
+const NON_ASCII_RE = /[\u0080-\uffff]/;
+
+/**
+ * {@link foldCase} without its ASCII short cut: what the short cut must always agree with (tested).
+ *
+ * @internal
+ */
+export function foldCaseFull(text: string): string {
   return text
     .toUpperCase()
     .toLowerCase()
@@ -85,20 +100,20 @@ export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
     decide(method, rawPath) {
       const read = routeReadings(rawPath);
       if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
-      const methods = [method.toUpperCase()];
+      const m = method.toUpperCase();
       let guarded = false;
       let inFunction = true;
       const permissions = new Set<string>();
+      // Each reading as it stands and with case folded; a reading that no rule makes public is guarded.
+      const judge = (rule: RouteConfig | undefined): void => {
+        if (rule?.public) return;
+        guarded = true;
+        if (!rule?.verifyInFunction) inFunction = false;
+        for (const p of rule?.permissions ?? []) permissions.add(p);
+      };
       for (const path of read.readings) {
-        const lower = foldCase(path);
-        for (const m of methods) {
-          for (const rule of [first(m, path, false), first(m, lower, true)]) {
-            if (rule?.public) continue;
-            guarded = true;
-            if (!rule?.verifyInFunction) inFunction = false;
-            for (const p of rule?.permissions ?? []) permissions.add(p);
-          }
-        }
+        judge(first(m, path, false));
+        judge(first(m, foldCase(path), true));
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
     },

@@ -58,29 +58,35 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-// The `WWW-Authenticate` value of each authenticator, built on its first 401: its challenges do not
-// change, and a busy Worker answers many 401s.
-const challengeHeaders = new WeakMap<Authenticator, string>();
+/** What the answers to rejections of one authenticator share, built on its first rejection: its configuration does not change. */
+interface RejectionShape {
+  /** The `WWW-Authenticate` value of a 401: every configured scheme's challenges, in registry order (RFC 9110 section 11.6.1). */
+  readonly challenge: string;
+  /** Whether any configured scheme has a failure body of its own (else the scheme a request speaks need not be picked again). */
+  readonly ownBodies: boolean;
+}
 
-function challengeOf(auth: Authenticator): string {
-  let header = challengeHeaders.get(auth);
-  if (header === undefined) {
-    // Every configured scheme's challenges, in registry order (RFC 9110 section 11.6.1).
-    header = challengeHeader(auth.challenges);
-    challengeHeaders.set(auth, header);
+const rejectionShapes = new WeakMap<Authenticator, RejectionShape>();
+
+function shapeOf(auth: Authenticator): RejectionShape {
+  let shape = rejectionShapes.get(auth);
+  if (shape === undefined) {
+    shape = {
+      challenge: challengeHeader(auth.challenges),
+      ownBodies: auth.schemes.some((s) => s.descriptor.failureBody !== undefined),
+    };
+    rejectionShapes.set(auth, shape);
   }
-  return header;
+  return shape;
 }
 
 function reject(c: Context, auth: Authenticator, error: AuthError, req?: SignedRequest): Response {
   const shown = publicError(error);
+  const shape = shapeOf(auth);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-  if (shown.status === 401) {
-    const challenge = challengeOf(auth);
-    if (challenge !== '') headers['www-authenticate'] = challenge;
-  }
+  if (shown.status === 401 && shape.challenge !== '') headers['www-authenticate'] = shape.challenge;
   // A scheme with a failure shape of its own (MAuth's {"errors":{"mauth":[...]}}) answers in it.
-  const own = req ? schemeFailureBody(auth, req, shown) : undefined;
+  const own = req && shape.ownBodies ? schemeFailureBody(auth, req, shown) : undefined;
   const body = JSON.stringify(
     own ?? {
       error: shown.code,
@@ -90,6 +96,25 @@ function reject(c: Context, auth: Authenticator, error: AuthError, req?: SignedR
     },
   );
   return c.body(body, shown.status as 400, headers);
+}
+
+/** Logs a rejection (its code and status, the method, the route path, the scheme when one was verified) and answers it. */
+function refuse(
+  c: Context,
+  auth: Authenticator,
+  log: (entry: AuthLogEntry) => void,
+  method: string,
+  path: string,
+  error: AuthError,
+  scheme?: string,
+  req?: SignedRequest,
+): Response {
+  log(
+    scheme
+      ? { event: 'auth.rejected', code: error.code, status: error.status, method, path, scheme }
+      : { event: 'auth.rejected', code: error.code, status: error.status, method, path },
+  );
+  return reject(c, auth, error, req);
 }
 
 /**
@@ -128,11 +153,7 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
     // Route rules are judged on the raw path (what the origin will get), in every reading an origin could make of it.
     const decision = auth.decide(method, rawPath);
     const path = decision.ok ? decision.path : '(refused)';
-    const refuse = (error: AuthError, scheme?: string, req?: SignedRequest): Response => {
-      log({ event: 'auth.rejected', code: error.code, status: error.status, method, path, ...(scheme ? { scheme } : {}) });
-      return reject(c, auth, error, req);
-    };
-    if (!decision.ok) return refuse(decision.error);
+    if (!decision.ok) return refuse(c, auth, log, method, path, decision.error);
     let read: ReadRequest;
     try {
       // A promise only when there is a body to read: a GET is read synchronously.
@@ -140,9 +161,9 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
       read = pending instanceof Promise ? await pending : pending;
     } catch {
       // A body stream that fails mid-read is the client's doing (an abort, a broken chunked encoding).
-      return refuse(authError('ERR_AUTH_MALFORMED', 'request body could not be read'));
+      return refuse(c, auth, log, method, path, authError('ERR_AUTH_MALFORMED', 'request body could not be read'));
     }
-    if (!read.ok) return refuse(read.error);
+    if (!read.ok) return refuse(c, auth, log, method, path, read.error);
     c.set('request', read.request);
     if (decision.public) {
       c.set('auth', undefined);
@@ -150,9 +171,9 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
       return next();
     }
     const result = await auth.authenticate(read.request);
-    if (!result.ok) return refuse(result.error, undefined, read.request);
+    if (!result.ok) return refuse(c, auth, log, method, path, result.error, undefined, read.request);
     const forbidden = auth.authorize(result.principal, decision);
-    if (forbidden) return refuse(forbidden, result.scheme);
+    if (forbidden) return refuse(c, auth, log, method, path, forbidden, result.scheme);
     if (logsAccepted(c)) log({ event: 'auth.accepted', method, path, scheme: result.scheme });
     c.set('auth', { principal: result.principal, scheme: result.scheme, keyId: result.keyId });
     c.set('body', read.request.body ?? new Uint8Array());
