@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { timingSafeEqualBytes, timingSafeEqualBytesText, timingSafeEqualString } from './compare.ts';
-import { fromBase64, percentDecode, percentEncode, toBase64, toHex } from './encoding.ts';
+import { fromBase64, isLowerHex, percentDecode, percentEncode, toBase64, toHex } from './encoding.ts';
 
 describe('percentEncode (RFC 3986)', () => {
   it.each([
@@ -72,5 +72,21 @@ describe('constant-time compare', () => {
   });
   it('agrees with === on arbitrary strings', () => {
     fc.assert(fc.property(fc.string(), fc.string(), (a, b) => timingSafeEqualString(a, b) === (a === b)));
+  });
+});
+
+describe('isLowerHex', () => {
+  it('accepts exactly "0"-"9" and "a"-"f" among all 65,536 code units, wherever they stand', () => {
+    const hex = /^[0-9a-f]$/;
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      expect(isLowerHex(ch, 1)).toBe(hex.test(ch));
+      expect(isLowerHex('ab' + ch + '09', 5)).toBe(hex.test(ch));
+    }
+  });
+  it('holds the text to its length', () => {
+    expect(isLowerHex('abc', 3)).toBe(true);
+    expect(isLowerHex('abc', 2)).toBe(false);
+    expect(isLowerHex('', 0)).toBe(true);
   });
 });

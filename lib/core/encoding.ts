@@ -32,11 +32,15 @@ for (const c of '0123456789abcdef') LOWER_HEX[c.charCodeAt(0)] = 1;
 export function isLowerHex(text: string, length: number): boolean {
   if (text.length !== length) return false;
   let ok = 1;
+  // Every code unit's bits gathered: any one at or above 0x80 (whose low seven bits may look like a
+  // digit, as U+0130 looks like "0") refuses the whole text.
+  let high = 0;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
-    ok &= LOWER_HEX[c & 0x7f]! & ((c >>> 7) ^ 1);
+    high |= c;
+    ok &= LOWER_HEX[c & 0x7f]!;
   }
-  return ok === 1;
+  return ok === 1 && high < 0x80;
 }
 
 /**

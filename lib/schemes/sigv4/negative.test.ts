@@ -192,3 +192,15 @@ describe('SigV4 dates exist on the calendar', () => {
     expect(result.ok).toBe(false);
   });
 });
+
+describe('SigV4 refuses hashes and signatures that only look like hex', () => {
+  // Header values above U+00FF cannot cross a fetch Request, so this row is the verifier's alone (an
+  // API Gateway event's header values are any text). U+0130 has the low seven bits of "0".
+  it('refuses a declared x-amz-content-sha256 with a non-ASCII look-alike of a digit, body or none', async () => {
+    const lookAlike = '\u0130' + 'a'.repeat(63);
+    const s = await signer().sign({ ...base, headers: [...base.headers, ['x-amz-content-sha256', lookAlike]] });
+    for (const request of [s, { ...s, body: undefined }]) {
+      expect(await verifier().verify(request)).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNSUPPORTED' } });
+    }
+  });
+});

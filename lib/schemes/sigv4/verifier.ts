@@ -101,6 +101,7 @@ const bodySha256 = <T extends string | Promise<string>>(hasher: { sha256Hex(data
   body.length === 0 ? EMPTY_SHA256_HEX : hasher.sha256Hex(body);
 
 const AWS_DATE_HEADERS = [AMZ_DATE] as const;
+const NOTHING_EXCLUDED: readonly string[] = [];
 const PRESIGNED_EXCLUDED = [Q_SIGNATURE];
 const PRESIGNED_EXCLUDED_NO_TOKEN = [Q_SIGNATURE, Q_SECURITY_TOKEN];
 const DCI_DATE_HEADERS = [AMZ_DATE, DCI_DATE] as const;
@@ -231,18 +232,19 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       );
     }
 
+    // Path, query, then headers: the order in which their faults are reported.
     const path = canonicalPath(req.path, canon);
-    const headerBlock = canonicalHeaders(req, signed, profile, headers);
-    const head = (query: string) => canonicalRequest(req.method, path, query, headerBlock, claim.signedHeaderList, '');
-    const heads =
-      claim.mode === 'header'
-        ? [head(canonicalQuery(claim.queryPairs, profile))]
-        : [head(canonicalQuery(claim.queryPairs, profile, PRESIGNED_EXCLUDED))];
+    const query = canonicalQuery(claim.queryPairs, profile, claim.mode === 'header' ? NOTHING_EXCLUDED : PRESIGNED_EXCLUDED);
     // Some AWS clients add X-Amz-Security-Token after signing (the "sts-header-after" cases); the
     // token is still checked against the key record, so leaving it unsigned weakens nothing.
-    if (claim.mode === 'query' && claim.securityToken !== undefined) {
-      heads.push(head(canonicalQuery(claim.queryPairs, profile, PRESIGNED_EXCLUDED_NO_TOKEN)));
-    }
+    const tokenlessQuery =
+      claim.mode === 'query' && claim.securityToken !== undefined
+        ? canonicalQuery(claim.queryPairs, profile, PRESIGNED_EXCLUDED_NO_TOKEN)
+        : undefined;
+    const headerBlock = canonicalHeaders(req, signed, profile, headers);
+    const heads = [canonicalRequest(req.method, path, query, headerBlock, claim.signedHeaderList, '')];
+    if (tokenlessQuery !== undefined)
+      heads.push(canonicalRequest(req.method, path, tokenlessQuery, headerBlock, claim.signedHeaderList, ''));
     return {
       claim,
       timestamp,
