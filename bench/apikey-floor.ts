@@ -7,7 +7,7 @@
  * hash it was given (decoded once). It checks no checksum, looks no key up, reads no clock and judges
  * no duplicate header.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { SignedRequest } from '../lib/core/request.ts';
 
 /** `X-Api-Key: <key>`: whether SHA-256 of the key is `stored` (32 bytes). */
@@ -15,5 +15,5 @@ export function floorVerifyApiKey(req: SignedRequest, stored: Buffer): boolean {
   let key: string | undefined;
   for (const [n, v] of req.headers) if (n.toLowerCase() === 'x-api-key') key = v;
   if (key === undefined) return false;
-  return timingSafeEqual(createHash('sha256').update(key).digest(), stored);
+  return timingSafeEqual(hash('sha256', key, 'buffer'), stored);
 }

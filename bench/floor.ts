@@ -7,7 +7,7 @@
  * User-Agent, the query needs no decoding, the scope is the one it was told, the signing key is
  * derived already. It parses nothing, validates nothing, looks no key up and reads no clock.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { SignedRequest } from '../lib/core/request.ts';
 
 /** Whether `req` carries the signature `signingKey` makes over it: the floor's whole verification. */
@@ -28,10 +28,10 @@ export function floorVerify(req: SignedRequest, signingKey: Buffer, scope: strin
     headerBlock += n + ':' + v + '\n';
     signedHeaders += (signedHeaders === '' ? '' : ';') + n;
   }
-  const payloadHash = createHash('sha256').update(req.body!).digest('hex');
+  const payloadHash = hash('sha256', req.body!, 'hex');
   const query = req.query.split('&').sort().join('&');
   const canonical = req.method + '\n' + req.path + '\n' + query + '\n' + headerBlock + '\n' + signedHeaders + '\n' + payloadHash;
-  const stringToSign = 'AWS4-HMAC-SHA256\n' + timestamp + '\n' + scope + '\n' + createHash('sha256').update(canonical).digest('hex');
+  const stringToSign = 'AWS4-HMAC-SHA256\n' + timestamp + '\n' + scope + '\n' + hash('sha256', canonical, 'hex');
   const signature = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
   return signature === authorization.slice(authorization.lastIndexOf('Signature=') + 10);
 }
@@ -48,8 +48,8 @@ export function floorSigningKey(secret: string, date: string, region: string, se
 
 /** The crypto alone: hash a body and a canonical request given as text, then sign. */
 export function cryptoOnly(body: Uint8Array, canonicalWithoutHash: string, stsPrefix: string, signingKey: Buffer): string {
-  const canonical = canonicalWithoutHash + createHash('sha256').update(body).digest('hex');
+  const canonical = canonicalWithoutHash + hash('sha256', body, 'hex');
   return createHmac('sha256', signingKey)
-    .update(stsPrefix + createHash('sha256').update(canonical).digest('hex'))
+    .update(stsPrefix + hash('sha256', canonical, 'hex'))
     .digest('hex');
 }

@@ -7,7 +7,7 @@
  * decoding or encoding, the key is the one it was given (imported once). It parses only what it
  * must, validates nothing, looks no key up and reads no clock.
  */
-import { createHash, publicDecrypt, verify, type KeyObject } from 'node:crypto';
+import { createHash, hash, publicDecrypt, verify, type KeyObject } from 'node:crypto';
 import type { SignedRequest } from '../lib/core/request.ts';
 
 /**
@@ -49,7 +49,7 @@ export function floorVerifyMAuthV2(req: SignedRequest, key: KeyObject): boolean 
     else if (name === 'mcc-time') time = v;
   }
   const colon = auth.indexOf(':');
-  const bodyHash = createHash('sha512').update(req.body!).digest('hex');
+  const bodyHash = hash('sha512', req.body!, 'hex');
   const query = req.query.split('&').sort().join('&');
   const sts = req.method + '\n' + req.path + '\n' + bodyHash + '\n' + auth.slice(6, colon) + '\n' + time + '\n' + query;
   return verify('sha512', Buffer.from(sts), key, Buffer.from(auth.slice(colon + 1, -1), 'base64'));
