@@ -3,7 +3,7 @@
 // strings (UTF-8, lone surrogates included) and bytes (views into a larger buffer included) alike.
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeCrypto, nodeCryptoSync } from './crypto-node.ts';
 import { webCrypto } from './crypto-web.ts';
 
@@ -42,6 +42,33 @@ describe('digests: the Node backend and Web Crypto agree with createHash', () =>
         expect(nodeCryptoSync.sha512Hex!(data)).toBe(reference('sha512', data));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('digests on a runtime whose node:crypto has no one-shot hash', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.resetModules();
+  });
+
+  it('fall back to createHash and give the same digests', async () => {
+    const real = process.getBuiltinModule;
+    vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) => {
+      const m = real.call(process, id) as Record<string, unknown>;
+      return id === 'node:crypto' ? { ...m, hash: undefined } : m;
+    }) as typeof process.getBuiltinModule);
+    vi.resetModules();
+    const fallback = await import('./crypto-node.ts');
+    expect(fallback.nodeCryptoSync).not.toBe(nodeCryptoSync);
+    await fc.assert(
+      fc.asyncProperty(input, async (data) => {
+        const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+        expect(fallback.nodeCryptoSync.sha256Hex(data)).toBe(reference('sha256', data));
+        expect(fallback.nodeCryptoSync.sha512Hex!(data)).toBe(reference('sha512', data));
+        expect(hex(await fallback.nodeCrypto.sha256(data))).toBe(reference('sha256', bytes));
+      }),
+      { numRuns: 100 },
     );
   });
 });
