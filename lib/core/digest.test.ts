@@ -30,6 +30,13 @@ describe('digests: the Node backend and Web Crypto agree with createHash', () =>
     expect(await webCrypto.sha256Hex(text)).toBe(expected);
   });
 
+  it('sha512Hex("abc") is the FIPS 180-2 value', async () => {
+    const expected =
+      'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f';
+    expect(nodeCryptoSync.sha512Hex!('abc')).toBe(expected);
+    expect(await webCrypto.sha512Hex!('abc')).toBe(expected);
+  });
+
   it('sha256Hex, sha256 and sha512Hex, for any string or bytes', async () => {
     await fc.assert(
       fc.asyncProperty(input, async (data) => {
@@ -54,13 +61,20 @@ describe('digests on a runtime whose node:crypto has no one-shot hash', () => {
 
   it('fall back to createHash and give the same digests', async () => {
     const real = process.getBuiltinModule;
-    vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) => {
+    // node:crypto without `hash`, its createHash counted, so the test fails unless the fallback is taken.
+    const createHashCalls = vi.fn(createHash);
+    const getBuiltin = vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) => {
       const m = real.call(process, id) as Record<string, unknown>;
-      return id === 'node:crypto' ? { ...m, hash: undefined } : m;
+      return id === 'node:crypto' ? { ...m, hash: undefined, createHash: createHashCalls } : m;
     }) as typeof process.getBuiltinModule);
     vi.resetModules();
     const fallback = await import('./crypto-node.ts');
+    expect(getBuiltin).toHaveBeenCalledWith('node:crypto');
     expect(fallback.nodeCryptoSync).not.toBe(nodeCryptoSync);
+    fallback.nodeCryptoSync.sha256Hex('abc');
+    fallback.nodeCryptoSync.sha512Hex!('abc');
+    await fallback.nodeCrypto.sha256('abc');
+    expect(createHashCalls.mock.calls.map(([alg]) => alg)).toEqual(['sha256', 'sha512', 'sha256']);
     await fc.assert(
       fc.asyncProperty(input, async (data) => {
         const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
