@@ -29,20 +29,27 @@ function routeResources(api: ApiArn, route: RouteConfig): string[] {
 }
 
 /**
- * The policy for an authenticated principal: Allow on every route whose permissions it holds,
- * Deny on every route whose permissions it lacks. Because the document covers every route, a
- * cached answer is right for whatever route the same credentials call next. Explicit Deny wins in
- * IAM, so a route that needs more than a broader route listed after it stays closed; the price is
- * that a narrower route listed BEFORE a broader forbidden one is denied too (fail closed).
+ * The policy a cached answer may stand on for every route, or `undefined` when no policy can be that
+ * for this principal. It exists only for a principal that every route admits (public, or every
+ * permission held): then it allows every route, and whatever a later call's ARN, the route table
+ * would have let the same principal in too (a path no route matches needs no permission).
+ *
+ * A principal that some route refuses gets none, because IAM cannot say what the route table says. IAM
+ * compares a Resource as case-sensitive text in which `*` matches anything, "/", ".." and ";"
+ * included, while the route table reads a path as an origin may route it: case folded, dot segments
+ * removed, ";" parameters dropped, "/admin" under "/admin/*". So an Allow beside a Deny of the refused
+ * route would still cover `/Admin/users`, `/admin;v=1/users`, `/admin./users`, `/admin` or
+ * `/items/../admin/users`, which the route table refuses. Such a principal's answer must name its
+ * own call only ({@link singlePolicy}); a cached copy then refuses other calls (fail closed).
  */
-export function principalPolicy(api: ApiArn, routes: readonly RouteConfig[], principal: Principal): PolicyDocument {
+export function principalPolicy(api: ApiArn, routes: readonly RouteConfig[], principal: Principal): PolicyDocument | undefined {
   const allow: string[] = [];
-  const deny: string[] = [];
   for (const route of routes) {
     const permitted = route.public || route.permissions.every((p) => principal.permissions.includes(p));
-    (permitted ? allow : deny).push(...routeResources(api, route));
+    if (!permitted) return undefined;
+    allow.push(...routeResources(api, route));
   }
-  return document(allow, deny);
+  return document(allow, []);
 }
 
 /**

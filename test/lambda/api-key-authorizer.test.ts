@@ -1,5 +1,6 @@
-// API keys at API Gateway, in process: the REST answer is a policy over every route the principal is
-// permitted (bearer credentials: API Gateway may cache it by the key header for other routes) and
+// API keys at API Gateway, in process: the REST answer is a policy over every route when every route
+// admits the principal (bearer credentials: API Gateway may cache it by the key header for other
+// routes), else a policy of the call alone (IAM cannot deny a refused route as the route table reads it); it
 // carries the presented key as usageIdentifierKey, for usage plans with apiKeySource AUTHORIZER; an
 // HTTP API answer never carries it, and neither does a REST one with usageIdentifierKey off. The key
 // (and its hash) never reach the authorizer's logs. The in-function check answers in the original's body.
@@ -17,10 +18,12 @@ import type { SignedRequest } from '../../lib/core/request.ts';
 import { KeyStoreError } from '../../lib/keys/types.ts';
 import { API_KEY_MESSAGES } from '../../lib/schemes/api-key/constants.ts';
 import { ACCOUNT, API_ID, httpAuthorizerEvent, httpProxyEvent, iamAllows, REGION, restAuthorizerEvent } from '../fixtures/apigw.ts';
+import { generateApiKey } from '../../lib/keys/api-key-format.ts';
 import {
   ALL_KEYS,
   API_KEY,
   apiKeyConfig,
+  apiKeyRecords,
   hashOf,
   KEY_ID,
   NEXT_API_KEY,
@@ -50,7 +53,7 @@ const arn = (method: string, path: string) => `arn:aws:execute-api:${REGION}:${A
 const allows = iamAllows;
 
 describe('the Lambda authorizer with API keys', () => {
-  it('REST: an Allow over every route the principal is permitted, and the key as usageIdentifierKey', async () => {
+  it('REST: an Allow of the call alone for a key that some route refuses, and the key as usageIdentifierKey', async () => {
     const r = (await authorizer(restAuthorizerEvent(draft('GET', '/prod/items/1', API_KEY)))) as RestAuthorizerResult;
     expect(r.principalId).toBe(PRINCIPAL);
     expect(r.usageIdentifierKey).toBe(API_KEY);
@@ -60,29 +63,46 @@ describe('the Lambda authorizer with API keys', () => {
       permissions: 'items:read,items:write',
       verification: 'complete',
     });
-    // The policy is the principal's, not the call's: a cached copy serves the other permitted routes.
-    const allow = r.policyDocument.Statement.find((s) => s.Effect === 'Allow')!;
-    expect(allow.Resource).toEqual(
-      expect.arrayContaining([
-        `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/prod/*/items/*`,
-        `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/prod/GET/health`,
-      ]),
-    );
+    // The key lacks `admin`: a cached copy of a route-wide policy would serve "/Admin/users" or
+    // "/admin;v=1/users", which the route table refuses it, so the answer names this call only.
+    expect(r.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [arn('GET', '/items/1')] }]);
     expect(allows(r, arn('GET', '/items/1'))).toBe(true);
-    expect(allows(r, arn('DELETE', '/items/2'))).toBe(true);
-    expect(allows(r, arn('GET', '/other'))).toBe(true);
-    expect(allows(r, arn('GET', '/admin/users'))).toBe(false);
+    for (const other of ['/items/2', '/other', '/admin/users', '/Admin/users', '/admin;v=1/users', '/admin'])
+      expect(allows(r, arn('GET', other))).toBe(false);
     // The key being rotated in is its own usage identifier.
     const next = (await authorizer(restAuthorizerEvent(draft('GET', '/prod/items/1', NEXT_API_KEY)))) as RestAuthorizerResult;
     expect(next.usageIdentifierKey).toBe(NEXT_API_KEY);
   });
 
-  it('REST: a principal without a route permission gets that route denied in its policy, and a call there a Deny', async () => {
+  it('REST: a call to a route the key may not call is a Deny of that call alone', async () => {
     const r = (await authorizer(restAuthorizerEvent(draft('GET', '/prod/admin/users', READONLY_KEY)))) as RestAuthorizerResult;
     expect(r.principalId).toBe('reader');
-    expect(allows(r, arn('GET', '/admin/users'))).toBe(false);
-    expect(allows(r, arn('GET', '/items/3'))).toBe(true);
+    expect(r.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [arn('GET', '/admin/users')] }]);
     expect(r.usageIdentifierKey).toBe(READONLY_KEY);
+  });
+
+  it('REST: a key that every route admits gets a policy over every route (what a cached copy may serve)', async () => {
+    const root = generateApiKey({ id: 'root000001' }).key;
+    const rooted = createAuthenticator(
+      loadConfig({
+        ...doc,
+        keys: [
+          ...apiKeyRecords(),
+          { id: 'root000001', scheme: 'api-key', secret: hashOf(root), principal: 'root', permissions: ['admin', 'items:read'] },
+        ],
+      }),
+    );
+    const r = (await handlerFor(rooted)(restAuthorizerEvent(draft('GET', '/prod/items/1', root)))) as RestAuthorizerResult;
+    expect(r.principalId).toBe('root');
+    expect(r.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
+    for (const [method, path] of [
+      ['GET', '/items/1'],
+      ['DELETE', '/items/2'],
+      ['GET', '/other'],
+      ['GET', '/admin/users'],
+      ['GET', '/health'],
+    ])
+      expect(allows(r, arn(method!, path!))).toBe(true);
   });
 
   it('a request with a body is verified completely (the body is not covered by an API key)', async () => {

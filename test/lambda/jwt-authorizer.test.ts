@@ -1,5 +1,6 @@
 // JWT at API Gateway, in process: the REST authorizer answers a bearer token with a policy covering
-// every route its permissions allow (an answer API Gateway may cache by the token), the HTTP API
+// every route when every route admits it (an answer API Gateway may cache by the token), else with a
+// policy of the call alone; the HTTP API
 // authorizer with a simple response; the in-function check accepts the same token. Nothing logged
 // names the token, its signature or its kid.
 import { describe, expect, it } from 'vitest';
@@ -42,15 +43,24 @@ const allows = iamAllows;
 const tokenOf = (r: SignedRequest) => r.headers.find(([n]) => n === 'Authorization')![1].slice(7);
 
 describe('the Lambda REST authorizer with JWT', () => {
-  it('allows a bearer token with a policy covering every route its permissions reach (cacheable by token)', async () => {
-    const signed = await signerFor('orders:read').sign(draft('GET', '/prod/orders/42'));
+  it('allows a token that every route admits with a policy over every route (cacheable by token)', async () => {
+    const signed = await signerFor('orders:read admin').sign(draft('GET', '/prod/orders/42'));
     const r = (await authorizer(restAuthorizerEvent(signed))) as RestAuthorizerResult;
     expect(r.principalId).toBe('jwt-user');
     expect(r.context).toMatchObject({ principal: 'jwt-user', scheme: 'jwt', verification: 'complete' });
     expect(allows(r, arn('GET', '/orders/42'))).toBe(true);
     expect(allows(r, arn('DELETE', '/orders/7'))).toBe(true); // what a cached answer may serve
     expect(allows(r, arn('GET', '/items/1'))).toBe(true);
-    expect(allows(r, arn('GET', '/admin/users'))).toBe(false); // lacks `admin`
+    expect(allows(r, arn('GET', '/admin/users'))).toBe(true);
+  });
+
+  it('allows a token that some route refuses for its call alone (a cached copy serves nothing else)', async () => {
+    const signed = await signerFor('orders:read').sign(draft('GET', '/prod/orders/42'));
+    const r = (await authorizer(restAuthorizerEvent(signed))) as RestAuthorizerResult;
+    expect(r.principalId).toBe('jwt-user');
+    expect(allows(r, arn('GET', '/orders/42'))).toBe(true);
+    for (const other of ['/orders/7', '/items/1', '/admin/users', '/Admin/users', '/admin'])
+      expect(allows(r, arn('GET', other))).toBe(false); // lacks `admin`: no route-wide answer
   });
 
   it('a body does not matter: the token does not sign it', async () => {

@@ -298,12 +298,24 @@ describe('the Lambda authorizer applies the descriptor body and cache rules', ()
   const arn = (method: string, path: string) => `arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/${method}${path}`;
   const allows = iamAllows;
 
-  it('gives a bearer scheme (cacheableAcrossRoutes) a route-wide REST policy', async () => {
+  it('gives a bearer scheme (cacheableAcrossRoutes) a route-wide REST policy only when every route admits the principal', async () => {
+    // toy-user lacks `admin`: the answer names the call alone (IAM cannot deny /admin/* as the route table reads it).
     const r = (await handler(restAuthorizerEvent(await toy.sign(req('GET', '/prod/items/42'))))) as RestAuthorizerResult;
     expect(r.context).toMatchObject({ principal: 'toy-user', scheme: 'toy', verification: 'complete' });
-    expect(allows(r, arn('GET', '/items/42'))).toBe(true);
-    expect(allows(r, arn('DELETE', '/items/other'))).toBe(true); // what a cached answer may serve
-    expect(allows(r, arn('GET', '/admin/users'))).toBe(false);
+    expect(r.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [arn('GET', '/items/42')] }]);
+    const everywhere = createAuthenticator(
+      loadConfig({ ...doc, routes: [{ path: '/items/*', permissions: ['items:read'] }, { path: '*' }] }, registry),
+      {
+        registry,
+        clock: () => NOW,
+      },
+    );
+    const wide = (await createAuthorizerHandler({ authenticator: () => everywhere })(
+      restAuthorizerEvent(await toy.sign(req('GET', '/prod/items/42'))),
+    )) as RestAuthorizerResult;
+    expect(allows(wide, arn('GET', '/items/42'))).toBe(true);
+    expect(allows(wide, arn('DELETE', '/items/other'))).toBe(true); // what a cached answer may serve
+    expect(allows(wide, arn('GET', '/admin/users'))).toBe(true);
   });
   it("keeps SigV4's REST policy to the single called ARN", async () => {
     const r = (await handler(restAuthorizerEvent(await sig.sign(req('GET', '/prod/items/42'))))) as RestAuthorizerResult;

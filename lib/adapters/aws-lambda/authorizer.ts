@@ -225,13 +225,13 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
   const usage = read.kind === 'rest' && result.usageIdentifierKey !== undefined ? { usageIdentifierKey: result.usageIdentifierKey } : {};
   return respond(!forbidden, result.principal.id, context, usage, () => {
     // A signature proves one request: its answer names exactly this call, so a cached copy can
-    // authorize nothing else. Bearer credentials (the descriptor's cacheableAcrossRoutes) may get
-    // the principal's whole route policy.
-    if (!auth.cacheableAcrossRoutes(result.scheme)) return singlePolicy(forbidden ? 'Deny' : 'Allow', arn, read.template);
-    const policy = principalPolicy(api!, auth.config.routes, result.principal);
-    // Name this very call too, so the answer holds however the ARN spells the resource.
-    if (forbidden) policy.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [arn] });
-    return policy;
+    // authorize nothing else. Bearer credentials (the descriptor's cacheableAcrossRoutes) get a
+    // policy over every route only when every route admits the principal: IAM cannot express a
+    // refused route as the route table reads it (principalPolicy), so any other principal's answer
+    // names this call alone, and a cached copy refuses its other calls rather than allow too much.
+    const wide =
+      !forbidden && auth.cacheableAcrossRoutes(result.scheme) ? principalPolicy(api!, auth.config.routes, result.principal) : undefined;
+    return wide ?? singlePolicy(forbidden ? 'Deny' : 'Allow', arn, read.template);
   });
 }
 
