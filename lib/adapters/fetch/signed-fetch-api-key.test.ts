@@ -1,7 +1,8 @@
 // The signing fetch with an API-key signer, over real HTTP on loopback: the server reads the request off
 // the wire and verifies it with the API-key verifier (GET and POST with a body; a header already set by
 // the caller is replaced, not repeated); a wrong key fails there; the signer made through the registry's
-// descriptor from a configuration's key id and the key itself works the same.
+// descriptor from a configuration's key id and the key itself works the same. A redirect is never
+// followed: the key would go to wherever it points (fetch drops only Authorization across origins).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as v from 'valibot';
@@ -74,5 +75,33 @@ describe('createSignedFetch with an API-key signer', () => {
     expect((await createSignedFetch(signer)(`${base}/items/2`)).status).toBe(200);
     expect(() => apiKeyScheme.createSigner(options, { id: KEY_ID, secret: hashOf(API_KEY) })).toThrow(/hash a key record holds/);
     expect(() => apiKeyScheme.createSigner(options, { id: KEY_ID, secret: API_KEY }, { variant: 'v2' })).toThrow(TypeError);
+  });
+});
+
+describe('createSignedFetch and redirects', () => {
+  it('never follows one: the 3xx is the answer, and the other origin receives nothing', async () => {
+    const received: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      received.push(JSON.stringify(req.headers));
+      res.end('ok');
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/collect`;
+    const redirecting = createServer((_req, res) => res.writeHead(302, { location: target }).end());
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    const from = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/items/1`;
+    try {
+      const signedFetch = createSignedFetch(createApiKeySigner({ key: API_KEY }));
+      // fetch's default, an explicit "follow", and a Request (whose mode is "follow" unless set) alike.
+      for (const res of [await signedFetch(from), await signedFetch(from, { redirect: 'follow' }), await signedFetch(new Request(from))]) {
+        expect(res.status).toBe(302);
+        expect(res.headers.get('location')).toBe(target);
+      }
+      await expect(signedFetch(from, { redirect: 'error' })).rejects.toThrow(TypeError);
+      expect(received).toEqual([]);
+    } finally {
+      await new Promise((r) => redirecting.close(r));
+      await new Promise((r) => elsewhere.close(r));
+    }
   });
 });

@@ -139,6 +139,11 @@ function target(url: URL): { path: string; query: string } {
  *   are kept as written (`%2F`, `%7e`). So the signer is given the path and query in that serialised
  *   form, which is what goes on the wire, and the request is sent to a URL that serialises to it
  *   unchanged (checked: a signer whose output fetch would alter is an `ERR_SIGNED_FETCH_URL`).
+ * - **Redirects are not followed**: a 3xx is the response (`redirect: 'manual'`; `'error'` is kept if
+ *   asked for). The signature covers one URL, and fetch, following a redirect to another origin,
+ *   would drop only `Authorization` and send the other credential headers (`X-Api-Key`, MAuth's,
+ *   uStudio's, `X-Amz-Security-Token`) there. Read `Location` and call again if the new URL is one
+ *   you trust.
  * - **Headers** are signed as a `Headers` object holds them (names lower-cased, values trimmed,
  *   repeated headers joined with ", "), which is how fetch sends them; `host` is signed as the URL's
  *   host, which is what fetch sends. The method is upper-cased (fetch upper-cases only the six
@@ -209,12 +214,16 @@ export function createSignedFetch(signer: Signer, options: SignedFetchOptions = 
     delete rest.headers;
     delete rest.method;
     delete (rest as { duplex?: unknown }).duplex;
-    if (request) {
-      if (rest.signal === undefined) rest.signal = request.signal;
-      if (rest.redirect === undefined) rest.redirect = request.redirect;
-    }
+    if (request && rest.signal === undefined) rest.signal = request.signal;
+    // A signature (or a bearer credential) is for this URL: never resent to where a redirect points.
+    // fetch drops only Authorization when it follows a redirect to another origin, so X-Api-Key,
+    // MAuth's and uStudio's headers and X-Amz-Security-Token would go along. "error" is kept; any
+    // other mode (fetch's default "follow" included, a Request's too) becomes "manual": the 3xx is
+    // the answer.
+    const redirect = (init.redirect ?? request?.redirect) === 'error' ? 'error' : 'manual';
     return send(sendUrl, {
       ...rest,
+      redirect,
       method: signed.method,
       headers: out,
       ...(body !== undefined || (sentBody !== undefined && sentBody.byteLength > 0) ? { body: sentBody as Uint8Array<ArrayBuffer> } : {}),
