@@ -11,7 +11,11 @@ import { schemeFailureBody } from '../failure-body.ts';
 /** What the middleware leaves on the context for the routes behind it. */
 export interface EdgeAuthVariables {
   auth: { principal: Principal; scheme: string; keyId: string } | undefined;
-  /** The body bytes that were read (and verified); the request stream itself is consumed. */
+  /**
+   * The body bytes that were read; the request stream itself is consumed. The signature covers them when
+   * the scheme signs the body (`body` in its descriptor) and the request signs its payload (a SigV4
+   * `UNSIGNED-PAYLOAD`, which `allowUnsignedPayload` permits, does not); bearer schemes never cover them.
+   */
   body: Uint8Array;
   /** The request as read (raw path and query, headers, body): what a proxy forwards, minus credentials. */
   request: SignedRequest;
