@@ -210,7 +210,7 @@ function remoteCheckOf(keys: KeyStore): RemoteTicketCheck | undefined {
  *
  * @throws TypeError on invalid options.
  * @example
- * const verifier = createMAuthVerifier({ keys: createMemoryKeyStore([{ id: appUuid, publicKey: pem, principal: 'app', permissions: [] }]) });
+ * const verifier = createMAuthVerifier({ keys: createMemoryKeyStore([{ id: appUuid, secrets: [], publicKeys: [{ format: 'spki', pem }], principal: 'app', permissions: [] }]) });
  * const result = await verifier.verify(req);
  */
 export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifier {
