@@ -136,6 +136,11 @@ function requireNonNegativeInt(name: string, v: number): number {
  * const result = await v.verify(request); // { ok: true, principal, ... } or { ok: false, error }
  */
 export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
+  /**
+   * The canonical requests and strings to sign the signature is checked against (no secrets, no
+   * signature). Unlike `verify`, it rejects: with an error whose `code` is the one `verify` would answer,
+   * when the request carries no SigV4 claim, a malformed one, or signs a body that was not given.
+   */
   explain(req: SignedRequest): Promise<SigV4Explanation>;
 } {
   const { keys, region, service } = options;
@@ -226,8 +231,9 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     } else if (req.body === undefined) {
       fail(
         'ERR_PAYLOAD_HASH_REQUIRED',
-        'the signature covers the request body, which is not available here (an API Gateway authorizer never sees it): ' +
-          'sign the payload hash in the x-amz-content-sha256 header, or mark the route verifyInFunction',
+        'the signature covers the request body, which was not given (body is undefined, as in an API Gateway authorizer): ' +
+          'pass the body (an empty one for a request without), sign the payload hash in the x-amz-content-sha256 header, ' +
+          'or mark the route verifyInFunction',
       );
     }
 
