@@ -16,6 +16,6 @@ export async function handler(method: string, url: string, headers: Record<strin
 
 export async function studies(APP_UUID: string, url: string) {
   const mauth = mauthSigner(APP_UUID, readFileSync('private.key', 'utf8')); // MAuth(APP_UUID, private_key)
-  const result = await createSignedFetch(mauth)(url); // requests.get(url, auth=mauth)
+  const result = await createSignedFetch(mauth)(url); // requests.get(url, auth=mauth); a redirect is not followed
   return result.status === 200 ? ((await result.json()) as { studies: Array<{ uuid: string }> }).studies.map((r) => r.uuid) : [];
 }

@@ -46,6 +46,15 @@ describe('principalPolicy', () => {
       },
     ]);
   });
+  it('also names the call being answered, and is none when nothing at all would be allowed', () => {
+    const own = `${api.prefix}/prod/HEAD/Items`;
+    const p = principalPolicy(api, routes, { id: 'root', permissions: ['items', 'admin'] }, [own])!;
+    expect(p.Statement[0]!.Resource.at(-1)).toBe(own);
+    expect(principalPolicy(api, [], { id: 'root', permissions: [] })).toBeUndefined();
+    expect(principalPolicy(api, [], { id: 'root', permissions: [] }, [own])!.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [own] },
+    ]);
+  });
   it('has none for a principal that some route refuses (IAM cannot deny that route as the route table reads it)', () => {
     // An Allow of "*" beside a Deny of "admin/*" would still let "Admin/users", "admin;v=1/users" or "admin" through.
     expect(principalPolicy(api, routes, { id: 'u', permissions: ['items'] })).toBeUndefined();

@@ -41,15 +41,27 @@ function routeResources(api: ApiArn, route: RouteConfig): string[] {
  * route would still cover `/Admin/users`, `/admin;v=1/users`, `/admin./users`, `/admin` or
  * `/items/../admin/users`, which the route table refuses. Such a principal's answer must name its
  * own call only ({@link singlePolicy}); a cached copy then refuses other calls (fail closed).
+ *
+ * `alsoAllow` names the call being answered (its own Allow): the routes' resources are IAM text, and
+ * the call may be spelled otherwise (HEAD under a GET rule, "/Items/1", a path no rule names). One
+ * exception to "the route table would have let it in": a path the route table refuses to everyone as
+ * malformed (a control character, an escape that is not UTF-8, a URL over `limits.maxUrlBytes`)
+ * matches a cached Allow of `*` too. Every route admits the principal, so no permission is at stake.
  */
-export function principalPolicy(api: ApiArn, routes: readonly RouteConfig[], principal: Principal): PolicyDocument | undefined {
+export function principalPolicy(
+  api: ApiArn,
+  routes: readonly RouteConfig[],
+  principal: Principal,
+  alsoAllow: readonly string[] = [],
+): PolicyDocument | undefined {
   const allow: string[] = [];
   for (const route of routes) {
     const permitted = route.public || route.permissions.every((p) => principal.permissions.includes(p));
     if (!permitted) return undefined;
     allow.push(...routeResources(api, route));
   }
-  return document(allow, []);
+  allow.push(...alsoAllow);
+  return allow.length === 0 ? undefined : document(allow, []);
 }
 
 /**

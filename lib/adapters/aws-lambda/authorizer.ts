@@ -229,9 +229,12 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     // policy over every route only when every route admits the principal: IAM cannot express a
     // refused route as the route table reads it (principalPolicy), so any other principal's answer
     // names this call alone, and a cached copy refuses its other calls rather than allow too much.
-    const wide =
-      !forbidden && auth.cacheableAcrossRoutes(result.scheme) ? principalPolicy(api!, auth.config.routes, result.principal) : undefined;
-    return wide ?? singlePolicy(forbidden ? 'Deny' : 'Allow', arn, read.template);
+    const own = singlePolicy(forbidden ? 'Deny' : 'Allow', arn, read.template);
+    if (forbidden || !auth.cacheableAcrossRoutes(result.scheme)) return own;
+    // The routes' resources are IAM text, and this call may be spelled otherwise (HEAD under a GET
+    // rule, "/Items/1", a path no rule names): the wide answer names it too, as its own answer does.
+    const ownAllow = own.Statement.find((s) => s.Effect === 'Allow')?.Resource ?? [];
+    return principalPolicy(api!, auth.config.routes, result.principal, ownAllow) ?? own;
   });
 }
 

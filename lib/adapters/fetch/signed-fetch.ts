@@ -143,7 +143,7 @@ function target(url: URL): { path: string; query: string } {
  *   asked for). The signature covers one URL, and fetch, following a redirect to another origin,
  *   would drop only `Authorization` and send the other credential headers (`X-Api-Key`, MAuth's,
  *   uStudio's, `X-Amz-Security-Token`) there. Read `Location` and call again if the new URL is one
- *   you trust.
+ *   you trust (in a browser the answer is an opaque redirect, status 0, whose `Location` cannot be read).
  * - **Headers** are signed as a `Headers` object holds them (names lower-cased, values trimmed,
  *   repeated headers joined with ", "), which is how fetch sends them; `host` is signed as the URL's
  *   host, which is what fetch sends. The method is upper-cased (fetch upper-cases only the six

@@ -195,7 +195,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): SchemeVeri
   return {
     scheme: API_KEY_SCHEME,
     claims: (req) => carriesHeader(req, lower),
-    // Bearer credentials: an answer may stand for every route the principal is permitted.
+    // Bearer credentials: an answer may stand for every route when every route admits the principal (lib/policy/iam.ts).
     cacheableAcrossRoutes: true,
     credentials,
     verify,
