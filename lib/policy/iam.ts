@@ -43,10 +43,15 @@ function routeResources(api: ApiArn, route: RouteConfig): string[] {
  * own call only ({@link singlePolicy}); a cached copy then refuses other calls (fail closed).
  *
  * `alsoAllow` names the call being answered (its own Allow): the routes' resources are IAM text, and
- * the call may be spelled otherwise (HEAD under a GET rule, "/Items/1", a path no rule names). One
- * exception to "the route table would have let it in": a path the route table refuses to everyone as
- * malformed (a control character, an escape that is not UTF-8, a URL over `limits.maxUrlBytes`)
- * matches a cached Allow of `*` too. Every route admits the principal, so no permission is at stake.
+ * the call may be spelled otherwise (HEAD under a GET rule, "/Items/1", a path no rule names).
+ *
+ * What a cached answer admits that the authorizer asked directly would refuse, none of it a
+ * permission the principal lacks: a request refused to everyone for its form or size (a path with a
+ * control character or an escape that is not UTF-8, a URL, query or headers over the limits,
+ * credentials of two schemes) whose ARN the answer covers; and, from an in-function route's answer
+ * (a call with a body, allowed unverified and marked `verification: in-function`), the same method and
+ * path without a body, for any value of the identity source, still marked so that the integration's
+ * own check (withAuthentication, confirmAuthorizerBody) refuses it.
  */
 export function principalPolicy(
   api: ApiArn,

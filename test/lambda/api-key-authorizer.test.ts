@@ -103,6 +103,11 @@ describe('the Lambda authorizer with API keys', () => {
       ['GET', '/health'],
     ])
       expect(allows(r, arn(method!, path!))).toBe(true);
+    // A call IAM cannot name (a "*" in its path) is a Deny of that call, logged as such, as for any other key.
+    logs.length = 0;
+    const star = (await handlerFor(rooted)(restAuthorizerEvent(draft('GET', '/prod/other/a*b', root)))) as RestAuthorizerResult;
+    expect(star.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [arn('GET', '/other/a*b')] }]);
+    expect(logs).toContainEqual(expect.objectContaining({ event: 'authorizer.deny', code: 'ERR_PATH_REJECTED' }));
   });
 
   it('a request with a body is verified completely (the body is not covered by an API key)', async () => {

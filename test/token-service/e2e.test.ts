@@ -188,7 +188,7 @@ describe.each(deployments)('$label', ({ start }) => {
     expect((await sendRaw(adminBase, get(adminBase.host, '/admin/users', admin.token))).status).toBe(200);
   });
 
-  it('the same token at the Lambda authorizer: an Allow for what the permissions reach, a Deny for the rest and for another service, Unauthorized when tampered or expired', async () => {
+  it('the same token at the Lambda authorizer: an Allow for a call the permissions reach, a Deny for one they do not and for another service, Unauthorized when tampered or expired', async () => {
     const { token } = await loginAndAuthorize('x');
     const other = await loginAndAuthorize('y');
     // The edge trusts the PEM /auth/public-key serves, as dhq-auth's own verifier did.

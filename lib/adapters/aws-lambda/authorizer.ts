@@ -234,6 +234,8 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     // The routes' resources are IAM text, and this call may be spelled otherwise (HEAD under a GET
     // rule, "/Items/1", a path no rule names): the wide answer names it too, as its own answer does.
     const ownAllow = own.Statement.find((s) => s.Effect === 'Allow')?.Resource ?? [];
+    // A call IAM cannot name (a "*" or "?" in its path) is refused as such (logged ERR_PATH_REJECTED).
+    if (ownAllow.length === 0) return own;
     return principalPolicy(api!, auth.config.routes, result.principal, ownAllow) ?? own;
   });
 }
