@@ -85,9 +85,10 @@ export interface Authenticator {
    * What the route rules say about a request, judged on every reading of its raw path that an origin
    * could act on (the strictest wins; see `lib/policy/routes.ts`). Given several candidate paths (an
    * API Gateway event may name its resource more than one way), the strictest decision over all of
-   * them. Never throws.
+   * them; likewise over several methods (`methodReadings`: the method on the wire and any override
+   * an origin may act on instead; `undefined`, too many overrides, is refused). Never throws.
    */
-  decide(method: string, rawPath: string | readonly string[]): RouteDecision;
+  decide(method: string | readonly string[] | undefined, rawPath: string | readonly string[]): RouteDecision;
   /**
    * The configured scheme whose credentials the request carries, by each descriptor's `claims()`.
    * None: `ERR_AUTH_MISSING`, or `ERR_AUTH_UNSUPPORTED` when an `Authorization` header of another
@@ -244,7 +245,11 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
       ]);
     },
     decide(method, rawPath) {
-      return typeof rawPath === 'string' ? decideOne(method, rawPath) : strictestOf(rawPath.map((path) => decideOne(method, path)));
+      if (method === undefined) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request names too many method overrides') };
+      const paths = typeof rawPath === 'string' ? [rawPath] : rawPath;
+      if (typeof method === 'string' && paths.length === 1) return decideOne(method, paths[0]!);
+      const methods = typeof method === 'string' ? [method] : method;
+      return strictestOf(methods.flatMap((m) => paths.map((path) => decideOne(m, path))));
     },
     authorize(principal, decision) {
       if (!decision.ok) return decision.error;

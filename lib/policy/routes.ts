@@ -19,6 +19,55 @@ export type RouteDecision =
     }
   | { readonly ok: false; readonly error: AuthError };
 
+/**
+ * Headers by which an origin may act on another method than the one on the wire: Express's
+ * method-override and Google's APIs (X-HTTP-Method-Override), OData and ASP.NET (X-HTTP-Method),
+ * and others (X-Method-Override). Rails, Laravel and Spring also read `_method`.
+ */
+export const METHOD_OVERRIDE_HEADERS: readonly string[] = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const OVERRIDE_QUERY_KEY = '_method';
+/** More override values than this in one request: refused, rather than judged on only some of them. */
+const MAX_METHOD_READINGS = 8;
+
+/** The values of the {@link METHOD_OVERRIDE_HEADERS} in a header list (any case of name; each value as sent). */
+export function methodOverrideValues(headers: ReadonlyArray<readonly [string, string]>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of headers) if (METHOD_OVERRIDE_HEADERS.includes(name.toLowerCase())) out.push(value);
+  return out;
+}
+
+function decodeQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part.replaceAll('+', ' '));
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * Every method an origin could act on for this request: the method on the wire, and each value of a
+ * method-override header (`overrides`, as {@link methodOverrideValues} finds them; a value may list
+ * several, comma-separated, as repeated headers arrive joined) or of a `_method` query parameter,
+ * upper-cased. A route decision is taken over all of them, the strictest winning, as over the readings
+ * of a path. `undefined` when a request names more than eight: refused, never judged on some only.
+ * `_method` in a form body (Rails, Spring) is not seen here: see README, "Routes".
+ */
+export function methodReadings(method: string, overrides: readonly string[], rawQuery: string): string[] | undefined {
+  const methods = [method.toUpperCase()];
+  const add = (value: string): void => {
+    const m = value.trim().toUpperCase();
+    if (m !== '' && !methods.includes(m)) methods.push(m);
+  };
+  for (const value of overrides) for (const part of value.split(',')) add(part);
+  if (rawQuery.includes(OVERRIDE_QUERY_KEY) || rawQuery.includes('%')) {
+    for (const pair of rawQuery.split('&')) {
+      const eq = pair.indexOf('=');
+      if (eq !== -1 && decodeQueryPart(pair.slice(0, eq)) === OVERRIDE_QUERY_KEY) add(decodeQueryPart(pair.slice(eq + 1)));
+    }
+  }
+  return methods.length > MAX_METHOD_READINGS ? undefined : methods;
+}
+
 /** The compiled route rules of a configuration, asked once per request after the path is read every way an origin could. */
 export interface RouteTable {
   /** The decision for a method and a raw path (as on the wire, or as the platform hands it on). Never throws. */

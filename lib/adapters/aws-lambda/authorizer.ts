@@ -3,6 +3,7 @@ import { EMPTY_SHA256_HEX } from '../../core/crypto.ts';
 import type { AuthResult, AuthSuccess } from '../../core/result.ts';
 import { headerMap } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
+import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
 import { acceptedLogRate, sampled, type LogAccepted } from '../log-accepted.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { lambdaRoutePaths, readEvent, type AuthorizerEvent } from './events.ts';
@@ -143,7 +144,10 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     log({ event: 'authorizer.unauthorized', code: 'ERR_EVENT_MALFORMED', method, path: '' });
     throw new Error(UNAUTHORIZED);
   }
-  const decision = auth.decide(method, lambdaRoutePaths(auth, read.routePaths));
+  const decision = auth.decide(
+    methodReadings(method, methodOverrideValues(signed.headers), signed.query),
+    lambdaRoutePaths(auth, read.routePaths),
+  );
   const path = decision.ok ? decision.path : '(refused)';
 
   const respond = (

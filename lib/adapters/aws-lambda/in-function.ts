@@ -5,6 +5,7 @@ import type { CryptoBackend } from '../../core/crypto.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
 import type { Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
+import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
 import { authorizerContextOf, lambdaRoutePaths, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
@@ -96,7 +97,7 @@ async function check(
   routePaths: readonly string[],
   signedPaths: readonly string[] = [],
 ): Promise<InFunctionResult> {
-  const decision = auth.decide(req.method, routePaths);
+  const decision = auth.decide(methodReadings(req.method, methodOverrideValues(req.headers), req.query), routePaths);
   if (!decision.ok) return failure(decision.error);
   const result = await authenticateAny(auth, req, signedPaths);
   if (!result.ok) {

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { publicError, type Authenticator } from '../../authenticator.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
+import { METHOD_OVERRIDE_HEADERS, methodReadings } from '../../policy/routes.ts';
 import type { Principal } from '../../core/result.ts';
 import { readRequest, type ReadRequest } from '../fetch-request.ts';
 import { acceptedLogRate, sampled } from '../log-accepted.ts';
@@ -154,8 +155,14 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
     const raw = c.req.raw;
     const method = raw.method;
     const { path: rawPath, query } = splitUrl(raw.url);
-    // Route rules are judged on the raw path (what the origin will get), in every reading an origin could make of it.
-    const decision = auth.decide(method, rawPath);
+    // Route rules are judged on the raw path (what the origin will get), in every reading an origin could
+    // make of it, and on every method it could act on (a method-override header or `_method`).
+    const overrides: string[] = [];
+    for (const name of METHOD_OVERRIDE_HEADERS) {
+      const value = raw.headers.get(name);
+      if (value !== null) overrides.push(value);
+    }
+    const decision = auth.decide(methodReadings(method, overrides, query), rawPath);
     const path = decision.ok ? decision.path : '(refused)';
     if (!decision.ok) return refuse(c, auth, log, method, path, decision.error);
     let read: ReadRequest;
