@@ -192,7 +192,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
         : authError('ERR_AUTH_MISSING', 'request is not signed'),
     };
   };
-  const decideOne = (method: string, path: string): RouteDecision =>
+  const decideOne = (method: string | readonly string[], path: string): RouteDecision =>
     // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.
     path.length > config.limits.maxUrlBytes
       ? { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request URL is too long') }
@@ -246,10 +246,8 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
     },
     decide(method, rawPath) {
       if (method === undefined) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request names too many method overrides') };
-      const paths = typeof rawPath === 'string' ? [rawPath] : rawPath;
-      if (typeof method === 'string' && paths.length === 1) return decideOne(method, paths[0]!);
-      const methods = typeof method === 'string' ? [method] : method;
-      return strictestOf(methods.flatMap((m) => paths.map((path) => decideOne(m, path))));
+      // Each path is read once and judged for every method (RouteTable.decide).
+      return typeof rawPath === 'string' ? decideOne(method, rawPath) : strictestOf(rawPath.map((path) => decideOne(method, path)));
     },
     authorize(principal, decision) {
       if (!decision.ok) return decision.error;

@@ -18,21 +18,37 @@ export async function toSignedRequest(request: Request, maxBodyBytes: number): P
 }
 
 /**
+ * A `Request`'s headers as pairs (lower-case names, repeated values joined, as `Headers` holds them), in
+ * one walk; the caller may pass them to {@link readRequest} so it does not walk them again.
+ *
+ * @internal
+ */
+export function headerPairs(request: Request): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  request.headers.forEach((value, name) => {
+    headers.push([name, value]);
+  });
+  return headers;
+}
+
+/**
  * {@link toSignedRequest} for a caller that has split `request.url` already (the Hono middleware
  * judges the route on the raw path first). Synchronous for a request without a body (a GET, a
  * HEAD): a promise only when there is a stream to read.
  *
  * @internal
  */
-export function readRequest(request: Request, path: string, query: string, maxBodyBytes: number): ReadRequest | Promise<ReadRequest> {
-  const headers: Array<[string, string]> = [];
-  // Content-Length is read from the pairs as they are collected rather than by a second `headers.get()`:
-  // the same value (Headers yields lower-case names, repeated values joined), one walk instead of two.
+export function readRequest(
+  request: Request,
+  path: string,
+  query: string,
+  maxBodyBytes: number,
+  pairs?: Array<[string, string]>,
+): ReadRequest | Promise<ReadRequest> {
+  const headers = pairs ?? headerPairs(request);
+  // Headers yields lower-case names, repeated values joined: one Content-Length at most.
   let declared: string | undefined;
-  request.headers.forEach((value, name) => {
-    headers.push([name, value]);
-    if (name === 'content-length') declared = value;
-  });
+  for (const [name, value] of headers) if (name === 'content-length') declared = value;
   if (declared !== undefined && (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes)) {
     return { ok: false, error: authError('ERR_BODY_TOO_LARGE', 'request body is too large') };
   }

@@ -29,10 +29,18 @@ const OVERRIDE_QUERY_KEY = '_method';
 /** More override values than this in one request: refused, rather than judged on only some of them. */
 const MAX_METHOD_READINGS = 8;
 
-/** The values of the {@link METHOD_OVERRIDE_HEADERS} in a header list (any case of name; each value as sent). */
+/**
+ * Whether a header name is one of the {@link METHOD_OVERRIDE_HEADERS} as an origin reads it: any case,
+ * and `_` as `-` (CGI, WSGI, Rack and PHP turn both into the same `HTTP_X_HTTP_METHOD_OVERRIDE`).
+ */
+export function isMethodOverrideHeader(name: string): boolean {
+  return name.length >= 13 && name.length <= 22 && METHOD_OVERRIDE_HEADERS.includes(name.toLowerCase().replaceAll('_', '-'));
+}
+
+/** The values of the method-override headers in a header list ({@link isMethodOverrideHeader}), each as sent. */
 export function methodOverrideValues(headers: ReadonlyArray<readonly [string, string]>): string[] {
   const out: string[] = [];
-  for (const [name, value] of headers) if (METHOD_OVERRIDE_HEADERS.includes(name.toLowerCase())) out.push(value);
+  for (const [name, value] of headers) if (isMethodOverrideHeader(name)) out.push(value);
   return out;
 }
 
@@ -45,6 +53,19 @@ function decodeQueryPart(part: string): string {
 }
 
 /**
+ * A query key as PHP names it (Laravel and Symfony read `_method` there): leading spaces (and `+`, as
+ * an already decoded query may carry it) dropped, cut at a NUL, `.`, space and an unclosed `[` as `_`.
+ */
+function phpKey(key: string): string {
+  let k = key.replace(/^[ +]+/, '');
+  const nul = k.indexOf('\u0000');
+  if (nul !== -1) k = k.slice(0, nul);
+  const open = k.indexOf('[');
+  if (open !== -1 && k.indexOf(']', open) === -1) k = k.slice(0, open) + '_' + k.slice(open + 1);
+  return k.replace(/[. ]/g, '_');
+}
+
+/**
  * Every method an origin could act on for this request: the method on the wire, and each value of a
  * method-override header (`overrides`, as {@link methodOverrideValues} finds them; a value may list
  * several, comma-separated, as repeated headers arrive joined) or of a `_method` query parameter,
@@ -54,24 +75,30 @@ function decodeQueryPart(part: string): string {
  */
 export function methodReadings(method: string, overrides: readonly string[], rawQuery: string): string[] | undefined {
   const methods = [method.toUpperCase()];
-  const add = (value: string): void => {
+  // False once there are too many: the caller refuses, so the rest need not be read (linear, not quadratic).
+  const add = (value: string): boolean => {
     const m = value.trim().toUpperCase();
     if (m !== '' && !methods.includes(m)) methods.push(m);
+    return methods.length <= MAX_METHOD_READINGS;
   };
-  for (const value of overrides) for (const part of value.split(',')) add(part);
-  if (rawQuery.includes(OVERRIDE_QUERY_KEY) || rawQuery.includes('%')) {
+  for (const value of overrides) for (const part of value.split(',')) if (!add(part)) return undefined;
+  if (rawQuery !== '') {
     for (const pair of rawQuery.split('&')) {
       const eq = pair.indexOf('=');
-      if (eq !== -1 && decodeQueryPart(pair.slice(0, eq)) === OVERRIDE_QUERY_KEY) add(decodeQueryPart(pair.slice(eq + 1)));
+      if (eq !== -1 && phpKey(decodeQueryPart(pair.slice(0, eq))) === OVERRIDE_QUERY_KEY && !add(decodeQueryPart(pair.slice(eq + 1))))
+        return undefined;
     }
   }
-  return methods.length > MAX_METHOD_READINGS ? undefined : methods;
+  return methods;
 }
 
 /** The compiled route rules of a configuration, asked once per request after the path is read every way an origin could. */
 export interface RouteTable {
-  /** The decision for a method and a raw path (as on the wire, or as the platform hands it on). Never throws. */
-  decide(method: string, rawPath: string): RouteDecision;
+  /**
+   * The decision for a method (or several, the strictest winning: {@link methodReadings}) and a raw
+   * path (as on the wire, or as the platform hands it on), the path read once. Never throws.
+   */
+  decide(method: string | readonly string[], rawPath: string): RouteDecision;
 }
 
 const REJECTION_TEXT: Record<PathRejection, string> = {
@@ -149,7 +176,7 @@ export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
     decide(method, rawPath) {
       const read = routeReadings(rawPath);
       if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
-      const m = method.toUpperCase();
+      const methods = typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());
       let guarded = false;
       let inFunction = true;
       const permissions = new Set<string>();
@@ -161,8 +188,11 @@ export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
         for (const p of rule?.permissions ?? []) permissions.add(p);
       };
       for (const path of read.readings) {
-        judge(first(m, path, false));
-        judge(first(m, foldCase(path), true));
+        const folded = foldCase(path);
+        for (const m of methods) {
+          judge(first(m, path, false));
+          judge(first(m, folded, true));
+        }
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
     },

@@ -72,9 +72,25 @@ describe('method overrides', () => {
         ['X-HTTP-Method-Override', 'PUT'],
         ['X-HTTP-Method-Override', 'DELETE'],
       ],
+      // CGI, WSGI, Rack and PHP read "_" in a header name as "-".
+      [['X_HTTP_Method_Override', 'DELETE']],
+      [['X-HTTP_Method-Override', 'DELETE']],
+      [['x_method_override', 'DELETE']],
     ] as Headers[])
       expect(await statuses('GET', '/items/1', withKey(headers)), JSON.stringify(headers)).toEqual([403, 403, 403]);
-    for (const query of ['_method=DELETE', 'a=1&_method=delete', '%5Fmethod=DELETE', '_method=%44ELETE'])
+    // PHP (Laravel, Symfony) also reads ".method", " _method", "[method" and "_method\0x" as "_method".
+    for (const query of [
+      '_method=DELETE',
+      'a=1&_method=delete',
+      '%5Fmethod=DELETE',
+      '_method=%44ELETE',
+      '.method=DELETE',
+      '%2Emethod=DELETE',
+      '[method=DELETE',
+      '+_method=DELETE',
+      '%20_method=DELETE',
+      '_method%00x=DELETE',
+    ])
       expect(await statuses('POST', '/items/1?' + query, withKey()), query).toEqual([403, 403, 403]);
   });
 
@@ -89,6 +105,10 @@ describe('method overrides', () => {
   it('refuses a request that names more than eight methods (400), rather than judge it on some', async () => {
     const many = 'A,B,C,D,E,F,G,H';
     expect(await statuses('GET', '/items/1', withKey([['X-HTTP-Method-Override', many]]))).toEqual([400, 403, 400]);
+    // However long the list: it stops reading at the ninth method.
+    const huge = Array.from({ length: 20_000 }, (_, i) => `M${i}`).join(',');
+    expect(methodReadings('GET', [huge], '')).toBeUndefined();
+    expect(methodReadings('GET', [], Array.from({ length: 5_000 }, (_, i) => `_method=M${i}`).join('&'))).toBeUndefined();
   });
 
   it('methodReadings: the wire method first, then each override once, upper-cased', () => {

@@ -2,9 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { publicError, type Authenticator } from '../../authenticator.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
-import { METHOD_OVERRIDE_HEADERS, methodReadings } from '../../policy/routes.ts';
+import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
 import type { Principal } from '../../core/result.ts';
-import { readRequest, type ReadRequest } from '../fetch-request.ts';
+import { headerPairs, readRequest, type ReadRequest } from '../fetch-request.ts';
 import { acceptedLogRate, sampled } from '../log-accepted.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
 import { schemeFailureBody } from '../failure-body.ts';
@@ -157,18 +157,15 @@ export function edgeAuth(options: EdgeAuthOptions): MiddlewareHandler<{ Variable
     const { path: rawPath, query } = splitUrl(raw.url);
     // Route rules are judged on the raw path (what the origin will get), in every reading an origin could
     // make of it, and on every method it could act on (a method-override header or `_method`).
-    const overrides: string[] = [];
-    for (const name of METHOD_OVERRIDE_HEADERS) {
-      const value = raw.headers.get(name);
-      if (value !== null) overrides.push(value);
-    }
-    const decision = auth.decide(methodReadings(method, overrides, query), rawPath);
+    // The headers are walked once, for this and for reading the request below.
+    const pairs = headerPairs(raw);
+    const decision = auth.decide(methodReadings(method, methodOverrideValues(pairs), query), rawPath);
     const path = decision.ok ? decision.path : '(refused)';
     if (!decision.ok) return refuse(c, auth, log, method, path, decision.error);
     let read: ReadRequest;
     try {
       // A promise only when there is a body to read: a GET is read synchronously.
-      const pending = readRequest(raw, rawPath, query, auth.config.limits.maxBodyBytes);
+      const pending = readRequest(raw, rawPath, query, auth.config.limits.maxBodyBytes, pairs);
       read = pending instanceof Promise ? await pending : pending;
     } catch {
       // A body stream that fails mid-read is the client's doing (an abort, a broken chunked encoding).
