@@ -53,6 +53,19 @@ function decodeQueryPart(part: string): string {
 }
 
 /**
+ * A query key decoded as PHP (and Node's querystring) decode one: every valid escape, bad ones left as
+ * they are, so a NUL after a bad escape (`_method%00%`) is still seen and cut by {@link phpKey}.
+ */
+function decodeQueryKey(part: string): string {
+  const plus = part.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+}
+
+/**
  * A query key as PHP names it (Laravel and Symfony read `_method` there): leading spaces (and `+`, as
  * an already decoded query may carry it) dropped, cut at a NUL, `.`, space and an unclosed `[` as `_`.
  */
@@ -85,7 +98,7 @@ export function methodReadings(method: string, overrides: readonly string[], raw
   if (rawQuery !== '') {
     for (const pair of rawQuery.split('&')) {
       const eq = pair.indexOf('=');
-      if (eq !== -1 && phpKey(decodeQueryPart(pair.slice(0, eq))) === OVERRIDE_QUERY_KEY && !add(decodeQueryPart(pair.slice(eq + 1))))
+      if (eq !== -1 && phpKey(decodeQueryKey(pair.slice(0, eq))) === OVERRIDE_QUERY_KEY && !add(decodeQueryPart(pair.slice(eq + 1))))
         return undefined;
     }
   }

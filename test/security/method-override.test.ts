@@ -78,7 +78,7 @@ describe('method overrides', () => {
       [['x_method_override', 'DELETE']],
     ] as Headers[])
       expect(await statuses('GET', '/items/1', withKey(headers)), JSON.stringify(headers)).toEqual([403, 403, 403]);
-    // PHP (Laravel, Symfony) also reads ".method", " _method", "[method" and "_method\0x" as "_method".
+    // PHP (Laravel, Symfony) also reads ".method", " _method" and "_method\0x" as "_method" ("[method" is refused too).
     for (const query of [
       '_method=DELETE',
       'a=1&_method=delete',
@@ -92,6 +92,13 @@ describe('method overrides', () => {
       '_method%00x=DELETE',
     ])
       expect(await statuses('POST', '/items/1?' + query, withKey()), query).toEqual([403, 403, 403]);
+    // A bad escape after the NUL: PHP decodes the good ones and still cuts at the NUL. (A REST event's
+    // query comes decoded by API Gateway; the fixture's event for an escape that is not UTF-8 is refused, 401.)
+    for (const query of ['_method%00%=DELETE', '_method%00%FF=DELETE', '%2Emethod%00%zz=DELETE', '%5Bmethod%00%C0=DELETE']) {
+      const [edge, lambda, inFunction] = await statuses('POST', '/items/1?' + query, withKey());
+      expect([edge, inFunction], query).toEqual([403, 403]);
+      expect([401, 403], query).toContain(lambda);
+    }
   });
 
   it('a public route stays public only when every method named is one its rule makes public', async () => {
