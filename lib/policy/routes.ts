@@ -1,4 +1,5 @@
 import type { RouteConfig } from '../config/schema.ts';
+import { percentDecode } from '../core/encoding.ts';
 import { authError, type AuthError } from '../core/errors.ts';
 import { normalizeRoutePath, routeReadings, type PathRejection } from '../core/route-path.ts';
 
@@ -24,7 +25,9 @@ export type RouteDecision =
  * method-override and Google's APIs (X-HTTP-Method-Override), OData and ASP.NET (X-HTTP-Method),
  * and others (X-Method-Override). Rails, Laravel and Spring also read `_method`.
  */
-export const METHOD_OVERRIDE_HEADERS: readonly string[] = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const METHOD_OVERRIDE_HEADERS: readonly string[] = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const OVERRIDE_NAME_MIN = Math.min(...METHOD_OVERRIDE_HEADERS.map((h) => h.length));
+const OVERRIDE_NAME_MAX = Math.max(...METHOD_OVERRIDE_HEADERS.map((h) => h.length));
 const OVERRIDE_QUERY_KEY = '_method';
 /** More override values than this in one request: refused, rather than judged on only some of them. */
 const MAX_METHOD_READINGS = 8;
@@ -33,8 +36,12 @@ const MAX_METHOD_READINGS = 8;
  * Whether a header name is one of the {@link METHOD_OVERRIDE_HEADERS} as an origin reads it: any case,
  * and `_` as `-` (CGI, WSGI, Rack and PHP turn both into the same `HTTP_X_HTTP_METHOD_OVERRIDE`).
  */
-export function isMethodOverrideHeader(name: string): boolean {
-  return name.length >= 13 && name.length <= 22 && METHOD_OVERRIDE_HEADERS.includes(name.toLowerCase().replaceAll('_', '-'));
+function isMethodOverrideHeader(name: string): boolean {
+  return (
+    name.length >= OVERRIDE_NAME_MIN &&
+    name.length <= OVERRIDE_NAME_MAX &&
+    METHOD_OVERRIDE_HEADERS.includes(name.toLowerCase().replaceAll('_', '-'))
+  );
 }
 
 /** The values of the method-override headers in a header list ({@link isMethodOverrideHeader}), each as sent. */
@@ -44,24 +51,18 @@ export function methodOverrideValues(headers: ReadonlyArray<readonly [string, st
   return out;
 }
 
-function decodeQueryPart(part: string): string {
-  try {
-    return decodeURIComponent(part.replaceAll('+', ' '));
-  } catch {
-    return part;
-  }
-}
-
 /**
- * A query key decoded as PHP (and Node's querystring) decode one: every valid escape, bad ones left as
- * they are, so a NUL after a bad escape (`_method%00%`) is still seen and cut by {@link phpKey}.
+ * A query key or value decoded as a form decodes it (the core's percentDecode: every valid escape, bad
+ * ones kept, "+" a space), so a NUL after a bad escape (`_method%00%`) is still seen and cut by
+ * {@link phpKey}. Escapes that are not UTF-8: a key is read byte by byte, as PHP reads it; a value is
+ * kept as sent.
  */
-function decodeQueryKey(part: string): string {
-  const plus = part.replaceAll('+', ' ');
+function decodeQueryPart(part: string, key: boolean): string {
   try {
-    return decodeURIComponent(plus);
+    return percentDecode(part, true);
   } catch {
-    return plus.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (!key) return part;
+    return part.replaceAll('+', ' ').replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
 }
 
@@ -98,7 +99,11 @@ export function methodReadings(method: string, overrides: readonly string[], raw
   if (rawQuery !== '') {
     for (const pair of rawQuery.split('&')) {
       const eq = pair.indexOf('=');
-      if (eq !== -1 && phpKey(decodeQueryKey(pair.slice(0, eq))) === OVERRIDE_QUERY_KEY && !add(decodeQueryPart(pair.slice(eq + 1))))
+      if (
+        eq !== -1 &&
+        phpKey(decodeQueryPart(pair.slice(0, eq), true)) === OVERRIDE_QUERY_KEY &&
+        !add(decodeQueryPart(pair.slice(eq + 1), false))
+      )
         return undefined;
     }
   }
