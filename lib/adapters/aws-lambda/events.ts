@@ -188,6 +188,12 @@ export interface EventRequest {
    * route decision takes the strictest of them.
    */
   readonly routePaths: readonly string[];
+  /**
+   * The path rebuilt from the matched resource template and its path parameters, when the event
+   * names both: the resource API Gateway routed to, which {@link lambdaRoutePaths} never strips a
+   * base path from.
+   */
+  readonly templatePath?: string;
   /** The matched resource template (REST `resource`, the path of an HTTP API `routeKey`), when the event names one. */
   readonly template?: string;
   /** `methodArn` (REST) or `routeArn` (HTTP API); "" when absent. */
@@ -247,11 +253,13 @@ export function readEvent(input: unknown): EventRequest | undefined {
     const query = str(e['rawQueryString']) ?? '';
     const routeKeyPath = str(e['routeKey'])?.replace(/^\S+\s+/, '');
     if (method === undefined || !METHOD_RE.test(method) || rawPath === undefined || !rawPath.startsWith('/')) return undefined;
+    const rebuilt = fromTemplate(routeKeyPath, e['pathParameters']);
     return {
       kind: 'http',
       request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
-      routePaths: routeCandidates(stripStage(rawPath, str(rc?.['stage'])), fromTemplate(routeKeyPath, e['pathParameters'])),
+      routePaths: routeCandidates(stripStage(rawPath, str(rc?.['stage'])), rebuilt),
+      ...(rebuilt !== undefined ? { templatePath: rebuilt } : {}),
       ...(routeKeyPath !== undefined ? { template: routeKeyPath } : {}),
       arn: str(e['routeArn']) ?? '',
     };
@@ -261,6 +269,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
   if (method === undefined || !METHOD_RE.test(method) || path === undefined || !path.startsWith('/')) return undefined;
   const signedPaths = restSignedPaths(e);
   const resource = str(e['resource']);
+  const rebuilt = fromTemplate(resource, e['pathParameters']);
   return {
     kind: 'rest',
     request: {
@@ -270,7 +279,8 @@ export function readEvent(input: unknown): EventRequest | undefined {
       headers: mapEntries(e['headers'], e['multiValueHeaders']),
     },
     signedPaths,
-    routePaths: routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(resource, e['pathParameters'])),
+    routePaths: routeCandidates(stripStage(path, restContext(e).stage), rebuilt),
+    ...(rebuilt !== undefined ? { templatePath: rebuilt } : {}),
     ...(resource !== undefined ? { template: resource } : {}),
     arn: str(e['methodArn']) ?? '',
   };
@@ -291,10 +301,13 @@ export function authorizerContextOf(input: unknown): Loose | undefined {
 /**
  * Route path candidates with each configured `lambda.basePaths` entry (a custom domain's base path,
  * such as "/v1" or "/orders/v2") stripped where it prefixes one: the base-path form names the same
- * resource, and no rule speaks of it.
+ * resource, and no rule speaks of it. `templatePath` (the event's resource template filled in) is
+ * kept as it is: it is the resource API Gateway routed to, so a base path at its start is part of
+ * the resource (an API with `/v1/admin/{proxy+}` called on its execute-api endpoint).
  */
-export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]): string[] {
+export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[], templatePath?: string): string[] {
   const out = paths.map((p) => {
+    if (p === templatePath) return p;
     const base = auth.config.lambda.basePaths.find((b) => p === b || p.startsWith(b + '/'));
     return base === undefined ? p : p.slice(base.length) || '/';
   });

@@ -111,16 +111,18 @@ async function check(
 }
 
 /**
- * The route paths an in-function URL may stand for. Given the stage (or a base path, "orders/v2"),
- * exactly the path without it. With `lambda.basePaths` configured, the path and the path without
- * each base path that prefixes it. Otherwise both the path as given and the path without its first
- * segment (the stage, which the README tells callers to include). The strictest decision wins.
+ * The route paths an in-function URL may stand for. When the URL starts with the stage given (or a
+ * base path, "orders/v2"), exactly the path without it; when it starts with a configured
+ * `lambda.basePaths` entry, the path without that. Otherwise (no stage given, or a URL under another
+ * prefix: the execute-api endpoint's stage when `stage` names a custom domain's base path, or the
+ * other way round) both the path as given and the path without its first segment. The strictest
+ * decision wins, so a route rule applies whichever entry point the request came through.
  */
 function routePathsOf(auth: Authenticator, path: string, stage: string | undefined): string[] {
   const prefix = stage === undefined ? '' : '/' + stage.replace(/^\/+|\/+$/g, '');
-  if (prefix !== '/' && prefix !== '')
-    return path === prefix || path.startsWith(prefix + '/') ? [path.slice(prefix.length) || '/'] : [path];
-  if (auth.config.lambda.basePaths.length > 0) return lambdaRoutePaths(auth, [path]);
+  if (prefix !== '/' && prefix !== '' && (path === prefix || path.startsWith(prefix + '/'))) return [path.slice(prefix.length) || '/'];
+  const base = auth.config.lambda.basePaths.find((b) => path === b || path.startsWith(b + '/'));
+  if (base !== undefined) return [path.slice(base.length) || '/'];
   const second = path.indexOf('/', 1);
   return second === -1 ? [path, '/'] : [path, path.slice(second)];
 }
@@ -277,7 +279,7 @@ async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InF
     // Whatever the authorizer answered for must hold too (the full check below would also catch a changed body).
     const confirmed = await bodyMatchesContext(body, authorizerContextOf(event)?.['bodySha256'], defaultCrypto);
     if (!confirmed.authentic) return confirmed;
-    return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths);
+    return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths, read.templatePath), read.signedPaths);
   } catch {
     return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
   }

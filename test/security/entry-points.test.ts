@@ -1,0 +1,93 @@
+// An API behind API Gateway is often reachable two ways: its execute-api endpoint (the stage first in
+// the path) and a custom domain (a base path first). Route rules speak of the API's resource paths,
+// so whichever way a request comes, a rule must be judged on the resource it names:
+// - the in-function check given `stage`, for a URL under the other prefix (the execute-api stage when
+//   `stage` names a base path, or the other way round), or a URL under no configured base path;
+// - the authorizer with `lambda.basePaths`, when the API's own resource path starts with a base
+//   path (an API with `/v1/admin/{proxy+}` called on its execute-api endpoint).
+import { describe, expect, it } from 'vitest';
+import { createAuthorizerHandler, type RestAuthorizerResult } from '../../lib/adapters/aws-lambda/authorizer.ts';
+import { authenticate } from '../../lib/adapters/aws-lambda/in-function.ts';
+import { createAuthenticator } from '../../lib/authenticator.ts';
+import { loadConfig } from '../../lib/config/load.ts';
+import { createUStudioSigner } from '../../lib/schemes/ustudio-hmac/signer.ts';
+import { restAuthorizerEvent } from '../fixtures/apigw.ts';
+
+const SECRET = 'ustudio-secret-entry-points-0001';
+const signer = createUStudioSigner({ keyId: 'reports', secret: SECRET });
+
+/** An authenticator whose only key holds no `admin`; `/admin/*` (or `adminPath`) needs it. */
+function authWith(basePaths: string[], adminPath = '/admin/*') {
+  return createAuthenticator(
+    loadConfig({
+      schemes: { 'ustudio-hmac': {} },
+      routes: [{ path: adminPath, permissions: ['admin'] }, { path: '*' }],
+      lambda: { basePaths },
+      keys: [{ id: 'reports', secret: SECRET, principal: 'reports', permissions: ['items:read'] }],
+    }),
+  );
+}
+
+async function inFunction(basePaths: string[], url: string, stage?: string) {
+  const path = url.replace(/^https:\/\/[^/]+/, '');
+  const headers = Object.fromEntries(
+    (await signer.sign({ method: 'DELETE', path, query: '', headers: [], body: new Uint8Array() })).headers,
+  );
+  const r = await authenticate(authWith(basePaths), {
+    method: 'DELETE',
+    url,
+    headers,
+    body: '',
+    ...(stage !== undefined ? { stage } : {}),
+  });
+  return r.status;
+}
+
+describe('the in-function check judges the resource path whichever entry point was called', () => {
+  it.each([
+    // [basePaths, URL, stage]: the resource path is /admin/users in every row.
+    [[], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/admin/users', 'dev'],
+    [[], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/admin/users', undefined],
+    [[], 'https://api.example.com/v1/admin/users', 'v1'],
+    [[], 'https://api.example.com/v1/admin/users', undefined],
+    // `stage` names one entry point, the request came through the other.
+    [[], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/admin/users', 'v1'],
+    [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/admin/users', 'v1'],
+    [[], 'https://api.example.com/v1/admin/users', 'dev'],
+    [['/v1'], 'https://api.example.com/v1/admin/users', 'dev'],
+    [['/orders/v2'], 'https://api.example.com/orders/v2/admin/users', 'dev'],
+    // base paths configured, no stage: the execute-api URL is judged without its stage too.
+    [['/v1'], 'https://api.example.com/v1/admin/users', undefined],
+    [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/admin/users', undefined],
+  ] as Array<[string[], string, string | undefined]>)('basePaths %j, %s, stage %s: 403', async (basePaths, url, stage) => {
+    expect(await inFunction(basePaths, url, stage)).toBe(403);
+  });
+
+  it('a route the key holds is still allowed, whichever entry point', async () => {
+    expect(await inFunction([], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/items/1', 'dev')).toBe(200);
+    expect(await inFunction([], 'https://api.example.com/v1/items/1', 'dev')).toBe(200);
+    expect(await inFunction(['/v1'], 'https://api.example.com/v1/items/1', undefined)).toBe(200);
+    expect(await inFunction(['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/items/1', 'v1')).toBe(200);
+  });
+});
+
+describe('the authorizer never strips a base path from the resource API Gateway routed to', () => {
+  const effect = async (basePaths: string[], adminPath: string, path: string, resource: string, pathParameters: Record<string, string>) => {
+    const signed = await signer.sign({ method: 'GET', path, query: '', headers: [], body: new Uint8Array() });
+    const event = { ...restAuthorizerEvent(signed), resource, pathParameters };
+    const r = (await createAuthorizerHandler({ authenticator: () => authWith(basePaths, adminPath), log: () => undefined })(
+      event,
+    )) as RestAuthorizerResult;
+    return r.policyDocument.Statement.map((s) => s.Effect).join(',');
+  };
+
+  it('an API whose resources start with a configured base path (/v1/admin/{proxy+}), called on execute-api: Deny', async () => {
+    expect(await effect([], '/v1/admin/*', '/prod/v1/admin/users', '/v1/admin/{proxy+}', { proxy: 'users' })).toBe('Deny');
+    expect(await effect(['/v1'], '/v1/admin/*', '/prod/v1/admin/users', '/v1/admin/{proxy+}', { proxy: 'users' })).toBe('Deny');
+  });
+
+  it('a custom domain still has its base path stripped: /v1/admin/users routed to /admin/{proxy+} is Deny, /v1/items/1 Allow', async () => {
+    expect(await effect(['/v1'], '/admin/*', '/prod/v1/admin/users', '/admin/{proxy+}', { proxy: 'users' })).toBe('Deny');
+    expect(await effect(['/v1'], '/admin/*', '/prod/v1/items/1', '/items/{id}', { id: '1' })).toBe('Allow');
+  });
+});
