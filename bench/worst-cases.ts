@@ -1,6 +1,7 @@
 /**
  * The most expensive input an attacker can send at each configured limit, run through the whole
- * authenticator (limits first, then SigV4). Every parse must stay linear in the input: these cases
+ * authenticator (limits first, then SigV4, and one USTUDIO-HMAC-V2 case). Every parse must stay linear
+ * (or n log n, for a sort) in the input: these cases
  * show what the worst input at each limit costs beside an ordinary verification.
  */
 import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
@@ -8,6 +9,7 @@ import { loadConfig } from '../lib/config/load.ts';
 import type { SignedRequest } from '../lib/core/request.ts';
 import type { AuthResult } from '../lib/core/result.ts';
 import { createSigV4Signer } from '../lib/schemes/sigv4/index.ts';
+import { createUStudioSigner } from '../lib/schemes/ustudio-hmac/index.ts';
 
 /** The largest limits the configuration schema allows (body: the configured default, 1 MiB). */
 export const WORST_LIMITS = { maxUrlBytes: 64 * 1024, maxHeaderBytes: 256 * 1024, maxHeaderCount: 1000, maxBodyBytes: 1024 * 1024 };
@@ -173,7 +175,27 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   const body = new Uint8Array(WORST_LIMITS.maxBodyBytes).map((_, i) => (i * 31) & 0xff);
   const bigBody = await signer.sign({ method: 'POST', path: '/upload', query: '', headers: [['Host', HOST]], body });
 
-  const table: Array<[string, string, SignedRequest]> = [
+  // USTUDIO-HMAC-V2 signs its query sorted: distinct keys in descending order at maxUrlBytes are the
+  // worst order for a sort that is not n log n; validly signed.
+  const ustudioAuth = createAuthenticator(
+    loadConfig({
+      schemes: { 'ustudio-hmac': {} },
+      limits: WORST_LIMITS,
+      keys: [{ id: 'worst-ustudio', secret: SECRET, principal: 'worst' }],
+    }),
+    { clock },
+  );
+  const descendingKeys: string[] = [];
+  for (let i = abc.length ** 3 - 1, used = 1; i >= 0; i--) {
+    const key = abc[Math.floor(i / 676)]! + abc[Math.floor(i / 26) % 26]! + abc[i % 26]!;
+    if (used + key.length + 1 > WORST_LIMITS.maxUrlBytes - 2) break;
+    descendingKeys.push(key);
+    used += key.length + 1;
+  }
+  const ustudioSigner = createUStudioSigner({ keyId: 'worst-ustudio', secret: SECRET, clock });
+  const descending = await ustudioSigner.sign(get('/', descendingKeys.join('&')));
+
+  const table: Array<[string, string, SignedRequest, Authenticator?]> = [
     ['ordinary verify through the authenticator', `the POST of the table above, ${totalBytes(ordinary)} bytes`, ordinary],
     [
       'presigned query at maxUrlBytes of X-Amz-SignedHeaders names, a duplicate at the end',
@@ -200,15 +222,21 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       ambiguousPath,
     ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
+    [
+      'USTUDIO-HMAC-V2: query at maxUrlBytes of distinct keys in descending order, signed',
+      `${descendingKeys.length} pairs`,
+      descending,
+      ustudioAuth,
+    ],
   ];
   const out: WorstCase[] = [];
-  for (const [name, input, req] of table) {
+  for (const [name, input, req, scheme = auth] of table) {
     if (urlLength(req) > WORST_LIMITS.maxUrlBytes || headerBytes(req) > WORST_LIMITS.maxHeaderBytes) {
       throw new Error(`${name}: the input is over a limit, so it would not reach the parser`);
     }
     if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
     // The route-decision case runs what every adapter runs first: the route decision on the raw path.
-    const run = req === ambiguousPath ? () => decideThenAuthenticate(auth, fresh(req)) : () => auth.authenticate(fresh(req));
+    const run = req === ambiguousPath ? () => decideThenAuthenticate(scheme, fresh(req)) : () => scheme.authenticate(fresh(req));
     const r = await run();
     if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
     if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);

@@ -118,6 +118,27 @@ describe('canonicalQuery', () => {
       expect(canonicalQuery(q), q).toBe(canonicalQueryFull(q));
   });
 
+  it('gives the same answer with and without its shortcut for long plain queries, past the insertion sort (property)', () => {
+    // More than 32 pairs take the n log n sort: short keys and values so that many repeat and tie.
+    const pair = fc.tuple(fc.constantFrom('a', 'b', 'ab', 'a-', 'B', '_', '~', ''), fc.constantFrom('', '=', '=1', '=0', '=1=2', '=~'));
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 33, maxLength: 120 }), (pairs) => {
+        const q = pairs.map(([k, v]) => k + v).join('&');
+        expect(canonicalQuery(q)).toBe(canonicalQueryFull(q));
+      }),
+      { numRuns: 500 },
+    );
+    // The worst order for insertion sort: distinct keys, descending.
+    const keys = Array.from({ length: 2000 }, (_, i) => 'k' + String(i).padStart(4, '0')).reverse();
+    expect(canonicalQuery(keys.join('&'))).toBe(canonicalQueryFull(keys.join('&')));
+    expect(canonicalQuery(keys.join('&'))).toBe(
+      [...keys]
+        .reverse()
+        .map((k) => k + '=')
+        .join('&'),
+    );
+  });
+
   it('does not depend on the order of the pairs (property)', () => {
     const text = fc.string({
       unit: fc.constantFrom('a', 'B', '_', '~', ' ', '/', '=', '&', '+', '%', ';', 'é', '😀', '\u{e000}'),
