@@ -3,7 +3,7 @@ import { publicError, type Authenticator } from '../../authenticator.ts';
 import { timingSafeEqualString } from '../../core/compare.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
-import type { Principal } from '../../core/result.ts';
+import type { AuthSuccess, Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
 import { authorizerContextOf, lambdaRoutePaths, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
@@ -97,17 +97,27 @@ async function check(
   routePaths: readonly string[],
   signedPaths: readonly string[] = [],
 ): Promise<InFunctionResult> {
+  return (await checkVerified(auth, req, routePaths, signedPaths)).result;
+}
+
+/** {@link check}, with the verified claim (scheme, key id) beside an accepting result. */
+async function checkVerified(
+  auth: Authenticator,
+  req: SignedRequest,
+  routePaths: readonly string[],
+  signedPaths: readonly string[] = [],
+): Promise<{ result: InFunctionResult; verified?: AuthSuccess }> {
   const decision = auth.decide(methodReadings(req.method, methodOverrideValues(req.headers), req.query), routePaths);
-  if (!decision.ok) return failure(decision.error);
+  if (!decision.ok) return { result: failure(decision.error) };
   const result = await authenticateAny(auth, req, signedPaths);
   if (!result.ok) {
     const shown = failure(result.error);
     const body = schemeFailureBody(auth, req, publicError(result.error));
-    return body === undefined ? shown : { ...shown, body };
+    return { result: body === undefined ? shown : { ...shown, body } };
   }
   const forbidden = auth.authorize(result.principal, decision);
-  if (forbidden) return failure(forbidden, result.principal);
-  return { authentic: true, status: 200, message: 'authentic', principal: result.principal };
+  if (forbidden) return { result: failure(forbidden, result.principal) };
+  return { result: { authentic: true, status: 200, message: 'authentic', principal: result.principal }, verified: result };
 }
 
 /**
@@ -141,15 +151,29 @@ export async function authenticate(...args: [InFunctionRequest] | [Authenticator
   // authenticate(input) uses the authenticator given to LambdaAuthenticator.configure().
   const auth = args.length === 1 ? LambdaAuthenticator.configured() : args[0];
   const input = args.length === 1 ? args[0] : args[1];
+  return (await authenticateVerified(auth, input)).result;
+}
+
+/**
+ * {@link authenticate} with the verified claim beside an accepting result: which scheme accepted the
+ * request and under which key id (for adapters such as the MAuth-compatible one, whose
+ * `getAppUuid()` names the app whose signature was verified). Not exported by the package.
+ */
+export async function authenticateVerified(
+  auth: Authenticator,
+  input: InFunctionRequest,
+): Promise<{ result: InFunctionResult; verified?: AuthSuccess }> {
   const req = toSignedRequest(input);
   if (!req)
-    return failure(authError('ERR_AUTH_MALFORMED', 'not a request: needs method, url, headers and an optional string or byte body'));
+    return {
+      result: failure(authError('ERR_AUTH_MALFORMED', 'not a request: needs method, url, headers and an optional string or byte body')),
+    };
   const stage = (input as { stage?: unknown }).stage;
   try {
-    return await check(auth, req, routePathsOf(auth, req.path, typeof stage === 'string' ? stage : undefined));
+    return await checkVerified(auth, req, routePathsOf(auth, req.path, typeof stage === 'string' ? stage : undefined));
   } catch {
-    // check() itself never throws for bad input; this is the last line that keeps that promise.
-    return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
+    // checkVerified() itself never throws for bad input; this is the last line that keeps that promise.
+    return { result: failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked')) };
   }
 }
 

@@ -1,12 +1,14 @@
 // The MAuth-compatible LambdaAuthenticator: the original's outcomes (200 "", 401 with its messages, 500
 // when the key store cannot answer or nothing is configured), its environment, a configuration
 // document winning over it, getAppUuid(), and no key id or key in any message.
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.ts';
 import { createMemoryKeyStore } from '../../keys/memory.ts';
 import { KeyStoreError } from '../../keys/types.ts';
 import { createMAuthSigner, MAUTH_MESSAGES } from '../../schemes/mauth/index.ts';
-import { APP_UUID, mauthConfig, PRIVATE_KEY, PUBLIC_KEY } from '../../../test/fixtures/mauth-app.ts';
+import { API_KEY, apiKeyRecords } from '../../../test/fixtures/api-key-app.ts';
+import { APP_UUID, mauthConfig, mauthKey, PRIVATE_KEY, PUBLIC_KEY } from '../../../test/fixtures/mauth-app.ts';
 import { LambdaAuthenticator as Ported } from './mauth.ts';
 import { LambdaAuthenticator, MAuthLambdaAuthenticator, mauthConfigFromEnv } from './index.ts';
 
@@ -123,6 +125,43 @@ describe('MAuthLambdaAuthenticator', () => {
     MAuthLambdaAuthenticator.configure({ document: mauthConfig({ routes: [{ path: '/items', permissions: ['admin'] }] }) });
     const [ok, status] = await new MAuthLambdaAuthenticator('POST', URL, await signed(), '{"n":1}').isAuthentic();
     expect([ok, status]).toEqual([false, 403]);
+  });
+
+  it('getAppUuid() names the app whose signature was verified: v1’s after a failed v2 fell back to it', async () => {
+    // App B's header is no signature by B; with the unsafe fallback on, A's v1 signature is what passes.
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const B = '22222222-2222-4222-8222-222222222222';
+    MAuthLambdaAuthenticator.configure({
+      document: mauthConfig({
+        schemes: { mauth: { unsafeV1Fallback: true } },
+        keys: [
+          mauthKey(),
+          { id: B, scheme: 'mauth', publicKey: other.publicKey.export({ type: 'spki', format: 'pem' }), principal: 'b', permissions: [] },
+        ],
+      }),
+    });
+    const headers = {
+      ...(await signed(v1)),
+      'mcc-authentication': `MWSV2 ${B}:${'A'.repeat(344)};`,
+      'mcc-time': String(Math.floor(Date.now() / 1000)),
+    };
+    const a = new MAuthLambdaAuthenticator('POST', URL, headers, '{"n":1}');
+    expect(a.getAppUuid()).toBe(B); // before the check: what the header names, as the original
+    expect(await a.isAuthentic()).toEqual([true, 200, '']);
+    expect(a.getAppUuid()).toBe(APP_UUID);
+    expect(await a.getPrincipal()).toEqual({ id: 'mauth-app', permissions: [] });
+  });
+
+  it('answers no to a request another scheme of the document accepts (the original knows only MAuth)', async () => {
+    MAuthLambdaAuthenticator.configure({
+      document: { schemes: { mauth: {}, 'api-key': {} }, keys: [mauthKey(), ...apiKeyRecords()] },
+    });
+    const a = new MAuthLambdaAuthenticator('GET', URL, { 'x-api-key': API_KEY }, null);
+    expect(await a.isAuthentic()).toEqual([false, 401, MAUTH_MESSAGES.missing]);
+    expect(a.getAppUuid()).toBeUndefined();
+    expect(await a.getPrincipal()).toBeUndefined();
+    // The same document still accepts MAuth.
+    expect(await new MAuthLambdaAuthenticator('POST', URL, await signed(), '{"n":1}').isAuthentic()).toEqual([true, 200, '']);
   });
 });
 

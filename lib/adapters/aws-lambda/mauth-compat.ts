@@ -18,7 +18,7 @@ import { MAUTH_SCHEME } from '../../schemes/mauth/constants.ts';
 import { mauthFailureMessage } from '../../schemes/mauth/failure.ts';
 import { parseVersion } from '../../schemes/mauth/parse.ts';
 import { parseSignVersions } from '../../schemes/mauth/signer.ts';
-import { authenticate, type InFunctionRequest } from './in-function.ts';
+import { authenticateVerified, type InFunctionRequest } from './in-function.ts';
 
 /** The environment variables the original reads (mauth_client/config.py). */
 export type MAuthEnv = Readonly<Record<string, string | undefined>>;
@@ -193,6 +193,8 @@ export class MAuthLambdaAuthenticator {
   static #mauthOptions: { v2Only?: boolean } = {};
   readonly #input: InFunctionRequest;
   #result: Promise<[boolean, number, string, Principal | undefined]> | undefined;
+  /** The app uuid whose signature was verified, once `isAuthentic()` has said yes. */
+  #verifiedAppUuid: string | undefined;
 
   /**
    * Sets how every instance is configured (once per container, at cold start); the next check builds
@@ -235,10 +237,13 @@ export class MAuthLambdaAuthenticator {
   }
 
   /**
-   * The app uuid the request's MAuth header names (v2's when both are there), as the original's
-   * `get_app_uuid()`; `undefined` (Python's None) when it names none. Not a proof: ask `isAuthentic()`.
+   * As the original's `get_app_uuid()`: once `isAuthentic()` has said yes, the app whose signature
+   * was verified (v1's when a failed v2 fell back to it); before that, or after a no, the app uuid the
+   * request's MAuth header names (v2's when both are there), which is no proof. `undefined` (Python's
+   * None) when it names none.
    */
   getAppUuid(): string | undefined {
+    if (this.#verifiedAppUuid !== undefined) return this.#verifiedAppUuid;
     const req = requestOf(this.#input);
     if (!req) return undefined;
     for (const version of [2, 1] as const) {
@@ -261,8 +266,21 @@ export class MAuthLambdaAuthenticator {
           undefined,
         ];
       }
-      const result = await authenticate(auth, this.#input);
-      if (result.authentic) return [true, 200, '', result.principal];
+      const { result, verified } = await authenticateVerified(auth, this.#input);
+      // The original answers yes only to a MAuth signature: a request another scheme of the same
+      // configuration accepts (a bearer token, an API key) is one without a MAuth signature here.
+      if (result.authentic && verified?.scheme !== MAUTH_SCHEME) {
+        return [
+          false,
+          401,
+          mauthFailureMessage({ code: 'ERR_AUTH_MISSING', status: 401, message: '' }, MAuthLambdaAuthenticator.#mauthOptions),
+          undefined,
+        ];
+      }
+      if (result.authentic) {
+        this.#verifiedAppUuid = verified!.keyId;
+        return [true, 200, '', result.principal];
+      }
       const code = (result.code ?? 'ERR_AUTH_MALFORMED') as ErrorCode;
       const message = mauthFailureMessage({ code, status: result.status, message: result.message }, MAuthLambdaAuthenticator.#mauthOptions);
       return [false, statusOf(code), message, undefined];
