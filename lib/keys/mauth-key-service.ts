@@ -16,6 +16,7 @@ import { createMAuthSigner } from '../schemes/mauth/signer.ts';
 import type { AuthenticationTicket } from '../schemes/mauth/verifier.ts';
 import type { SchemeSigner } from '../schemes/descriptor.ts';
 import { createCachedKeyStore, type CachedKeyStore, type KeyCacheOptions, type KeyLookup, type KeySource } from './cache.ts';
+import { readBoundedBody } from '../core/bounded-body.ts';
 import { parseKeyRecord } from './record.ts';
 import { maxAgeOf, statusFault } from './http-answer.ts';
 import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault } from './types.ts';
@@ -81,8 +82,8 @@ export const MAUTH_KEY_SERVICE_DEFAULTS = {
 /** A MAuth app uuid (what the service's paths hold); anything else is unknown without a call. */
 export const APP_UUID_RE = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
-/** Larger answers are not the service's (a security token is about 1 KB). */
-const MAX_RESPONSE_CHARS = 64 * 1024;
+/** Larger answers (in bytes) are not the service's (a security token is about 1 KB). */
+const MAX_RESPONSE_BYTES = 64 * 1024;
 
 const RETRYABLE: ReadonlySet<KeyStoreFault> = new Set(['timeout', 'network', 'server-error', 'throttled']);
 
@@ -215,13 +216,16 @@ function createServiceClient(options: MAuthKeyServiceOptions): { client: Service
       } catch {
         throw storeError(abort.signal.aborted ? 'timeout' : 'network');
       }
-      let text: string;
+      // Read with a ceiling: a huge or endless answer (a faulty service, or anyone on the path of an
+      // http:// URL) is cancelled past it instead of growing in memory.
+      let bytes: Uint8Array | undefined;
       try {
-        text = await res.text();
+        bytes = await readBoundedBody(res, MAX_RESPONSE_BYTES);
       } catch {
         throw storeError(abort.signal.aborted ? 'timeout' : 'network');
       }
-      return { status: res.status, headers: res.headers, text };
+      if (bytes === undefined) throw storeError('malformed-response');
+      return { status: res.status, headers: res.headers, text: new TextDecoder().decode(bytes) };
     } finally {
       clearTimeout(timer);
     }
@@ -277,7 +281,6 @@ export function mauthKeyServiceSource(options: MAuthKeyServiceOptions): KeySourc
       return client.send('GET', `/mauth/${apiVersion}/security_tokens/${id}.json`, undefined, (answer): KeyLookup => {
         if (answer.status === 404) return { record: undefined };
         if (answer.status !== 200) unexpected(answer.status);
-        if (answer.text.length > MAX_RESPONSE_CHARS) throw storeError('malformed-response');
         let doc: unknown;
         try {
           doc = JSON.parse(answer.text);

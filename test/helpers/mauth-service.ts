@@ -18,6 +18,8 @@ export type MAuthServiceFault =
   | { readonly kind: 'status'; readonly status: number; readonly times?: number }
   | { readonly kind: 'delay'; readonly ms: number; readonly times?: number }
   | { readonly kind: 'garbage'; readonly times?: number }
+  /** A 200 whose body has no declared length and never ends (until the client goes away or 256 MiB). */
+  | { readonly kind: 'endless'; readonly times?: number; readonly written?: { bytes: number } }
   | { readonly kind: 'bad-key'; readonly times?: number }
   | { readonly kind: 'down'; readonly times?: number };
 
@@ -171,6 +173,18 @@ export async function startMAuthService(client: { readonly appUuid: string; read
     }
     if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault.kind === 'status') return errorBody(res, fault.status, 'injected');
+    if (fault.kind === 'endless') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const write = (): void => {
+        while (!res.destroyed && (fault.written?.bytes ?? 0) < 256 * 1024 * 1024) {
+          if (fault.written) fault.written.bytes += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end();
+      };
+      return write();
+    }
     if (fault.kind === 'garbage') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end('{"security_token": {"public_key_str": ');

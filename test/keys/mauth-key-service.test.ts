@@ -290,6 +290,33 @@ describe('local mode', () => {
       expectNothingSecret(JSON.stringify(result) + JSON.stringify(logs));
     });
 
+    it('an answer without end is cancelled at its ceiling (malformed-response), in local and remote mode alike', async () => {
+      for (const mode of ['local', 'remote'] as const) {
+        const written = { bytes: 0 };
+        svc.fault = { kind: 'endless', written };
+        const answer =
+          mode === 'local'
+            ? createMAuthKeyServiceStore(client({ maxAttempts: 1 })).get(A_UUID)
+            : createMAuthRemoteStore(client({ maxAttempts: 1 })).checkAuthenticationTicket({
+                verb: 'GET',
+                app_uuid: A_UUID,
+                client_signature: 'x',
+                request_url: '/',
+                request_time: '1',
+                b64encoded_body: '',
+              });
+        const err = await answer.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err, mode).toMatchObject({ code: 'ERR_KEYSTORE_UNAVAILABLE', fault: 'malformed-response' });
+        // The service stopped long before its 256 MiB: the client went away after 64 KiB and what the sockets buffered.
+        await new Promise((r) => setTimeout(r, 50));
+        expect(written.bytes, mode).toBeLessThan(32 * 1024 * 1024);
+        svc.fault = { kind: 'none' };
+      }
+    });
+
     it('a failure that passes within the attempts is retried to success, with back-off', async () => {
       svc.fault = { kind: 'status', status: 503, times: 2 };
       const waits: number[] = [];

@@ -63,6 +63,10 @@ export function createMAuthResponseSigner(options: MAuthSignerOptions): (respons
 export function createMAuthResponseVerifier(
   options: Omit<MAuthVerifierOptions, 'remote' | 'stringsToSign'>,
 ): (response: MAuthResponse) => Promise<AuthResult> {
+  // A remote-mode store checks requests by posting them to the key service, which knows no responses:
+  // every genuine response would fail, and each response body would be sent to the service.
+  if (typeof (options.keys as { checkAuthenticationTicket?: unknown }).checkAuthenticationTicket === 'function')
+    throw new TypeError('a MAuth response verifier needs app public keys: a remote-mode key store cannot check responses');
   const verifier = createMAuthVerifier({
     ...options,
     stringsToSign: async (crypto, req, claim) => ({

@@ -381,4 +381,14 @@ describe('signed responses', () => {
     expect(await verify({ ...signed, status: 201 })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } });
     expect(await verify({ ...signed, body: new TextEncoder().encode('{"ok":false}') })).toMatchObject({ ok: false });
   });
+
+  it('refuses a remote-mode store at creation (the key service checks requests, never responses)', () => {
+    let posted = 0;
+    const remote = {
+      get: () => Promise.resolve(undefined),
+      checkAuthenticationTicket: () => Promise.resolve(++posted > 0),
+    };
+    expect(() => createMAuthResponseVerifier({ keys: remote })).toThrow(TypeError);
+    expect(posted).toBe(0);
+  });
 });
