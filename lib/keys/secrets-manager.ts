@@ -174,6 +174,9 @@ export interface SecretsManagerSourceOptions {
   readonly onIssue?: ((report: SecretsManagerIssueReport) => void) | undefined;
 }
 
+/** How long a current record read without its pending version (that read failed) is kept. */
+const PENDING_FAULT_MAX_AGE_SECONDS = 30;
+
 // Secret ids are bounded by Secrets Manager (512 characters for a name); a key id that cannot name a
 // secret is unknown without asking.
 const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]+$/;
@@ -265,7 +268,21 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
       if (current === undefined || current === 'deleted') return { record: undefined };
       const record = readRecord(current, id, 'current');
       if (!pending) return { record };
-      const next = await version(name, PENDING_STAGE);
+      let next: SecretValue | 'deleted' | undefined;
+      try {
+        next = await version(name, PENDING_STAGE);
+      } catch (e) {
+        // The pending version is optional: a read of it that fails (throttled, timed out) must not
+        // throw away the current version just read, or the cache would go on serving an older
+        // record, one the current version may have disabled. The current record alone is kept
+        // briefly, so a key being rotated in is asked for again soon.
+        report({
+          stage: 'pending',
+          mode: 'prefix',
+          issues: [`(read): the pending version could not be read (${e instanceof KeyStoreError ? e.fault : 'error'})`],
+        });
+        return { record, maxAgeSeconds: PENDING_FAULT_MAX_AGE_SECONDS };
+      }
       if (next === undefined || next === 'deleted' || (next.VersionId !== undefined && next.VersionId === current.VersionId))
         return { record };
       let pendingRecord: KeyRecord;

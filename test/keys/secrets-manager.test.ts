@@ -281,7 +281,7 @@ describe('rotation: AWSPENDING verifies during it, only the new secret after it'
     expect(await auth.authenticate(await signed(k.id, k.secret))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } });
   });
 
-  it('a fault reading AWSPENDING fails the lookup rather than caching half an answer; the last complete one is served stale', async () => {
+  it('a fault reading AWSPENDING keeps the current version just read, for 30 s, then asks again', async () => {
     const k = newKey();
     const next = `sm-next-${randomBytes(12).toString('hex')}`;
     ep.put(k.name, [
@@ -290,17 +290,46 @@ describe('rotation: AWSPENDING verifies during it, only the new secret after it'
     ]);
     ep.fault = { kind: 'throttle' };
     ep.faultStage = 'AWSPENDING';
-    const h = open({ cache: { ttlSeconds: 60, staleIfErrorSeconds: 60 } });
-    expect((await failure(h.store.get(k.id))).fault).toBe('throttled');
+    const h = open({ cache: { ttlSeconds: 300, staleIfErrorSeconds: 900 } });
+    expect((await h.store.get(k.id))?.secrets).toEqual([k.secret]);
     ep.faultStage = undefined;
     ep.fault = { kind: 'none' };
-    // The failed lookup cached nothing: asked again, the store reads both versions.
-    expect((await h.store.get(k.id))?.secrets).toEqual([k.secret, next]);
+    h.now.ms += 10_000;
+    expect((await h.store.get(k.id))?.secrets).toEqual([k.secret]); // kept for 30 s
+    h.now.ms += 21_000;
+    expect((await h.store.get(k.id))?.secrets).toEqual([k.secret, next]); // then read whole again
+    expectNothingSecret(h.logs, k.secret, next, k.name, k.id);
+  });
+
+  it('a key disabled in AWSCURRENT is refused at the next refresh even while AWSPENDING cannot be read (staleness never outlives a revocation)', async () => {
+    const k = newKey();
+    ep.put(k.name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: k.text }]);
+    const h = open({ cache: { ttlSeconds: 300, staleIfErrorSeconds: 900 } });
+    const auth = createAuthenticator(
+      loadConfig(JSON.stringify({ schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } }, routes: [{ path: '*' }] })),
+      { keys: h.store, clock: () => h.now.ms },
+    );
+    const sign = () =>
+      createSigV4Signer({ keyId: k.id, secret: k.secret, region: 'us-east-1', service: 'execute-api', clock: () => h.now.ms }).sign({
+        method: 'GET',
+        path: '/items',
+        query: '',
+        headers: [['host', 'api.example.com']],
+        body: new Uint8Array(),
+      });
+    expect(await auth.authenticate(await sign())).toMatchObject({ ok: true });
+    // Revoked: AWSCURRENT now says disabled, and every AWSPENDING read is throttled.
+    ep.put(k.name, [{ versionId: 'v2', stages: ['AWSCURRENT'], string: JSON.stringify({ ...k.record, disabled: true }) }]);
     ep.fault = { kind: 'throttle' };
     ep.faultStage = 'AWSPENDING';
-    h.now.ms += 61_000;
-    expect((await h.store.get(k.id))?.secrets).toEqual([k.secret, next]);
-    expect(h.logs).toContainEqual({ event: 'keystore.stale', fault: 'throttled', store: 0 });
+    for (const later of [301_000, 600_000, 1_190_000]) {
+      h.now.ms += later;
+      expect(await auth.authenticate(await sign()), `${later} ms later`).toMatchObject({ ok: false });
+      h.now.ms -= later;
+    }
+    expect(h.logs).not.toContainEqual(expect.objectContaining({ event: 'keystore.stale' }));
+    ep.faultStage = undefined;
+    ep.fault = { kind: 'none' };
   });
 
   it.each([
