@@ -130,6 +130,31 @@ describe('createCachedKeyStore (per-id source)', () => {
     expect(state.calls - 1).toBeLessThanOrEqual(budget);
   });
 
+  it('unknown ids asked again once their negative answer expired spend the miss budget too (no cycling past it)', async () => {
+    // The attacker's pattern from review: 10 new ids a second until 10,000 are remembered, every
+    // request in between re-asking an id already known to be unknown; an hour of 200 requests a second.
+    const { source, state } = perIdSource([record('real')]);
+    const c = clock();
+    const keys = createCachedKeyStore(source, { clock: c.fn });
+    await keys.get('real');
+    const ids: string[] = [];
+    const seconds = 3600;
+    for (let tick = 0; tick < seconds * 200; tick++) {
+      c.now += 5;
+      const id = ids.length < 10_000 && tick % 20 === 0 ? `AKID${ids.push(`AKID${ids.length}`) - 1}` : ids[tick % ids.length]!;
+      await keys.get(id).catch(() => undefined);
+    }
+    const budget = KEY_CACHE_DEFAULTS.missBurst + seconds * KEY_CACHE_DEFAULTS.missesPerSecond;
+    expect(state.calls - 1).toBeLessThanOrEqual(budget);
+    // With the bucket empty, a new id is a busy store; a remembered unknown one is still unknown.
+    for (let i = 0; i < 100; i++) await keys.get(`fresh${i}`).catch(() => undefined);
+    await expect(keys.get('fresh-one-more')).rejects.toMatchObject({ fault: 'busy' });
+    c.advance(3600);
+    for (let i = 0; i < 100; i++) await keys.get(`fresh2-${i}`).catch(() => undefined);
+    await expect(keys.get(ids[0]!)).resolves.toBeUndefined();
+    expect(await keys.get('real')).toBeDefined();
+  });
+
   it('serves a stale record while the source fails, inside the grace period only', async () => {
     const { source, state } = perIdSource([record('a')]);
     const c = clock();

@@ -253,8 +253,15 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
       stats.coalesced++;
       return flying;
     }
-    // Refreshing a record we hold is not a miss; asking about an id we know nothing of spends a token.
-    if (!entry && !neg && !takeToken(now)) {
+    // Refreshing a record we hold is not a miss. Asking about an id we hold no record for spends a
+    // token, also when it was unknown before and that answer has expired (else cycling through
+    // remembered ids would ask the source past the budget). Without a token, such an id is still
+    // unknown; an id never asked about is a busy store.
+    if (!entry && !takeToken(now)) {
+      if (neg) {
+        stats.negativeHits++;
+        return Promise.resolve(undefined);
+      }
       stats.refusedBusy++;
       emit({ event: 'keystore.busy' });
       return Promise.reject(new KeyStoreError('busy', 'too many lookups of unknown key ids'));
