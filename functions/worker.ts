@@ -160,7 +160,7 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     const { path, query } = request;
     const parts = auth ? authenticator.credentials : authenticator.credentialsIn(request);
     const forwardQuery = queryWithoutCredentials(query, parts);
-    const headers = headersWithoutCredentials(c.req.raw.headers, parts, auth?.principal.id);
+    const headers = headersWithoutCredentials(c.req.raw.headers, parts, auth?.principal.id, auth?.scheme);
     const body = c.get('body');
     const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD' && body.length > 0;
     return send(origin.replace(/\/$/, '') + path + (forwardQuery === '' ? '' : '?' + forwardQuery), {

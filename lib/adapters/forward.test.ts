@@ -62,6 +62,21 @@ describe('headersWithoutCredentials', () => {
     expect([...headersWithoutCredentials(incoming, parts, 'svc:orders/1').entries()]).toEqual([['x-auth-principal', 'svc:orders/1']]);
   });
 
+  it('names the scheme beside the principal, and drops a client-supplied scheme header in any spelling', () => {
+    const incoming = new Headers([
+      ['x-auth-scheme', 'mauth'],
+      ['X_Auth_Scheme', 'mauth'],
+      ['accept', '*/*'],
+    ]);
+    expect([...headersWithoutCredentials(incoming, parts, 'billing-service', 'jwt').entries()]).toEqual([
+      ['accept', '*/*'],
+      ['x-auth-principal', 'billing-service'],
+      ['x-auth-scheme', 'jwt'],
+    ]);
+    // No principal (a public route): neither header, and the client's copies are still dropped.
+    expect([...headersWithoutCredentials(incoming, parts, undefined, undefined).entries()]).toEqual([['accept', '*/*']]);
+  });
+
   it('never throws, and round-trips every principal (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (principal) => {

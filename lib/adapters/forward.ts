@@ -45,6 +45,14 @@ export const PRINCIPAL_HEADER = 'x-auth-principal';
  */
 export const PRINCIPAL_ENCODING_HEADER = 'x-auth-principal-encoding';
 
+/**
+ * The header naming the scheme that verified {@link PRINCIPAL_HEADER}'s principal (`sigv4`, `mauth`,
+ * `api-key`, `jwt`, ...). Principals of different schemes share one namespace (a token service's user
+ * may be called what an API key's principal is called), so an origin keys on both. A client's own
+ * copy is never forwarded.
+ */
+export const SCHEME_HEADER = 'x-auth-scheme';
+
 /** Printable ASCII, no space at either end: what a header carries unchanged everywhere. */
 const HEADER_SAFE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
 const encoder = new TextEncoder();
@@ -69,10 +77,16 @@ export function principalHeaderValue(value: string): { readonly value: string; r
 
 /**
  * The headers to send to the origin: hop-by-hop headers, Host, every credential header and any
- * client-supplied `x-auth-principal` or `x-auth-principal-encoding` dropped (also when spelled with "_"
- * for "-"); `x-auth-principal` set when a principal was verified (see {@link principalHeaderValue}).
+ * client-supplied `x-auth-principal`, `x-auth-principal-encoding` or `x-auth-scheme` dropped (also when
+ * spelled with "_" for "-"); `x-auth-principal` set when a principal was verified (see
+ * {@link principalHeaderValue}), and `x-auth-scheme` with it when `scheme` is given.
  */
-export function headersWithoutCredentials(incoming: Headers, parts: CredentialParts, principal: string | undefined): Headers {
+export function headersWithoutCredentials(
+  incoming: Headers,
+  parts: CredentialParts,
+  principal: string | undefined,
+  scheme?: string,
+): Headers {
   const drop = new Set(parts.headers.map((h) => h.toLowerCase().replace(/_/g, '-')));
   const out = new Headers();
   const connectionListed = new Set(
@@ -90,7 +104,8 @@ export function headersWithoutCredentials(incoming: Headers, parts: CredentialPa
       HOP_BY_HOP.has(dashed) ||
       connectionListed.has(lower) ||
       dashed === PRINCIPAL_HEADER ||
-      dashed === PRINCIPAL_ENCODING_HEADER
+      dashed === PRINCIPAL_ENCODING_HEADER ||
+      dashed === SCHEME_HEADER
     )
       return;
     out.append(name, value);
@@ -100,6 +115,7 @@ export function headersWithoutCredentials(incoming: Headers, parts: CredentialPa
     const h = principalHeaderValue(principal);
     out.set(PRINCIPAL_HEADER, h.value);
     if (h.encoded) out.set(PRINCIPAL_ENCODING_HEADER, 'percent-utf8');
+    if (scheme !== undefined) out.set(SCHEME_HEADER, principalHeaderValue(scheme).value);
   }
   return out;
 }

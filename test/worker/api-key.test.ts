@@ -157,6 +157,7 @@ describe('API keys in the Worker under workerd', () => {
       const last = seen.at(-1)!;
       expect(last.url).toBe('/items/7?b=2');
       expect(last.headers['x-auth-principal']).toBe(PRINCIPAL);
+      expect(last.headers['x-auth-scheme']).toBe('api-key');
       expect(last.headers['x-api-key']).toBeUndefined();
       for (const key of ALL_KEYS) expect(JSON.stringify(last)).not.toContain(key);
     });

@@ -143,6 +143,7 @@ describe('JWT in the Worker under workerd', () => {
         const last = seen.at(-1)!;
         expect(last.url).toBe('/orders/7?a=1');
         expect(last.headers['x-auth-principal']).toBe('worker-user');
+        expect(last.headers['x-auth-scheme']).toBe('jwt');
         expect(last.headers['authorization']).toBeUndefined();
         expect(last.headers['auth-token']).toBeUndefined();
         expect(JSON.stringify(last)).not.toContain(token.split('.')[2]!);

@@ -53,6 +53,11 @@ export const JwtIssuerSchema = v.pipe(
     /** The claim that names the principal (dhq-auth: `userid`). */
     principalClaim: v.optional(claimName, 'sub'),
     /**
+     * Put before the principal claim's value (`"partner:"`). With several issuers, a `sub` is unique
+     * only within its issuer: a prefix per issuer keeps two issuers' principals apart.
+     */
+    principalPrefix: v.optional(v.pipe(v.string(), v.maxLength(64))),
+    /**
      * Claims whose values become permissions: a space-separated string (`scope`), an array of strings, or
      * an object whose members set to `true` name permissions (dhq-auth's `permissions`).
      */

@@ -506,6 +506,24 @@ describe('key stores and JWKS', () => {
       'ERR_AUTH_UNSUPPORTED',
     );
   });
+
+  it('principalPrefix keeps two issuers’ principals apart: the same sub reads as two principals', async () => {
+    const v = createJwtVerifier({
+      issuers: [
+        { issuer: ISS, audience: AUD, algorithms: ['RS256'], publicKeys: [rsa.spkiPem] },
+        { issuer: 'https://partner.example', audience: AUD, algorithms: ['ES256'], publicKeys: [ec.spkiPem], principalPrefix: 'partner:' },
+      ],
+      clock,
+    });
+    expect(await v.verify(bearerRequest(await mint(rsa, claims({ sub: 'alice' }))))).toMatchObject({
+      ok: true,
+      principal: { id: 'alice' },
+    });
+    expect(await v.verify(bearerRequest(await mint(ec, claims({ iss: 'https://partner.example', sub: 'alice' }))))).toMatchObject({
+      ok: true,
+      principal: { id: 'partner:alice' },
+    });
+  });
 });
 
 describe('properties', () => {

@@ -54,6 +54,8 @@ export interface JwtIssuer {
   readonly jwksUrl?: string | undefined;
   readonly keyStore?: boolean;
   readonly principalClaim?: string;
+  /** Put before the principal claim's value (`"partner:"`), so principals of two issuers never read the same. */
+  readonly principalPrefix?: string;
   readonly permissionClaims?: readonly string[];
   readonly service?: string | undefined;
 }
@@ -91,6 +93,7 @@ interface Issuer {
   readonly requireExp: boolean;
   readonly maxAge: number | undefined;
   readonly principalClaim: string;
+  readonly principalPrefix: string;
   readonly permissionClaims: readonly string[];
   readonly service: string | undefined;
   readonly inline: readonly KeySlot[];
@@ -268,6 +271,7 @@ function buildIssuer(o: JwtIssuer, i: number, deps: JwtVerifierOptions): Issuer 
     requireExp: o.requireExp !== false,
     maxAge: o.maxTokenAgeSeconds,
     principalClaim: o.principalClaim ?? 'sub',
+    principalPrefix: o.principalPrefix ?? '',
     permissionClaims: o.permissionClaims ?? ['scope', 'permissions'],
     service: o.service,
     inline,
@@ -478,7 +482,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): SchemeVerifier {
       scheme: JWT_SCHEME,
       // The token's kid names the key; a key without one (a PEM) is named by where it is configured.
       keyId: kid ?? slot.kid ?? `${issuer.label}.publicKeys[${slot.index}]`,
-      principal: Object.freeze({ id: principal, permissions: Object.freeze(permissionsOf(issuer, payload)) }),
+      principal: Object.freeze({ id: issuer.principalPrefix + principal, permissions: Object.freeze(permissionsOf(issuer, payload)) }),
     });
     remember(token, { issuer, result, times, store, kid: kid ?? '', record: slot.record });
     return result;
