@@ -92,6 +92,18 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
     if (served !== undefined)
       issues.push(`keys[${i}].scheme: scheme "${k.scheme}" takes its keys from keyStores[${served}], not from keys[]`);
   });
+  // A base path is in front of the API's resource paths, and route rules are judged on the path
+  // without it: a rule naming a path under one would never be judged as written (and the path it
+  // guards would be judged as another). Issues name fields, never their text.
+  config.routes.forEach((route, i) => {
+    const literal = route.path.endsWith('*') ? route.path.slice(0, -1) : route.path;
+    if (literal === '' || literal === '/') return;
+    const base = config.lambda.basePaths.findIndex(
+      (b) => literal === b || literal.startsWith(b + '/') || (route.path.endsWith('*') && (b + '/').startsWith(literal)),
+    );
+    if (base !== -1)
+      issues.push(`routes[${i}].path: under lambda.basePaths[${base}], which route rules never see (they judge the path without it)`);
+  });
   if (configuredSchemes(config).length === 0) issues.push('schemes: no scheme is configured');
   if (issues.length > 0) throw new ConfigError(issues);
   return config;

@@ -148,8 +148,9 @@ export const LambdaSchema = v.strictObject({
   httpApiSimpleResponses: v.optional(v.boolean(), true),
   /**
    * Custom-domain base paths ("/v1", "/orders/v2") in front of the API's resource paths. API Gateway
-   * leaves them in the path; route rules are judged on the path without them too. The in-function
-   * check strips them from the URL it is given.
+   * leaves them in the path; route rules judge a path under one without it, whichever endpoint was
+   * called, so a rule may not name a path under one (`loadConfig` refuses it). The in-function check
+   * strips them from the URL it is given.
    */
   basePaths: v.optional(v.array(v.pipe(v.string(), v.regex(/^(\/[^/*?#\s]+)+$/, 'must be "/segment" or "/a/b"'))), []),
 });

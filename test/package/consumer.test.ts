@@ -114,6 +114,7 @@ describe('a consumer project with the tarball installed', () => {
     );
     expect(names['edge-authorizer/hono']).toEqual([
       'PRINCIPAL_HEADER',
+      'SCHEME_HEADER',
       'edgeAuth',
       'headersWithoutCredentials',
       'openWorkerKeyStore',

@@ -3,8 +3,8 @@
 // so whichever way a request comes, a rule must be judged on the resource it names:
 // - the in-function check given `stage`, for a URL under the other prefix (the execute-api stage when
 //   `stage` names a base path, or the other way round), or a URL under no configured base path;
-// - the authorizer with `lambda.basePaths`, when the API's own resource path starts with a base
-//   path (an API with `/v1/admin/{proxy+}` called on its execute-api endpoint).
+// - a path under a configured `lambda.basePaths` entry is judged without it, whichever endpoint was
+//   called (an app may strip the base path itself), so a rule may not name a path under a base path.
 import { describe, expect, it } from 'vitest';
 import { createAuthorizerHandler, type RestAuthorizerResult } from '../../lib/adapters/aws-lambda/authorizer.ts';
 import { authenticate } from '../../lib/adapters/aws-lambda/in-function.ts';
@@ -57,6 +57,7 @@ describe('the in-function check judges the resource path whichever entry point w
     [['/v1'], 'https://api.example.com/v1/admin/users', 'dev'],
     [['/orders/v2'], 'https://api.example.com/orders/v2/admin/users', 'dev'],
     // base paths configured, no stage: the execute-api URL is judged without its stage too.
+    [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/prod/v1/admin/users', 'prod'],
     [['/v1'], 'https://api.example.com/v1/admin/users', undefined],
     [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/admin/users', undefined],
   ] as Array<[string[], string, string | undefined]>)('basePaths %j, %s, stage %s: 403', async (basePaths, url, stage) => {
@@ -71,7 +72,7 @@ describe('the in-function check judges the resource path whichever entry point w
   });
 });
 
-describe('the authorizer never strips a base path from the resource API Gateway routed to', () => {
+describe('the authorizer judges a path under a base path as its resource, whichever endpoint was called', () => {
   const effect = async (basePaths: string[], adminPath: string, path: string, resource: string, pathParameters: Record<string, string>) => {
     const signed = await signer.sign({ method: 'GET', path, query: '', headers: [], body: new Uint8Array() });
     const event = { ...restAuthorizerEvent(signed), resource, pathParameters };
@@ -81,13 +82,29 @@ describe('the authorizer never strips a base path from the resource API Gateway 
     return r.policyDocument.Statement.map((s) => s.Effect).join(',');
   };
 
-  it('an API whose resources start with a configured base path (/v1/admin/{proxy+}), called on execute-api: Deny', async () => {
-    expect(await effect([], '/v1/admin/*', '/prod/v1/admin/users', '/v1/admin/{proxy+}', { proxy: 'users' })).toBe('Deny');
-    expect(await effect(['/v1'], '/v1/admin/*', '/prod/v1/admin/users', '/v1/admin/{proxy+}', { proxy: 'users' })).toBe('Deny');
+  it('an app that strips the base path itself, called on execute-api (/prod/v1/admin/users routed to /{proxy+}): Deny', async () => {
+    expect(await effect(['/v1'], '/admin/*', '/prod/v1/admin/users', '/{proxy+}', { proxy: 'v1/admin/users' })).toBe('Deny');
+    expect(await effect(['/v1'], '/admin/*', '/prod/v1/items/1', '/{proxy+}', { proxy: 'v1/items/1' })).toBe('Allow');
   });
 
-  it('a custom domain still has its base path stripped: /v1/admin/users routed to /admin/{proxy+} is Deny, /v1/items/1 Allow', async () => {
+  it('an API whose own resources start with /v1 and no base path configured: its rules apply as written', async () => {
+    expect(await effect([], '/v1/admin/*', '/prod/v1/admin/users', '/v1/admin/{proxy+}', { proxy: 'users' })).toBe('Deny');
+  });
+
+  it('a custom domain has its base path stripped: /v1/admin/users routed to /admin/{proxy+} is Deny, /v1/items/1 Allow', async () => {
     expect(await effect(['/v1'], '/admin/*', '/prod/v1/admin/users', '/admin/{proxy+}', { proxy: 'users' })).toBe('Deny');
     expect(await effect(['/v1'], '/admin/*', '/prod/v1/items/1', '/items/{id}', { id: '1' })).toBe('Allow');
+  });
+
+  it('a rule under a configured base path is refused at load: it would never be judged as written', () => {
+    for (const [adminPath, basePaths] of [
+      ['/v1/admin/*', ['/v1']],
+      ['/v1', ['/v1']],
+      ['/v*', ['/v1']],
+      ['/orders/v2/admin/*', ['/v1', '/orders/v2']],
+    ] as Array<[string, string[]]>)
+      expect(() => authWith(basePaths, adminPath), adminPath).toThrow(/routes\[0\]\.path: under lambda\.basePaths\[\d\]/);
+    // Rules beside a base path are fine.
+    for (const adminPath of ['/v10/*', '/admin/*', '/*', '*', '/v2*']) expect(() => authWith(['/v1'], adminPath), adminPath).not.toThrow();
   });
 });

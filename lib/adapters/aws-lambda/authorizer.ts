@@ -146,7 +146,7 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
   }
   const decision = auth.decide(
     methodReadings(method, methodOverrideValues(signed.headers), signed.query),
-    lambdaRoutePaths(auth, read.routePaths, read.templatePath),
+    lambdaRoutePaths(auth, read.routePaths),
   );
   const path = decision.ok ? decision.path : '(refused)';
 

@@ -188,12 +188,6 @@ export interface EventRequest {
    * route decision takes the strictest of them.
    */
   readonly routePaths: readonly string[];
-  /**
-   * The path rebuilt from the matched resource template and its path parameters, when the event
-   * names both: the resource API Gateway routed to, which {@link lambdaRoutePaths} never strips a
-   * base path from.
-   */
-  readonly templatePath?: string;
   /** The matched resource template (REST `resource`, the path of an HTTP API `routeKey`), when the event names one. */
   readonly template?: string;
   /** `methodArn` (REST) or `routeArn` (HTTP API); "" when absent. */
@@ -259,7 +253,6 @@ export function readEvent(input: unknown): EventRequest | undefined {
       request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
       routePaths: routeCandidates(stripStage(rawPath, str(rc?.['stage'])), rebuilt),
-      ...(rebuilt !== undefined ? { templatePath: rebuilt } : {}),
       ...(routeKeyPath !== undefined ? { template: routeKeyPath } : {}),
       arn: str(e['routeArn']) ?? '',
     };
@@ -280,7 +273,6 @@ export function readEvent(input: unknown): EventRequest | undefined {
     },
     signedPaths,
     routePaths: routeCandidates(stripStage(path, restContext(e).stage), rebuilt),
-    ...(rebuilt !== undefined ? { templatePath: rebuilt } : {}),
     ...(resource !== undefined ? { template: resource } : {}),
     arn: str(e['methodArn']) ?? '',
   };
@@ -301,13 +293,13 @@ export function authorizerContextOf(input: unknown): Loose | undefined {
 /**
  * Route path candidates with each configured `lambda.basePaths` entry (a custom domain's base path,
  * such as "/v1" or "/orders/v2") stripped where it prefixes one: the base-path form names the same
- * resource, and no rule speaks of it. `templatePath` (the event's resource template filled in) is
- * kept as it is: it is the resource API Gateway routed to, so a base path at its start is part of
- * the resource (an API with `/v1/admin/{proxy+}` called on its execute-api endpoint).
+ * resource, and no rule speaks of it (`loadConfig` refuses a rule under a base path). So a path under
+ * a base path is judged as its resource whichever endpoint was called, the template's path too (an
+ * app may strip the base path itself: serverless-http's `basePath`, Lambda Web Adapter's
+ * `AWS_LWA_REMOVE_BASE_PATH`).
  */
-export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[], templatePath?: string): string[] {
+export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]): string[] {
   const out = paths.map((p) => {
-    if (p === templatePath) return p;
     const base = auth.config.lambda.basePaths.find((b) => p === b || p.startsWith(b + '/'));
     return base === undefined ? p : p.slice(base.length) || '/';
   });

@@ -17,10 +17,10 @@ export interface InFunctionRequest {
   /** Absolute URL or path with query, exactly as the client requested it (with the stage or base path, as the client signed it). */
   readonly url: string;
   /**
-   * The stage or base path in front of the API's resource paths ("dev", or "orders/v2"). Route rules
-   * are judged on the path without it. When it is not given, the configured `lambda.basePaths` are
-   * stripped; with none configured, the URL is judged both with and without its first segment, the
-   * stricter decision winning.
+   * The stage or base path in front of the API's resource paths ("dev", or "orders/v2"). A URL that
+   * starts with it is judged without it. Any other URL (no stage given, or a request through the other
+   * entry point) is judged both as given and without its first segment. A configured
+   * `lambda.basePaths` entry that prefixes a reading is then stripped from it; the strictest decision wins.
    */
   readonly stage?: string;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>> | ReadonlyArray<readonly [string, string]>;
@@ -122,19 +122,19 @@ async function checkVerified(
 
 /**
  * The route paths an in-function URL may stand for. When the URL starts with the stage given (or a
- * base path, "orders/v2"), exactly the path without it; when it starts with a configured
- * `lambda.basePaths` entry, the path without that. Otherwise (no stage given, or a URL under another
+ * base path, "orders/v2"), the path without it. Otherwise (no stage given, or a URL under another
  * prefix: the execute-api endpoint's stage when `stage` names a custom domain's base path, or the
- * other way round) both the path as given and the path without its first segment. The strictest
- * decision wins, so a route rule applies whichever entry point the request came through.
+ * other way round) both the path as given and the path without its first segment. Each of those is
+ * then read without a configured `lambda.basePaths` entry that prefixes it (see
+ * {@link lambdaRoutePaths}). The strictest decision wins, so a route rule applies whichever entry
+ * point the request came through.
  */
 function routePathsOf(auth: Authenticator, path: string, stage: string | undefined): string[] {
   const prefix = stage === undefined ? '' : '/' + stage.replace(/^\/+|\/+$/g, '');
-  if (prefix !== '/' && prefix !== '' && (path === prefix || path.startsWith(prefix + '/'))) return [path.slice(prefix.length) || '/'];
-  const base = auth.config.lambda.basePaths.find((b) => path === b || path.startsWith(b + '/'));
-  if (base !== undefined) return [path.slice(base.length) || '/'];
+  if (prefix !== '/' && prefix !== '' && (path === prefix || path.startsWith(prefix + '/')))
+    return lambdaRoutePaths(auth, [path.slice(prefix.length) || '/']);
   const second = path.indexOf('/', 1);
-  return second === -1 ? [path, '/'] : [path, path.slice(second)];
+  return lambdaRoutePaths(auth, second === -1 ? [path, '/'] : [path, path.slice(second)]);
 }
 
 /**
@@ -303,7 +303,7 @@ async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InF
     // Whatever the authorizer answered for must hold too (the full check below would also catch a changed body).
     const confirmed = await bodyMatchesContext(body, authorizerContextOf(event)?.['bodySha256'], defaultCrypto);
     if (!confirmed.authentic) return confirmed;
-    return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths, read.templatePath), read.signedPaths);
+    return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths);
   } catch {
     return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
   }

@@ -1,8 +1,9 @@
 // mauth-client-python's LambdaAuthenticator, as its users know it: construct with the request, ask
-// isAuthentic() for [authentic, statusCode, message], getAppUuid() for the app uuid the request names.
+// isAuthentic() for [authentic, statusCode, message], getAppUuid() for the app uuid (the verified app's
+// once isAuthentic() said yes, else the one the request names).
 // Configured like the original (APP_UUID, PRIVATE_KEY, MAUTH_URL, MAUTH_MODE, V2_ONLY_AUTHENTICATE,
 // MAUTH_SIGN_VERSIONS) or by a configuration document. The check itself is the library's in-function
-// check (authenticate()), so routes, limits and key stores behave as everywhere else.
+// check (authenticateVerified()), so routes, limits and key stores behave as everywhere else.
 import { openWorkerKeyStore } from '../../keys/open-store.ts';
 import { createAuthenticator, type Authenticator, type AuthenticatorDeps } from '../../authenticator.ts';
 import type { Clock } from '../../core/clock.ts';
