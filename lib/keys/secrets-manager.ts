@@ -324,6 +324,8 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
 
   const bundle = options.bundle!;
   let invalid: ReadonlySet<string> = new Set();
+  /** Set by a listAll whose pending read failed: its snapshot is kept briefly. */
+  let maxAge: number | undefined;
 
   function readBundle(
     value: SecretValue,
@@ -353,8 +355,22 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
     if (current === undefined || current === 'deleted') throw storeError('misconfigured');
     const now = readBundle(current, 'current');
     let records = now.records;
+    maxAge = undefined;
     if (pending) {
-      const next = await version(bundle, PENDING_STAGE);
+      let next: SecretValue | 'deleted' | undefined;
+      try {
+        next = await version(bundle, PENDING_STAGE);
+      } catch (e) {
+        // As for one key: the current bundle just read stays in force, briefly, rather than the
+        // cache's last snapshot, which the current bundle may have revoked a key from.
+        report({
+          stage: 'pending',
+          mode: 'bundle',
+          issues: [`(read): the pending version could not be read (${e instanceof KeyStoreError ? e.fault : 'error'})`],
+        });
+        next = undefined;
+        maxAge = PENDING_FAULT_MAX_AGE_SECONDS;
+      }
       if (next !== undefined && next !== 'deleted' && !(next.VersionId !== undefined && next.VersionId === current.VersionId)) {
         let nextRecords: readonly KeyRecord[] = [];
         try {
@@ -372,5 +388,5 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
     invalid = now.invalidIds;
     return records;
   };
-  return { kind: 'complete', listAll, invalidIds: () => invalid };
+  return { kind: 'complete', listAll, invalidIds: () => invalid, maxAgeSeconds: () => maxAge };
 }

@@ -637,6 +637,32 @@ describe('bundle mode: one secret with every record', () => {
     expect(await store.get(a.id)).toMatchObject({ secrets: [a.secret, next], principal: a.record.principal });
   });
 
+  it('a key disabled in the current bundle is refused at the next refresh even while AWSPENDING cannot be read', async () => {
+    const [a, b] = [newKey(), newKey()];
+    ep.put(BUNDLE, [{ versionId: 'b1', stages: ['AWSCURRENT'], string: JSON.stringify({ keys: [a.record, b.record] }) }]);
+    const h = open({ prefix: undefined, bundle: BUNDLE, cache: { ttlSeconds: 300, staleIfErrorSeconds: 900 } });
+    expect((await h.store.get(a.id))?.disabled).toBeFalsy();
+    ep.put(BUNDLE, [
+      { versionId: 'b2', stages: ['AWSCURRENT'], string: JSON.stringify({ keys: [{ ...a.record, disabled: true }, b.record] }) },
+    ]);
+    ep.fault = { kind: 'throttle' };
+    ep.faultStage = 'AWSPENDING';
+    h.now.ms += 301_000;
+    expect((await h.store.get(a.id))?.disabled).toBe(true);
+    expect(h.logs).not.toContainEqual(expect.objectContaining({ event: 'keystore.stale' }));
+    // The snapshot read without its pending version is kept 30 s, then read whole again.
+    ep.faultStage = undefined;
+    ep.fault = { kind: 'none' };
+    const calls = ep.count(BUNDLE, 'AWSCURRENT');
+    h.now.ms += 10_000;
+    await h.store.get(b.id);
+    expect(ep.count(BUNDLE, 'AWSCURRENT')).toBe(calls);
+    h.now.ms += 21_000;
+    await h.store.get(b.id);
+    expect(ep.count(BUNDLE, 'AWSCURRENT')).toBe(calls + 1);
+    expectNothingSecret(h.logs, a.secret, b.secret, a.id, b.id);
+  });
+
   it.each<[string, () => void, string]>([
     ['the bundle secret does not exist', () => ep.remove(BUNDLE), 'misconfigured'],
     [
