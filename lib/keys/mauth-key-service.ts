@@ -144,7 +144,8 @@ interface ServiceClient {
 interface Answer {
   readonly status: number;
   readonly headers: Headers;
-  readonly text: string;
+  /** The body, or `undefined` when it was longer than {@link MAX_RESPONSE_BYTES} (read up to there, then cancelled). */
+  readonly text: string | undefined;
 }
 
 function createServiceClient(options: MAuthKeyServiceOptions): { client: ServiceClient; base: string; apiVersion: string } {
@@ -224,8 +225,9 @@ function createServiceClient(options: MAuthKeyServiceOptions): { client: Service
       } catch {
         throw storeError(abort.signal.aborted ? 'timeout' : 'network');
       }
-      if (bytes === undefined) throw storeError('malformed-response');
-      return { status: res.status, headers: res.headers, text: new TextDecoder().decode(bytes) };
+      // The status decides first (a large 404 is still an unknown app, a large 503 still retried);
+      // only an answer whose body is read needs it whole.
+      return { status: res.status, headers: res.headers, text: bytes === undefined ? undefined : new TextDecoder().decode(bytes) };
     } finally {
       clearTimeout(timer);
     }
@@ -281,6 +283,7 @@ export function mauthKeyServiceSource(options: MAuthKeyServiceOptions): KeySourc
       return client.send('GET', `/mauth/${apiVersion}/security_tokens/${id}.json`, undefined, (answer): KeyLookup => {
         if (answer.status === 404) return { record: undefined };
         if (answer.status !== 200) unexpected(answer.status);
+        if (answer.text === undefined) throw storeError('malformed-response');
         let doc: unknown;
         try {
           doc = JSON.parse(answer.text);

@@ -18,6 +18,8 @@ export type MAuthServiceFault =
   | { readonly kind: 'status'; readonly status: number; readonly times?: number }
   | { readonly kind: 'delay'; readonly ms: number; readonly times?: number }
   | { readonly kind: 'garbage'; readonly times?: number }
+  /** `status` with a 1 MiB body (an error page larger than any answer the client reads). */
+  | { readonly kind: 'large'; readonly status: number; readonly times?: number }
   /** A 200 whose body has no declared length and never ends (until the client goes away or 256 MiB). */
   | { readonly kind: 'endless'; readonly times?: number; readonly written?: { bytes: number } }
   | { readonly kind: 'bad-key'; readonly times?: number }
@@ -173,6 +175,10 @@ export async function startMAuthService(client: { readonly appUuid: string; read
     }
     if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault.kind === 'status') return errorBody(res, fault.status, 'injected');
+    if (fault.kind === 'large') {
+      res.writeHead(fault.status, { 'content-type': 'text/html' });
+      return void res.end(Buffer.alloc(1024 * 1024, 0x20));
+    }
     if (fault.kind === 'endless') {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(64 * 1024, 0x20);

@@ -290,7 +290,7 @@ describe('local mode', () => {
       expectNothingSecret(JSON.stringify(result) + JSON.stringify(logs));
     });
 
-    it('an answer without end is cancelled at its ceiling (malformed-response), in local and remote mode alike', async () => {
+    it('an answer without end is cancelled at its ceiling, in local and remote mode alike (a key needs its body: malformed-response; a ticket answer is its status)', async () => {
       for (const mode of ['local', 'remote'] as const) {
         const written = { bytes: 0 };
         svc.fault = { kind: 'endless', written };
@@ -305,16 +305,34 @@ describe('local mode', () => {
                 request_time: '1',
                 b64encoded_body: '',
               });
-        const err = await answer.then(
-          () => undefined,
+        const outcome = await answer.then(
+          (value) => ({ value }),
           (e: unknown) => e,
         );
-        expect(err, mode).toMatchObject({ code: 'ERR_KEYSTORE_UNAVAILABLE', fault: 'malformed-response' });
+        if (mode === 'local') expect(outcome, mode).toMatchObject({ code: 'ERR_KEYSTORE_UNAVAILABLE', fault: 'malformed-response' });
+        else expect(outcome, mode).toEqual({ value: true });
         // The service stopped long before its 256 MiB: the client went away after 64 KiB and what the sockets buffered.
         await new Promise((r) => setTimeout(r, 50));
         expect(written.bytes, mode).toBeLessThan(32 * 1024 * 1024);
         svc.fault = { kind: 'none' };
       }
+    });
+
+    it('an answer over the ceiling is judged by its status first: a large 404 is unknown, a large 503 retried, a large 412 inauthentic', async () => {
+      svc.fault = { kind: 'large', status: 404 };
+      expect(await createMAuthKeyServiceStore(client({ maxAttempts: 1 })).get(A_UUID)).toBeUndefined();
+      svc.fault = { kind: 'large', status: 503 };
+      svc.calls.length = 0;
+      await expect(createMAuthKeyServiceStore(client({ maxAttempts: 2 })).get(A_UUID)).rejects.toMatchObject({ fault: 'server-error' });
+      expect(svc.tokenCalls()).toBe(2);
+      svc.fault = { kind: 'large', status: 412 };
+      const ticket = { verb: 'GET', app_uuid: A_UUID, client_signature: 'x', request_url: '/', request_time: '1', b64encoded_body: '' };
+      expect(await createMAuthRemoteStore(client({ maxAttempts: 1 })).checkAuthenticationTicket(ticket)).toBe(false);
+      svc.fault = { kind: 'large', status: 200 };
+      await expect(createMAuthKeyServiceStore(client({ maxAttempts: 1 })).get(A_UUID)).rejects.toMatchObject({
+        fault: 'malformed-response',
+      });
+      svc.fault = { kind: 'none' };
     });
 
     it('a failure that passes within the attempts is retried to success, with back-off', async () => {
