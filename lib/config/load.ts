@@ -95,14 +95,23 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
   // A base path is in front of the API's resource paths, and route rules are judged on the path
   // without it: a rule naming a path under one would never be judged as written (and the path it
   // guards would be judged as another). Issues name fields, never their text.
+  // Compared as routers match: escapes of unreserved characters decoded, case folded.
+  const fold = (text: string) =>
+    text
+      .replace(/%([0-9a-fA-F]{2})/g, (m, h: string) =>
+        /[\w.~-]/.test(String.fromCharCode(parseInt(h, 16))) ? String.fromCharCode(parseInt(h, 16)) : m,
+      )
+      .toLowerCase();
   config.routes.forEach((route, i) => {
-    const literal = route.path.endsWith('*') ? route.path.slice(0, -1) : route.path;
+    const wild = route.path.endsWith('*');
+    const literal = fold(wild ? route.path.slice(0, -1) : route.path);
     if (literal === '' || literal === '/') return;
-    const base = config.lambda.basePaths.findIndex(
-      (b) => literal === b || literal.startsWith(b + '/') || (route.path.endsWith('*') && (b + '/').startsWith(literal)),
-    );
+    const base = config.lambda.basePaths.findIndex((raw) => {
+      const b = fold(raw);
+      return literal === b || literal.startsWith(b + '/') || (wild && (b + '/').startsWith(literal));
+    });
     if (base !== -1)
-      issues.push(`routes[${i}].path: under lambda.basePaths[${base}], which route rules never see (they judge the path without it)`);
+      issues.push(`routes[${i}].path: overlaps lambda.basePaths[${base}], which route rules never see (they judge the path without it)`);
   });
   if (configuredSchemes(config).length === 0) issues.push('schemes: no scheme is configured');
   if (issues.length > 0) throw new ConfigError(issues);

@@ -152,7 +152,13 @@ export const LambdaSchema = v.strictObject({
    * called, so a rule may not name a path under one (`loadConfig` refuses it). The in-function check
    * strips them from the URL it is given.
    */
-  basePaths: v.optional(v.array(v.pipe(v.string(), v.regex(/^(\/[^/*?#\s]+)+$/, 'must be "/segment" or "/a/b"'))), []),
+  basePaths: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(/^(\/[^/*?#\s]+)+$/, 'must be "/segment" or "/a/b"'))),
+      v.maxLength(16, 'at most 16 base paths'),
+    ),
+    [],
+  ),
 });
 
 /**

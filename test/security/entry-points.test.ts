@@ -11,7 +11,7 @@ import { authenticate } from '../../lib/adapters/aws-lambda/in-function.ts';
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { loadConfig } from '../../lib/config/load.ts';
 import { createUStudioSigner } from '../../lib/schemes/ustudio-hmac/signer.ts';
-import { restAuthorizerEvent } from '../fixtures/apigw.ts';
+import { httpAuthorizerEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
 
 const SECRET = 'ustudio-secret-entry-points-0001';
 const signer = createUStudioSigner({ keyId: 'reports', secret: SECRET });
@@ -58,6 +58,9 @@ describe('the in-function check judges the resource path whichever entry point w
     [['/orders/v2'], 'https://api.example.com/orders/v2/admin/users', 'dev'],
     // base paths configured, no stage: the execute-api URL is judged without its stage too.
     [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/prod/v1/admin/users', 'prod'],
+    [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/prod/x/v1/admin/users', 'prod'],
+    [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/prod/v1/v1/admin/users', 'prod'],
+    [['/v1', '/v1/beta'], 'https://api.example.com/v1/beta/admin/users', undefined],
     [['/v1'], 'https://api.example.com/v1/admin/users', undefined],
     [['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/admin/users', undefined],
   ] as Array<[string[], string, string | undefined]>)('basePaths %j, %s, stage %s: 403', async (basePaths, url, stage) => {
@@ -96,14 +99,54 @@ describe('the authorizer judges a path under a base path as its resource, whiche
     expect(await effect(['/v1'], '/admin/*', '/prod/v1/items/1', '/items/{id}', { id: '1' })).toBe('Allow');
   });
 
+  it('as an app may strip it: anywhere in the path (serverless-http), repeated (Lambda Web Adapter), any case (Express), escaped (decoding routers)', async () => {
+    for (const path of ['/x/v1/admin/users', '/v1/v1/admin/users', '/V1/admin/users', '/v1/v1/v1/v1/v1/admin/users'])
+      expect(await effect(['/v1'], '/admin/*', '/prod' + path, '/{proxy+}', { proxy: path.slice(1) }), path).toBe('Deny');
+    // An HTTP API $default route has no template: the raw path is all there is (REST cannot carry
+    // an unnecessary escape such as %76 through its decoded path: that is a 401 there).
+    for (const [bases, path] of [
+      [['/v1'], '/%761/admin/users'],
+      [['/v1'], '/v1/v1/admin/users'],
+      [['/v1', '/v1/beta'], '/v1/beta/admin/users'],
+      [['/v1/beta', '/v1'], '/v1/beta/admin/users'],
+    ] as Array<[string[], string]>) {
+      const signed = await signer.sign({ method: 'GET', path, query: '', headers: [], body: new Uint8Array() });
+      const answer = await createAuthorizerHandler({ authenticator: () => authWith(bases), log: () => undefined })({
+        ...httpAuthorizerEvent(signed),
+        routeKey: '$default',
+      });
+      expect(answer, `${bases.join(',')} ${path}`).toMatchObject({ isAuthorized: false });
+    }
+    // Unsigned, under a public rule: not public when an app would route it to /admin.
+    const open = createAuthenticator(
+      loadConfig({
+        schemes: { 'ustudio-hmac': {} },
+        routes: [{ path: '/admin/*', permissions: ['admin'] }, { path: '/public/*', public: true }, { path: '*' }],
+        lambda: { basePaths: ['/v1'] },
+        keys: [{ id: 'reports', secret: SECRET, principal: 'reports', permissions: [] }],
+      }),
+    );
+    const unsigned = { method: 'GET', path: '/prod/public/v1/admin/users', query: '', headers: [] as Array<[string, string]> };
+    await expect(
+      createAuthorizerHandler({ authenticator: () => open, log: () => undefined })({
+        ...restAuthorizerEvent(unsigned),
+        resource: '/{proxy+}',
+        pathParameters: { proxy: 'public/v1/admin/users' },
+      }),
+    ).rejects.toThrow('Unauthorized');
+  });
+
   it('a rule under a configured base path is refused at load: it would never be judged as written', () => {
     for (const [adminPath, basePaths] of [
       ['/v1/admin/*', ['/v1']],
       ['/v1', ['/v1']],
       ['/v*', ['/v1']],
       ['/orders/v2/admin/*', ['/v1', '/orders/v2']],
+      ['/V1/admin/*', ['/v1']],
+      ['/%761/admin/*', ['/v1']],
+      ['/orders/*', ['/orders/v2']],
     ] as Array<[string, string[]]>)
-      expect(() => authWith(basePaths, adminPath), adminPath).toThrow(/routes\[0\]\.path: under lambda\.basePaths\[\d\]/);
+      expect(() => authWith(basePaths, adminPath), adminPath).toThrow(/routes\[0\]\.path: overlaps lambda\.basePaths\[\d\]/);
     // Rules beside a base path are fine.
     for (const adminPath of ['/v10/*', '/admin/*', '/*', '*', '/v2*']) expect(() => authWith(['/v1'], adminPath), adminPath).not.toThrow();
   });
