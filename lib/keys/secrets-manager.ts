@@ -259,6 +259,26 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
     }
   }
 
+  /**
+   * The AWSPENDING version, or `unreadable` (reported) when reading it failed. The pending version is
+   * optional: a failed read of it (throttled, timed out) must not throw away the current version just
+   * read, or the cache would go on serving its last answer, which the current version may have
+   * revoked a key from. The caller keeps the current version alone, briefly
+   * (PENDING_FAULT_MAX_AGE_SECONDS), so a key being rotated in is asked for again soon.
+   */
+  async function pendingVersion(secretId: string, mode: 'prefix' | 'bundle'): Promise<SecretValue | 'deleted' | 'unreadable' | undefined> {
+    try {
+      return await version(secretId, PENDING_STAGE);
+    } catch (e) {
+      report({
+        stage: 'pending',
+        mode,
+        issues: [`(read): the pending version could not be read (${e instanceof KeyStoreError ? e.fault : 'error'})`],
+      });
+      return 'unreadable';
+    }
+  }
+
   if (options.prefix !== undefined) {
     const prefix = options.prefix;
     const lookup = async (id: string): Promise<KeyLookup> => {
@@ -268,21 +288,8 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
       if (current === undefined || current === 'deleted') return { record: undefined };
       const record = readRecord(current, id, 'current');
       if (!pending) return { record };
-      let next: SecretValue | 'deleted' | undefined;
-      try {
-        next = await version(name, PENDING_STAGE);
-      } catch (e) {
-        // The pending version is optional: a read of it that fails (throttled, timed out) must not
-        // throw away the current version just read, or the cache would go on serving an older
-        // record, one the current version may have disabled. The current record alone is kept
-        // briefly, so a key being rotated in is asked for again soon.
-        report({
-          stage: 'pending',
-          mode: 'prefix',
-          issues: [`(read): the pending version could not be read (${e instanceof KeyStoreError ? e.fault : 'error'})`],
-        });
-        return { record, maxAgeSeconds: PENDING_FAULT_MAX_AGE_SECONDS };
-      }
+      const next = await pendingVersion(name, 'prefix');
+      if (next === 'unreadable') return { record, maxAgeSeconds: PENDING_FAULT_MAX_AGE_SECONDS };
       if (next === undefined || next === 'deleted' || (next.VersionId !== undefined && next.VersionId === current.VersionId))
         return { record };
       let pendingRecord: KeyRecord;
@@ -357,21 +364,9 @@ export function createSecretsManagerSource(options: SecretsManagerSourceOptions)
     let records = now.records;
     maxAge = undefined;
     if (pending) {
-      let next: SecretValue | 'deleted' | undefined;
-      try {
-        next = await version(bundle, PENDING_STAGE);
-      } catch (e) {
-        // As for one key: the current bundle just read stays in force, briefly, rather than the
-        // cache's last snapshot, which the current bundle may have revoked a key from.
-        report({
-          stage: 'pending',
-          mode: 'bundle',
-          issues: [`(read): the pending version could not be read (${e instanceof KeyStoreError ? e.fault : 'error'})`],
-        });
-        next = undefined;
-        maxAge = PENDING_FAULT_MAX_AGE_SECONDS;
-      }
-      if (next !== undefined && next !== 'deleted' && !(next.VersionId !== undefined && next.VersionId === current.VersionId)) {
+      const next = await pendingVersion(bundle, 'bundle');
+      if (next === 'unreadable') maxAge = PENDING_FAULT_MAX_AGE_SECONDS;
+      else if (next !== undefined && next !== 'deleted' && !(next.VersionId !== undefined && next.VersionId === current.VersionId)) {
         let nextRecords: readonly KeyRecord[] = [];
         try {
           nextRecords = readBundle(next, 'pending').records;
