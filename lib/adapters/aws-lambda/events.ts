@@ -292,51 +292,24 @@ export function authorizerContextOf(input: unknown): Loose | undefined {
 
 /**
  * Route path candidates with the configured `lambda.basePaths` (a custom domain's base path, such as
- * "/v1" or "/orders/v2") taken off, as every app that strips one may do it, whichever endpoint was
- * called (`loadConfig` refuses a rule under a base path, so no rule speaks of the path with it):
- * - a path that starts with a base path, exactly, is judged without it, and not as it is (so public
- *   routes on a custom domain stay public);
- * - besides, with escapes of unreserved characters decoded and the case folded, as routers match:
- *   without the base path once (Express's mount), as often as it repeats (Lambda Web Adapter's
- *   `AWS_LWA_REMOVE_BASE_PATH`), and after its first occurrence anywhere (serverless-http's `basePath`).
- * The strictest decision over all of them wins. At most 1 + 3 × 16 readings a candidate.
+ * "/v1" or "/orders/v2") taken off where one prefixes a candidate, exactly, whichever endpoint was
+ * called: the base-path form names the same resource, and no rule speaks of it (`loadConfig` refuses a
+ * rule that overlaps a base path). With nested base paths ("/v1", "/v1/beta") the path is judged
+ * without each, the strictest decision winning, so their order does not matter. A path under no base
+ * path is judged as it is. An app that strips its base path another way (anywhere in the path,
+ * repeatedly, in any case) is not covered: see the README's "Custom domains".
  */
 export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]): string[] {
   const bases = auth.config.lambda.basePaths;
-  if (bases.length === 0) return [...new Set(paths)];
   const out: string[] = [];
   for (const p of paths) {
-    const exact = bases.filter((b) => p === b || p.startsWith(b + '/'));
-    for (const b of exact) out.push(p.slice(b.length) || '/');
-    if (exact.length === 0) out.push(p);
-    const text = decodeUnreserved(p);
-    const folded = text.toLowerCase();
-    for (const b of bases) {
-      const base = b.toLowerCase();
-      if (atSegment(folded, 0, base)) {
-        let rest = text.slice(base.length) || '/';
-        out.push(rest);
-        while (atSegment(rest.toLowerCase(), 0, base)) rest = rest.slice(base.length) || '/';
-        out.push(rest);
+    let under = false;
+    for (const b of bases)
+      if (p === b || p.startsWith(b + '/')) {
+        under = true;
+        out.push(p.slice(b.length) || '/');
       }
-      const at = folded.indexOf(base, 1);
-      if (at !== -1) {
-        const rest = text.slice(at + base.length);
-        out.push(rest.startsWith('/') ? rest : '/' + rest);
-      }
-    }
+    if (!under) out.push(p);
   }
   return [...new Set(out)];
-}
-
-/** Whether `base` is at `at` in `text`, followed by a "/" or the end. */
-function atSegment(text: string, at: number, base: string): boolean {
-  return text.startsWith(base, at) && (text.length === at + base.length || text.charCodeAt(at + base.length) === 0x2f);
-}
-
-const UNRESERVED_ESCAPE = /%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;
-
-/** `path` with escapes of unreserved characters (`%76` for `v`) decoded: the same path to every router. */
-function decodeUnreserved(path: string): string {
-  return path.includes('%') ? path.replace(UNRESERVED_ESCAPE, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))) : path;
 }
