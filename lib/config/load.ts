@@ -3,6 +3,8 @@ import { ConfigSchema, createConfigSchema, type Config } from './schema.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { parseJsonSafe } from './json.ts';
 import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/issues.ts';
+import { normalizeRoutePath } from '../core/route-path.ts';
+import { foldCase } from '../policy/routes.ts';
 import { ConfigError, configuredSchemes } from './records.ts';
 import { parseKeyRecord, recordIssueLines } from '../keys/record.ts';
 import type { KeyRecord } from '../keys/types.ts';
@@ -95,13 +97,9 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
   // A base path is in front of the API's resource paths, and route rules are judged on the path
   // without it: a rule naming a path under one would never be judged as written (and the path it
   // guards would be judged as another). Issues name fields, never their text.
-  // Compared as routers match: escapes of unreserved characters decoded, case folded.
-  const fold = (text: string) =>
-    text
-      .replace(/%([0-9a-fA-F]{2})/g, (m, h: string) =>
-        /[\w.~-]/.test(String.fromCharCode(parseInt(h, 16))) ? String.fromCharCode(parseInt(h, 16)) : m,
-      )
-      .toLowerCase();
+  // Compared as the route table reads paths: normalised (escapes, dot segments, empty segments) and
+  // case-folded.
+  const fold = (text: string) => foldCase(normalizeRoutePath(text));
   config.routes.forEach((route, i) => {
     const wild = route.path.endsWith('*');
     const literal = fold(wild ? route.path.slice(0, -1) : route.path);

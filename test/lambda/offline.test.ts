@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/index.ts';
 import { sendRaw } from '../helpers/workerd.ts';
-import { freePort, waitForOutput } from '../helpers/net.ts';
+import { startOfflineOnFreePorts, type RunningOffline } from '../helpers/offline.ts';
 
 // serverless-offline (Serverless Framework 3) emulating API Gateway on loopback, with the bundled
 // authorizer and integrations from dist/lambda. Where offline differs from API Gateway: it answers
@@ -35,32 +34,18 @@ describe('serverless.yml', () => {
 });
 
 describe('API Gateway under serverless-offline', () => {
-  let offline: ChildProcess;
-  let output = '';
+  let offline: RunningOffline;
   let base: URL;
 
   beforeAll(async () => {
     const { build } = await import('../../infra/build.mjs');
     await build(['authorizer', 'api']);
-    const { startOffline } = await import('../../infra/offline.mjs');
-    const [http, lambda, ws] = [await freePort(), await freePort(), await freePort()];
-    offline = startOffline({ OFFLINE_HTTP_PORT: String(http), OFFLINE_LAMBDA_PORT: String(lambda), OFFLINE_WS_PORT: String(ws) });
-    offline.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    offline.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    base = new URL(`http://127.0.0.1:${http}`);
-    await waitForOutput(
-      () => output,
-      'Server ready',
-      90_000,
-      () => offline.exitCode !== null,
-    );
-  }, 120_000);
+    offline = await startOfflineOnFreePorts();
+    base = offline.base;
+  }, 200_000);
 
   afterAll(async () => {
-    if (offline && offline.exitCode === null) {
-      process.kill(-offline.pid!, 'SIGTERM');
-      await new Promise((r) => offline.once('exit', r));
-    }
+    await offline?.stop();
   });
 
   const draft = (method: string, pathAndQuery: string, body = '', headers: Array<[string, string]> = []): SignedRequest => ({

@@ -4,14 +4,14 @@
 // (OFFLINE_LOCATION), so that it never races test/lambda/offline.test.ts over build/.
 // serverless-offline answers 401 where API Gateway answers 500 for an authorizer that throws
 // (see offline.test.ts), so a store fault is told apart by the authorizer's log line.
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedRequest } from '../../lib/core/request.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/index.ts';
 import { ROOT } from '../deploy/artifacts.ts';
-import { freePort, waitForOutput } from '../helpers/net.ts';
+import { waitForOutput } from '../helpers/net.ts';
+import { startOfflineOnFreePorts, type RunningOffline } from '../helpers/offline.ts';
 import { startSecretsManagerEndpoint, TEST_CREDENTIALS, type SecretsManagerEndpoint } from '../helpers/secrets-manager-endpoint.ts';
 import { sendRaw } from '../helpers/workerd.ts';
 
@@ -20,8 +20,7 @@ const KEY = { id: 'AKIDSMOFFLINE0000001', secret: 'sm-offline-secret-0123456789a
 
 describe('API Gateway under serverless-offline with a Secrets Manager key store', () => {
   let ep: SecretsManagerEndpoint;
-  let offline: ChildProcess;
-  let output = '';
+  let offline: RunningOffline;
   let base: URL;
   const dir = join(ROOT, 'build', `test-sm-offline-${process.pid}`);
 
@@ -46,33 +45,17 @@ describe('API Gateway under serverless-offline with a Secrets Manager key store'
     );
     const { build } = await import('../../infra/build.mjs');
     await build(['authorizer', 'api'], { outDir: join(dir, 'build'), authConfigFile: config });
-    const { startOffline } = await import('../../infra/offline.mjs');
-    const [http, lambda, ws] = [await freePort(), await freePort(), await freePort()];
-    offline = startOffline({
-      OFFLINE_HTTP_PORT: String(http),
-      OFFLINE_LAMBDA_PORT: String(lambda),
-      OFFLINE_WS_PORT: String(ws),
+    offline = await startOfflineOnFreePorts({
       OFFLINE_LOCATION: relative(ROOT, dir),
       AUTH_CONFIG_FILE: config,
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
     });
-    offline.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    offline.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    base = new URL(`http://127.0.0.1:${http}`);
-    await waitForOutput(
-      () => output,
-      'Server ready',
-      90_000,
-      () => offline.exitCode !== null,
-    );
-  }, 120_000);
+    base = offline.base;
+  }, 200_000);
 
   afterAll(async () => {
-    if (offline && offline.exitCode === null) {
-      process.kill(-offline.pid!, 'SIGTERM');
-      await new Promise((r) => offline.once('exit', r));
-    }
+    await offline?.stop();
     await ep?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -104,16 +87,16 @@ describe('API Gateway under serverless-offline with a Secrets Manager key store'
   it('never allows when Secrets Manager fails: the authorizer throws (logged as a store fault, no key id or secret name)', async () => {
     ep.fault = { kind: 'status-500' };
     try {
-      const before = output.length;
+      const before = offline.output().length;
       const res = await sendRaw(base, await signed('AKIDSMOFFLINEFAILS01', '/dev/rest/items/1'));
       expect(res.status).not.toBe(200);
       await waitForOutput(
-        () => output.slice(before),
+        () => offline.output().slice(before),
         '"code":"ERR_KEYSTORE_UNAVAILABLE"',
         10_000,
         () => false,
       );
-      const logged = output.slice(before);
+      const logged = offline.output().slice(before);
       expect(logged).toContain('{"event":"keystore.fault","fault":"server-error","store":0}');
       for (const v of ['AKIDSMOFFLINEFAILS01', PREFIX, KEY.secret]) expect(logged).not.toContain(v);
     } finally {

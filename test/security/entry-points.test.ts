@@ -128,6 +128,9 @@ describe('the authorizer judges a path under a base path as its resource, whiche
       ['/V1/admin/*', ['/v1']],
       ['/%761/admin/*', ['/v1']],
       ['/orders/*', ['/orders/v2']],
+      ['//v1/admin/*', ['/v1']],
+      ['/./v1/admin/*', ['/v1']],
+      ['/vı/admin/*', ['/vi']],
     ] as Array<[string, string[]]>)
       expect(() => authWith(basePaths, adminPath), adminPath).toThrow(/routes\[0\]\.path: overlaps lambda\.basePaths\[\d\]/);
     // Rules beside a base path are fine.
