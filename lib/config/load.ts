@@ -100,14 +100,12 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
   // Compared as the route table reads paths: normalised (escapes, dot segments, empty segments) and
   // case-folded.
   const fold = (text: string) => foldCase(normalizeRoutePath(text));
+  const bases = config.lambda.basePaths.map(fold);
   config.routes.forEach((route, i) => {
     const wild = route.path.endsWith('*');
     const literal = fold(wild ? route.path.slice(0, -1) : route.path);
     if (literal === '' || literal === '/') return;
-    const base = config.lambda.basePaths.findIndex((raw) => {
-      const b = fold(raw);
-      return literal === b || literal.startsWith(b + '/') || (wild && (b + '/').startsWith(literal));
-    });
+    const base = bases.findIndex((b) => literal === b || literal.startsWith(b + '/') || (wild && (b + '/').startsWith(literal)));
     if (base !== -1)
       issues.push(`routes[${i}].path: overlaps lambda.basePaths[${base}], which route rules never see (they judge the path without it)`);
   });

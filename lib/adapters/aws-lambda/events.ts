@@ -247,12 +247,11 @@ export function readEvent(input: unknown): EventRequest | undefined {
     const query = str(e['rawQueryString']) ?? '';
     const routeKeyPath = str(e['routeKey'])?.replace(/^\S+\s+/, '');
     if (method === undefined || !METHOD_RE.test(method) || rawPath === undefined || !rawPath.startsWith('/')) return undefined;
-    const rebuilt = fromTemplate(routeKeyPath, e['pathParameters']);
     return {
       kind: 'http',
       request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
-      routePaths: routeCandidates(stripStage(rawPath, str(rc?.['stage'])), rebuilt),
+      routePaths: routeCandidates(stripStage(rawPath, str(rc?.['stage'])), fromTemplate(routeKeyPath, e['pathParameters'])),
       ...(routeKeyPath !== undefined ? { template: routeKeyPath } : {}),
       arn: str(e['routeArn']) ?? '',
     };
@@ -262,7 +261,6 @@ export function readEvent(input: unknown): EventRequest | undefined {
   if (method === undefined || !METHOD_RE.test(method) || path === undefined || !path.startsWith('/')) return undefined;
   const signedPaths = restSignedPaths(e);
   const resource = str(e['resource']);
-  const rebuilt = fromTemplate(resource, e['pathParameters']);
   return {
     kind: 'rest',
     request: {
@@ -272,7 +270,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
       headers: mapEntries(e['headers'], e['multiValueHeaders']),
     },
     signedPaths,
-    routePaths: routeCandidates(stripStage(path, restContext(e).stage), rebuilt),
+    routePaths: routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(resource, e['pathParameters'])),
     ...(resource !== undefined ? { template: resource } : {}),
     arn: str(e['methodArn']) ?? '',
   };

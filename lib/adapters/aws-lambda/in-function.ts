@@ -91,16 +91,10 @@ function failure(error: AuthError, principal?: Principal): InFunctionResult {
   return { authentic: false, status: shown.status, message: shown.message, code: shown.code, ...(principal ? { principal } : {}) };
 }
 
-async function check(
-  auth: Authenticator,
-  req: SignedRequest,
-  routePaths: readonly string[],
-  signedPaths: readonly string[] = [],
-): Promise<InFunctionResult> {
-  return (await checkVerified(auth, req, routePaths, signedPaths)).result;
-}
-
-/** {@link check}, with the verified claim (scheme, key id) beside an accepting result. */
+/**
+ * The route decision, the signature and the route's permissions, in that order; beside an accepting
+ * result, the verified claim (scheme, key id).
+ */
 async function checkVerified(
   auth: Authenticator,
   req: SignedRequest,
@@ -303,7 +297,7 @@ async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InF
     // Whatever the authorizer answered for must hold too (the full check below would also catch a changed body).
     const confirmed = await bodyMatchesContext(body, authorizerContextOf(event)?.['bodySha256'], defaultCrypto);
     if (!confirmed.authentic) return confirmed;
-    return await check(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths);
+    return (await checkVerified(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths)).result;
   } catch {
     return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
   }

@@ -268,18 +268,14 @@ export class MAuthLambdaAuthenticator {
         ];
       }
       const { result, verified } = await authenticateVerified(auth, this.#input);
-      // The original answers yes only to a MAuth signature: a request another scheme of the same
-      // configuration accepts (a bearer token, an API key) is one without a MAuth signature here.
-      if (result.authentic && verified?.scheme !== MAUTH_SCHEME) {
-        return [
-          false,
-          401,
-          mauthFailureMessage({ code: 'ERR_AUTH_MISSING', status: 401, message: '' }, MAuthLambdaAuthenticator.#mauthOptions),
-          undefined,
-        ];
-      }
       if (result.authentic) {
-        this.#verifiedAppUuid = verified!.keyId;
+        // The original answers yes only to a MAuth signature: a request another scheme of the same
+        // configuration accepts (a bearer token, an API key) is one without a MAuth signature here.
+        if (verified?.scheme !== MAUTH_SCHEME) {
+          const missing = { code: 'ERR_AUTH_MISSING', status: 401, message: '' } as const;
+          return [false, 401, mauthFailureMessage(missing, MAuthLambdaAuthenticator.#mauthOptions), undefined];
+        }
+        this.#verifiedAppUuid = verified.keyId;
         return [true, 200, '', result.principal];
       }
       const code = (result.code ?? 'ERR_AUTH_MALFORMED') as ErrorCode;

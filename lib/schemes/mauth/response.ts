@@ -7,7 +7,7 @@ import type { AuthResult } from '../../core/result.ts';
 import { defaultCrypto } from '#crypto';
 import { joinLines } from './canonical.ts';
 import { mauthHeaderSigner, type MAuthSignerOptions } from './signer.ts';
-import { createMAuthVerifier, sha512Hex, type MAuthVerifierOptions } from './verifier.ts';
+import { createMAuthVerifier, remoteCheckOf, sha512Hex, type MAuthVerifierOptions } from './verifier.ts';
 
 /** A response as signed and checked: its status, headers and body bytes. */
 export interface MAuthResponse {
@@ -65,7 +65,7 @@ export function createMAuthResponseVerifier(
 ): (response: MAuthResponse) => Promise<AuthResult> {
   // A remote-mode store checks requests by posting them to the key service, which knows no responses:
   // every genuine response would fail, and each response body would be sent to the service.
-  if (typeof (options.keys as { checkAuthenticationTicket?: unknown }).checkAuthenticationTicket === 'function')
+  if (remoteCheckOf(options.keys))
     throw new TypeError('a MAuth response verifier needs app public keys: a remote-mode key store cannot check responses');
   const verifier = createMAuthVerifier({
     ...options,

@@ -199,8 +199,12 @@ function stringsWithDigest(
   };
 }
 
-/** The ticket check of a store that offers one (lib/keys/mauth-key-service.ts, remote mode). */
-function remoteCheckOf(keys: KeyStore): RemoteTicketCheck | undefined {
+/**
+ * The ticket check of a store that offers one (lib/keys/mauth-key-service.ts, remote mode).
+ *
+ * @internal
+ */
+export function remoteCheckOf(keys: KeyStore): RemoteTicketCheck | undefined {
   const check = (keys as { checkAuthenticationTicket?: unknown }).checkAuthenticationTicket;
   return typeof check === 'function' ? (ticket) => (check as RemoteTicketCheck).call(keys, ticket) : undefined;
 }
