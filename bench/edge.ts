@@ -1,9 +1,10 @@
 /**
  * `npm run bench:edge`: the Worker under load. Runs functions/worker.ts (bundled for workerd, the demo
  * configuration as AUTH_CONFIG, no ORIGIN_URL so it answers with its JSON echo) and a pass-through
- * Worker (a JSON 200 of the same shape for every request) under workerd through Miniflare, each in
- * its own workerd on 127.0.0.1, and loads them in turn with autocannon: a SigV4-signed GET (200) and
- * the same GET unsigned (401). Writes the section "## The Worker under load" of BENCHMARKS.md.
+ * Worker (a JSON 200 of the same shape for every request) and the floor Worker (bench/edge-floor-worker.ts:
+ * the least code that verifies the same requests with crypto.subtle) under workerd through Miniflare,
+ * each in its own workerd on 127.0.0.1, and loads them in turn with autocannon: a SigV4-signed GET
+ * (200) and the same GET unsigned (401). Writes the section "## The Worker under load" of BENCHMARKS.md.
  *
  * Options: --runs N (interleaved runs, at least 3; default 5), --duration S (seconds per run;
  * default 5), --connections C (default 10), --warmup S (default 2), --log-accepted (also measure the
@@ -244,16 +245,18 @@ const loadBefore = loadavg()[0]!.toFixed(2);
 const script = await bundleWorker('functions/worker.ts');
 const ours = await startTarget('our Worker', script, { AUTH_CONFIG: CONFIG_TEXT });
 const pass = await startTarget('pass-through', PASS_THROUGH, {});
+const FLOOR_FILE = 'bench/edge-floor-worker.ts';
+const floor = await startTarget('floor Worker', await bundleWorker(FLOOR_FILE), { AUTH_CONFIG: CONFIG_TEXT });
 const logging = args['log-accepted']
   ? await startTarget('our Worker, LOG_ACCEPTED=true', script, { AUTH_CONFIG: CONFIG_TEXT, LOG_ACCEPTED: 'true' })
   : undefined;
-const targets = [ours, pass, ...(logging ? [logging] : [])];
+const targets = [ours, pass, floor, ...(logging ? [logging] : [])];
 
 const CASES = [
   { id: 'signed', label: 'signed GET (200)', signed: true, status: 200 },
   { id: 'unsigned', label: 'unsigned GET (401)', signed: false, status: 401 },
 ] as const;
-/** What each worker answers in each case: ours verifies; the pass-through answers 200 to anything. */
+/** What each worker answers in each case: ours and the floor verify; the pass-through answers 200 to anything. */
 const statusOf = (target: Target, c: (typeof CASES)[number]) => (target === pass ? 200 : c.status);
 
 const results = new Map<string, Run[]>(); // `${case}/${target}`
@@ -290,13 +293,13 @@ const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (x: number) => x.toFixed(2);
 const range = (s: { median: number; min: number; max: number }, f: (x: number) => string) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 const runsOf = (c: string, t: Target) => results.get(`${c}/${t.name}`)!;
-/** Per-run ratios: each run of `t` against the pass-through run next to it in the same round. */
-const ratios = (c: string, t: Target) => runsOf(c, t).map((r, i) => r.rps / runsOf(c, pass)[i]!.rps);
+/** Per-run ratios: each run of `t` against the run of `base` (the pass-through) next to it in the same round. */
+const ratios = (c: string, t: Target, base: Target = pass) => runsOf(c, t).map((r, i) => r.rps / runsOf(c, base)[i]!.rps);
 
 const rows: string[] = [];
 const summary: Record<string, ReturnType<typeof spread>> = {};
 for (const c of CASES) {
-  for (const t of [pass, ours, ...(logging ? [logging] : [])]) {
+  for (const t of [pass, floor, ours, ...(logging ? [logging] : [])]) {
     const runs = runsOf(c.id, t);
     const ratio = spread(ratios(c.id, t));
     if (t === ours) summary[c.id] = ratio;
@@ -323,10 +326,21 @@ const cpuOf = (c: string, t: Target) => {
   return xs.every((x) => x !== undefined) ? median(xs as number[]) : undefined;
 };
 const cpuParts = CASES.flatMap((c) => {
-  const [o, p] = [cpuOf(c.id, ours), cpuOf(c.id, pass)];
-  return o === undefined || p === undefined ? [] : [`${c.id} ${int(o)} µs against ${int(p)} µs (${ms(o / p)}×)`];
+  const [o, f, p] = [cpuOf(c.id, ours), cpuOf(c.id, floor), cpuOf(c.id, pass)];
+  return o === undefined || f === undefined || p === undefined
+    ? []
+    : [
+        `${c.id} ${int(o)} µs, the floor Worker ${int(f)} µs, the pass-through ${int(p)} µs (${ms(o / p)}× and ${ms(f / p)}× the pass-through's)`,
+      ];
 });
-const cpuLine = cpuParts.length ? ` workerd CPU per request, our Worker against the pass-through (medians): ${cpuParts.join(', ')}.` : '';
+const cpuLine = cpuParts.length ? `\n\nworkerd CPU per request (medians): ${cpuParts.join('; ')}.` : '';
+/** A ratio's median and the range of its runs. */
+const ratioText = (x: { median: number; min: number; max: number }) => `${ms(x.median)} (runs ${ms(x.min)}–${ms(x.max)})`;
+const floorLines = CASES.map(
+  (c) =>
+    `- ${c.label}: the floor Worker ÷ the pass-through ${ratioText(spread(ratios(c.id, floor)))}; our Worker ÷ the floor Worker ${ratioText(spread(ratios(c.id, ours, floor)))}`,
+).join('\n');
+const floorSource = readFileSync(new URL('./edge-floor-worker.ts', import.meta.url), 'utf8').trimEnd();
 const totalOurs = CASES.reduce((n, c) => n + runsOf(c.id, ours).reduce((m, r) => m + r.responses, 0), 0);
 const logLine = logging
   ? ` With LOG_ACCEPTED=true the same Worker wrote ${int(logging.logs.accepted)} \`auth.accepted\` lines.`
@@ -346,7 +360,11 @@ with a JSON 200 of the same shape and size. Each runs in its own workerd (Minifl
 date ${COMPATIBILITY_DATE}) on 127.0.0.1 and is loaded by autocannon with ${CONNECTIONS} connections for ${DURATION} s per
 run: \`GET ${PATH}?${QUERY}\` signed with SigV4 by \`${KEY.id}\` (signed afresh for each run; the echo
 of the principal checked first, then every answer of the run must be a 200) and the same request
-unsigned (every answer must be a 401; the pass-through answers it 200). After a ${WARMUP} s warm-up of each, ${RUNS} runs interleave the workers, each
+unsigned (every answer must be a 401; the pass-through answers it 200). The floor Worker (its code is
+below) is the least code that answers those requests as ours must, with \`crypto.subtle\`: it verifies
+the signature with the one key it knows, answers the same echo, and answers anything else with a 401
+of the same shape, logged as one line (ours logs every rejection too); it parses, validates, routes and
+times nothing. It shows what verifying at all costs a Worker, which no verifier can avoid. After a ${WARMUP} s warm-up of each, ${RUNS} runs interleave the workers, each
 run starting with another one; the table gives the median over the runs and (in brackets) the
 smallest and largest. Latencies are per response, from autocannon's events. The ratio is our
 requests/s over the pass-through's in the same run. The CPU column is the user and system time of
@@ -359,7 +377,17 @@ ${loadAfter} after), so compare ratios, not absolute figures.
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-Target: our Worker at least ${TARGET}× the pass-through's requests/s (median ratio): signed 200s ${verdict(summary.signed!)}, unsigned 401s ${verdict(summary.unsigned!)}.${cpuLine}
+Target: our Worker at least ${TARGET}× the pass-through's requests/s (median ratio): signed 200s ${verdict(summary.signed!)}, unsigned 401s ${verdict(summary.unsigned!)}.
+
+Beside the floor Worker, in the same runs (per-run ratios of requests/s):
+
+${floorLines}${cpuLine}
+
+The floor Worker (${FLOOR_FILE}):
+
+\`\`\`ts
+${floorSource}
+\`\`\`
 
 Log lines our Worker wrote over the ${int(totalOurs)} requests it answered in the runs: ${int(ours.logs.accepted)} \`auth.accepted\`, ${int(ours.logs.rejected)} \`auth.rejected\` (one per 401, warm-up included).${logLine}
 `;
