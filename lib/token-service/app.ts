@@ -19,6 +19,7 @@ import { OAuthLoginError } from './types.ts';
 import { runHook, type HookName } from './hooks.ts';
 import { clientKeyOf } from './client-key.ts';
 import { StoreInputError } from './store/errors.ts';
+import { canonicalUsername, isValidUsername, MAX_USERNAME_LENGTH } from './username.ts';
 
 /** The login state codec (oauth/state.ts): a signed, expiring state carrying the attempt id, provider and `next`. */
 export interface LoginStateCodec {
@@ -77,15 +78,9 @@ export interface TokenServiceOptions {
 // Bounds on what callers send: none of the original's parameters is anywhere near these.
 const MAX_URL_LENGTH = 8192;
 const MAX_TOKEN_LENGTH = 8192;
-const MAX_USERNAME_LENGTH = 64;
 const MAX_SERVICE_LENGTH = 128;
 const MAX_BODY_BYTES = 16 * 1024;
 const JSONP_CALLBACK = /^[A-Za-z_$][\w$.]{0,63}$/;
-// Separators (any Unicode space, NBSP included), control and format characters (zero-width, bidi
-// overrides, BOM: lookalike names) and URL delimiters would make a username ambiguous in a URL, a log or
-// on screen; a name of dots alone is a path segment. SQL-significant characters (' " ; - % _ \) are
-// allowed: every query is parameterised.
-const BAD_USERNAME = /[\p{Z}\p{C}/?#@]|^\.+$/u;
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -310,10 +305,10 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     if (!user) return answer(c, { success: false, error: 'Unknown User' });
     // As the original: other fields are ignored, and a call without a username changes nothing.
     if (username === undefined) return answer(c, { success: true });
-    if (username.length === 0 || username.length > MAX_USERNAME_LENGTH || BAD_USERNAME.test(username)) {
-      return answer(c, { success: false, error: 'Invalid username' });
-    }
-    const outcome = await parts.store.setUsername(user.id, username);
+    // Checked and kept in its canonical form (username.ts), so no two users hold spellings of one name.
+    const name = username.length <= MAX_URL_LENGTH ? canonicalUsername(username) : '';
+    if (!isValidUsername(name)) return answer(c, { success: false, error: 'Invalid username' });
+    const outcome = await parts.store.setUsername(user.id, name);
     switch (outcome) {
       case 'updated':
         return answer(c, { success: true });
@@ -346,11 +341,18 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     return c.json(await parts.tokens.jwks());
   });
 
+  /** The user a looked-up name names: in its canonical form, as names are kept. */
+  async function userNamed(username: string | undefined): Promise<User | undefined> {
+    if (!username || username.length > MAX_USERNAME_LENGTH * 4) return undefined;
+    const name = canonicalUsername(username);
+    return name.length <= MAX_USERNAME_LENGTH ? parts.store.getUserByUsername(name) : undefined;
+  }
+
   app.get('/auth/resolve', async (c) => {
     const stop = await limited(c, 'api');
     if (stop) return stop;
     const username = c.req.query('username');
-    const user = username && username.length <= MAX_USERNAME_LENGTH ? await parts.store.getUserByUsername(username) : undefined;
+    const user = await userNamed(username);
     return answer(c, { userid: user ? user.id : null });
   });
 
@@ -358,7 +360,7 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     const stop = await limited(c, 'api');
     if (stop) return stop;
     const username = c.req.query('username');
-    const user = username && username.length <= MAX_USERNAME_LENGTH ? await parts.store.getUserByUsername(username) : undefined;
+    const user = await userNamed(username);
     if (!user) return answer(c, { found: false, profile: null });
     return answer(c, {
       found: true,

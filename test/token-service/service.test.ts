@@ -666,6 +666,71 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       expect((await call(`${svc.url}/auth/check?${q({ jwt: users[0]!.jwt })}`)).body.authenticated).toBe(true);
     });
 
+    it('spellings of one name are one name: NFC and NFD, fullwidth; lookalikes across scripts or with stray marks are refused', async () => {
+      // Digits only: hex letters would mix Latin into the Cyrillic name below.
+      const suffix = String(randomBytes(2).readUInt16BE(0));
+      const first = await newUser();
+      const second = await newUser();
+      // "josé" precomposed, then decomposed (e + U+0301): they render alike, so they are one name.
+      expect((await update({ jwt: first.jwt, username: `jos\u00e9${suffix}` })).body).toEqual({ success: true });
+      expect((await update({ jwt: second.jwt, username: `jose\u0301${suffix}` })).body).toEqual({
+        success: false,
+        error: 'Username already taken',
+      });
+      for (const spelling of [`jos\u00e9${suffix}`, `jose\u0301${suffix}`, `JOS\u00c9${suffix}`]) {
+        expect((await call(`${svc.url}/auth/resolve?${q({ username: spelling })}`)).body, spelling).toEqual({ userid: first.userid });
+        expect((await call(`${svc.url}/auth/get_profile?${q({ username: spelling })}`)).body, spelling).toMatchObject({
+          found: true,
+          profile: { id: first.userid },
+        });
+      }
+      // Fullwidth letters are their ASCII letters.
+      expect((await update({ jwt: second.jwt, username: `\uff57\uff49\uff44\uff47\uff45\uff54${suffix}` })).body).toEqual({
+        success: true,
+      });
+      expect((await call(`${svc.url}/auth/resolve?${q({ username: `widget${suffix}` })}`)).body).toEqual({ userid: second.userid });
+      const third = await newUser();
+      for (const lookalike of [
+        `\u0430dmin${suffix}`, // a Cyrillic "а" among Latin letters
+        `\u03b1dmin${suffix}`, // a Greek alpha among Latin letters
+        `admi\u0307n${suffix}`, // i with a combining dot above
+        `admin\u0332${suffix}`, // a combining low line
+        `adm\u0130n${suffix}`, // a capital dotted I, which lower-cases to i and a combining dot
+        `\u0301admin${suffix}`, // a leading combining mark
+      ]) {
+        expect((await update({ jwt: third.jwt, username: lookalike })).body, JSON.stringify(lookalike)).toEqual({
+          success: false,
+          error: 'Invalid username',
+        });
+      }
+      // A name wholly in one script, and marks where a script needs them, stay allowed.
+      expect((await update({ jwt: third.jwt, username: `\u0438\u0432\u0430\u043d${suffix}` })).body).toEqual({ success: true });
+      const fourth = await newUser();
+      expect((await update({ jwt: fourth.jwt, username: `\u0928\u092e\u0938\u094d\u0924\u0947${suffix}` })).body).toEqual({
+        success: true,
+      });
+    });
+
+    it('a username made at sign-up follows the same rules: format characters, delimiters and marks are left out', async () => {
+      const tag = randomBytes(3).toString('hex');
+      const cases: Array<[string, string]> = [
+        [`adm\u200bin.${tag}`, `admin.${tag}`], // a zero-width space
+        [`ad\u202emin.${tag}`, `admin.${tag}1`], // a bidi override; the name is taken by now
+        [`a/b?c#d.${tag}`, `abcd.${tag}`],
+        [`jose\u0301.${tag}`, `jos\u00e9.${tag}`],
+      ];
+      for (const [local, expected] of cases) {
+        newPerson();
+        const email = `${local}@people.example`;
+        secretsSeen.add(email);
+        standin.setUser({ email, emails: [{ email, verified: true, primary: true }] });
+        const outcome = await login({ provider: 'google' });
+        expect(outcome.jwt, JSON.stringify(local)).toBeTypeOf('string');
+        const p = (await call(`${svc.url}/auth/check?${q({ jwt: outcome.jwt! })}`)).body.profile;
+        expect(p.username, JSON.stringify(local)).toBe(expected);
+      }
+    });
+
     it('odd bytes in lookups: NUL, invalid UTF-8, a lone-surrogate escape: not found (never a 5xx)', async () => {
       for (const raw of ['%00', 'a%00b', '%ED%A0%80', '%FF', '%', '%E0%A4%A', 'x%uD800']) {
         const r = await call(`${svc.url}/auth/resolve?username=${raw}`);

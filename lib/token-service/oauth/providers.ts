@@ -38,6 +38,7 @@ import { readBoundedBody, utf8OrUndefined } from '../../core/bounded-body.ts';
 import { STORE_LIMITS, stringProblem } from '../store/errors.ts';
 import { isJsonObject, parseJsonSafe } from '../../config/json.ts';
 import { md5Hex } from '../md5.ts';
+import { usernameFrom } from '../username.ts';
 import { OAuthLoginError, type NormalizedProfile, type OAuthProvider, type TokenServiceStore } from '../types.ts';
 
 /** The providers this module knows. */
@@ -381,16 +382,12 @@ function avatarOf(value: unknown): string | null {
   }
 }
 
-/** The original's fallback username: the email's local part (at most 64 characters, whole code points). */
+/**
+ * The original's fallback username: the email's local part, made a valid username (username.ts: its
+ * canonical form, without the characters a chosen name may not hold, at most 64 characters).
+ */
 function usernameFromEmail(email: string): string {
-  const local = email.slice(0, email.indexOf('@'));
-  // At most 64 UTF-16 units, whole code points: 64 astral characters would be 128 units, over the store's bound.
-  let username = '';
-  for (const ch of local) {
-    if (username.length + ch.length > OAUTH_LIMITS.maxUsernameLength) break;
-    username += ch;
-  }
-  return username;
+  return usernameFrom(email.slice(0, email.indexOf('@')));
 }
 
 /**
@@ -432,7 +429,7 @@ function mapGitHub(profile: Json, email: string): NormalizedProfile {
     providerId: `github:${id}`,
     name: nameOf(profile.name),
     email,
-    username: login,
+    username: usernameFrom(login),
     avatarUrl: avatarOf(profile.picture ?? profile.avatar_url),
   };
 }

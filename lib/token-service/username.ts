@@ -1,0 +1,59 @@
+/**
+ * Usernames as the token service keeps them: one spelling per name, and no name that reads as another.
+ *
+ * A name is taken in its canonical form, NFKC of the lower-cased NFKC form (Unicode's identifier
+ * normalisation, UAX #31). So decomposed and precomposed letters (`jose` + U+0301 against `josé`),
+ * fullwidth letters (`ａｄｍｉｎ`) and ligatures are one name, for `/auth/update` and for lookups alike.
+ * Lower-casing comes between the two because it can decompose a letter (`İ` becomes `i` and a dot).
+ *
+ * These canonical forms are refused:
+ * - separators (any Unicode space, NBSP included), control and format characters (zero-width
+ *   characters, bidi overrides, a BOM) and the URL delimiters `/ ? # @`: they make a name ambiguous
+ *   in a URL, a log or on screen;
+ * - a combining mark that no letter could absorb, on a Latin, Greek or Cyrillic letter, a digit or
+ *   a symbol (`admi̇n`, `admin̲`), or at the start. Marks in scripts that need them (Devanagari,
+ *   Thai, Hebrew...) stay allowed;
+ * - letters of two of Latin, Greek and Cyrillic in one name (`аdmin` with a Cyrillic `а`, `αdmin`): the
+ *   three scripts share look-alike letters. A name written wholly in one of them stays allowed;
+ * - a name of dots alone, which is a path segment;
+ * - an empty name, or one over 64 UTF-16 units once canonical.
+ *
+ * SQL-significant characters (`' " ; - % _ \`) are allowed: every query is parameterised.
+ */
+export const MAX_USERNAME_LENGTH = 64;
+
+const FORBIDDEN = /[\p{Z}\p{C}/?#@]/u;
+const FORBIDDEN_ALL = /[\p{Z}\p{C}/?#@]/gu;
+const DOTS_ONLY = /^\.+$/;
+const MARK_ON_LOOKALIKE = /^\p{M}|[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{N}\p{S}\p{P}]\p{M}/u;
+const MARKS = /\p{M}/gu;
+const SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
+
+/** The canonical form of `name`: what is checked, stored and looked up. */
+export function canonicalUsername(name: string): string {
+  return name.normalize('NFKC').toLowerCase().normalize('NFKC');
+}
+
+/** Whether a canonical `name` may be a username (see the module's rules). */
+export function isValidUsername(name: string): boolean {
+  if (name.length === 0 || name.length > MAX_USERNAME_LENGTH) return false;
+  if (FORBIDDEN.test(name) || DOTS_ONLY.test(name) || MARK_ON_LOOKALIKE.test(name)) return false;
+  return SCRIPTS.filter((script) => script.test(name)).length <= 1;
+}
+
+/**
+ * A valid username made from `text` (a GitHub login, an email's local part) when the service picks
+ * one at sign-up: canonical, without the characters a name may not hold and without combining
+ * marks, cut to the length bound on a code point; `user` when nothing valid is left. The store
+ * appends digits to it while it is taken.
+ */
+export function usernameFrom(text: string): string {
+  let name = canonicalUsername(text);
+  if (!isValidUsername(name)) name = name.replace(FORBIDDEN_ALL, '').replace(MARKS, '');
+  let cut = '';
+  for (const ch of name) {
+    if (cut.length + ch.length > MAX_USERNAME_LENGTH) break;
+    cut += ch;
+  }
+  return isValidUsername(cut) ? cut : 'user';
+}
