@@ -69,8 +69,12 @@ export interface TokenServiceOptions {
   readonly jsonp?: boolean;
   /** Origins CORS allows (no credentials); default none: no CORS headers. */
   readonly corsOrigins?: readonly string[];
-  /** Who is calling, for rate limits (`cf-connecting-ip` on Workers, the socket address on Node). */
-  readonly clientKey?: (c: Context) => string;
+  /**
+   * Who is calling, for rate limits: an address the platform vouches for (`cf-connecting-ip` on
+   * Workers, the socket address or your own proxy's `X-Forwarded-For` hop on Node). Required, so
+   * that no deployment counts by a header its clients can set.
+   */
+  readonly clientKey: (c: Context) => string;
   readonly now?: () => number;
   readonly log?: TokenServiceLog;
 }
@@ -97,7 +101,8 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
   const now = options.now ?? Date.now;
   const log: TokenServiceLog = options.log ?? ((e) => console.log(JSON.stringify(e)));
   const stateTtl = options.loginStateTtlSeconds ?? 600;
-  const clientKey = options.clientKey ?? ((c: Context) => c.req.header('cf-connecting-ip') ?? 'unknown');
+  const { clientKey } = options;
+  if (typeof clientKey !== 'function') throw new TypeError('clientKey must be a function that names the calling client');
   const app = new Hono();
 
   if (options.corsOrigins && options.corsOrigins.length > 0) {

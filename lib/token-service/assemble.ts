@@ -36,8 +36,13 @@ export interface TokenServicePlatform {
   /** Permission providers in code, by service (the original's provider modules); they join `services`. */
   readonly permissionFunctions?: Readonly<Record<string, PermissionFunction>>;
   readonly hooks?: Hooks;
-  /** Who is calling, for rate limits. */
-  readonly clientKey?: (c: Context) => string;
+  /**
+   * Who is calling, for rate limits: an address the platform vouches for, never a header the client
+   * can set (on Workers `cf-connecting-ip`, which Cloudflare overwrites; on Node the socket address or
+   * the hop of `X-Forwarded-For` your own proxy wrote). Required: a default that read a header would
+   * let a client pick a new budget per request wherever that header is not the platform's.
+   */
+  readonly clientKey: (c: Context) => string;
 }
 
 /** Default limits per client address when the platform has no rate-limit binding: generous for people, tight for scripts. */
@@ -192,7 +197,7 @@ export function createTokenServiceFromConfig(
       defaultNext,
       jsonp: config.jsonp,
       ...(config.cors ? { corsOrigins: allowedOrigins } : {}),
-      ...(platform.clientKey ? { clientKey: platform.clientKey } : {}),
+      clientKey: platform.clientKey,
       now,
       ...(platform.log ? { log: platform.log } : {}),
     },
