@@ -217,6 +217,8 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     const next = parts.checkNext(c.req.query('next') ?? options.defaultNext);
     if (!next.ok) return answer(c, { error: 'next is not an allowed URL' }, 400);
     const attempt = await parts.newLoginAttempt();
+    // Sealed first: a state that cannot be made leaves no attempt behind.
+    const state = await parts.state.seal({ id: attempt.id, provider: provider.name, next: next.url });
     await parts.store.putLoginState(
       {
         id: attempt.id,
@@ -226,7 +228,6 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
       },
       new Date(now()),
     );
-    const state = await parts.state.seal({ id: attempt.id, provider: provider.name, next: next.url });
     const to = provider.authorizationUrl({ state, codeChallenge: attempt.codeChallenge, redirectUri: callbackUrl });
     return redirect(c, to.href);
   });

@@ -80,6 +80,8 @@ const BAD_NEXTS: readonly (readonly [string, string])[] = [
   ['a newline in the host', 'https://app.test\n.evil.example'],
   ['a data: URL', 'data:text/html,<script>alert(1)</script>'],
   ['a relative path', '/after'],
+  // 1,017 characters as sent, 3,017 once serialised (each `"` becomes %22): over the 2,048 bound.
+  ['an allowed URL that serialising makes too long', `https://app.test/${'"'.repeat(1000)}`],
 ];
 
 describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) => {

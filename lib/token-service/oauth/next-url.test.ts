@@ -50,6 +50,14 @@ describe('checkNextUrl', () => {
     expect(checkNextUrl('https://app.example/', allowed)).toMatchObject({ ok: true });
   });
 
+  it('bounds the URL it answers, not only the text it was given: serialising can triple it', () => {
+    const raw = `https://good.example/${'"'.repeat(1000)}`;
+    expect(raw.length).toBeLessThanOrEqual(MAX_NEXT_URL_LENGTH);
+    expect(checkNextUrl(raw, allowed)).toEqual({ ok: false, reason: 'too-long' });
+    const fits = `https://good.example/${'"'.repeat(600)}`;
+    expect(checkNextUrl(fits, allowed)).toMatchObject({ ok: true });
+  });
+
   // Open-redirect attempts (and other things that must never pass).
   const attempts: readonly (string | null | undefined)[] = [
     null,
@@ -152,7 +160,9 @@ describe('checkNextUrl', () => {
         const r = checkNextUrl(raw, allowed);
         if (!r.ok) return true;
         const u = new URL(r.url);
-        return allowed.includes(u.origin) && u.username === '' && u.password === '' && r.url === u.href;
+        return (
+          allowed.includes(u.origin) && u.username === '' && u.password === '' && r.url === u.href && r.url.length <= MAX_NEXT_URL_LENGTH
+        );
       }),
       { numRuns: 3000 },
     );

@@ -41,7 +41,7 @@ export type NextUrlCheck = { readonly ok: true; readonly url: string } | { reado
 
 /**
  * Whether `raw` may be redirected to after a login: an absolute `http://` or `https://` URL (scheme in
- * lower case), at most {@link MAX_NEXT_URL_LENGTH} characters, without control characters, whitespace,
+ * lower case), at most {@link MAX_NEXT_URL_LENGTH} characters as given and as serialised, without control characters, whitespace,
  * backslashes or userinfo, whose origin is exactly one of `allowedOrigins` (from {@link parseAllowedOrigins}).
  * The answer's `url` is the WHATWG serialisation, so what we checked is what the browser gets.
  *
@@ -68,6 +68,8 @@ export function checkNextUrl(raw: string | null | undefined, allowedOrigins: rea
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'not-absolute-http' };
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'userinfo' };
   if (!allowedOrigins.includes(url.origin)) return { ok: false, reason: 'origin-not-allowed' };
+  // The serialisation percent-encodes what the raw text left bare (`"` becomes `%22`): bound what is kept.
+  if (url.href.length > MAX_NEXT_URL_LENGTH) return { ok: false, reason: 'too-long' };
   return { ok: true, url: url.href };
 }
 
