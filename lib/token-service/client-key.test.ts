@@ -13,10 +13,24 @@ describe('clientKeyOf', () => {
     ['::1', '0:0:0:0::/64'],
     ['::ffff:198.51.100.7', '198.51.100.7'],
     ['64:ff9b::198.51.100.7', '64:ff9b:0:0::/64'],
+    // A proxy that writes the client's port too (Azure Application Gateway): the port is not the client.
+    ['198.51.100.7:50001', '198.51.100.7'],
+    ['[2001:db8:1:2::9]:50001', '2001:db8:1:2::/64'],
+    ['[::ffff:198.51.100.7]:443', '198.51.100.7'],
     ['unknown', 'unknown'],
     ['not:an:address', 'not:an:address'],
   ])('%s -> %s', (address, key) => {
     expect(clientKeyOf(address)).toBe(key);
+  });
+
+  it('gives a client one key whatever source port a proxy writes beside its address', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.ipV6(), fc.integer({ min: 0, max: 65535 }), (v4, v6, port) => {
+        expect(clientKeyOf(`${v4}:${port}`)).toBe(clientKeyOf(v4));
+        expect(clientKeyOf(`[${v6}]:${port}`)).toBe(clientKeyOf(v6));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('gives every address of one /64 the same key, and addresses of different /64s different keys', () => {

@@ -1,17 +1,20 @@
 /**
  * The rate-limit key for a client address: an IPv4 address as it is, an IPv6 address by its /64 (one
  * customer's share: a host picks any address inside its /64 at will, so counting per address would
- * give one client 2^64 budgets). IPv4-mapped IPv6 counts as the IPv4 address. Anything else (no
- * address, a name) is kept as given, bounded.
+ * give one client 2^64 budgets). IPv4-mapped IPv6 counts as the IPv4 address. A port after the
+ * address is dropped. Anything else (no address, a name) is kept as given, bounded.
  *
  * @example
  * clientKeyOf('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
  * clientKeyOf('198.51.100.7')         // '198.51.100.7'
  */
 export function clientKeyOf(address: string): string {
+  // A proxy may write the client's port too (`198.51.100.7:50001`, `[2001:db8::1]:50001`): a client
+  // picks its source port, so the port is no part of who it is.
   const a = address
     .trim()
-    .replace(/^\[|\]$/g, '')
+    .replace(/^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/, '$1')
+    .replace(/^\[([^\]]*)\](?::\d{1,5})?$/, '$1')
     .replace(/%.*$/, '');
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(a);
   if (mapped) return mapped[1]!;
