@@ -58,6 +58,8 @@ export function toCliError(e: unknown): CliError {
   const code = (e as { code?: unknown } | null)?.code;
   // A stray positional argument may be a secret pasted by mistake: never echo it.
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return usageError('unexpected positional argument: this command takes options only');
+  // Node's message quotes the option as given, which may be a secret that starts with a dash.
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return usageError('unknown option for this command');
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return usageError((e as Error).message);
   const name = (e as { name?: unknown } | null)?.name;
   const label = typeof name === 'string' && /^\w{1,40}$/.test(name) ? name : 'error';

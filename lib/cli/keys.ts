@@ -441,7 +441,19 @@ function kvArgs(t: KvTarget): string[] {
   ];
 }
 
+/**
+ * wrangler reads a key name that starts with "-" as an option (`--help` even answers and exits 0, so
+ * the record would silently not be written, or another key read back): such names never reach it.
+ */
+const readAsOption = (name: string) => name.startsWith('-');
+
 async function kvPut(t: KvTarget, items: ReadRecords['items'], io: CliIo): Promise<number> {
+  // Checked before anything is written; the id is not quoted (the records may come from elsewhere).
+  const dashed = items.findIndex(({ record }) => readAsOption(t.prefix + record.id));
+  if (dashed !== -1)
+    throw usageError(
+      `record ${dashed + 1} of ${items.length} has a KV key name (prefix + id) that starts with "-", which wrangler would read as an option: give --prefix`,
+    );
   let written = 0;
   for (const { raw, record } of items) {
     const name = t.prefix + record.id;
@@ -471,6 +483,11 @@ async function kvRead(t: KvTarget): Promise<Array<{ id: string; text: string }>>
   } catch {
     throw new CliError('ERR_KEY_STORE', 'wrangler kv key list gave something other than a list of keys');
   }
+  if (names.some(readAsOption))
+    throw new CliError(
+      'ERR_KEY_STORE',
+      'a KV key under the prefix starts with "-", which wrangler would read as an option: rename it, or give --prefix',
+    );
   const out: Array<{ id: string; text: string }> = [];
   for (const name of names) {
     const got = await runWrangler(['kv', 'key', 'get', name, ...kvArgs(t)]);

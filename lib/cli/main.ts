@@ -141,7 +141,9 @@ function readPrivateKey(path: string, io: CliIo): string {
 function readEnvSecret(name: string, io: CliIo): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) throw usageError('--secret-env must name an environment variable');
   const value = io.env?.[name]?.trim();
-  if (value === undefined || value === '') throw usageError(`the environment variable ${name} (--secret-env) is not set or is empty`);
+  // The name is not quoted: a secret pasted in its place (an API key has a name's shape) would be.
+  if (value === undefined || value === '')
+    throw usageError("the environment variable --secret-env names is not set or is empty (it takes the variable's name, not the secret)");
   return value;
 }
 
@@ -341,8 +343,8 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     }
     if (command === undefined) throw usageError('a command is required: sign, verify, explain, check-config, keys or token-keys');
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run)
-      throw usageError(`unknown command ${JSON.stringify(command.slice(0, 40))} (sign, verify, explain, check-config, keys or token-keys)`);
+    // Not quoted: a word in the command's place may be a secret pasted by mistake.
+    if (!run) throw usageError('unknown command: the commands are sign, verify, explain, check-config, keys and token-keys');
     return await run(rest, io, registry);
   } catch (e) {
     const error = toCliError(e);
