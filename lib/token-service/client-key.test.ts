@@ -12,6 +12,8 @@ describe('clientKeyOf', () => {
     ['fe80::1%eth0', 'fe80:0:0:0::/64'],
     ['::1', '0:0:0:0::/64'],
     ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['::ffff:c633:6407', '198.51.100.7'],
+    ['0:0:0:0:0:FFFF:C633:6407', '198.51.100.7'],
     ['64:ff9b::198.51.100.7', '64:ff9b:0:0::/64'],
     // A proxy that writes the client's port too (Azure Application Gateway): the port is not the client.
     ['198.51.100.7:50001', '198.51.100.7'],

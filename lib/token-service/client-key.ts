@@ -21,6 +21,11 @@ export function clientKeyOf(address: string): string {
   if (!a.includes(':')) return a.slice(0, 64);
   const groups = expandIpv6(a);
   if (!groups) return a.slice(0, 64);
+  // IPv4-mapped, written in hex (::ffff:c633:6407): the IPv4 address, as in dotted form.
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+    const [hi, lo] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
+    return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  }
   return `${groups.slice(0, 4).join(':')}::/64`;
 }
 

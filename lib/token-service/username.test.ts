@@ -36,6 +36,15 @@ const odd = fc.constantFrom(
   '\u0928',
   '\u0947',
   '\u200b',
+  '\u1100',
+  '\u1161',
+  '\u11a8',
+  '\uac00',
+  '\u3164',
+  '\uffa0',
+  '\u2800',
+  '\u0585',
+  '\ua4ee',
   '\u202e',
   '\ufeff',
   '\u00a0',
@@ -86,7 +95,18 @@ describe('usernames', () => {
     expect(isValidUsername(canonicalUsername(input))).toBe(true);
   });
 
+  it('a name picked at sign-up from parts that the canonical form joins is joined (Hangul jamo around a removed character)', () => {
+    expect(usernameFrom('\u1100/\u1161')).toBe('\uac00');
+    expect(usernameFrom('\u1100\u200b\u1161\u200b\u11a8')).toBe(canonicalUsername('\uac01'));
+  });
+
   it.each([
+    'admin\u3164',
+    'admin\u115f',
+    'admin\uffa0',
+    'admin\u2800',
+    'j\u0585hn',
+    '\ua4eedmin',
     '\u0430dmin',
     '\u03b1dmin',
     'admi\u0307n',

@@ -8,13 +8,16 @@
  *
  * These canonical forms are refused:
  * - separators (any Unicode space, NBSP included), control and format characters (zero-width
- *   characters, bidi overrides, a BOM) and the URL delimiters `/ ? # @`: they make a name ambiguous
- *   in a URL, a log or on screen;
+ *   characters, bidi overrides, a BOM), characters that show nothing though Unicode calls some of them
+ *   letters (default-ignorable ones such as the Hangul fillers, and the blank Braille pattern), and
+ *   the URL delimiters `/ ? # @`: they make a name ambiguous in a URL, a log or on screen;
  * - a combining mark that no letter could absorb, on a Latin, Greek or Cyrillic letter, a digit or
  *   a symbol (`admi̇n`, `admin̲`), or at the start. Marks in scripts that need them (Devanagari,
  *   Thai, Hebrew...) stay allowed;
- * - letters of two of Latin, Greek and Cyrillic in one name (`аdmin` with a Cyrillic `а`, `αdmin`): the
- *   three scripts share look-alike letters. A name written wholly in one of them stays allowed;
+ * - letters of two of Latin, Greek, Cyrillic, Armenian, Cherokee, Lisu and Coptic in one name
+ *   (`аdmin` with a Cyrillic `а`, `αdmin`, `jօhn` with an Armenian `օ`): these scripts share
+ *   look-alike letters. A name written wholly in one of them stays allowed, and so do look-alikes
+ *   within one script (a Turkish dotless `ı`): catching those takes Unicode's confusable tables;
  * - a name of dots alone, which is a path segment;
  * - an empty name, or one over 64 UTF-16 units once canonical.
  *
@@ -22,12 +25,14 @@
  */
 export const MAX_USERNAME_LENGTH = 64;
 
-const FORBIDDEN = /[\p{Z}\p{C}/?#@]/u;
-const FORBIDDEN_ALL = /[\p{Z}\p{C}/?#@]/gu;
+const FORBIDDEN = /[\p{Z}\p{C}\p{DI}\u2800/?#@]/u;
+const FORBIDDEN_ALL = /[\p{Z}\p{C}\p{DI}\u2800/?#@]/gu;
 const DOTS_ONLY = /^\.+$/;
 const MARK_ON_LOOKALIKE = /^\p{M}|[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{N}\p{S}\p{P}]\p{M}/u;
 const MARKS = /\p{M}/gu;
-const SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
+const SCRIPTS = ['Latin', 'Greek', 'Cyrillic', 'Armenian', 'Cherokee', 'Lisu', 'Coptic'].map(
+  (script) => new RegExp(`\\p{Script=${script}}`, 'u'),
+);
 
 /** The canonical form of `name`: what is checked, stored and looked up. */
 export function canonicalUsername(name: string): string {
@@ -41,19 +46,28 @@ export function isValidUsername(name: string): boolean {
   return SCRIPTS.filter((script) => script.test(name)).length <= 1;
 }
 
-/**
- * A valid username made from `text` (a GitHub login, an email's local part) when the service picks
- * one at sign-up: canonical, without the characters a name may not hold and without combining
- * marks, cut to the length bound on a code point; `user` when nothing valid is left. The store
- * appends digits to it while it is taken.
- */
-export function usernameFrom(text: string): string {
-  let name = canonicalUsername(text);
-  if (!isValidUsername(name)) name = name.replace(FORBIDDEN_ALL, '').replace(MARKS, '');
+/** `name` cut to at most `length` UTF-16 units, on a code point. */
+export function cutUsername(name: string, length: number): string {
   let cut = '';
   for (const ch of name) {
-    if (cut.length + ch.length > MAX_USERNAME_LENGTH) break;
+    if (cut.length + ch.length > length) break;
     cut += ch;
   }
-  return isValidUsername(cut) ? cut : 'user';
+  return cut;
+}
+
+/**
+ * A valid canonical username made from `text` (a GitHub login, an email's local part) when the
+ * service picks one at sign-up: canonical, without the characters a name may not hold and without
+ * combining marks, cut to the length bound on a code point, and canonical again after each of those
+ * (taking characters out can leave parts that the canonical form joins, such as Hangul jamo); `user`
+ * when nothing valid is left. The store appends digits to it while it is taken.
+ */
+export function usernameFrom(text: string): string {
+  let name = canonicalUsername(cutUsername(text, MAX_USERNAME_LENGTH * 4));
+  // Each pass only removes characters or joins them, so this ends; four passes are plenty in practice.
+  for (let pass = 0; pass < 4 && !(isValidUsername(name) && canonicalUsername(name) === name); pass++) {
+    name = canonicalUsername(cutUsername(name.replace(FORBIDDEN_ALL, '').replace(MARKS, ''), MAX_USERNAME_LENGTH));
+  }
+  return isValidUsername(name) && canonicalUsername(name) === name ? name : 'user';
 }

@@ -713,6 +713,24 @@ describe.each(TOKEN_SERVICE_DEPLOYMENTS)('token service: $label', (deployment) =
       });
     });
 
+    it('a username made at sign-up stays within 64 characters with its digits, and is found by that name', async () => {
+      const local = `${randomBytes(32).toString('hex')}`; // 64 characters
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        newPerson();
+        const email = `${local}@domain${i}.example`;
+        secretsSeen.add(email);
+        standin.setUser({ email, emails: [{ email, verified: true, primary: true }] });
+        const outcome = await login({ provider: 'google' });
+        const p = (await call(`${svc.url}/auth/check?${q({ jwt: outcome.jwt! })}`)).body.profile;
+        expect((p.username as string).length).toBeLessThanOrEqual(64);
+        expect((await call(`${svc.url}/auth/resolve?${q({ username: p.username as string })}`)).body).toEqual({ userid: md5(email) });
+        ids.push(p.username as string);
+      }
+      expect(ids[0]).toBe(local);
+      expect(ids[1]).toBe(`${local.slice(0, 63)}1`);
+    });
+
     it('a username made at sign-up follows the same rules: format characters, delimiters and marks are left out', async () => {
       const tag = randomBytes(3).toString('hex');
       const cases: Array<[string, string]> = [

@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { md5Hex } from '../../lib/token-service/md5.ts';
+import { canonicalUsername } from '../../lib/token-service/username.ts';
 import { STORE_LIMITS, StoreInputError } from '../../lib/token-service/store/errors.ts';
 import type { NormalizedProfile, TokenServiceStore } from '../../lib/token-service/types.ts';
 
@@ -221,12 +222,39 @@ export function describeStoreContract(label: string, open: OpenStore): void {
           name: value,
           providerId: `github:${value}`,
           avatarUrl: `https://x.example/${value}`,
-          username: value.toLowerCase(),
+          // Usernames are kept in their canonical form (username.ts): for ASCII, lower-cased.
+          username: canonicalUsername(value),
         });
         expect(await store.getUser(user.id)).toEqual(user);
         expect(await store.getUserByUsername(value.toUpperCase())).toEqual(user);
         expect(await store.setUsername(user.id, `${value}!`)).toBe('updated');
-        expect((await store.getUser(user.id))?.username).toBe(`${value}!`.toLowerCase());
+        expect((await store.getUser(user.id))?.username).toBe(canonicalUsername(`${value}!`));
+      });
+    });
+
+    describe('usernames in one spelling, whoever calls the store', () => {
+      it('setUsername and lookups take a name in its canonical form: NFD and NFC, fullwidth and ASCII are one name', async () => {
+        const tag = String(Date.now() % 100000);
+        const a = (await store.upsertUserFromProfile(profile({ email: `nfd${tag}@example.com`, username: `a${tag}` }), T0)).user;
+        const b = (await store.upsertUserFromProfile(profile({ email: `nfc${tag}@example.com`, username: `b${tag}` }), T0)).user;
+        expect(await store.setUsername(a.id, `jose\u0301${tag}`)).toBe('updated');
+        expect(await store.setUsername(b.id, `jos\u00e9${tag}`)).toBe('taken');
+        expect((await store.getUserByUsername(`JOS\u00c9${tag}`))?.id).toBe(a.id);
+        const c = (await store.upsertUserFromProfile(profile({ email: `fw${tag}@example.com`, username: `\uff57\uff49\uff44${tag}` }), T0))
+          .user;
+        expect(c.username).toBe(`wid${tag}`);
+        expect((await store.getUserByUsername(`wid${tag}`))?.id).toBe(c.id);
+      });
+
+      it('a de-duplicated sign-up name stays within 64 characters', async () => {
+        const base = 'n'.repeat(64);
+        const first = await store.upsertUserFromProfile(profile({ email: `long1-${Date.now()}@example.com`, username: base }), T0);
+        const second = await store.upsertUserFromProfile(profile({ email: `long2-${Date.now()}@example.com`, username: base }), T0);
+        for (const { user } of [first, second]) {
+          expect(user.username.length).toBeLessThanOrEqual(64);
+          expect((await store.getUserByUsername(user.username))?.id).toBe(user.id);
+        }
+        expect(second.user.username).not.toBe(first.user.username);
       });
     });
 

@@ -9,6 +9,7 @@ import { md5Hex } from '../md5.ts';
 import type { NormalizedProfile, SetUsernameOutcome, TokenServiceStore, User } from '../types.ts';
 import { checkDate, checkString, STORE_LIMITS, StoreInputError, stringProblem } from './errors.ts';
 import { migrate } from './migrations.ts';
+import { canonicalUsername, cutUsername, MAX_USERNAME_LENGTH } from '../username.ts';
 import type { Database, UsersTable } from './schema.ts';
 
 /** Options of createKyselyStore. */
@@ -70,7 +71,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       // A de-duplicated username may be a few digits longer than a wanted one (and lower-casing may
       // lengthen a few characters, such as U+0130).
       if (stringProblem(username, STORE_LIMITS.username + 10) !== undefined) return undefined;
-      const lower = username.toLowerCase();
+      const lower = canonicalUsername(username);
       const row = await db.selectFrom('users').selectAll().where('username_lower', '=', lower).executeTakeFirst();
       return row && toUser(row);
     },
@@ -80,7 +81,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
       const providerId = checkString('providerId', profile.providerId, STORE_LIMITS.providerId);
       const name = profile.name === null ? null : checkString('name', profile.name, STORE_LIMITS.name, true);
       const avatarUrl = profile.avatarUrl === null ? null : checkString('avatarUrl', profile.avatarUrl, STORE_LIMITS.avatarUrl, true);
-      const base = checkString('username', profile.username, STORE_LIMITS.username).toLowerCase();
+      const base = canonicalUsername(checkString('username', profile.username, STORE_LIMITS.username));
       const joinDate = checkDate('now', now);
       const id = md5Hex(email);
 
@@ -134,7 +135,7 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async setUsername(id, username): Promise<SetUsernameOutcome> {
-      const lower = checkString('username', username, STORE_LIMITS.username).toLowerCase();
+      const lower = canonicalUsername(checkString('username', username, STORE_LIMITS.username));
       if (stringProblem(id, STORE_LIMITS.userId) !== undefined) return 'unknown-user';
       try {
         if (await setUsernameOnce(id, lower)) return 'updated';
@@ -215,8 +216,10 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
   };
 }
 
+/** `base` with `suffix` (none for 0), the base cut so that the whole stays within the username bound lookups accept. */
 function candidate(base: string, suffix: number): string {
-  return suffix === 0 ? base : `${base}${suffix}`;
+  const digits = suffix === 0 ? '' : String(suffix);
+  return cutUsername(base, MAX_USERNAME_LENGTH - digits.length) + digits;
 }
 
 function toUser(row: Selectable<UsersTable>): User {
