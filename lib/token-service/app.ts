@@ -312,7 +312,7 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     // As the original: other fields are ignored, and a call without a username changes nothing.
     if (username === undefined) return answer(c, { success: true });
     // Checked and kept in its canonical form (username.ts), so no two users hold spellings of one name.
-    const name = username.length <= MAX_URL_LENGTH ? canonicalUsername(username) : '';
+    const name = username.length <= MAX_USERNAME_LENGTH * 4 ? canonicalUsername(username) : '';
     if (!isValidUsername(name)) return answer(c, { success: false, error: 'Invalid username' });
     const outcome = await parts.store.setUsername(user.id, name);
     switch (outcome) {

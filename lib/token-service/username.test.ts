@@ -101,6 +101,12 @@ describe('usernames', () => {
   });
 
   it.each([
+    'admin\u{1d159}',
+    'g\u101d\u101dgle',
+    'admi\u144e',
+    'paypa\u2d4f',
+    'j\u101d\u0308rg',
+    '\u03b1\u0430',
     'admin\u3164',
     'admin\u115f',
     'admin\uffa0',
@@ -129,6 +135,9 @@ describe('usernames', () => {
     '\u0438\u0432\u0430\u043d',
     '\u0928\u092e\u0938\u094d\u0924\u0947',
     '\u03b1\u03b2\u03b3',
+    '\u101d\u101d',
+    'tanaka\u7530\u4e2d',
+    'kim\uae40',
     'x'.repeat(64),
   ])('%j is allowed', (input) => {
     expect(isValidUsername(canonicalUsername(input))).toBe(true);

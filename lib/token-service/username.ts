@@ -9,15 +9,20 @@
  * These canonical forms are refused:
  * - separators (any Unicode space, NBSP included), control and format characters (zero-width
  *   characters, bidi overrides, a BOM), characters that show nothing though Unicode calls some of them
- *   letters (default-ignorable ones such as the Hangul fillers, and the blank Braille pattern), and
- *   the URL delimiters `/ ? # @`: they make a name ambiguous in a URL, a log or on screen;
- * - a combining mark that no letter could absorb, on a Latin, Greek or Cyrillic letter, a digit or
- *   a symbol (`admi̇n`, `admin̲`), or at the start. Marks in scripts that need them (Devanagari,
+ *   letters or symbols (default-ignorable ones such as the Hangul fillers, the blank Braille pattern,
+ *   the null notehead U+1D159), and the URL delimiters `/ ? # @`: they make a name ambiguous in a URL,
+ *   a log or on screen;
+ * - a combining mark that no letter could absorb, on a letter of the scripts below, a digit or a
+ *   symbol (`admi̇n`, `admin̲`), or at the start. Marks in scripts that need them (Devanagari,
  *   Thai, Hebrew...) stay allowed;
- * - letters of two of Latin, Greek, Cyrillic, Armenian, Cherokee, Lisu and Coptic in one name
- *   (`аdmin` with a Cyrillic `а`, `αdmin`, `jօhn` with an Armenian `օ`): these scripts share
- *   look-alike letters. A name written wholly in one of them stays allowed, and so do look-alikes
- *   within one script (a Turkish dotless `ı`): catching those takes Unicode's confusable tables;
+ * - a Latin letter beside a letter of any script but Latin, Han, Hiragana, Katakana, Hangul and
+ *   Bopomofo (the mixes Unicode's "highly restrictive" profile, UTS #39, allows): `gဝဝgle` with
+ *   Myanmar letters, `admiᑎ` with a Canadian syllabic;
+ * - letters of two of Greek, Cyrillic, Armenian, Cherokee, Lisu and Coptic in one name (`αа`): these
+ *   scripts share look-alike letters with each other and with Latin.
+ *   A name written wholly in one script stays allowed, and so do look-alikes within one script (a
+ *   Turkish dotless `ı`) and symbols that look like letters (`∩`): catching those takes Unicode's
+ *   confusable tables;
  * - a name of dots alone, which is a path segment;
  * - an empty name, or one over 64 UTF-16 units once canonical.
  *
@@ -25,14 +30,20 @@
  */
 export const MAX_USERNAME_LENGTH = 64;
 
-const FORBIDDEN = /[\p{Z}\p{C}\p{DI}\u2800/?#@]/u;
-const FORBIDDEN_ALL = /[\p{Z}\p{C}\p{DI}\u2800/?#@]/gu;
+const FORBIDDEN = /[\p{Z}\p{C}\p{DI}\u2800\u{1d159}/?#@]/u;
+const FORBIDDEN_ALL = /[\p{Z}\p{C}\p{DI}\u2800\u{1d159}/?#@]/gu;
 const DOTS_ONLY = /^\.+$/;
-const MARK_ON_LOOKALIKE = /^\p{M}|[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{N}\p{S}\p{P}]\p{M}/u;
-const MARKS = /\p{M}/gu;
-const SCRIPTS = ['Latin', 'Greek', 'Cyrillic', 'Armenian', 'Cherokee', 'Lisu', 'Coptic'].map(
-  (script) => new RegExp(`\\p{Script=${script}}`, 'u'),
+const LOOKALIKE_SCRIPTS = ['Greek', 'Cyrillic', 'Armenian', 'Cherokee', 'Lisu', 'Coptic'];
+const MARK_ON_LOOKALIKE = new RegExp(
+  `^\\p{M}|[\\p{Script=Latin}${LOOKALIKE_SCRIPTS.map((script) => `\\p{Script=${script}}`).join('')}\\p{N}\\p{S}\\p{P}]\\p{M}`,
+  'u',
 );
+const LATIN = /\p{Script=Latin}/u;
+/** A character of a script that may not stand beside Latin (Common and Inherited ones belong to every script). */
+const NOT_WITH_LATIN =
+  /[^\p{Script_Extensions=Latin}\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\p{Script_Extensions=Hangul}\p{Script_Extensions=Bopomofo}\p{Script=Common}\p{Script=Inherited}]/u;
+const MARKS = /\p{M}/gu;
+const SCRIPTS = LOOKALIKE_SCRIPTS.map((script) => new RegExp(`\\p{Script=${script}}`, 'u'));
 
 /** The canonical form of `name`: what is checked, stored and looked up. */
 export function canonicalUsername(name: string): string {
@@ -43,6 +54,7 @@ export function canonicalUsername(name: string): string {
 export function isValidUsername(name: string): boolean {
   if (name.length === 0 || name.length > MAX_USERNAME_LENGTH) return false;
   if (FORBIDDEN.test(name) || DOTS_ONLY.test(name) || MARK_ON_LOOKALIKE.test(name)) return false;
+  if (LATIN.test(name) && NOT_WITH_LATIN.test(name)) return false;
   return SCRIPTS.filter((script) => script.test(name)).length <= 1;
 }
 
