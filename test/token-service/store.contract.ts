@@ -259,6 +259,12 @@ export function describeStoreContract(label: string, open: OpenStore): void {
     });
 
     describe('refused input', () => {
+      it('refuses a username that its canonical form makes too long (U+FDFA is 18 characters once canonical)', async () => {
+        const { user } = await store.upsertUserFromProfile(profile({ email: `fdfa-${Date.now()}@example.com` }), T0);
+        expect(await refusal(store.setUsername(user.id, '\ufdfa'.repeat(10)))).toEqual({ field: 'username', problem: 'too-long' });
+        expect((await store.getUser(user.id))?.usernameChosen).toBe(false);
+      });
+
       it('refuses NUL in any user field with a StoreInputError (PostgreSQL text cannot hold it)', async () => {
         const base = { email: 'nul@example.com' };
         expect(await refusal(store.upsertUserFromProfile(profile({ ...base, name: 'a\0b' }), T0))).toEqual({

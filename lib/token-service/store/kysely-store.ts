@@ -135,7 +135,12 @@ export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOpti
     },
 
     async setUsername(id, username): Promise<SetUsernameOutcome> {
-      const lower = canonicalUsername(checkString('username', username, STORE_LIMITS.username));
+      // Checked again once canonical: NFKC can lengthen a name (U+FDFA is 18 characters).
+      const lower = checkString(
+        'username',
+        canonicalUsername(checkString('username', username, STORE_LIMITS.username)),
+        STORE_LIMITS.username,
+      );
       if (stringProblem(id, STORE_LIMITS.userId) !== undefined) return 'unknown-user';
       try {
         if (await setUsernameOnce(id, lower)) return 'updated';
