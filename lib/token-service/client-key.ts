@@ -16,12 +16,10 @@ export function clientKeyOf(address: string): string {
     .replace(/^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/, '$1')
     .replace(/^\[([^\]]*)\](?::\d{1,5})?$/, '$1')
     .replace(/%.*$/, '');
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(a);
-  if (mapped) return mapped[1]!;
   if (!a.includes(':')) return a.slice(0, 64);
   const groups = expandIpv6(a);
   if (!groups) return a.slice(0, 64);
-  // IPv4-mapped, written in hex (::ffff:c633:6407): the IPv4 address, as in dotted form.
+  // IPv4-mapped (::ffff:198.51.100.7, or in hex ::ffff:c633:6407): the IPv4 address.
   if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
     const [hi, lo] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
     return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
@@ -32,7 +30,7 @@ export function clientKeyOf(address: string): string {
 /** The eight 16-bit groups of an IPv6 address (lower-case, no leading zeros), or undefined when it is not one. */
 function expandIpv6(a: string): string[] | undefined {
   let text = a.toLowerCase();
-  // An embedded IPv4 tail (::ffff:1.2.3.4 was handled; 64:ff9b::1.2.3.4 and the like) becomes two groups.
+  // An embedded IPv4 tail (::ffff:1.2.3.4, 64:ff9b::1.2.3.4 and the like) becomes two groups.
   const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
   if (v4) {
     const [b1, b2, b3, b4] = v4.slice(1).map(Number) as [number, number, number, number];
