@@ -19,7 +19,7 @@ import { OAuthLoginError } from './types.ts';
 import { runHook, type HookName } from './hooks.ts';
 import { clientKeyOf } from './client-key.ts';
 import { StoreInputError } from './store/errors.ts';
-import { canonicalUsername, isValidUsername, MAX_USERNAME_LENGTH } from './username.ts';
+import { canonicalUsernameInput, isValidUsername, MAX_USERNAME_LENGTH } from './username.ts';
 
 /** The login state codec (oauth/state.ts): a signed, expiring state carrying the attempt id, provider and `next`. */
 export interface LoginStateCodec {
@@ -312,7 +312,7 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
     // As the original: other fields are ignored, and a call without a username changes nothing.
     if (username === undefined) return answer(c, { success: true });
     // Checked and kept in its canonical form (username.ts), so no two users hold spellings of one name.
-    const name = username.length <= MAX_USERNAME_LENGTH * 4 ? canonicalUsername(username) : '';
+    const name = canonicalUsernameInput(username);
     if (!isValidUsername(name)) return answer(c, { success: false, error: 'Invalid username' });
     const outcome = await parts.store.setUsername(user.id, name);
     switch (outcome) {
@@ -349,9 +349,8 @@ export function createTokenService(parts: TokenServiceParts, options: TokenServi
 
   /** The user a looked-up name names: in its canonical form, as names are kept. */
   async function userNamed(username: string | undefined): Promise<User | undefined> {
-    if (!username || username.length > MAX_USERNAME_LENGTH * 4) return undefined;
-    const name = canonicalUsername(username);
-    return name.length <= MAX_USERNAME_LENGTH ? parts.store.getUserByUsername(name) : undefined;
+    const name = username ? canonicalUsernameInput(username) : '';
+    return name !== '' && name.length <= MAX_USERNAME_LENGTH ? parts.store.getUserByUsername(name) : undefined;
   }
 
   app.get('/auth/resolve', async (c) => {

@@ -50,6 +50,15 @@ export function canonicalUsername(name: string): string {
   return name.normalize('NFKC').toLowerCase().normalize('NFKC');
 }
 
+/**
+ * The canonical form of a name a caller sent, or `''` (never a valid name) when it is too long to be
+ * one: composition shrinks text at most fourfold, so nothing over four times the bound is worth
+ * normalising.
+ */
+export function canonicalUsernameInput(name: string): string {
+  return name.length <= MAX_USERNAME_LENGTH * 4 ? canonicalUsername(name) : '';
+}
+
 /** Whether a canonical `name` may be a username (see the module's rules). */
 export function isValidUsername(name: string): boolean {
   if (name.length === 0 || name.length > MAX_USERNAME_LENGTH) return false;
