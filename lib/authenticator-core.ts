@@ -86,9 +86,17 @@ export interface Authenticator {
    * could act on (the strictest wins; see `lib/policy/routes.ts`). Given several candidate paths (an
    * API Gateway event may name its resource more than one way), the strictest decision over all of
    * them; likewise over several methods (`methodReadings`: the method on the wire and any override
-   * an origin may act on instead; `undefined`, too many overrides, is refused). Never throws.
+   * an origin may act on instead; `undefined`, too many overrides, is refused). With `behindBasePaths`
+   * (what the Lambda adapters pass), each path is also judged as an app that takes the configured
+   * `lambda.basePaths` off itself may act on it: once, repeatedly, after an occurrence anywhere, in any
+   * case (see `basePathTails` in `lib/policy/routes.ts`); and `tailsOnly` paths are judged only that
+   * way (a custom domain's path whose resource another candidate names). Never throws.
    */
-  decide(method: string | readonly string[] | undefined, rawPath: string | readonly string[]): RouteDecision;
+  decide(
+    method: string | readonly string[] | undefined,
+    rawPath: string | readonly string[],
+    options?: { readonly behindBasePaths?: boolean; readonly tailsOnly?: readonly string[] },
+  ): RouteDecision;
   /**
    * The configured scheme whose credentials the request carries, by each descriptor's `claims()`.
    * None: `ERR_AUTH_MISSING`, or `ERR_AUTH_UNSUPPORTED` when an `Authorization` header of another
@@ -165,7 +173,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
   const verifiers: Verifier[] = schemes.map((s) => s.verifier);
   const challenges = schemes.flatMap((s) => s.descriptor.challenges(s.options));
   const byId = new Map(schemes.map((s) => [s.descriptor.id, s]));
-  const routes = createRouteTable(config.routes);
+  const routes = createRouteTable(config.routes, config.lambda.basePaths);
   // The verifiers' claims and credentials, which follow their options (an API key's configured header).
   const credentials: CredentialParts = {
     headers: [...new Set(schemes.flatMap((s) => s.verifier.credentials.headers.map((h) => h.toLowerCase())))],
@@ -192,11 +200,11 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
         : authError('ERR_AUTH_MISSING', 'request is not signed'),
     };
   };
-  const decideOne = (method: string | readonly string[], path: string): RouteDecision =>
+  const decideOne = (method: string | readonly string[], path: string, behindBasePaths: boolean, tailsOnly = false): RouteDecision =>
     // Bounded before any parsing: route readings are linear, but there is no reason to read a huge path at all.
     path.length > config.limits.maxUrlBytes
       ? { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request URL is too long') }
-      : routes.decide(method, path);
+      : routes.decide(method, path, behindBasePaths, tailsOnly);
   return {
     ...(deps.registry ? { registry: deps.registry } : {}),
     schemes,
@@ -244,10 +252,16 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
         }),
       ]);
     },
-    decide(method, rawPath) {
+    decide(method, rawPath, options) {
       if (method === undefined) return { ok: false, error: authError('ERR_AUTH_MALFORMED', 'request names too many method overrides') };
+      const behind = options?.behindBasePaths === true;
+      const tailsOnly = behind ? (options?.tailsOnly ?? []) : [];
       // Each path is read once and judged for every method (RouteTable.decide).
-      return typeof rawPath === 'string' ? decideOne(method, rawPath) : strictestOf(rawPath.map((path) => decideOne(method, path)));
+      if (typeof rawPath === 'string' && tailsOnly.length === 0) return decideOne(method, rawPath, behind);
+      return strictestOf([
+        ...(typeof rawPath === 'string' ? [rawPath] : rawPath).map((path) => decideOne(method, path, behind)),
+        ...tailsOnly.map((path) => decideOne(method, path, true, true)),
+      ]);
     },
     authorize(principal, decision) {
       if (!decision.ok) return decision.error;

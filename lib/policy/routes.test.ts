@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
-import { createRouteTable, foldCase, foldCaseFull, matchesPattern, strictestOf } from './routes.ts';
+import { basePathTails, createRouteTable, foldCase, foldCaseFull, matchesPattern, strictestOf } from './routes.ts';
 
 const table = createRouteTable(
   loadConfig({
@@ -95,6 +95,109 @@ describe('route decisions', () => {
     expect(strictestOf([p, a, b])).toMatchObject({ ok: true, public: false, permissions: ['admin', 'billing'] });
     expect(strictestOf([p, p])).toMatchObject({ ok: true, public: true });
     expect(strictestOf([a, table.decide('GET', '/%00')])).toMatchObject({ ok: false });
+  });
+});
+
+describe('base paths an app takes off itself (basePathTails, decide behind base paths)', () => {
+  it.each([
+    // [path, base paths, tails]
+    ['/v1/admin', ['/v1'], ['/admin']], // once at the start (an exact strip, Express's mount)
+    ['/v1', ['/v1'], ['/']],
+    ['/v1/v1/admin', ['/v1'], ['/v1/admin', '/admin']], // as often as it repeats (Lambda Web Adapter)
+    ['/x/v1/admin', ['/v1'], ['/admin']], // after its first occurrence anywhere (serverless-http)
+    ['/x/v1/v1/admin', ['/v1'], ['/v1/admin', '/admin']], // serverless-http, then a router mounted under it
+    ['/v10/x', ['/v1'], []], // "0/x" is no path a router matches
+    ['/v1x/v1/admin', ['/v1'], ['/admin']],
+    ['/v1/beta/admin', ['/v1', '/v1/beta'], ['/beta/admin', '/admin']], // nested: without each
+    ['/v1/beta/admin', ['/v1/beta', '/v1'], ['/admin', '/beta/admin']],
+    ['/items/1', ['/v1'], []],
+  ] as Array<[string, string[], string[]]>)('%s without %j: %j', (path, bases, tails) => {
+    expect(basePathTails(path, bases)?.sort()).toEqual([...tails].sort());
+  });
+
+  it('gives up (undefined) on a path that repeats base paths more than 16 times: the request is refused', () => {
+    expect(basePathTails('/v1'.repeat(16) + '/x', ['/v1'])).toHaveLength(16);
+    expect(basePathTails('/v1'.repeat(17) + '/x', ['/v1'])).toBeUndefined();
+    expect(basePathTails('/a/b'.repeat(9), ['/a', '/b'])).toBeUndefined();
+  });
+
+  it('agrees with taking base paths off string by string, each after its first occurrence, as far as it goes', () => {
+    // The model: every string reached by cutting a path after the first occurrence of a base path, again and again.
+    const model = (path: string, bases: string[]): string[] => {
+      const seen = new Set<string>();
+      const todo = [path];
+      while (todo.length > 0) {
+        const p = todo.pop()!;
+        for (const b of bases) {
+          const at = p.indexOf(b);
+          const rest = at === -1 ? undefined : p.slice(at + b.length);
+          if (rest !== undefined && !seen.has(rest)) {
+            seen.add(rest);
+            todo.push(rest);
+          }
+        }
+      }
+      return [...seen].map((r) => (r === '' ? '/' : r)).filter((r) => r.startsWith('/'));
+    };
+    const segment = fc.constantFrom('v1', 'V1', 'v10', 'beta', 'admin', 'x', 'v1x', '.', '');
+    fc.assert(
+      fc.property(
+        fc.array(segment, { minLength: 1, maxLength: 8 }),
+        fc.uniqueArray(fc.constantFrom('/v1', '/v1/beta', '/beta', '/x/v1'), { minLength: 1, maxLength: 3 }),
+        (segments, bases) => {
+          const path = '/' + segments.join('/');
+          expect(new Set(basePathTails(path, bases))).toEqual(new Set(model(path, bases)));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  const behind = createRouteTable(
+    loadConfig({
+      schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+      routes: [{ path: '/public/*', public: true }, { path: '/admin/*', permissions: ['admin'] }, { path: '*' }],
+      lambda: { basePaths: ['/v1'] },
+    }).routes,
+    ['/v1'],
+  );
+
+  it.each([
+    '/x/v1/admin/users', // serverless-http
+    '/v1/v1/admin/users', // Lambda Web Adapter
+    '/V1/admin/users', // Express's mount ignores case
+    '/x/V1/admin/users',
+    '/x/%761/admin/users', // an escape of an unreserved character
+    '/x/v1%2Fadmin/users', // an escaped slash a proxy decodes
+    '/1/v1/../admin/users', // a dot segment after the base path, which the router resolves
+    '/x/v1/v1/admin', // serverless-http in front of a router mounted under the base path
+  ])('%s: judged as the app makes it, /admin/... (needs admin)', (path) => {
+    expect(behind.decide('GET', path)).toMatchObject({ ok: true, permissions: [] });
+    expect(behind.decide('GET', path, true)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+  });
+
+  it('leaves paths that only hold the base path text within a segment as they are, public ones public', () => {
+    for (const path of ['/public/v10/x', '/public/docs', '/public/v1.json', '/public/xv1/y'])
+      expect(behind.decide('GET', path, true), path).toMatchObject({ ok: true, public: true });
+    // A public path holding the base path as a segment is judged as serverless-http would route it too.
+    expect(behind.decide('GET', '/public/v1/x', true)).toMatchObject({ ok: true, public: false });
+  });
+
+  it('judges a tailsOnly path only by its tails (a custom domain path beside its template)', () => {
+    expect(behind.decide('GET', '/v1/public/x', true, true)).toMatchObject({ ok: true, public: true });
+    expect(behind.decide('GET', '/v1/admin/x', true, true)).toMatchObject({ ok: true, permissions: ['admin'] });
+    expect(behind.decide('GET', '/elsewhere', true, true)).toMatchObject({ ok: true, public: true });
+    // No base path configured: nothing to judge it by (its template is judged instead).
+    expect(table.decide('GET', '/v1/admin/x', true, true)).toMatchObject({ ok: true, public: true, permissions: [] });
+  });
+
+  it('refuses a path that repeats its base path too often, rather than judge some of its readings', () => {
+    expect(behind.decide('GET', '/v1'.repeat(17) + '/admin', true)).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
+    expect(behind.decide('GET', '/v1'.repeat(17) + '/admin')).toMatchObject({ ok: true });
+  });
+
+  it('is the plain decision when no base path is configured', () => {
+    expect(table.decide('GET', '/x/v1/admin/y', true)).toEqual(table.decide('GET', '/x/v1/admin/y'));
   });
 });
 

@@ -114,9 +114,13 @@ export function methodReadings(method: string, overrides: readonly string[], raw
 export interface RouteTable {
   /**
    * The decision for a method (or several, the strictest winning: {@link methodReadings}) and a raw
-   * path (as on the wire, or as the platform hands it on), the path read once. Never throws.
+   * path (as on the wire, or as the platform hands it on), the path read once. With `behindBasePaths`
+   * (the Lambda adapters), each reading is also judged as an app that takes a configured base path
+   * off itself may act on it ({@link basePathTails}); with `tailsOnly` too, only those (for a path
+   * whose other readings name the resource as another candidate does: a custom domain's path beside
+   * the path rebuilt from the route's template). Never throws.
    */
-  decide(method: string | readonly string[], rawPath: string): RouteDecision;
+  decide(method: string | readonly string[], rawPath: string, behindBasePaths?: boolean, tailsOnly?: boolean): RouteDecision;
 }
 
 const REJECTION_TEXT: Record<PathRejection, string> = {
@@ -152,6 +156,61 @@ export function foldCaseFull(text: string): string {
     .replace(/\u0307/g, '');
 }
 
+/**
+ * More occurrences of base paths than this in one reading of a path: the request is refused, rather
+ * than judged on only some of the paths an app could make of it (no real path repeats its base path
+ * that often).
+ */
+const MAX_BASE_PATH_OCCURRENCES = 16;
+
+/**
+ * The paths an app in front of its router may make of one reading `path` by taking base paths
+ * (`bases`, in the reading's form: both case-folded, or neither) off it, each as a suffix of `path`
+ * that starts with "/" (or "/" when nothing is left): `undefined` when `path` holds more than
+ * {@link MAX_BASE_PATH_OCCURRENCES} occurrences of them. Apps strip base paths in several ways:
+ * exactly once at the start (Express's mount, which also ignores case: the folded reading covers
+ * that), as often as the base path repeats at the start (Lambda Web Adapter's
+ * `AWS_LWA_REMOVE_BASE_PATH`), after its first occurrence anywhere, not only at a segment boundary
+ * (serverless-http's `basePath` is an `indexOf`), and one of those after another (an app that mounts
+ * its router under the base path behind serverless-http). All of them are the path after a chain of
+ * occurrences taken from the left, each the first of some base path at or after the end of the one
+ * before: those are the tails returned. A tail that does not start with "/" (`/v10/x` without `/v1`)
+ * is no path a router matches, and is not returned. Linear in the path for each base path.
+ *
+ * @internal
+ */
+export function basePathTails(path: string, bases: readonly string[]): string[] | undefined {
+  // Where each base path occurs, overlapping occurrences included, in order.
+  const starts: number[][] = [];
+  let count = 0;
+  for (const b of bases) {
+    const at: number[] = [];
+    for (let i = path.indexOf(b); i !== -1; i = path.indexOf(b, i + 1)) {
+      if (++count > MAX_BASE_PATH_OCCURRENCES) return undefined;
+      at.push(i);
+    }
+    starts.push(at);
+  }
+  // From each position reached, the first occurrence of each base path at or after it leads on to its end.
+  const reached = new Set<number>();
+  const todo = [0];
+  while (todo.length > 0) {
+    const from = todo.pop()!;
+    bases.forEach((b, k) => {
+      const at = starts[k]!.find((i) => i >= from);
+      if (at === undefined || reached.has(at + b.length)) return;
+      reached.add(at + b.length);
+      todo.push(at + b.length);
+    });
+  }
+  const tails: string[] = [];
+  for (const end of reached) {
+    if (end === path.length) tails.push('/');
+    else if (path.charCodeAt(end) === 0x2f) tails.push(path.slice(end));
+  }
+  return tails;
+}
+
 function trimSlash(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
@@ -179,11 +238,14 @@ export function matchesPattern(pattern: string, path: string): boolean {
  * const decision = table.decide('GET', '/admin/..%2Fusers'); // the strictest answer over every reading of
  * the path
  */
-export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
+export function createRouteTable(routes: readonly RouteConfig[], basePaths: readonly string[] = []): RouteTable {
   const rules = routes.map((r) => {
     const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);
     return { rule: r, pattern, folded: foldCase(pattern) };
   });
+  // Base paths in the form of the readings they are looked for in: normalised, and case-folded for the folded readings.
+  const bases = [...new Set(basePaths.map(normalizeRoutePath))].filter((b) => b !== '/');
+  const foldedBases = [...new Set(bases.map(foldCase))];
   // Most servers answer HEAD with their GET handler: a rule for GET covers HEAD too.
   const allows = (rule: RouteConfig, method: string) =>
     rule.methods.includes('*') || rule.methods.includes(method) || (method === 'HEAD' && rule.methods.includes('GET'));
@@ -191,21 +253,42 @@ export function createRouteTable(routes: readonly RouteConfig[]): RouteTable {
   const first = (method: string, path: string, folded: boolean): RouteConfig | undefined =>
     rules.find((r) => (folded ? matchesPattern(r.folded, path) : matchesPattern(r.pattern, path)) && allows(r.rule, method))?.rule;
   return {
-    decide(method, rawPath) {
+    decide(method, rawPath, behindBasePaths = false, tailsOnly = false) {
       const read = routeReadings(rawPath);
       if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
+      // Each reading as it stands and with case folded, and (behind base paths) the paths an app that
+      // strips them may make of either: judged exact and folded alike, so a tail of the folded reading
+      // is matched as a case-insensitive router would match it.
+      const loose = behindBasePaths && bases.length > 0;
+      const paths = loose || tailsOnly ? new Set<string>() : read.readings;
+      if (paths instanceof Set) {
+        for (const path of read.readings) {
+          if (!tailsOnly) paths.add(path);
+          if (!loose) continue;
+          const exact = basePathTails(path, bases);
+          const folded = basePathTails(foldCase(path), foldedBases);
+          if (exact === undefined || folded === undefined)
+            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
+          for (const tail of [...exact, ...folded]) {
+            paths.add(tail);
+            // A tail of a reading that keeps dot segments as text (`/../admin` of `/x/v1/../admin`) is a path a
+            // router may still normalise.
+            if (tail.includes('/.')) paths.add(normalizeRoutePath(tail));
+          }
+        }
+      }
       const methods = typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());
       let guarded = false;
       let inFunction = true;
       const permissions = new Set<string>();
-      // Each reading as it stands and with case folded; a reading that no rule makes public is guarded.
+      // A reading that no rule makes public is guarded.
       const judge = (rule: RouteConfig | undefined): void => {
         if (rule?.public) return;
         guarded = true;
         if (!rule?.verifyInFunction) inFunction = false;
         for (const p of rule?.permissions ?? []) permissions.add(p);
       };
-      for (const path of read.readings) {
+      for (const path of paths) {
         const folded = foldCase(path);
         for (const m of methods) {
           judge(first(m, path, false));

@@ -2,10 +2,11 @@
 // API through its execute-api endpoint (the stage first in the path), through a custom domain (a
 // base path first, which API Gateway leaves in the event's path), or as an HTTP API `$default`
 // route (the raw path). The paths the origin may act on are, as the README ("Custom domains")
-// promises: the path under the stage, without each configured base path that prefixes it exactly
-// (an app may take it off itself), and the resource the API Gateway route matched. The property: the
-// authorizer and the in-function check never let a request through that the route table would
-// refuse on one of those paths, and they let through every path that no reading could refuse.
+// promises: the path under the stage, without each configured base path that prefixes it exactly,
+// or as an app that takes the base path off itself in its own way makes of it (`originPaths`), and the
+// resource the API Gateway route matched. The property: the authorizer and the in-function check never
+// let a request through that the route table would refuse on one of those paths, and they let through
+// every path that no reading could refuse.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAuthorizerHandler, type RestAuthorizerResult } from '../../lib/adapters/aws-lambda/authorizer.ts';
@@ -38,10 +39,34 @@ function authWith(basePaths: readonly string[]): Authenticator {
   );
 }
 
-/** The paths an origin may act on, given the path under the stage (or the custom domain's whole path). */
+/**
+ * The paths an origin may act on, given the path under the stage (or the custom domain's whole path):
+ * the path without each base path that prefixes it exactly, or the path itself; and what apps that
+ * take a base path off themselves in other ways make of it, or of it decoded (REST hands the app a
+ * decoded path): serverless-http (`basePath`: everything up to the first occurrence, anywhere),
+ * Lambda Web Adapter (`AWS_LWA_REMOVE_BASE_PATH`: as often as it repeats at the start), Express
+ * (a router mounted under the base path: once, in any case), and serverless-http in front of such an
+ * Express router. A result that does not start with "/" is no path a router matches.
+ */
 function originPaths(bases: readonly string[], path: string): string[] {
   const under = bases.filter((b) => path === b || path.startsWith(b + '/'));
-  return under.length ? under.map((b) => path.slice(b.length) || '/') : [path];
+  const out = under.length ? under.map((b) => path.slice(b.length) || '/') : [path];
+  const serverlessHttp = (p: string, b: string) => (p.includes(b) ? p.slice(p.indexOf(b) + b.length) : p);
+  const webAdapter = (p: string, b: string) => {
+    while (p.startsWith(b)) p = p.slice(b.length);
+    return p;
+  };
+  const express = (p: string, b: string) => {
+    const lower = p.toLowerCase();
+    return lower === b.toLowerCase() || lower.startsWith(b.toLowerCase() + '/') ? p.slice(b.length) : p;
+  };
+  for (const p of new Set([path, percentDecode(path)]))
+    for (const b of bases)
+      for (const stripped of [serverlessHttp(p, b), webAdapter(p, b), express(p, b), express(serverlessHttp(p, b), b)]) {
+        const routed = stripped === '' ? '/' : stripped;
+        if (routed.startsWith('/')) out.push(routed);
+      }
+  return [...new Set(out)];
 }
 
 /** Whether the route table lets the key through on every one of `paths` (GET). */

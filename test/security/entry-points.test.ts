@@ -4,7 +4,9 @@
 // - the in-function check given `stage`, for a URL under the other prefix (the execute-api stage when
 //   `stage` names a base path, or the other way round), or a URL under no configured base path;
 // - a path under a configured `lambda.basePaths` entry is judged without it, whichever endpoint was
-//   called (an app may strip the base path itself, exactly), so a rule may not overlap a base path.
+//   called (an app may strip the base path itself, exactly), so a rule may not overlap a base path;
+// - a path is also judged as apps that strip a base path in their own way make of it: serverless-http
+//   after its first occurrence anywhere, Lambda Web Adapter as often as it repeats, Express in any case.
 import { describe, expect, it } from 'vitest';
 import { createAuthorizerHandler, type RestAuthorizerResult } from '../../lib/adapters/aws-lambda/authorizer.ts';
 import { authenticate } from '../../lib/adapters/aws-lambda/in-function.ts';
@@ -135,5 +137,60 @@ describe('the authorizer judges a path under a base path as its resource, whiche
       expect(() => authWith(basePaths, adminPath), adminPath).toThrow(/routes\[0\]\.path: overlaps lambda\.basePaths\[\d\]/);
     // Rules beside a base path are fine.
     for (const adminPath of ['/v10/*', '/admin/*', '/*', '*', '/v2*']) expect(() => authWith(['/v1'], adminPath), adminPath).not.toThrow();
+  });
+});
+
+describe('every entry point judges a path as apps that strip the base path their own way route it', () => {
+  // Each path reaches /admin/users at an app that takes /v1 off as serverless-http (after its first
+  // occurrence), Lambda Web Adapter (as often as it repeats) or Express (in any case) do.
+  const LOOSE = ['/x/v1/admin/users', '/v1/v1/admin/users', '/V1/admin/users', '/x/%761/admin/users', '/1/v1/../admin/users'];
+  const sign = (path: string) => signer.sign({ method: 'GET', path, query: '', headers: [], body: new Uint8Array() });
+
+  // REST hands the authorizer a decoded path, which an escape the client signed no longer matches (a
+  // 401 before any route decision), so the escaped spelling is left to the other entry points here.
+  it.each(LOOSE.filter((p) => !p.includes('%')))('REST on execute-api, /prod%s routed to /{proxy+}: Deny', async (path) => {
+    const event = { ...restAuthorizerEvent(await sign('/prod' + path)), resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
+    const r = (await createAuthorizerHandler({ authenticator: () => authWith(['/v1']), log: () => undefined })(
+      event,
+    )) as RestAuthorizerResult;
+    expect(r.policyDocument.Statement.map((st) => st.Effect)).toEqual(['Deny']);
+  });
+
+  it.each(LOOSE)('HTTP API $default, %s: not authorized', async (path) => {
+    const answer = await createAuthorizerHandler({ authenticator: () => authWith(['/v1']), log: () => undefined })({
+      ...httpAuthorizerEvent(await sign(path)),
+      routeKey: '$default',
+    });
+    expect(answer).toMatchObject({ isAuthorized: false });
+  });
+
+  it.each(LOOSE)('the in-function check, %s: 403', async (path) => {
+    expect(await inFunction(['/v1'], `https://abc.execute-api.us-east-1.amazonaws.com/prod${path}`, 'prod')).toBe(403);
+  });
+
+  it('REST on a custom domain mapped at /v1 with /v1/beta configured too: /v1/beta/admin/users is judged without /v1/beta as well', async () => {
+    // The event's path keeps the base path (/v1/beta/admin/users); the template names beta/admin/users.
+    const event = {
+      ...restAuthorizerEvent(await sign('/v1/beta/admin/users'), { prefix: '/v1' }),
+      resource: '/{proxy+}',
+      pathParameters: { proxy: 'beta/admin/users' },
+    };
+    for (const bases of [
+      ['/v1', '/v1/beta'],
+      ['/v1/beta', '/v1'],
+    ]) {
+      const r = (await createAuthorizerHandler({ authenticator: () => authWith(bases), log: () => undefined })(
+        event,
+      )) as RestAuthorizerResult;
+      expect(
+        r.policyDocument.Statement.map((st) => st.Effect),
+        bases.join(','),
+      ).toEqual(['Deny']);
+    }
+  });
+
+  it('paths that hold the base path text only within a segment, and paths under no base path, are allowed as before', async () => {
+    for (const path of ['/v10/admin/users', '/items/v1x/admin', '/items/1', '/x/v1.json'])
+      expect(await inFunction(['/v1'], `https://abc.execute-api.us-east-1.amazonaws.com/prod${path}`, 'prod'), path).toBe(200);
   });
 });

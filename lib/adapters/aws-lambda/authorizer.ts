@@ -6,7 +6,7 @@ import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from 
 import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
 import { acceptedLogRate, sampled, type LogAccepted } from '../log-accepted.ts';
 import { authenticateAny } from './signed-paths.ts';
-import { lambdaRoutePaths, readEvent, type AuthorizerEvent } from './events.ts';
+import { decideLambdaRoute, readEvent, type AuthorizerEvent } from './events.ts';
 
 /** What the integration finds in `requestContext.authorizer` (REST) or `.authorizer.lambda` (HTTP API): primitives only. */
 export interface AuthorizerContext {
@@ -144,9 +144,11 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     log({ event: 'authorizer.unauthorized', code: 'ERR_EVENT_MALFORMED', method, path: '' });
     throw new Error(UNAUTHORIZED);
   }
-  const decision = auth.decide(
+  const decision = decideLambdaRoute(
+    auth,
     methodReadings(method, methodOverrideValues(signed.headers), signed.query),
-    lambdaRoutePaths(auth, read.routePaths),
+    read.routePaths,
+    read.mappedPath,
   );
   const path = decision.ok ? decision.path : '(refused)';
 

@@ -1,4 +1,5 @@
 import type { Authenticator } from '../../authenticator.ts';
+import type { RouteDecision } from '../../policy/routes.ts';
 import { fromBase64, percentEncode } from '../../core/encoding.ts';
 import type { SignedRequest } from '../../core/request.ts';
 
@@ -188,6 +189,12 @@ export interface EventRequest {
    * route decision takes the strictest of them.
    */
   readonly routePaths: readonly string[];
+  /**
+   * The stage-stripped path when it is a base path followed by the template's path (a custom domain),
+   * so that only the rebuilt path is among `routePaths`: judged only as apps that take a configured
+   * base path off themselves may make of it ({@link decideLambdaRoute}).
+   */
+  readonly mappedPath?: string;
   /** The matched resource template (REST `resource`, the path of an HTTP API `routeKey`), when the event names one. */
   readonly template?: string;
   /** `methodArn` (REST) or `routeArn` (HTTP API); "" when absent. */
@@ -199,13 +206,16 @@ const BASE_PATH_RE = /^(\/[^/]+)+$/;
 /**
  * The route paths of an event: the stage-stripped path and the path rebuilt from the template.
  * When the first is exactly a base path followed by the second (a custom domain), they name the
- * same resource and only the rebuilt one is judged: otherwise the base-path form, which no rule
- * speaks of, would make every public route on a custom domain guarded.
+ * same resource and only the rebuilt one is judged as it is: otherwise the base-path form, which no
+ * rule speaks of, would make every public route on a custom domain guarded. The first is kept as
+ * `mappedPath`, judged only as apps that strip a configured base path make of it (a nested base path,
+ * `/v1/beta` of `/v1/beta/admin` mapped at `/v1`, may be stripped whole).
  */
-function routeCandidates(path: string, rebuilt: string | undefined): string[] {
-  if (rebuilt === undefined || rebuilt === path) return [path];
-  if (path.endsWith(rebuilt) && BASE_PATH_RE.test(path.slice(0, path.length - rebuilt.length))) return [rebuilt];
-  return [path, rebuilt];
+function routeCandidates(path: string, rebuilt: string | undefined): Pick<EventRequest, 'routePaths' | 'mappedPath'> {
+  if (rebuilt === undefined || rebuilt === path) return { routePaths: [path] };
+  if (path.endsWith(rebuilt) && BASE_PATH_RE.test(path.slice(0, path.length - rebuilt.length)))
+    return { routePaths: [rebuilt], mappedPath: path };
+  return { routePaths: [path, rebuilt] };
 }
 
 /**
@@ -251,7 +261,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
       kind: 'http',
       request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
-      routePaths: routeCandidates(stripStage(rawPath, str(rc?.['stage'])), fromTemplate(routeKeyPath, e['pathParameters'])),
+      ...routeCandidates(stripStage(rawPath, str(rc?.['stage'])), fromTemplate(routeKeyPath, e['pathParameters'])),
       ...(routeKeyPath !== undefined ? { template: routeKeyPath } : {}),
       arn: str(e['routeArn']) ?? '',
     };
@@ -270,7 +280,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
       headers: mapEntries(e['headers'], e['multiValueHeaders']),
     },
     signedPaths,
-    routePaths: routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(resource, e['pathParameters'])),
+    ...routeCandidates(stripStage(path, restContext(e).stage), fromTemplate(resource, e['pathParameters'])),
     ...(resource !== undefined ? { template: resource } : {}),
     arn: str(e['methodArn']) ?? '',
   };
@@ -294,8 +304,8 @@ export function authorizerContextOf(input: unknown): Loose | undefined {
  * called: the base-path form names the same resource, and no rule speaks of it (`loadConfig` refuses a
  * rule that overlaps a base path). With nested base paths ("/v1", "/v1/beta") the path is judged
  * without each, the strictest decision winning, so their order does not matter. A path under no base
- * path is judged as it is. An app that strips its base path another way (anywhere in the path,
- * repeatedly, in any case) is not covered: see the README's "Custom domains".
+ * path is judged as it is. What apps that strip a base path another way (anywhere in the path,
+ * repeatedly, in any case) make of a path, the route table adds ({@link decideLambdaRoute}).
  */
 export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]): string[] {
   const bases = auth.config.lambda.basePaths;
@@ -310,4 +320,21 @@ export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]):
     if (!under) out.push(p);
   }
   return [...new Set(out)];
+}
+
+/**
+ * The route decision for a Lambda entry point: the candidates without the base paths that prefix them
+ * ({@link lambdaRoutePaths}), each also judged as an app that takes a configured base path off itself
+ * may act on it, and the custom domain's path (`mappedPath`) only that way. Never throws.
+ */
+export function decideLambdaRoute(
+  auth: Authenticator,
+  methods: readonly string[] | undefined,
+  routePaths: readonly string[],
+  mappedPath?: string,
+): RouteDecision {
+  return auth.decide(methods, lambdaRoutePaths(auth, routePaths), {
+    behindBasePaths: true,
+    ...(mappedPath !== undefined ? { tailsOnly: [mappedPath] } : {}),
+  });
 }

@@ -6,7 +6,7 @@ import { authError, type AuthError } from '../../core/errors.ts';
 import type { AuthSuccess, Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
-import { authorizerContextOf, lambdaRoutePaths, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
+import { authorizerContextOf, decideLambdaRoute, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
 import { schemeFailureBody } from '../failure-body.ts';
@@ -100,8 +100,14 @@ async function checkVerified(
   req: SignedRequest,
   routePaths: readonly string[],
   signedPaths: readonly string[] = [],
+  mappedPath?: string,
 ): Promise<{ result: InFunctionResult; verified?: AuthSuccess }> {
-  const decision = auth.decide(methodReadings(req.method, methodOverrideValues(req.headers), req.query), routePaths);
+  const decision = decideLambdaRoute(
+    auth,
+    methodReadings(req.method, methodOverrideValues(req.headers), req.query),
+    routePaths,
+    mappedPath,
+  );
   if (!decision.ok) return { result: failure(decision.error) };
   const result = await authenticateAny(auth, req, signedPaths);
   if (!result.ok) {
@@ -119,16 +125,15 @@ async function checkVerified(
  * base path, "orders/v2"), the path without it. Otherwise (no stage given, or a URL under another
  * prefix: the execute-api endpoint's stage when `stage` names a custom domain's base path, or the
  * other way round) both the path as given and the path without its first segment. Each of those is
- * then read without a configured `lambda.basePaths` entry that prefixes it (see
- * {@link lambdaRoutePaths}). The strictest decision wins, so a route rule applies whichever entry
- * point the request came through.
+ * then judged without a configured `lambda.basePaths` entry that prefixes it, and as apps that strip
+ * base paths themselves may make of it (see {@link decideLambdaRoute}). The strictest decision wins,
+ * so a route rule applies whichever entry point the request came through.
  */
-function routePathsOf(auth: Authenticator, path: string, stage: string | undefined): string[] {
+function routePathsOf(path: string, stage: string | undefined): string[] {
   const prefix = stage === undefined ? '' : '/' + stage.replace(/^\/+|\/+$/g, '');
-  if (prefix !== '/' && prefix !== '' && (path === prefix || path.startsWith(prefix + '/')))
-    return lambdaRoutePaths(auth, [path.slice(prefix.length) || '/']);
+  if (prefix !== '/' && prefix !== '' && (path === prefix || path.startsWith(prefix + '/'))) return [path.slice(prefix.length) || '/'];
   const second = path.indexOf('/', 1);
-  return lambdaRoutePaths(auth, second === -1 ? [path, '/'] : [path, path.slice(second)]);
+  return second === -1 ? [path, '/'] : [path, path.slice(second)];
 }
 
 /**
@@ -164,7 +169,7 @@ export async function authenticateVerified(
     };
   const stage = (input as { stage?: unknown }).stage;
   try {
-    return await checkVerified(auth, req, routePathsOf(auth, req.path, typeof stage === 'string' ? stage : undefined));
+    return await checkVerified(auth, req, routePathsOf(req.path, typeof stage === 'string' ? stage : undefined));
   } catch {
     // checkVerified() itself never throws for bad input; this is the last line that keeps that promise.
     return { result: failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked')) };
@@ -297,7 +302,7 @@ async function checkProxyEvent(auth: Authenticator, event: unknown): Promise<InF
     // Whatever the authorizer answered for must hold too (the full check below would also catch a changed body).
     const confirmed = await bodyMatchesContext(body, authorizerContextOf(event)?.['bodySha256'], defaultCrypto);
     if (!confirmed.authentic) return confirmed;
-    return (await checkVerified(auth, { ...read.request, body }, lambdaRoutePaths(auth, read.routePaths), read.signedPaths)).result;
+    return (await checkVerified(auth, { ...read.request, body }, read.routePaths, read.signedPaths, read.mappedPath)).result;
   } catch {
     return failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked'));
   }
