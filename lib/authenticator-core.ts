@@ -21,7 +21,12 @@ import type { SchemeRegistry } from './schemes/registry.ts';
 
 /** What an authenticator's verifiers share, and (for `createAuthenticator`) the registry its configuration was validated against. */
 export interface AuthenticatorDeps {
-  /** One store for every scheme, overriding the configuration's `keys[]` and `keyStores[]` (tests, embedders). */
+  /**
+   * One store for every scheme, overriding the configuration's `keys[]` and `keyStores[]` (tests,
+   * embedders). With more than one scheme configured, each record it gives must name its `scheme`, as
+   * in a `keyStores[]` entry that serves several (a record without one is the store's fault): else an
+   * API key's stored hash would be a uStudio secret, or a MAuth app's key would sign JWTs.
+   */
   readonly keys?: KeyStore;
   /**
    * Opens a `keyStores[]` entry of the configuration (the adapter knows its platform: the Lambda
@@ -141,7 +146,8 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
   deps: AuthenticatorDeps,
   options: (implementation: S, raw: unknown) => unknown,
 ): Authenticator {
-  const inline = deps.keys ?? createMemoryKeyStore(keyRecords(config));
+  const shared = deps.keys && configuredSchemes(config).length > 1 ? requireRecordScheme(deps.keys) : deps.keys;
+  const inline = shared ?? createMemoryKeyStore(keyRecords(config));
   const opened: KeyStore[] = [];
   const storeFor = new Map<string, KeyStore>();
   if (!deps.keys) {

@@ -1,9 +1,11 @@
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, publicError } from './authenticator.ts';
 import { authError } from './core/errors.ts';
 import type { SignedRequest } from './core/request.ts';
 import { loadConfig } from './config/load.ts';
 import { createSigV4Signer } from './schemes/sigv4/signer.ts';
+import { createMemoryKeyStore } from './keys/memory.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const config = loadConfig({
@@ -166,6 +168,36 @@ describe('key stores per scheme', () => {
 
   it('refuses a configuration with keyStores when the platform opens none', () => {
     expect(() => createAuthenticator(withStore)).toThrow('keyStores[0]: a "workers-kv" key store cannot be opened here');
+  });
+
+  it("deps.keys serving several schemes: a record that names no scheme is the store's fault, never a key of another scheme", async () => {
+    // A MAuth app's record (public key, no scheme) must not verify a JWT the app signs with its MAuth key for any subject.
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const app = '5ff4257e-9c16-11e0-b048-0026bbfffe5e';
+    const record = {
+      id: app,
+      secrets: [],
+      publicKeys: [{ format: 'spki' as const, pem: publicKey.export({ type: 'spki', format: 'pem' }) as string }],
+      principal: 'app-low',
+      permissions: ['reports:read'],
+    };
+    const both = loadConfig({
+      schemes: { mauth: {}, jwt: { issuers: [{ issuer: 'https://idp.example', audience: 'api', algorithms: ['RS256'], keyStore: true }] } },
+    });
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const exp = Math.floor(NOW / 1000) + 300;
+    const input = `${b64({ alg: 'RS256', kid: app })}.${b64({ iss: 'https://idp.example', aud: 'api', sub: 'admin', scope: 'admin', exp })}`;
+    const token = `${input}.${createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url')}`;
+    const bearer = req({ headers: [['authorization', `Bearer ${token}`]] });
+    const a = createAuthenticator(both, { clock: () => NOW, keys: createMemoryKeyStore([record]) });
+    expect(await a.authenticate(bearer)).toMatchObject({ ok: false, error: { code: 'ERR_KEYSTORE_UNAVAILABLE' } });
+    // Named for its scheme, the record is MAuth's only: the JWT finds no key.
+    const named = createAuthenticator(both, { clock: () => NOW, keys: createMemoryKeyStore([{ ...record, scheme: 'mauth' }]) });
+    expect(await named.authenticate(bearer)).toMatchObject({ ok: false });
+    // With one scheme configured, a record needs no scheme (it can only be that scheme's).
+    const one = loadConfig({ schemes: { jwt: both.schemes.jwt } });
+    const single = createAuthenticator(one, { clock: () => NOW, keys: createMemoryKeyStore([{ ...record, principal: 'issuer-key' }]) });
+    expect(await single.authenticate(bearer)).toMatchObject({ ok: true, scheme: 'jwt', principal: { id: 'admin' } });
   });
 
   it('a store that fails answers ERR_KEYSTORE_UNAVAILABLE, never an accept', async () => {
