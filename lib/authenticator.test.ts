@@ -5,6 +5,7 @@ import { authError } from './core/errors.ts';
 import type { SignedRequest } from './core/request.ts';
 import { loadConfig } from './config/load.ts';
 import { createSigV4Signer } from './schemes/sigv4/signer.ts';
+import { createUStudioSigner } from './schemes/ustudio-hmac/signer.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -143,6 +144,41 @@ describe('credentialsIn (what to strip on a public route)', () => {
     expect(auth.credentialsIn(req({ headers: [['authorization', `Bearer abc, ${sigv4}`]] })).headers).toContain('authorization');
     expect(auth.credentialsIn(req({ headers: [['authorization', 'Bearer abc']] })).headers).not.toContain('authorization');
     expect(auth.credentialsIn(req({ headers: [['authorization', 'Bearer abc']] })).headers).toContain('x-amz-security-token');
+  });
+});
+
+describe('credentials of two schemes, one of them a SigV4 presigned URL', () => {
+  const two = loadConfig({
+    schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' }, 'ustudio-hmac': {} },
+    keys: [
+      { id: 'AKIDA', scheme: 'sigv4', secret: 'authenticator-1', principal: 'victim', permissions: ['admin'] },
+      { id: 'mallory', scheme: 'ustudio-hmac', secret: 'ustudio-secret-two-schemes-0001', principal: 'mallory', permissions: [] },
+    ],
+  });
+  const a = createAuthenticator(two, { clock: () => NOW });
+  const mallory = createUStudioSigner({ keyId: 'mallory', secret: 'ustudio-secret-two-schemes-0001', clock: () => NOW });
+
+  it("refuses another scheme's Authorization header beside a presigned URL, rather than judge the header alone", async () => {
+    const presigned = await signer.presign({ method: 'GET', path: '/x', query: '', headers: [['host', 'h']], body: new Uint8Array() });
+    const both = await mallory.sign(presigned);
+    expect(a.select(both)).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED' } });
+    expect(await a.authenticate(both)).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED' } });
+    // Each alone is judged as before.
+    expect(await a.authenticate(presigned)).toMatchObject({ ok: true, scheme: 'sigv4' });
+    expect(await a.authenticate(await mallory.sign(req({ headers: [['host', 'h']] })))).toMatchObject({ ok: true, scheme: 'ustudio-hmac' });
+  });
+
+  it('with SigV4 alone configured, another Authorization header beside a presigned URL is malformed too', async () => {
+    const presigned = await signer.presign({ method: 'GET', path: '/x', query: '', headers: [['host', 'h']], body: new Uint8Array() });
+    const bearer = { ...presigned, headers: [...presigned.headers, ['authorization', 'Bearer abc'] as const] };
+    const alone = createAuthenticator(loadConfig({ schemes: { sigv4: two.schemes.sigv4 }, keys: [{ ...two.keys[0]! }] }), {
+      clock: () => NOW,
+    });
+    expect(await alone.authenticate(presigned)).toMatchObject({ ok: true, scheme: 'sigv4' });
+    expect(await alone.authenticate(bearer)).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_AUTH_MALFORMED', message: 'request carries another Authorization header beside a presigned URL' },
+    });
   });
 });
 

@@ -308,15 +308,18 @@ function firstToken(value: string): string {
 const MAX_ALGORITHM_NAME = 64;
 const isFamily = (token: string) => token.length <= MAX_ALGORITHM_NAME && FAMILY_RE.test(token);
 
-/** Cheap test (no parsing beyond the first token): does the request speak the SigV4 family at all? */
+/**
+ * Cheap test (no parsing beyond the first token): does the request speak the SigV4 family at all? A
+ * presigned URL's parameters count whatever Authorization header comes beside them, so that a request
+ * with another scheme's credentials too is refused as carrying two, not judged on the other alone
+ * while an origin may act on the presigned ones.
+ */
 export function carriesSigV4(req: SignedRequest): boolean {
-  let hasAuth = false;
   for (const [name, value] of req.headers) {
     if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
     if (isFamily(firstToken(value))) return true;
-    hasAuth = true;
   }
-  return !hasAuth && QUERY_AUTH_RE.test(req.query);
+  return req.query.includes('X-Amz-') && QUERY_AUTH_RE.test(req.query);
 }
 
 /**
@@ -343,6 +346,8 @@ export function parseSigV4(
     if (!isSigV4Algorithm(alg)) {
       // A relative (DCI-HMAC-SHA256 v1, AWS4-ECDSA-P256-SHA256, ...) is named, not ignored.
       if (isFamily(alg)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
+      // Another scheme's header beside a presigned URL: two credentials, never the presigned one alone.
+      if (hasQueryAuth) fail('ERR_AUTH_MALFORMED', 'request carries another Authorization header beside a presigned URL');
       return undefined;
     }
     if (hasQueryAuth) fail('ERR_AUTH_MALFORMED', 'request carries both header and query signatures');
