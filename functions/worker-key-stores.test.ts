@@ -145,14 +145,14 @@ describe('the Worker with keyStores', () => {
     expect(lines(err)).toEqual([{ event: 'keystore.fault', fault: 'server-error', store: 0 }]);
   });
 
-  it('answers 503 (busy) past the miss budget for never-seen key ids, without reading KV, and logs it without the ids', async () => {
+  it('answers 401 past the miss budget for never-seen key ids, as for any unknown key, without reading KV, and logs keystore.busy without the ids', async () => {
     const kv = fakeKv({});
     const app = createWorker();
     const env: Env = { AUTH_CONFIG: kvConfig({ missBurst: 2, missesPerSecond: 0.01 }), AUTH_KEYS: kv };
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++)
       statuses.push((await send(app, env, await signerFor(`AKIDFLOOD${i}`, KV_SECRET).sign(draft('/items')))).status);
-    expect(statuses).toEqual([401, 401, 503, 503]);
+    expect(statuses).toEqual([401, 401, 401, 401]);
     expect(kv.reads).toHaveLength(2);
     expect(lines(warn)).toEqual(Array(2).fill({ event: 'keystore.busy', store: 0 }));
     expect(allLogs()).not.toContain('AKIDFLOOD');

@@ -110,24 +110,29 @@ describe('createCachedKeyStore (per-id source)', () => {
     const c = clock();
     const keys = createCachedKeyStore(source, { clock: c.fn });
     await keys.get('real');
-    const outcomes = { unknown: 0, busy: 0 };
-    // 10,000 distinct random ids over 10 s of (fake) time.
+    // 10,000 distinct random ids over 10 s of (fake) time: every one unknown, never a store fault.
     for (let i = 0; i < 10_000; i++) {
       if (i % 1000 === 0) c.advance(1);
-      try {
-        if ((await keys.get(`AKID${i}-${Math.random()}`)) === undefined) outcomes.unknown++;
-      } catch (e) {
-        expect((e as KeyStoreError).fault).toBe('busy');
-        outcomes.busy++;
-      }
+      expect(await keys.get(`AKID${i}-${Math.random()}`)).toBeUndefined();
     }
     const budget = KEY_CACHE_DEFAULTS.missBurst + 10 * KEY_CACHE_DEFAULTS.missesPerSecond + 1;
     expect(state.calls - 1).toBeLessThanOrEqual(budget);
-    expect(outcomes.unknown).toBe(state.calls - 1);
-    expect(outcomes.busy).toBe(10_000 - outcomes.unknown);
+    expect(keys.stats.refusedBusy).toBe(10_000 - (state.calls - 1));
     // The real key is still served from the cache during the flood.
     expect(await keys.get('real')).toBeDefined();
     expect(state.calls - 1).toBeLessThanOrEqual(budget);
+  });
+
+  it('an id answered unknown past the budget is not remembered: asked again with a token, it is looked up (a real key new to the cache)', async () => {
+    const { source, state } = perIdSource([record('late')]);
+    const c = clock();
+    const keys = createCachedKeyStore(source, { clock: c.fn, missBurst: 1, missesPerSecond: 1 });
+    expect(await keys.get('random')).toBeUndefined();
+    expect(await keys.get('late')).toBeUndefined(); // the bucket is empty: no call
+    expect(state.calls).toBe(1);
+    c.advance(1);
+    expect(await keys.get('late')).toMatchObject({ id: 'late' });
+    expect(state.calls).toBe(2);
   });
 
   it('unknown ids asked again once their negative answer expired spend the miss budget too (no cycling past it)', async () => {
@@ -146,9 +151,12 @@ describe('createCachedKeyStore (per-id source)', () => {
     }
     const budget = KEY_CACHE_DEFAULTS.missBurst + seconds * KEY_CACHE_DEFAULTS.missesPerSecond;
     expect(state.calls - 1).toBeLessThanOrEqual(budget);
-    // With the bucket empty, a new id is a busy store; a remembered unknown one is still unknown.
+    // With the bucket empty, a new id is unknown without a call (not remembered); a remembered unknown one is still unknown.
     for (let i = 0; i < 100; i++) await keys.get(`fresh${i}`).catch(() => undefined);
-    await expect(keys.get('fresh-one-more')).rejects.toMatchObject({ fault: 'busy' });
+    const calls = state.calls;
+    const refused = keys.stats.refusedBusy;
+    await expect(keys.get('fresh-one-more')).resolves.toBeUndefined();
+    expect([state.calls, keys.stats.refusedBusy]).toEqual([calls, refused + 1]);
     c.advance(3600);
     for (let i = 0; i < 100; i++) await keys.get(`fresh2-${i}`).catch(() => undefined);
     await expect(keys.get(ids[0]!)).resolves.toBeUndefined();
@@ -438,5 +446,34 @@ describe('createCachedKeyStore (complete source)', () => {
 
   it('refuses a negative unknownIdRefreshSeconds', () => {
     expect(() => createCachedKeyStore(completeSource([]).source, { unknownIdRefreshSeconds: -1 })).toThrow(TypeError);
+  });
+});
+
+describe('the miss budget, seen from a verifier', () => {
+  it('a flood of made-up API keys is answered 401, never 503, and tells no cached id from an unknown one', async () => {
+    const { createAuthenticator } = await import('../authenticator.ts');
+    const { loadConfig } = await import('../config/load.ts');
+    const { apiKeySecretHash, generateApiKey } = await import('./api-key-format.ts');
+    const legit = generateApiKey();
+    const rec = { id: legit.id, scheme: 'api-key', secrets: [await apiKeySecretHash(legit.key)], principal: 'svc', permissions: [] };
+    let calls = 0;
+    const keys = createCachedKeyStore({
+      kind: 'per-id',
+      lookup: async (id) => (calls++, { record: id === rec.id ? rec : undefined }),
+    });
+    const auth = createAuthenticator(loadConfig({ schemes: { 'api-key': {} } }), { keys });
+    const req = (key: string) => ({ method: 'GET', path: '/x', query: '', headers: [['X-Api-Key', key]] as Array<[string, string]> });
+    expect(await auth.authenticate(req(legit.key))).toMatchObject({ ok: true }); // the owner's key: now cached
+    const flood = await Promise.all(Array.from({ length: 40 }, () => auth.authenticate(req(generateApiKey().key))));
+    expect(new Set(flood.map((r) => !r.ok && r.error.status))).toEqual(new Set([401]));
+    expect(calls).toBeLessThanOrEqual(1 + KEY_CACHE_DEFAULTS.missBurst);
+    // The bucket is empty: a wrong secret for the cached id and an unknown id get the same public answer.
+    const known = await auth.authenticate(req(generateApiKey({ id: legit.id }).key));
+    const unknown = await auth.authenticate(req(generateApiKey().key));
+    const shown = (r: typeof known) => (r.ok ? 'ok' : { status: r.error.status, message: r.error.message });
+    expect(shown(known)).toEqual(shown(unknown));
+    expect(shown(known)).toMatchObject({ status: 401 });
+    // The owner's key still works from the cache.
+    expect(await auth.authenticate(req(legit.key))).toMatchObject({ ok: true });
   });
 });

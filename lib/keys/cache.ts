@@ -53,8 +53,9 @@ export interface KeyCacheOptions {
   readonly staleIfErrorSeconds?: number;
   /**
    * Lookups of ids the cache knows nothing about that may reach a per-id source, per second (a token
-   * bucket, `missBurst` deep). Past it a lookup fails with a `busy` store fault instead of calling the
-   * source: a flood of random key ids costs the source at most this rate. Default 10 per second.
+   * bucket, `missBurst` deep). Past it such an id is answered as unknown without calling the source
+   * (and without remembering it: asked again with a token, it is looked up), and `keystore.busy` is
+   * emitted: a flood of random key ids costs the source at most this rate. Default 10 per second.
    */
   readonly missesPerSecond?: number;
   /** Depth of that bucket. Default 20. */
@@ -81,7 +82,7 @@ export interface KeyCacheStats {
   /** Lookups that joined a call already in flight. */
   coalesced: number;
   staleServed: number;
-  /** Lookups refused because the miss budget was spent. */
+  /** Lookups of never-seen ids answered as unknown, without asking the source, because the miss budget was spent. */
   refusedBusy: number;
 }
 
@@ -256,7 +257,9 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
     // Refreshing a record we hold is not a miss. Asking about an id we hold no record for spends a
     // token, also when it was unknown before and that answer has expired (else cycling through
     // remembered ids would ask the source past the budget). Without a token, such an id is still
-    // unknown; an id never asked about is a busy store.
+    // unknown; so is an id never asked about, though not remembered as such (asked again with a token,
+    // it is looked up). Not a store fault: a flood of made-up ids is input, which must not turn into a
+    // 5xx, nor tell an id the cache holds (a bad signature, 401) from one it does not (503).
     if (!entry && !takeToken(now)) {
       if (neg) {
         stats.negativeHits++;
@@ -264,7 +267,7 @@ export function createCachedKeyStore(source: KeySource, options: KeyCacheOptions
       }
       stats.refusedBusy++;
       emit({ event: 'keystore.busy' });
-      return Promise.reject(new KeyStoreError('busy', 'too many lookups of unknown key ids'));
+      return Promise.resolve(undefined);
     }
     const p = fetchOne(id, entry, neg ? neg.strikes + 1 : 0).finally(() => inFlight.delete(id));
     inFlight.set(id, p);

@@ -94,7 +94,6 @@ const FAULT_TEXT: Record<KeyStoreFault, string> = {
   network: 'the JWKS endpoint could not be reached',
   'malformed-response': 'the JWKS endpoint gave an answer that is not a public JWKS',
   'invalid-record': 'a key in the JWKS is not usable',
-  busy: 'too many lookups',
   misconfigured: 'the JWKS URL answers with a client error (is it the right URL?)',
 };
 

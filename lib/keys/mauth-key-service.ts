@@ -95,7 +95,6 @@ const FAULT_TEXT: Record<KeyStoreFault, string> = {
   network: 'the MAuth key service could not be reached',
   'malformed-response': 'the MAuth key service gave an answer that cannot be read',
   'invalid-record': 'the MAuth key service gave a public key that is not one',
-  busy: 'too many lookups',
   misconfigured: 'the MAuth key service client is misconfigured',
 };
 

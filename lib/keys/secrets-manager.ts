@@ -139,7 +139,6 @@ const FAULT_TEXT: Record<KeyStoreFault, string> = {
   network: 'Secrets Manager could not be reached',
   'malformed-response': 'Secrets Manager gave an answer that cannot be read',
   'invalid-record': 'a secret in Secrets Manager is not a valid key record',
-  busy: 'too many lookups',
   misconfigured: 'the Secrets Manager store is misconfigured',
 };
 

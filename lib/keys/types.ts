@@ -53,7 +53,6 @@ export type KeyStoreFault =
   | 'network'
   | 'malformed-response'
   | 'invalid-record'
-  | 'busy'
   | 'misconfigured';
 
 /**
