@@ -46,14 +46,7 @@ export interface KeyStore {
 
 /** Why a store could not answer; a stable word for logs and metrics, never a value. */
 export type KeyStoreFault =
-  | 'timeout'
-  | 'throttled'
-  | 'server-error'
-  | 'access-denied'
-  | 'network'
-  | 'malformed-response'
-  | 'invalid-record'
-  | 'misconfigured';
+  'timeout' | 'throttled' | 'server-error' | 'access-denied' | 'network' | 'malformed-response' | 'invalid-record' | 'misconfigured';
 
 /**
  * A store's failure: the store is down, slow, refusing us, or holds a record that is not one. Its
