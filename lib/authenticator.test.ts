@@ -14,7 +14,6 @@ const config = loadConfig({
   routes: [
     { path: '/health', methods: ['GET'], public: true },
     { path: '/public/*', public: true },
-    { path: '/public/secret', public: false },
     { path: '/admin/*', permissions: ['admin'] },
     { path: '*' },
   ],

@@ -215,6 +215,46 @@ describe('one secret, one key', () => {
   });
 });
 
+describe('route rules that would guard less than they say', () => {
+  const withRoutes = (routes: unknown[]) => () => loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } }, routes });
+  it.each([
+    [[{ path: '/admin/*', methods: [], permissions: ['admin'] }], 'routes[0].methods: must name at least one method (or "*")'],
+    [[{ path: '/admin/*', public: true, permissions: ['admin'] }], 'routes[0].permissions: a public route checks no permissions'],
+    [[{ path: '/upload', public: true, verifyInFunction: true }], 'routes[0].verifyInFunction: a public route verifies nothing'],
+    // An exception written after the general rule is never consulted (first match wins): /public/secret would be public.
+    [[{ path: '/public/*', public: true }, { path: '/public/secret' }], 'routes[1]: never reached: routes[0] comes first'],
+    [[{ path: '*' }, { path: '/admin/*', permissions: ['admin'] }], 'routes[1]: never reached: routes[0] comes first'],
+    [[{ path: '/admin/*' }, { path: '/admin', permissions: ['admin'] }], 'routes[1]: never reached'],
+    [[{ path: '/admin*' }, { path: '/admin/x/*', permissions: ['admin'] }], 'routes[1]: never reached'],
+    [
+      [
+        { path: '/a', methods: ['GET'] },
+        { path: '/a/', methods: ['HEAD'], permissions: ['x'] },
+      ],
+      'routes[1]: never reached',
+    ],
+    [[{ path: '/a/*' }, { path: '/a/%62/*', permissions: ['x'] }], 'routes[1]: never reached'],
+  ])('refuses %j', (routes, message) => {
+    expect(withRoutes(routes)).toThrow(message);
+  });
+  it.each([
+    // Partly overlapping rules: the later one is still reached for some requests.
+    [
+      { path: '/admin/*', methods: ['GET'] },
+      { path: '/admin/*', methods: ['DELETE'], permissions: ['admin'] },
+    ],
+    [{ path: '/admin/users' }, { path: '/admin/*', permissions: ['admin'] }],
+    [{ path: '/adm/*' }, { path: '/adm*', permissions: ['admin'] }],
+    [
+      { path: '/a/*', methods: ['GET'] },
+      { path: '/a/b', methods: ['*'] },
+    ],
+    [{ path: '/a/b/*' }, { path: '/a/*' }],
+  ])('accepts %j then %j', (first, second) => {
+    expect(withRoutes([first, second])).not.toThrow();
+  });
+});
+
 describe('prototype-safe JSON', () => {
   it.each(['{"__proto__":{"polluted":1}}', '{"a":{"constructor":{"prototype":{"polluted":1}}}}', '{"schemes":{"__proto__":{"x":1}}}'])(
     'refuses %s',

@@ -4,7 +4,7 @@ import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { parseJsonSafe } from './json.ts';
 import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/issues.ts';
 import { normalizeRoutePath } from '../core/route-path.ts';
-import { foldCase } from '../policy/routes.ts';
+import { foldCase, matchesPattern } from '../policy/routes.ts';
 import { ConfigError, configuredSchemes } from './records.ts';
 import { parseKeyRecord, recordIssueLines } from '../keys/record.ts';
 import type { KeyRecord } from '../keys/types.ts';
@@ -109,7 +109,52 @@ export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSch
     if (base !== -1)
       issues.push(`routes[${i}].path: overlaps lambda.basePaths[${base}], which route rules never see (they judge the path without it)`);
   });
+  issues.push(...routeRuleIssues(config.routes));
   if (configuredSchemes(config).length === 0) issues.push('schemes: no scheme is configured');
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/**
+ * Route rules that load but guard less than they say: a public rule that names permissions or asks for
+ * in-function verification (a public route checks neither), and a rule that an earlier one hides for
+ * every request it would match (first match wins, so it is never consulted: the usual slip is an
+ * exception written after the general rule, `/public/*` then a guarded `/public/secret`).
+ */
+function routeRuleIssues(routes: Config['routes']): string[] {
+  const issues: string[] = [];
+  const rules = routes.map((r) => ({ ...r, pattern: r.path === '*' ? '*' : normalizeRoutePath(r.path) }));
+  rules.forEach((rule, i) => {
+    if (rule.public && rule.permissions.length > 0) issues.push(`routes[${i}].permissions: a public route checks no permissions`);
+    if (rule.public && rule.verifyInFunction) issues.push(`routes[${i}].verifyInFunction: a public route verifies nothing`);
+    const hidden = rules.findIndex(
+      (earlier, j) => j < i && coversMethods(earlier.methods, rule.methods) && coversPattern(earlier.pattern, rule.pattern),
+    );
+    if (hidden !== -1)
+      issues.push(
+        `routes[${i}]: never reached: routes[${hidden}] comes first and matches every request it would (put the narrower rule first)`,
+      );
+  });
+  return issues;
+}
+
+/** Whether a rule with `outer` methods matches every method `inner` names (a rule for GET also matches HEAD). */
+function coversMethods(outer: readonly string[], inner: readonly string[]): boolean {
+  if (outer.includes('*')) return true;
+  return !inner.includes('*') && inner.every((m) => outer.includes(m) || (m === 'HEAD' && outer.includes('GET')));
+}
+
+/** Whether every path `inner` matches is matched by `outer` too (both normalised; see `matchesPattern`). */
+function coversPattern(outer: string, inner: string): boolean {
+  if (outer === '*') return true;
+  if (inner === '*') return false;
+  // What a pattern matches: an exact path (and it with "/"), or every path with a prefix (`/dir/*` also `/dir`).
+  const prefixOf = (p: string) => (p.endsWith('*') ? p.slice(0, -1) : undefined);
+  const outerPrefix = prefixOf(outer);
+  const innerPrefix = prefixOf(inner);
+  if (outerPrefix === undefined) return innerPrefix === undefined && matchesPattern(outer, inner);
+  if (innerPrefix === undefined) return matchesPattern(outer, inner);
+  // `/dir/*` also matches `/dir`, which a prefix must then cover too.
+  const innerBare = inner.endsWith('/*') ? innerPrefix.slice(0, -1) : undefined;
+  return innerPrefix.startsWith(outerPrefix) && (innerBare === undefined || matchesPattern(outer, innerBare));
 }

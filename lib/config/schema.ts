@@ -130,7 +130,13 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
 export const RouteSchema = v.strictObject({
   /** "/exact", "/prefix/*" or "*" */
   path: v.pipe(v.string(), v.regex(/^(\*|\/[^*]*\*?)$/, 'must be "*", "/exact" or "/prefix/*"')),
-  methods: v.optional(v.array(v.pipe(v.string(), v.regex(/^(\*|[A-Z]+)$/, 'must be an upper-case method or "*"'))), ['*']),
+  methods: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(/^(\*|[A-Z]+)$/, 'must be an upper-case method or "*"'))),
+      v.minLength(1, 'must name at least one method (or "*")'),
+    ),
+    ['*'],
+  ),
   /** Public routes skip authentication; everything else is guarded (fail closed). */
   public: v.optional(v.boolean(), false),
   /** Permissions the principal must all hold on this route (else 403). */
