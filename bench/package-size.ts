@@ -89,7 +89,8 @@ export function packageSizeMarkdown(s: PackageSize): string {
   const rows = ENTRY_POINTS.map((e) => `| \`${e}\` | ${cell(e, 'node')} | ${cell(e, 'workerd')} | ${deps(e)} |`);
   return `## Package size
 
-The packed tarball (\`npm pack\`: dist/ JavaScript and declarations, the CLI bin, the README):
+The packed tarball (\`npm pack\`: dist/ JavaScript and declarations, the CLI bin, the README with the
+docs/ and examples/ it links to, this file):
 **${kb(s.tarballBytes)} KiB** packed, ${kb(s.unpackedBytes)} KiB unpacked, ${s.files} files.
 
 What each entry point costs a bundle: a one-line consumer \`export * from '<entry>'\` (everything the

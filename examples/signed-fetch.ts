@@ -8,6 +8,9 @@ const signer = createSigV4Signer({
   secret: process.env.EDGE_AUTH_SECRET ?? 'demo-only-secret-do-not-use-in-production-1',
   region: 'us-east-1',
   service: 'execute-api',
+  // Sign the body's hash in x-amz-content-sha256: an API Gateway authorizer never sees the body, and
+  // verifies a request with one only through that header (the integration then checks the body).
+  signContentSha256: true,
 });
 
 // Pass { fetch } to sign for another fetch implementation (a mock, undici, a Worker's service binding).

@@ -8,13 +8,14 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumer, npm, packPackage, type PackResult } from '../../infra/pack.mjs';
 import { ROOT, startWorker } from '../helpers/workerd.ts';
+import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
 
 const run = promisify(execFile);
 const CONFIG = JSON.stringify({
@@ -40,9 +41,12 @@ const node = (args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, args, { cwd: consumer, env: { ...process.env, ...env }, encoding: 'utf8' });
 
 describe('the tarball', () => {
-  it('holds the compiled JavaScript and declarations, the bin, the README and the LICENSE: no sources, tests or bundles', () => {
+  it('holds the compiled JavaScript and declarations, the bin, the README, its docs and examples, and the LICENSE: no sources, tests or bundles', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const p of paths) expect(p).toMatch(/^(dist\/.+\.(js|d\.ts)|bin\/edge-auth\.js|README\.md|LICENSE|package\.json)$/);
+    for (const p of paths)
+      expect(p).toMatch(
+        /^(dist\/.+\.(js|d\.ts)|bin\/edge-auth\.js|README\.md|BENCHMARKS\.md|LICENSE|package\.json|docs\/.+\.md|examples\/([\w-]+\.ts|README\.md|tsconfig\.json))$/,
+      );
     // The license the package.json names ships with it.
     expect(paths).toContain('LICENSE');
     expect(paths.filter((p) => p.includes('.test.'))).toEqual([]);
@@ -57,6 +61,19 @@ describe('the tarball', () => {
     ]) {
       expect(paths).toContain(`dist/${entry}.js`);
       expect(paths).toContain(`dist/${entry}.d.ts`);
+    }
+  });
+
+  it('holds every file the README and the docs link to, so the links work from node_modules too', () => {
+    const paths = new Set(packed.files.map((f) => f.path));
+    for (const doc of [...paths].filter((p) => p.endsWith('.md'))) {
+      const text = readFileSync(join(ROOT, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/i.test(target!)) continue; // a URL
+        const resolved = posix.normalize(posix.join(posix.dirname(doc), target!)).replace(/\/$/, '');
+        const found = paths.has(resolved) || [...paths].some((p) => p.startsWith(resolved + '/'));
+        expect(found, `${doc} links to ${target}, which the tarball lacks`).toBe(true);
+      }
     }
   });
 
@@ -254,6 +271,46 @@ describe('a consumer Worker (edge-authorizer/hono) bundled by wrangler, under wo
     expect(r.odd).toMatchObject({ status: 200, body: { principal: 'consumer', path: '/items/a%20b/%C3%A9', query: 'q=x%20y&z=%27' } });
     expect(r.unsigned).toMatchObject({ status: 401, body: { error: 'ERR_AUTH_MISSING' } });
     expect(r.tampered).toMatchObject({ status: 401, body: { error: 'ERR_SIGNATURE_INVALID' } });
+  });
+});
+
+describe("the README's Worker (examples/worker.ts as the tarball ships it) with its keys in a secret binding", () => {
+  let mf: Miniflare | undefined;
+  let url: URL;
+  const SECRET = 'consumer-bundle-secret-0001';
+  const signer = createSigV4Signer({ keyId: 'AKIDBUNDLE', secret: SECRET, region: 'us-east-1', service: 'execute-api' });
+
+  beforeAll(async () => {
+    const built = await esbuild.build({
+      absWorkingDir: consumer,
+      entryPoints: ['node_modules/edge-authorizer/examples/worker.ts'],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      conditions: ['workerd', 'worker', 'browser'],
+      write: false,
+      logLevel: 'warning',
+    });
+    mf = await startWorker(built.outputFiles[0]!.text, {
+      AUTH_CONFIG: JSON.stringify({
+        schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+        keyStores: [{ type: 'secret-binding', schemes: ['sigv4'], binding: 'AUTH_KEY_BUNDLE' }],
+      }),
+      AUTH_KEY_BUNDLE: JSON.stringify({ keys: [{ id: 'AKIDBUNDLE', secrets: [SECRET], principal: 'bundle-user', permissions: [] }] }),
+    });
+    url = await mf.ready;
+  }, 120_000);
+  afterAll(async () => {
+    await mf?.dispose();
+  });
+
+  it("opens the store the configuration names: signed 200 as the bundle's principal, unsigned 401", async () => {
+    const signed = await signer.sign({ method: 'GET', path: '/hello', query: '', headers: [['host', url.host]], body: new Uint8Array() });
+    const res = await fetch(new URL('/hello', url), {
+      headers: signed.headers.filter(([n]) => n.toLowerCase() !== 'host').map(([n, v]): [string, string] => [n, v]),
+    });
+    expect([res.status, await res.json()]).toEqual([200, { hello: 'bundle-user', scheme: 'sigv4' }]);
+    expect((await fetch(new URL('/hello', url))).status).toBe(401);
   });
 });
 
