@@ -505,7 +505,7 @@ function readKeyFile(path: string, io: CliIo): string | undefined {
     return io.readFile(path);
   } catch (e) {
     if (errorCode(e) === 'ENOENT') return undefined;
-    throw new CliError('ERR_CONFIG', `cannot read the key file (${errorCode(e)})`);
+    throw new CliError('ERR_KEY_STORE', `cannot read the key file (${errorCode(e)})`);
   }
 }
 
@@ -562,7 +562,7 @@ function filePut(path: string, incoming: ReadRecords['items'], io: CliIo, regist
   try {
     replaceFileAtomically(path, merged.text);
   } catch (e) {
-    throw new CliError('ERR_CONFIG', `cannot write the key file (${errorCode(e)})`);
+    throw new CliError('ERR_KEY_STORE', `cannot write the key file (${errorCode(e)})`);
   }
   io.stdout(JSON.stringify({ ok: true, to: 'file', added: merged.added, replaced: merged.replaced }) + '\n');
   return 0;
@@ -714,7 +714,7 @@ async function keysCheck(args: string[], io: CliIo, registry: SchemeRegistry): P
   if (from === 'file') {
     const path = fileTarget(store);
     const text = readKeyFile(path, io);
-    if (text === undefined) throw new CliError('ERR_CONFIG', 'cannot read the key file (ENOENT)');
+    if (text === undefined) throw new CliError('ERR_KEY_STORE', 'cannot read the key file (ENOENT)');
     result = documentIssues(text, registry);
   } else if (from === 'kv') {
     const entries = await kvRead(kvTarget(store));

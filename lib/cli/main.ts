@@ -14,31 +14,45 @@ import { redactExplanation, type RedactedExplanation } from './redact.ts';
 
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
 
-const usage = (registry: SchemeRegistry) => `usage:
-  edge-auth sign         --config FILE --key ID|--private-key FILE|--secret-env NAME [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json
-  edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json
-  edge-auth explain      --config FILE [--json] < request.json
-  edge-auth check-config --config FILE
-${keysUsage}
-${tokenKeysUsage}
+const SYNOPSIS: Readonly<Record<string, string>> = {
+  sign: '  edge-auth sign         --config FILE --key ID|--private-key FILE|--secret-env NAME [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json',
+  verify: '  edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json',
+  explain: '  edge-auth explain      --config FILE [--json] < request.json',
+  'check-config': '  edge-auth check-config --config FILE',
+  keys: keysUsage,
+  'token-keys': tokenKeysUsage,
+};
 
-request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name","value"]] or {"name":"value"},"body":"text"} ("bodyBase64" for binary)
+const REQUEST_JSON = `request.json: {"method":"GET","url":"https://host/path?query","headers":[["Name","value"]] or {"name":"value"},"body":"text"} ("bodyBase64" for binary)`;
 
-exit status: 0 done (verify: accepted); 1 the request was rejected or could not be signed, verified or
+const EXIT_STATUS = `exit status: 0 done (verify: accepted); 1 the request was rejected or could not be signed, verified or
 explained; 2 a usage, configuration or request.json problem. On 1 and 2, stderr is one line of JSON:
 {"ok":false,"code":"ERR_...","message":"...","issues":["field: what is wrong"]} (verify also prints
 its result on stdout). explain shows session tokens and the key id (MAuth: the app uuid) redacted, never
-secrets or signatures.
+secrets or signatures.`;
 
-sign --private-key FILE: the private key to sign with (MAuth: the app's PEM), read from the file, so it
+const SIGN_SECRETS = `sign --private-key FILE: the private key to sign with (MAuth: the app's PEM), read from the file, so it
 never stands in argv or the configuration; --key is then the key id (MAuth: the app uuid; default the
 APP_UUID environment variable, which keeps it out of argv too) and need not be in the configuration. --algorithm picks a scheme's variant (MAuth: v1, v2 or v1,v2 among
 schemes.mauth.signVersions).
 
 sign --secret-env NAME: the secret to sign with from the environment variable NAME (api-key: the API
-key itself, which its record holds only as a hash), so it never stands in argv; with --key ID.
+key itself, which its record holds only as a hash), so it never stands in argv; with --key ID.`;
 
-schemes (--scheme; default: the key's scheme, else the only configured one): ${registry.ids.join(', ')}`;
+const schemesLine = (registry: SchemeRegistry) =>
+  `schemes (--scheme; default: the key's scheme, else the only configured one): ${registry.ids.join(', ')}`;
+
+/** The whole usage, or one command's (`edge-auth sign --help`): its synopsis and the paragraphs that concern it. */
+const usage = (registry: SchemeRegistry, command?: string): string => {
+  if (command === undefined || !Object.hasOwn(SYNOPSIS, command))
+    return [`usage:\n${Object.values(SYNOPSIS).join('\n')}`, REQUEST_JSON, EXIT_STATUS, SIGN_SECRETS, schemesLine(registry)].join('\n\n');
+  const parts = [`usage:\n${SYNOPSIS[command]}`];
+  if (command === 'sign' || command === 'verify' || command === 'explain') parts.push(REQUEST_JSON);
+  if (command !== 'keys' && command !== 'token-keys') parts.push(EXIT_STATUS);
+  if (command === 'sign') parts.push(SIGN_SECRETS);
+  if (command === 'sign' || command === 'keys') parts.push(schemesLine(registry));
+  return parts.join('\n\n');
+};
 
 /**
  * Everything the CLI touches outside itself, injected so tests and embedders run it without a process,
@@ -338,7 +352,9 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
   try {
     const [command, ...rest] = argv;
     if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help') || rest.includes('-h')) {
-      io.stdout(usage(registry) + '\n');
+      // `edge-auth sign --help` (or `help sign`): that command's usage; otherwise all of it.
+      const about = command === 'help' || command === '--help' || command === '-h' ? rest[0] : command;
+      io.stdout(usage(registry, about) + '\n');
       return 0;
     }
     if (command === undefined) throw usageError('a command is required: sign, verify, explain, check-config, keys or token-keys');

@@ -318,10 +318,26 @@ describe('usage and configuration errors exit 2', () => {
     const error = errorOf(r, 2, 'ERR_REQUEST_JSON');
     expect(error.issues).toEqual([expect.stringMatching(/^url: /)]);
   });
-  it('prints usage for --help', () => {
-    const r = run(['sign', '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('edge-auth sign');
-    expect(r.stdout).toContain('edge-auth check-config');
+  it("prints the whole usage for --help, and one command's for `<command> --help` or `help <command>`", () => {
+    const all = run(['--help']);
+    expect(all.code).toBe(0);
+    for (const command of ['sign', 'verify', 'explain', 'check-config', 'keys new', 'token-keys rotate'])
+      expect(all.stdout).toContain(`edge-auth ${command}`);
+    for (const argv of [
+      ['sign', '--help'],
+      ['help', 'sign'],
+    ]) {
+      const one = run(argv);
+      expect(one.code).toBe(0);
+      expect(one.stdout).toContain('edge-auth sign');
+      expect(one.stdout).toContain('sign --secret-env NAME');
+      expect(one.stdout).not.toContain('edge-auth check-config');
+      expect(one.stdout).not.toContain('edge-auth keys');
+    }
+    const check = run(['check-config', '-h']).stdout;
+    expect(check).toContain('edge-auth check-config --config FILE');
+    expect(check).not.toContain('request.json: {');
+    // An unknown word after help: the whole usage (it is not quoted back).
+    expect(run(['help', 'nonsense']).stdout).toBe(all.stdout);
   });
 });

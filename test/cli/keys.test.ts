@@ -450,7 +450,7 @@ describe('keys put --to file', () => {
     [['--to', 'kv', '--binding', 'not a binding', '--local'], 'ERR_USAGE'],
     [['--to', 'kv', '--binding', 'KEYS', '--local', '--file', 'F'], 'ERR_USAGE'],
     [['--to', 'kv', '--binding', 'KEYS', '--remote', '--persist-to', 'D'], 'ERR_USAGE'],
-    [['--to', 'file', '--file', '/nonexistent-dir/keys.json'], 'ERR_CONFIG'],
+    [['--to', 'file', '--file', '/nonexistent-dir/keys.json'], 'ERR_KEY_STORE'],
   ])('%j: %s', async (args, code) => {
     const file = path('keys.json');
     const r = await cli(['keys', 'put', ...args.map((a) => (a === 'F' ? file : a))], JSON.stringify(good()));
@@ -506,6 +506,10 @@ describe('keys put --to file over arbitrary stdin (property)', () => {
 });
 
 describe('keys check --from file', () => {
+  it('a key file that cannot be read is the store that could not be read: ERR_KEY_STORE, exit 2, as the README says', async () => {
+    const r = await cli(['keys', 'check', '--from', 'file', '--file', path('no-such-keys.json')]);
+    expect(errorOf(r, 2, 'ERR_KEY_STORE').message).toBe('cannot read the key file (ENOENT)');
+  });
   it('exit 1: one JSON line per bad field (id, path, message), a summary, and no value anywhere', async () => {
     const file = path('keys.json');
     const secret = 'check-secret-do-not-print';
@@ -555,7 +559,7 @@ describe('keys check --from file', () => {
   });
 
   it.each([
-    [['--from', 'file', '--file', '/nonexistent-dir/keys.json'], 'ERR_CONFIG'],
+    [['--from', 'file', '--file', '/nonexistent-dir/keys.json'], 'ERR_KEY_STORE'],
     [['--from', 'file'], 'ERR_USAGE'],
     [['--from', 'sm', '--file', 'x'], 'ERR_USAGE'],
     [['--file', 'x'], 'ERR_USAGE'],
