@@ -30,6 +30,11 @@ interface ReadingOptions {
   /** `.` and `..` kept as literal segments (routers that match the path as text: Express, Fastify, most Lambda routers). */
   readonly keepDots?: boolean;
   /**
+   * Empty segments kept, as a URL keeps them (WHATWG, Rust's url crate: `/x//../admin` is `/x/admin`,
+   * where merged slashes make `/admin`); with `keepDots` too, the path as sent, decoded.
+   */
+  readonly keepEmpty?: boolean;
+  /**
    * Windows and Unicode leniency (IIS, NTFS, origins that apply NFKC): `%uXXXX` escapes decoded,
    * NFKC normalisation (a fullwidth `／` is a `/`), trailing dots and spaces trimmed from segments.
    */
@@ -160,6 +165,7 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
     return 'invalid-utf8';
   }
   if (opts.lenient) text = text.normalize('NFKC');
+  if (opts.keepEmpty) return urlSegments(text.split('/'), opts);
   const segments: string[] = [];
   // After NFKC a fullwidth reverse solidus is a "\", which a lenient origin also splits on.
   const parts = opts.lenient ? text.split(/[/\\]/) : text.split('/');
@@ -180,6 +186,30 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
   return '/' + segments.join('/') + (trailing ? '/' : '');
 }
 
+/**
+ * Segments as a URL resolves them (the WHATWG path state): empty ones kept, `..` drops the segment
+ * before it whatever it is, and a `.` or `..` at the end leaves a "/"; with `keepDots`, nothing resolved.
+ */
+function urlSegments(parts: readonly string[], opts: ReadingOptions): string {
+  const out: string[] = [];
+  // parts[0] is what comes before the leading "/".
+  for (let i = 1; i < parts.length; i++) {
+    let seg = parts[i]!;
+    if (opts.params) {
+      const semi = seg.indexOf(';');
+      if (semi !== -1) seg = seg.slice(0, semi);
+    }
+    const last = i === parts.length - 1;
+    if (!opts.keepDots && seg === '..') {
+      out.pop();
+      if (last) out.push('');
+    } else if (!opts.keepDots && seg === '.') {
+      if (last) out.push('');
+    } else out.push(seg);
+  }
+  return '/' + out.join('/');
+}
+
 // A path made only of these, with no "//" or "/." in it, reads the same under every option.
 const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9\-_~!$&'()*+,=:@]+(?:\.+[A-Za-z0-9\-_~!$&'()*+,=:@]+)*)*\/?$/;
 
@@ -190,6 +220,9 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   ...[false, true].flatMap((twice) =>
     [false, true].flatMap((params) => [false, true].map((slashes) => ({ slashes, params, twice, keepDots: true }))),
   ),
+  // Origins that resolve the path as a URL does, empty segments kept; and the path as sent.
+  { slashes: false, params: false, twice: false, keepEmpty: true },
+  { slashes: false, params: false, twice: false, keepEmpty: true, keepDots: true },
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
@@ -204,7 +237,8 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * with `.` and `..` kept as text (routers that match the path literally), and two more read it as IIS, NTFS and
  * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces, `::$` stream
  * suffixes). Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
- * refused. Linear in the path's length (eighteen passes at most). Case-insensitive origins are the route table's concern.
+ * refused. Two more, for a path with an empty segment, resolve it as a URL does (empty segments kept)
+ * and keep it as sent. Linear in the path's length (twenty passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -251,6 +285,8 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   const needed = (opts: ReadingOptions): boolean => {
     if (opts.twice && !twice) return false;
     if (opts.keepDots && !dots) return false;
+    // Without an empty segment, a URL resolves the path as merged slashes do.
+    if (opts.keepEmpty) return rawPath.includes('//');
     if (opts.lenient) return true;
     const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
     return !((opts.slashes && !h.slash) || (opts.params && !h.params));
@@ -263,6 +299,16 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
     if (!readings.includes(r)) readings.push(r);
   }
   return { ok: true, path: readings[0]!, readings };
+}
+
+/**
+ * A path (a reading) resolved as a URL resolves it: dot segments removed, empty segments kept (what
+ * Lambda Web Adapter sets as the path it forwards). Escapes as {@link normalizeRoutePath} leaves them.
+ */
+export function resolveUrlPath(path: string): string {
+  if (!path.startsWith('/')) return path;
+  const r = readPath(encoder.encode(path), { slashes: false, params: false, twice: false, keepEmpty: true });
+  return typeof r === 'string' && r.startsWith('/') ? r : path;
 }
 
 /** The plain normalisation of a route pattern or path (no alternative readings), for comparing like with like. */

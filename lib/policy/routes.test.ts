@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
-import { basePathTails, createRouteTable, foldCase, foldCaseFull, matchesPattern, strictestOf } from './routes.ts';
+import { basePathTails, compileBasePaths, createRouteTable, foldCase, foldCaseFull, matchesPattern, strictestOf } from './routes.ts';
 
 const table = createRouteTable(
   loadConfig({
@@ -82,6 +82,15 @@ describe('route decisions', () => {
     );
     expect(upper.decide('GET', '/admin/x')).toMatchObject({ permissions: ['admin'] });
   });
+  it('reads a path with an empty segment as a URL resolves it too: /reports//../x is /reports/x to a WHATWG origin', () => {
+    const exact = createRouteTable(
+      loadConfig({
+        schemes: { sigv4: { region: 'r', service: 's' } },
+        routes: [{ path: '/reports/x', permissions: ['reports'] }, { path: '*' }],
+      }).routes,
+    );
+    expect(exact.decide('GET', '/reports//../x')).toMatchObject({ permissions: ['reports'] });
+  });
   it('keeps dots as text in one reading: a router matching text routes /admin/../x under /admin', () => {
     expect(table.decide('GET', '/admin/../public/x')).toMatchObject({ public: false, permissions: ['admin'] });
   });
@@ -99,54 +108,80 @@ describe('route decisions', () => {
 });
 
 describe('base paths an app takes off itself (basePathTails, decide behind base paths)', () => {
+  const tailsOf = (path: string, bases: string[]) => basePathTails(path, compileBasePaths(bases));
+
   it.each([
     // [path, base paths, tails]
     ['/v1/admin', ['/v1'], ['/admin']], // once at the start (an exact strip, Express's mount)
     ['/v1', ['/v1'], ['/']],
-    ['/v1/v1/admin', ['/v1'], ['/v1/admin', '/admin']], // as often as it repeats (Lambda Web Adapter)
+    ['/V1/admin', ['/v1'], ['/admin']], // Express's mount ignores case
+    ['/v1/v1/admin', ['/v1'], ['/v1/admin', '/admin']], // as often as it repeats (Lambda Web Adapter), or mounted twice
     ['/x/v1/admin', ['/v1'], ['/admin']], // after its first occurrence anywhere (serverless-http)
-    ['/x/v1/v1/admin', ['/v1'], ['/v1/admin', '/admin']], // serverless-http, then a router mounted under it
-    ['/v10/x', ['/v1'], []], // "0/x" is no path a router matches
-    ['/v1x/v1/admin', ['/v1'], ['/admin']],
+    ['/x/V1/admin', ['/v1'], []], // serverless-http matches case
+    ['/x/v1/v1/admin', ['/v1'], ['/v1/admin', '/admin']], // serverless-http, then a router mounted under the base path
+    ['/v1admin/users', ['/v1'], ['/admin/users']], // Lambda Web Adapter puts a "/" in front of what is left
+    ['/v1/v1admin/users', ['/v1'], ['/v1admin/users', '/admin/users']],
+    ['/v1../admin', ['/v1'], ['/../admin', '/admin']], // ... and resolves the dot segments it makes (both are judged)
+    ['/v10/x', ['/v1'], ['/0/x']], // Lambda Web Adapter again; serverless-http's "0/x" is no path a router matches
+    ['/public/v10/x', ['/v1'], []],
+    ['/v1x/v1/admin', ['/v1'], ['/x/v1/admin']],
     ['/v1/beta/admin', ['/v1', '/v1/beta'], ['/beta/admin', '/admin']], // nested: without each
     ['/v1/beta/admin', ['/v1/beta', '/v1'], ['/admin', '/beta/admin']],
+    ['/API/api/admin', ['/api/api'], ['/admin']], // Express, with a base path whose end repeats its start
     ['/items/1', ['/v1'], []],
   ] as Array<[string, string[], string[]]>)('%s without %j: %j', (path, bases, tails) => {
-    expect(basePathTails(path, bases)?.sort()).toEqual([...tails].sort());
+    expect(tailsOf(path, bases)?.sort()).toEqual([...tails].sort());
   });
 
-  it('gives up (undefined) on a path that repeats base paths more than 16 times: the request is refused', () => {
-    expect(basePathTails('/v1'.repeat(16) + '/x', ['/v1'])).toHaveLength(16);
-    expect(basePathTails('/v1'.repeat(17) + '/x', ['/v1'])).toBeUndefined();
-    expect(basePathTails('/a/b'.repeat(9), ['/a', '/b'])).toBeUndefined();
+  it('gives up (undefined) on a path that makes more than 16 such paths: the request is refused', () => {
+    expect(tailsOf('/v1'.repeat(16) + '/x', ['/v1'])).toHaveLength(16);
+    expect(tailsOf('/v1'.repeat(17) + '/x', ['/v1'])).toBeUndefined();
+    expect(tailsOf('/a/b'.repeat(9), ['/a', '/b'])).toBeUndefined();
+    // Occurrences no app can cut a routable path at do not count.
+    expect(tailsOf('/public' + '/v1x'.repeat(40), ['/v1'])).toEqual([]);
   });
 
-  it('agrees with taking base paths off string by string, each after its first occurrence, as far as it goes', () => {
-    // The model: every string reached by cutting a path after the first occurrence of a base path, again and again.
+  it('agrees with a model of the three apps, written string by string', () => {
+    // serverless-http: cut after the first occurrence; Lambda Web Adapter: trim the repeats at the start and
+    // put a "/" in front; Express: mounted routers, each strips its base path at the start in any case.
     const model = (path: string, bases: string[]): string[] => {
-      const seen = new Set<string>();
-      const todo = [path];
+      const out = new Set<string>();
+      const starts: string[] = [path];
+      for (const b of bases) {
+        const at = path.indexOf(b);
+        if (at >= 0 && (path.slice(at + b.length) === '' || path.slice(at + b.length).startsWith('/')))
+          starts.push(path.slice(at + b.length) || '/');
+        let p = path;
+        while (p.startsWith(b)) p = p.slice(b.length);
+        if (p !== path) starts.push(...(p.startsWith('/') ? [p] : ['/' + p, new URL('http://h/' + p).pathname]));
+      }
+      const todo = [...starts];
+      for (const p of starts) if (p !== path) out.add(p);
       while (todo.length > 0) {
         const p = todo.pop()!;
         for (const b of bases) {
-          const at = p.indexOf(b);
-          const rest = at === -1 ? undefined : p.slice(at + b.length);
-          if (rest !== undefined && !seen.has(rest)) {
-            seen.add(rest);
-            todo.push(rest);
+          const head = p.slice(0, b.length).toLowerCase();
+          const next = p.charAt(b.length);
+          if (head === b.toLowerCase() && (next === '' || next === '/')) {
+            const rest = p.slice(b.length) || '/';
+            if (rest !== path && !out.has(rest)) {
+              out.add(rest);
+              todo.push(rest);
+            }
           }
         }
       }
-      return [...seen].map((r) => (r === '' ? '/' : r)).filter((r) => r.startsWith('/'));
+      return [...out];
     };
-    const segment = fc.constantFrom('v1', 'V1', 'v10', 'beta', 'admin', 'x', 'v1x', '.', '');
+    const segment = fc.constantFrom('v1', 'V1', 'v10', 'beta', 'BETA', 'admin', 'x', 'v1x');
     fc.assert(
       fc.property(
         fc.array(segment, { minLength: 1, maxLength: 8 }),
         fc.uniqueArray(fc.constantFrom('/v1', '/v1/beta', '/beta', '/x/v1'), { minLength: 1, maxLength: 3 }),
         (segments, bases) => {
           const path = '/' + segments.join('/');
-          expect(new Set(basePathTails(path, bases))).toEqual(new Set(model(path, bases)));
+          const tails = tailsOf(path, bases);
+          if (tails !== undefined) expect(new Set(tails)).toEqual(new Set(model(path, bases)));
         },
       ),
       { numRuns: 3000 },
@@ -166,18 +201,27 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     '/x/v1/admin/users', // serverless-http
     '/v1/v1/admin/users', // Lambda Web Adapter
     '/V1/admin/users', // Express's mount ignores case
-    '/x/V1/admin/users',
+    '/v1admin/users', // Lambda Web Adapter puts a "/" in front of what is left
     '/x/%761/admin/users', // an escape of an unreserved character
     '/x/v1%2Fadmin/users', // an escaped slash a proxy decodes
     '/1/v1/../admin/users', // a dot segment after the base path, which the router resolves
     '/x/v1/v1/admin', // serverless-http in front of a router mounted under the base path
+    '/v1/./admin//..', // Lambda Web Adapter sets /./admin//.., which a URL resolves to /admin/
   ])('%s: judged as the app makes it, /admin/... (needs admin)', (path) => {
     expect(behind.decide('GET', path)).toMatchObject({ ok: true, permissions: [] });
     expect(behind.decide('GET', path, true)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
   });
 
   it('leaves paths that only hold the base path text within a segment as they are, public ones public', () => {
-    for (const path of ['/public/v10/x', '/public/docs', '/public/v1.json', '/public/xv1/y'])
+    // serverless-http matches case, and a router mounted under the base path strips it only at the start.
+    for (const path of [
+      '/public/v10/x',
+      '/public/docs',
+      '/public/v1.json',
+      '/public/xv1/y',
+      '/public/docs/V1/intro',
+      '/public' + '/v1x'.repeat(40),
+    ])
       expect(behind.decide('GET', path, true), path).toMatchObject({ ok: true, public: true });
     // A public path holding the base path as a segment is judged as serverless-http would route it too.
     expect(behind.decide('GET', '/public/v1/x', true)).toMatchObject({ ok: true, public: false });

@@ -1,7 +1,7 @@
 import type { RouteConfig } from '../config/schema.ts';
 import { percentDecode } from '../core/encoding.ts';
 import { authError, type AuthError } from '../core/errors.ts';
-import { normalizeRoutePath, routeReadings, type PathRejection } from '../core/route-path.ts';
+import { normalizeRoutePath, resolveUrlPath, routeReadings, type PathRejection } from '../core/route-path.ts';
 
 /**
  * What the route rules say about one request, taken over every reading of its path (each also
@@ -157,58 +157,75 @@ export function foldCaseFull(text: string): string {
 }
 
 /**
- * More occurrences of base paths than this in one reading of a path: the request is refused, rather
- * than judged on only some of the paths an app could make of it (no real path repeats its base path
- * that often).
+ * More paths than this that apps could make of one reading by taking base paths off: the request is
+ * refused, rather than judged on only some of them (no real path repeats its base path that often).
  */
-const MAX_BASE_PATH_OCCURRENCES = 16;
+const MAX_BASE_PATH_TAILS = 16;
+
+/** A configured base path, normalised, and how a router mounted under it (Express) matches it: at the start, in any case, up to a "/" or the end. */
+export interface BasePath {
+  readonly text: string;
+  readonly mount: RegExp;
+}
+
+/** Compiles `lambda.basePaths` for {@link basePathTails}. @internal */
+export function compileBasePaths(basePaths: readonly string[]): BasePath[] {
+  return [...new Set(basePaths.map(normalizeRoutePath))]
+    .filter((b) => b !== '/')
+    .map((text) => ({ text, mount: new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?=/|$)', 'iy') }));
+}
 
 /**
- * The paths an app in front of its router may make of one reading `path` by taking base paths
- * (`bases`, in the reading's form: both case-folded, or neither) off it, each as a suffix of `path`
- * that starts with "/" (or "/" when nothing is left): `undefined` when `path` holds more than
- * {@link MAX_BASE_PATH_OCCURRENCES} occurrences of them. Apps strip base paths in several ways:
- * exactly once at the start (Express's mount, which also ignores case: the folded reading covers
- * that), as often as the base path repeats at the start (Lambda Web Adapter's
- * `AWS_LWA_REMOVE_BASE_PATH`), after its first occurrence anywhere, not only at a segment boundary
- * (serverless-http's `basePath` is an `indexOf`), and one of those after another (an app that mounts
- * its router under the base path behind serverless-http). All of them are the path after a chain of
- * occurrences taken from the left, each the first of some base path at or after the end of the one
- * before: those are the tails returned. A tail that does not start with "/" (`/v10/x` without `/v1`)
- * is no path a router matches, and is not returned. Linear in the path for each base path.
+ * The paths an app may route after taking configured base paths off one reading `path` itself, as the
+ * apps that do it do: in front of the app, serverless-http's `basePath` cuts the path after the base
+ * path's first occurrence anywhere (an `indexOf`, not only at a segment boundary), and Lambda Web
+ * Adapter's `AWS_LWA_REMOVE_BASE_PATH` strips it as often as it repeats at the start (Rust's
+ * `trim_start_matches`) and sets what is left as a URL path, with a "/" put in front and dot segments
+ * resolved (both forms are returned); then a router mounted under a base path (Express's `app.use('/v1', router)`) strips it at
+ * the start, in any case, up to a "/" or the end, once per mount. A cut that leaves no leading "/"
+ * (serverless-http's `/v10/x` without `/v1`: `0/x`) is no path a router matches, and is not returned.
+ * `undefined` when there are more than {@link MAX_BASE_PATH_TAILS} such paths. Linear in the path for
+ * each base path.
  *
  * @internal
  */
-export function basePathTails(path: string, bases: readonly string[]): string[] | undefined {
-  // Where each base path occurs, overlapping occurrences included, in order.
-  const starts: number[][] = [];
-  let count = 0;
-  for (const b of bases) {
-    const at: number[] = [];
-    for (let i = path.indexOf(b); i !== -1; i = path.indexOf(b, i + 1)) {
-      if (++count > MAX_BASE_PATH_OCCURRENCES) return undefined;
-      at.push(i);
+export function basePathTails(path: string, bases: readonly BasePath[]): string[] | undefined {
+  const found = new Set<string>();
+  // In front of the app: nothing, serverless-http, or Lambda Web Adapter.
+  const fronted = [path];
+  for (const { text } of bases) {
+    const at = path.indexOf(text);
+    if (at !== -1) {
+      const rest = path.slice(at + text.length);
+      if (rest === '' || rest.charCodeAt(0) === 0x2f) fronted.push(rest || '/');
     }
-    starts.push(at);
+    if (path.startsWith(text)) {
+      let end = 0;
+      while (path.startsWith(text, end)) end += text.length;
+      const rest = path.slice(end);
+      // What it sets, resolved as a URL resolves it (empty segments kept: `/admin//..` is `/admin/`), and
+      // as text (a reading that keeps dots is resolved with merged slashes by the caller).
+      const set = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+      fronted.push(set, resolveUrlPath(set));
+    }
   }
-  // From each position reached, the first occurrence of each base path at or after it leads on to its end.
-  const reached = new Set<number>();
-  const todo = [0];
+  // Then routers mounted under base paths, one after another.
+  const todo = [...fronted];
+  for (const p of fronted) if (p !== path) found.add(p);
   while (todo.length > 0) {
-    const from = todo.pop()!;
-    bases.forEach((b, k) => {
-      const at = starts[k]!.find((i) => i >= from);
-      if (at === undefined || reached.has(at + b.length)) return;
-      reached.add(at + b.length);
-      todo.push(at + b.length);
-    });
+    const p = todo.pop()!;
+    for (const { mount } of bases) {
+      mount.lastIndex = 0;
+      const m = mount.exec(p);
+      if (m === null) continue;
+      const rest = p.slice(m[0].length) || '/';
+      if (rest === path || found.has(rest)) continue;
+      found.add(rest);
+      todo.push(rest);
+    }
+    if (found.size > MAX_BASE_PATH_TAILS) return undefined;
   }
-  const tails: string[] = [];
-  for (const end of reached) {
-    if (end === path.length) tails.push('/');
-    else if (path.charCodeAt(end) === 0x2f) tails.push(path.slice(end));
-  }
-  return tails;
+  return found.size > MAX_BASE_PATH_TAILS ? undefined : [...found];
 }
 
 function trimSlash(path: string): string {
@@ -243,9 +260,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
     const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);
     return { rule: r, pattern, folded: foldCase(pattern) };
   });
-  // Base paths in the form of the readings they are looked for in: normalised, and case-folded for the folded readings.
-  const bases = [...new Set(basePaths.map(normalizeRoutePath))].filter((b) => b !== '/');
-  const foldedBases = [...new Set(bases.map(foldCase))];
+  const bases = compileBasePaths(basePaths);
   // Most servers answer HEAD with their GET handler: a rule for GET covers HEAD too.
   const allows = (rule: RouteConfig, method: string) =>
     rule.methods.includes('*') || rule.methods.includes(method) || (method === 'HEAD' && rule.methods.includes('GET'));
@@ -256,25 +271,25 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
     decide(method, rawPath, behindBasePaths = false, tailsOnly = false) {
       const read = routeReadings(rawPath);
       if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
-      // Each reading as it stands and with case folded, and (behind base paths) the paths an app that
-      // strips them may make of either: judged exact and folded alike, so a tail of the folded reading
-      // is matched as a case-insensitive router would match it.
+      // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
+      // matched as it stands and with case folded.
       const loose = behindBasePaths && bases.length > 0;
       const paths = loose || tailsOnly ? new Set<string>() : read.readings;
       if (paths instanceof Set) {
         for (const path of read.readings) {
           if (!tailsOnly) paths.add(path);
           if (!loose) continue;
-          const exact = basePathTails(path, bases);
-          const folded = basePathTails(foldCase(path), foldedBases);
-          if (exact === undefined || folded === undefined)
-            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
-          for (const tail of [...exact, ...folded]) {
+          const tails = basePathTails(path, bases);
+          for (const tail of tails ?? []) {
+            if (paths.has(tail)) continue;
             paths.add(tail);
             // A tail of a reading that keeps dot segments as text (`/../admin` of `/x/v1/../admin`) is a path a
             // router may still normalise.
             if (tail.includes('/.')) paths.add(normalizeRoutePath(tail));
           }
+          // Bounded over all readings too: each path judged costs its length again.
+          if (tails === undefined || paths.size > read.readings.length + 2 * MAX_BASE_PATH_TAILS)
+            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
         }
       }
       const methods = typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());

@@ -26,7 +26,25 @@ const STAGE = 'prod';
 /** Base paths the configurations draw from: nested ones, and ones that look like path segments. */
 const BASES = ['/v1', '/v2', '/v1/beta', '/api', '/orders/v2'] as const;
 /** Path segments: the guarded and the public resource in several spellings, base path segments, dot segments, empty ones. */
-const SEGMENTS = ['admin', 'ADMIN', '%61dmin', 'public', 'items', '1', 'v1', 'V1', 'v2', 'beta', 'api', 'orders', 'v10', '.', '..', ''];
+const SEGMENTS = [
+  'admin',
+  'ADMIN',
+  '%61dmin',
+  'public',
+  'items',
+  '1',
+  'v1',
+  'V1',
+  'v2',
+  'beta',
+  'api',
+  'orders',
+  'v10',
+  'v1admin',
+  '.',
+  '..',
+  '',
+];
 
 function authWith(basePaths: readonly string[]): Authenticator {
   return createAuthenticator(
@@ -44,7 +62,8 @@ function authWith(basePaths: readonly string[]): Authenticator {
  * the path without each base path that prefixes it exactly, or the path itself; and what apps that
  * take a base path off themselves in other ways make of it, or of it decoded (REST hands the app a
  * decoded path): serverless-http (`basePath`: everything up to the first occurrence, anywhere),
- * Lambda Web Adapter (`AWS_LWA_REMOVE_BASE_PATH`: as often as it repeats at the start), Express
+ * Lambda Web Adapter (`AWS_LWA_REMOVE_BASE_PATH`: as often as it repeats at the start, then a "/"
+ * in front of what is left and its dot segments resolved), Express
  * (a router mounted under the base path: once, in any case), and serverless-http in front of such an
  * Express router. A result that does not start with "/" is no path a router matches.
  */
@@ -52,9 +71,11 @@ function originPaths(bases: readonly string[], path: string): string[] {
   const under = bases.filter((b) => path === b || path.startsWith(b + '/'));
   const out = under.length ? under.map((b) => path.slice(b.length) || '/') : [path];
   const serverlessHttp = (p: string, b: string) => (p.includes(b) ? p.slice(p.indexOf(b) + b.length) : p);
+  // It sets what is left as a URL path: a "/" in front, dot segments resolved.
   const webAdapter = (p: string, b: string) => {
+    if (!p.startsWith(b)) return p;
     while (p.startsWith(b)) p = p.slice(b.length);
-    return p;
+    return new URL('http://h' + (p.startsWith('/') ? p : '/' + p)).pathname;
   };
   const express = (p: string, b: string) => {
     const lower = p.toLowerCase();
@@ -77,8 +98,11 @@ function tableAllows(auth: Authenticator, paths: readonly string[]): boolean {
   });
 }
 
-/** No reading can meet the guarded rule: no segment names it, whatever its spelling or escapes. */
-const plainlyUnguarded = (path: string) => !percentDecode(path).toLowerCase().split('/').includes('admin');
+/**
+ * No reading can meet the guarded rule: the path does not hold its name, whatever its spelling or
+ * escapes (not even within a segment: Lambda Web Adapter makes `/admin` of `/v1admin`).
+ */
+const plainlyUnguarded = (path: string) => !percentDecode(path).toLowerCase().includes('admin');
 
 type Endpoint = { kind: 'execute-api' } | { kind: 'custom-domain'; base: string } | { kind: 'http-default' };
 
