@@ -6,6 +6,7 @@ import type { SignedRequest } from './core/request.ts';
 import { loadConfig } from './config/load.ts';
 import { createSigV4Signer } from './schemes/sigv4/signer.ts';
 import { createUStudioSigner } from './schemes/ustudio-hmac/signer.ts';
+import { createMAuthSigner } from './schemes/mauth/signer.ts';
 import { createMemoryKeyStore } from './keys/memory.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -233,6 +234,25 @@ describe('key stores per scheme', () => {
     const one = loadConfig({ schemes: { jwt: both.schemes.jwt } });
     const single = createAuthenticator(one, { clock: () => NOW, keys: createMemoryKeyStore([{ ...record, principal: 'issuer-key' }]) });
     expect(await single.authenticate(bearer)).toMatchObject({ ok: true, scheme: 'jwt', principal: { id: 'admin' } });
+  });
+
+  it('deps.keys serving several schemes keeps what else the store offers: a MAuth remote store still checks tickets', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const app = '5ff4257e-9c16-11e0-b048-0026bbfffe5e';
+    const mauth = createMAuthSigner({
+      appUuid: app,
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      versions: ['v2'],
+    });
+    let tickets = 0;
+    // Remote mode: no records; the key service checks each request's ticket.
+    const remote = { get: async () => undefined, checkAuthenticationTicket: async () => (tickets++, true) };
+    const signed = await mauth.sign({ method: 'GET', path: '/items', query: '', headers: [['host', 'h']], body: new Uint8Array() });
+    for (const schemes of [{ mauth: {} }, { mauth: {}, 'ustudio-hmac': {} }]) {
+      const a = createAuthenticator(loadConfig({ schemes }), { keys: remote });
+      expect(await a.authenticate(signed), Object.keys(schemes).join('+')).toMatchObject({ ok: true, principal: { id: app } });
+    }
+    expect(tickets).toBe(2);
   });
 
   it('a store that fails answers ERR_KEYSTORE_UNAVAILABLE, never an accept', async () => {

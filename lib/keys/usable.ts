@@ -22,15 +22,26 @@ export function requireRecordScheme(store: KeyStore): KeyStore {
       throw new KeyStoreError('invalid-record', 'a key record of a store that serves several schemes must name its scheme');
     return r;
   };
-  const bound: KeyStore = { get: (id) => store.get(id).then(checked) };
+  const get: KeyStore['get'] = (id) => store.get(id).then(checked);
   const peek = store.peek;
   // A record without a scheme is left to get(), which refuses it.
-  if (typeof peek === 'function')
-    bound.peek = (id) => {
-      const r = peek.call(store, id);
-      return r && r.scheme === undefined ? undefined : r;
-    };
-  return bound;
+  const peekChecked: KeyStore['peek'] =
+    typeof peek === 'function'
+      ? (id) => {
+          const r = peek.call(store, id);
+          return r && r.scheme === undefined ? undefined : r;
+        }
+      : undefined;
+  // Everything else the store offers (a MAuth remote store's checkAuthenticationTicket, hydrate, stats)
+  // goes through as it is, called on the store itself: only the records it hands out are checked.
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'get') return get;
+      if (prop === 'peek') return peekChecked;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /**
