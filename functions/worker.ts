@@ -153,7 +153,8 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
     // No credential goes on: not the headers, not the presigned query parameters. On a guarded route,
     // every part any configured scheme uses; on a public one, the parts of each scheme the request
     // speaks (an SDK that signs every call would otherwise hand its session token to the origin), while
-    // an Authorization header of a scheme not configured here stays for the origin.
+    // an Authorization header of a scheme not configured here stays for the origin, unless the request
+    // also carries presigned-URL parameters (SigV4 then speaks, and its parts go).
     const authenticator = authenticatorFor(c.env);
     // The request as the middleware read it: the raw path and query the route was judged on.
     const request = c.get('request');

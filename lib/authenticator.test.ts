@@ -168,6 +168,21 @@ describe('credentials of two schemes, one of them a SigV4 presigned URL', () => 
     expect(await a.authenticate(await mallory.sign(req({ headers: [['host', 'h']] })))).toMatchObject({ ok: true, scheme: 'ustudio-hmac' });
   });
 
+  it('counts presigned-URL parameters in any spelling an origin decodes (escaped names, any case)', async () => {
+    const presigned = await signer.presign({ method: 'GET', path: '/x', query: '', headers: [['host', 'h']], body: new Uint8Array() });
+    for (const spell of [
+      (q: string) => q.replace('X-Amz-Algorithm', 'X-Amz-%41lgorithm').replace('X-Amz-Signature', 'X-Amz-Signatur%65'),
+      (q: string) => q.toLowerCase(),
+    ]) {
+      const both = await mallory.sign({ ...presigned, query: spell(presigned.query) });
+      expect(a.select(both), both.query.slice(0, 40)).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED' } });
+      expect(await a.authenticate(both)).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_MALFORMED' } });
+    }
+    // A query that only mentions them in a value is no claim.
+    const plain = await mallory.sign(req({ query: 'next=X-Amz-Signature%3Dabc', headers: [['host', 'h']] }));
+    expect(await a.authenticate(plain)).toMatchObject({ ok: true, scheme: 'ustudio-hmac' });
+  });
+
   it('with SigV4 alone configured, another Authorization header beside a presigned URL is malformed too', async () => {
     const presigned = await signer.presign({ method: 'GET', path: '/x', query: '', headers: [['host', 'h']], body: new Uint8Array() });
     const bearer = { ...presigned, headers: [...presigned.headers, ['authorization', 'Bearer abc'] as const] };

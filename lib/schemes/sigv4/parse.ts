@@ -1,4 +1,4 @@
-import { isLowerHex } from '../../core/encoding.ts';
+import { isLowerHex, percentDecode } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import { queryPairs, type QueryPair } from './canonical.ts';
@@ -310,16 +310,38 @@ const isFamily = (token: string) => token.length <= MAX_ALGORITHM_NAME && FAMILY
 
 /**
  * Cheap test (no parsing beyond the first token): does the request speak the SigV4 family at all? A
- * presigned URL's parameters count whatever Authorization header comes beside them, so that a request
- * with another scheme's credentials too is refused as carrying two, not judged on the other alone
- * while an origin may act on the presigned ones.
+ * presigned URL's parameters count whatever Authorization header comes beside them, and in any
+ * spelling an origin reads as theirs (escaped, any case), so that a request with another scheme's
+ * credentials too is refused as carrying two, not judged on the other alone while an origin may act
+ * on the presigned ones.
  */
 export function carriesSigV4(req: SignedRequest): boolean {
   for (const [name, value] of req.headers) {
     if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
     if (isFamily(firstToken(value))) return true;
   }
-  return req.query.includes('X-Amz-') && QUERY_AUTH_RE.test(req.query);
+  return namesPresignedParameter(req.query);
+}
+
+/** Every spelling of the names holds "amz" in some case, or an escape: a query without either names none. */
+const MAYBE_PRESIGNED_RE = /amz|%/i;
+const PRESIGNED_NAMES = new Set([Q_ALGORITHM.toLowerCase(), Q_SIGNATURE.toLowerCase()]);
+
+/** Whether a query names X-Amz-Algorithm or X-Amz-Signature, decoded and in any case (as an origin may read it). */
+function namesPresignedParameter(query: string): boolean {
+  if (query === '' || !MAYBE_PRESIGNED_RE.test(query)) return false;
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    const key = eq === -1 ? pair : pair.slice(0, eq);
+    let name = key;
+    try {
+      name = percentDecode(key, true);
+    } catch {
+      // Escapes that are not UTF-8: the name as sent.
+    }
+    if (PRESIGNED_NAMES.has(name.toLowerCase())) return true;
+  }
+  return false;
 }
 
 /**
