@@ -234,6 +234,30 @@ describe('route rules that would guard less than they say', () => {
       'routes[1]: never reached',
     ],
     [[{ path: '/a/*' }, { path: '/a/%62/*', permissions: ['x'] }], 'routes[1]: never reached'],
+    // Hidden method by method, by several earlier rules.
+    [
+      [
+        { path: '/public/*', methods: ['GET'], public: true },
+        { path: '/public/*', methods: ['POST'], public: true },
+        { path: '/public/secret', methods: ['GET', 'POST'] },
+      ],
+      'routes[2]: never reached: routes[0] comes first',
+    ],
+    // A method it names is taken by an earlier rule that asks less.
+    [
+      [
+        { path: '/public/*', methods: ['GET'], public: true },
+        { path: '/public/secret', methods: ['GET', 'DELETE'], permissions: ['x'] },
+      ],
+      'routes[1].methods: GET never reaches this rule: routes[0] comes first and guards less',
+    ],
+    [
+      [
+        { path: '/reports/*', methods: ['GET'], permissions: ['read'] },
+        { path: '/reports/x', methods: ['GET', 'POST'], permissions: ['read', 'audit'] },
+      ],
+      'routes[1].methods: GET never reaches this rule',
+    ],
   ])('refuses %j', (routes, message) => {
     expect(withRoutes(routes)).toThrow(message);
   });
@@ -250,6 +274,16 @@ describe('route rules that would guard less than they say', () => {
       { path: '/a/b', methods: ['*'] },
     ],
     [{ path: '/a/b/*' }, { path: '/a/*' }],
+    // GET public, every other method guarded: the later rule is meant for what the first leaves.
+    [
+      { path: '/status', methods: ['GET'], public: true },
+      { path: '/status', permissions: ['ops'] },
+    ],
+    // A method taken by an earlier rule that asks as much.
+    [
+      { path: '/admin/*', methods: ['GET'], permissions: ['admin'] },
+      { path: '/admin/x', methods: ['GET', 'DELETE'], permissions: ['admin'] },
+    ],
   ])('accepts %j then %j', (first, second) => {
     expect(withRoutes([first, second])).not.toThrow();
   });

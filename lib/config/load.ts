@@ -127,15 +127,36 @@ function routeRuleIssues(routes: Config['routes']): string[] {
   rules.forEach((rule, i) => {
     if (rule.public && rule.permissions.length > 0) issues.push(`routes[${i}].permissions: a public route checks no permissions`);
     if (rule.public && rule.verifyInFunction) issues.push(`routes[${i}].verifyInFunction: a public route verifies nothing`);
-    const hidden = rules.findIndex(
-      (earlier, j) => j < i && coversMethods(earlier.methods, rule.methods) && coversPattern(earlier.pattern, rule.pattern),
-    );
-    if (hidden !== -1)
+    // Earlier rules that match every path this one does: first match wins, so for their methods this one is never asked.
+    const before = rules.slice(0, i).filter((earlier) => coversPattern(earlier.pattern, rule.pattern));
+    const whole = before.find((earlier) => coversMethods(earlier.methods, rule.methods));
+    // The methods it names one by one (not "*"), each perhaps taken by another earlier rule.
+    const named = rule.methods.includes('*') ? [] : rule.methods;
+    const takenBy = named.map((m) => before.find((earlier) => coversMethods(earlier.methods, [m])));
+    const hiddenBy = whole ?? (named.length > 0 && takenBy.every((t) => t !== undefined) ? takenBy[0] : undefined);
+    if (hiddenBy !== undefined) {
       issues.push(
-        `routes[${i}]: never reached: routes[${hidden}] comes first and matches every request it would (put the narrower rule first)`,
+        `routes[${i}]: never reached: routes[${rules.indexOf(hiddenBy)}] comes first and matches every request it would (put the narrower rule first)`,
       );
+      return;
+    }
+    named.forEach((m, k) => {
+      const earlier = takenBy[k];
+      if (earlier !== undefined && guardsLess(earlier, rule))
+        issues.push(
+          `routes[${i}].methods: ${m} never reaches this rule: routes[${rules.indexOf(earlier)}] comes first and guards less (put the narrower rule first)`,
+        );
+    });
   });
   return issues;
+}
+
+/** Whether `earlier` asks less of a request than `later`: public where it is guarded, fewer permissions, or the body left to the function. */
+function guardsLess(earlier: Config['routes'][number], later: Config['routes'][number]): boolean {
+  if (later.public) return false;
+  if (earlier.public) return true;
+  if (later.permissions.some((p) => !earlier.permissions.includes(p))) return true;
+  return earlier.verifyInFunction && !later.verifyInFunction;
 }
 
 /** Whether a rule with `outer` methods matches every method `inner` names (a rule for GET also matches HEAD). */
