@@ -225,7 +225,8 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
         ?.flatMap((value) => value.split(','))
         .map((part) => part.trim())
         .filter((part) => part !== '');
-      const variants = [req, ...(parts ?? []).map((part): SignedRequest => ({ ...req, headers: [['authorization', part]] }))];
+      // Each part alone, without the query (the request as a whole has been asked about it once).
+      const variants = [req, ...(parts ?? []).map((part): SignedRequest => ({ ...req, query: '', headers: [['authorization', part]] }))];
       const claimsAuthorization = schemes.some(
         (s) =>
           variants.some((r) => s.verifier.claims(r)) && s.verifier.credentials.headers.some((h) => h.toLowerCase() === 'authorization'),

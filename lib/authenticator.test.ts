@@ -268,6 +268,9 @@ describe('key stores per scheme', () => {
       expect(await a.authenticate(signed), Object.keys(schemes).join('+')).toMatchObject({ ok: true, principal: { id: app } });
     }
     expect(tickets).toBe(2);
+    // A frozen store too.
+    const frozen = createAuthenticator(loadConfig({ schemes: { mauth: {}, 'ustudio-hmac': {} } }), { keys: Object.freeze({ ...remote }) });
+    expect(await frozen.authenticate(signed)).toMatchObject({ ok: true });
   });
 
   it('a store that fails answers ERR_KEYSTORE_UNAVAILABLE, never an accept', async () => {

@@ -34,13 +34,15 @@ export function requireRecordScheme(store: KeyStore): KeyStore {
       : undefined;
   // Everything else the store offers (a MAuth remote store's checkAuthenticationTicket, hydrate, stats)
   // goes through as it is, called on the store itself: only the records it hands out are checked.
-  return new Proxy(store, {
-    get(target, prop) {
+  // The proxy's own target is an empty object, so a frozen store's get/peek cannot pin what it answers.
+  return new Proxy({} as KeyStore, {
+    get(_target, prop) {
       if (prop === 'get') return get;
       if (prop === 'peek') return peekChecked;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      const value: unknown = Reflect.get(store, prop, store);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(store) : value;
     },
+    has: (_target, prop) => prop === 'get' || (prop === 'peek' ? peekChecked !== undefined : Reflect.has(store, prop)),
   });
 }
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthFailure } from '../../core/errors.ts';
 import { parseQuery } from './canonical.ts';
-import { parseAuthorizationHeader, parsePresignedQuery, splitCredential } from './parse.ts';
+import { percentDecode } from '../../core/encoding.ts';
+import { carriesSigV4, parseAuthorizationHeader, parsePresignedQuery, splitCredential } from './parse.ts';
 
 const SIG = 'a'.repeat(64);
 const codeOf = (f: () => unknown): string => {
@@ -98,5 +99,49 @@ describe('parsing hostile Authorization headers and presigned queries', () => {
     const unknown = q.map((p) => (p.key === 'X-Amz-Algorithm' ? { key: p.key, value: 'AWS4-ECDSA-P256-SHA256' } : p));
     const repeatedSignature = [...unknown, q.find((p) => p.key === 'X-Amz-Signature')!];
     expect(codeOf(() => parsePresignedQuery(repeatedSignature, 3))).toBe('ERR_AUTH_UNSUPPORTED: unsupported signature algorithm');
+  });
+});
+
+describe('carriesSigV4: presigned-URL parameters in any spelling an origin decodes', () => {
+  const req = (query: string) => ({ method: 'GET', path: '/', query, headers: [] as Array<[string, string]> });
+  it('agrees with decoding each key and ignoring case (property)', () => {
+    // Each character of a name as itself, in either case, or as an escape; sometimes one character off.
+    const spelled = (name: string) =>
+      fc
+        .tuple(
+          ...[...name].map((ch) =>
+            fc.constantFrom(
+              ch,
+              ch.toUpperCase(),
+              ch.toLowerCase(),
+              '%' + ch.charCodeAt(0).toString(16).toUpperCase(),
+              '%' + ch.charCodeAt(0).toString(16),
+            ),
+          ),
+        )
+        .map((parts) => parts.join(''));
+    const key = fc.oneof(
+      spelled('X-Amz-Algorithm'),
+      spelled('X-Amz-Signature'),
+      spelled('X-Amz-Signatura'),
+      fc.string({ maxLength: 20 }),
+      fc.constant('%FF%FE%FD%FC%FB'),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, fc.string({ maxLength: 4 })), { maxLength: 5 }), (pairs) => {
+        const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+        const model = pairs.some(([k]) => {
+          let name = k;
+          try {
+            name = percentDecode(k, true);
+          } catch {
+            return false;
+          }
+          return ['x-amz-algorithm', 'x-amz-signature'].includes(name.toLowerCase());
+        });
+        expect(carriesSigV4(req(query))).toBe(model);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { isLowerHex, percentDecode } from '../../core/encoding.ts';
+import { isLowerHex } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import { queryPairs, type QueryPair } from './canonical.ts';
@@ -325,23 +325,54 @@ export function carriesSigV4(req: SignedRequest): boolean {
 
 /** Every spelling of the names holds "amz" in some case, or an escape: a query without either names none. */
 const MAYBE_PRESIGNED_RE = /amz|%/i;
-const PRESIGNED_NAMES = new Set([Q_ALGORITHM.toLowerCase(), Q_SIGNATURE.toLowerCase()]);
+const PRESIGNED_NAMES = [Q_ALGORITHM.toLowerCase(), Q_SIGNATURE.toLowerCase()];
+const NAME_LENGTH = Q_ALGORITHM.length;
 
-/** Whether a query names X-Amz-Algorithm or X-Amz-Signature, decoded and in any case (as an origin may read it). */
+/**
+ * Whether a query names X-Amz-Algorithm or X-Amz-Signature, decoded and in any case (as an origin may
+ * read it). Only keys of a length that can spell a name (each character as itself or as an escape)
+ * are read, and without allocating more than the name: this runs for every request.
+ */
 function namesPresignedParameter(query: string): boolean {
   if (query === '' || !MAYBE_PRESIGNED_RE.test(query)) return false;
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    const key = eq === -1 ? pair : pair.slice(0, eq);
-    let name = key;
-    try {
-      name = percentDecode(key, true);
-    } catch {
-      // Escapes that are not UTF-8: the name as sent.
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    let keyEnd = query.indexOf('=', start);
+    if (keyEnd === -1 || keyEnd > end) keyEnd = end;
+    const length = keyEnd - start;
+    if (length >= NAME_LENGTH && length <= 3 * NAME_LENGTH) {
+      const name = asciiNameOf(query, start, keyEnd);
+      if (name !== undefined && PRESIGNED_NAMES.includes(name)) return true;
     }
-    if (PRESIGNED_NAMES.has(name.toLowerCase())) return true;
+    start = end + 1;
   }
   return false;
+}
+
+/** `query[start, end)` decoded ("+" a space, escapes of ASCII only) and lower-cased; `undefined` past the names' length or for an escape past ASCII. */
+function asciiNameOf(query: string, start: number, end: number): string | undefined {
+  let out = '';
+  for (let i = start; i < end; i++) {
+    let c = query.charCodeAt(i);
+    if (c === 0x25 && i + 2 < end) {
+      const hi = hexDigit(query.charCodeAt(i + 1));
+      const lo = hexDigit(query.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        c = hi * 16 + lo;
+        if (c >= 0x80) return undefined;
+        i += 2;
+      }
+    } else if (c === 0x2b) c = 0x20;
+    out += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+    if (out.length > NAME_LENGTH) return undefined;
+  }
+  return out;
+}
+
+function hexDigit(c: number): number {
+  return c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
 }
 
 /**
