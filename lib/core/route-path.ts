@@ -223,6 +223,9 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   // Origins that resolve the path as a URL does, empty segments kept; and the path as sent.
   { slashes: false, params: false, twice: false, keepEmpty: true },
   { slashes: false, params: false, twice: false, keepEmpty: true, keepDots: true },
+  // A URL reads "\" as "/" too (`/admin\\..` is `/admin/`).
+  { slashes: true, params: false, twice: false, keepEmpty: true },
+  { slashes: true, params: false, twice: false, keepEmpty: true, keepDots: true },
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
@@ -238,7 +241,8 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces, `::$` stream
  * suffixes). Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
  * refused. Two more, for a path with an empty segment, resolve it as a URL does (empty segments kept)
- * and keep it as sent. Linear in the path's length (twenty passes at most). Case-insensitive origins are the route table's concern.
+ * and keep it as sent, and two more do so with `\` (and `%2F`, `%5C`) read as "/". Linear in the
+ * path's length (twenty-two passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -286,7 +290,7 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
     if (opts.twice && !twice) return false;
     if (opts.keepDots && !dots) return false;
     // Without an empty segment, a URL resolves the path as merged slashes do.
-    if (opts.keepEmpty) return rawPath.includes('//');
+    if (opts.keepEmpty) return opts.slashes ? raw.slash : rawPath.includes('//');
     if (opts.lenient) return true;
     const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
     return !((opts.slashes && !h.slash) || (opts.params && !h.params));
@@ -303,11 +307,12 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
 
 /**
  * A path (a reading) resolved as a URL resolves it: dot segments removed, empty segments kept (what
- * Lambda Web Adapter sets as the path it forwards). Escapes as {@link normalizeRoutePath} leaves them.
+ * Lambda Web Adapter sets as the path it forwards), a "\\" (and, stricter than a URL, `%2F` and `%5C`)
+ * read as "/". Escapes as {@link normalizeRoutePath} leaves them.
  */
 export function resolveUrlPath(path: string): string {
   if (!path.startsWith('/')) return path;
-  const r = readPath(encoder.encode(path), { slashes: false, params: false, twice: false, keepEmpty: true });
+  const r = readPath(encoder.encode(path), { slashes: true, params: false, twice: false, keepEmpty: true });
   return typeof r === 'string' && r.startsWith('/') ? r : path;
 }
 

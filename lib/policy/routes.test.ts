@@ -90,6 +90,9 @@ describe('route decisions', () => {
       }).routes,
     );
     expect(exact.decide('GET', '/reports//../x')).toMatchObject({ permissions: ['reports'] });
+    // A URL reads "\\" as "/": the empty segment it makes absorbs the "..".
+    for (const path of ['/reports/x\\\\..', '/reports/x\\/..', '/reports/x/\\..', '/reports/x%5C%5C..'])
+      expect(exact.decide('GET', path), path).toMatchObject({ permissions: ['reports'] });
   });
   it('keeps dots as text in one reading: a router matching text routes /admin/../x under /admin', () => {
     expect(table.decide('GET', '/admin/../public/x')).toMatchObject({ public: false, permissions: ['admin'] });

@@ -275,6 +275,20 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // matched as it stands and with case folded.
       const loose = behindBasePaths && bases.length > 0;
       const paths = loose || tailsOnly ? new Set<string>() : read.readings;
+      if (loose) {
+        // The apps strip the path as it reaches them, before any decoding (serverless-http's indexOf
+        // finds `/v1` in `/x/%761x/v1/admin` where the decoded `/x/v1x/v1/admin` has it earlier, and
+        // cuts through a `#` that ends every reading): each path they make of the raw text is read
+        // every way again.
+        const made = basePathTails(rawPath, bases);
+        if (made === undefined || made.length > MAX_BASE_PATH_TAILS / 2)
+          return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
+        for (const p of made) {
+          const again = routeReadings(p);
+          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+          for (const r of again.readings) (paths as Set<string>).add(r);
+        }
+      }
       if (paths instanceof Set) {
         for (const path of read.readings) {
           if (!tailsOnly) paths.add(path);

@@ -41,6 +41,9 @@ const SEGMENTS = [
   'orders',
   'v10',
   'v1admin',
+  // Escaped base path text, and a "#" that REST hands over decoded: the apps cut the text as it reaches them.
+  '%761x',
+  '%23',
   '.',
   '..',
   '',
@@ -198,7 +201,10 @@ describe('base paths: no entry point lets through what the route table refuses o
         const { sent, origin } = wire(c);
         const allowed = await authorizerAllows(auth, c, sent);
         if (allowed) expect(tableAllows(auth, origin), `${sent} allowed; origin paths ${origin.join(' ')}`).toBe(true);
-        if (origin.every(plainlyUnguarded) && plainlyUnguarded(sent)) expect(allowed, `${sent} refused`).toBe(true);
+        // REST hands the authorizer a decoded path, in which an escaped unreserved character (`%76`) can no
+        // longer be told from the character a client signed: such a request is refused (401) whatever its route.
+        const undecidable = c.endpoint.kind !== 'http-default' && /%76/i.test(sent);
+        if (origin.every(plainlyUnguarded) && plainlyUnguarded(sent) && !undecidable) expect(allowed, `${sent} refused`).toBe(true);
       }),
       { numRuns: 2000 },
     );

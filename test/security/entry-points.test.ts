@@ -161,6 +161,8 @@ describe('every entry point judges a path as apps that strip the base path their
     '/1/v1/../admin/users',
     '/v1admin/users',
     '/v1/v1admin/users',
+    // serverless-http cuts the text as it reaches it: after the escape-free /v1, not the decoded v1x.
+    '/public/%761x/v1/admin/users',
   ];
   const sign = (path: string) => signer.sign({ method: 'GET', path, query: '', headers: [], body: new Uint8Array() });
 
@@ -184,6 +186,20 @@ describe('every entry point judges a path as apps that strip the base path their
 
   it.each(LOOSE)('the in-function check, %s: 403', async (path) => {
     expect(await inFunction(['/v1'], `https://abc.execute-api.us-east-1.amazonaws.com/prod${path}`, 'prod')).toBe(403);
+  });
+
+  it('REST hands over a decoded path, and serverless-http cuts through a "#" in it: /prod/public%23/v1/admin/users is Deny', async () => {
+    const path = '/public%23/v1/admin/users';
+    const event = {
+      ...restAuthorizerEvent(await sign('/prod' + path)),
+      resource: '/{proxy+}',
+      pathParameters: { proxy: 'public#/v1/admin/users' },
+    };
+    expect((event as { path: string }).path).toBe('/public#/v1/admin/users');
+    const r = (await createAuthorizerHandler({ authenticator: () => authWith(['/v1']), log: () => undefined })(
+      event,
+    )) as RestAuthorizerResult;
+    expect(r.policyDocument.Statement.map((st) => st.Effect)).toEqual(['Deny']);
   });
 
   it('REST on a custom domain mapped at /v1 with /v1/beta configured too: /v1/beta/admin/users is judged without /v1/beta as well', async () => {
