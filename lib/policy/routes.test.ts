@@ -243,6 +243,11 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     expect(behind.decide('GET', '/v1'.repeat(17) + '/admin')).toMatchObject({ ok: true });
   });
 
+  it('refuses a route path holding a "?" or "#" (REST decodes %3F and %23): Lambda Web Adapter would go on past it', () => {
+    for (const path of ['/v1/x#/../admin', '/v1/x?/../admin', '/v1;#/admin', '/public#/v1/admin/users'])
+      expect(behind.decide('GET', path, true), path).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
+  });
+
   it('is the plain decision when no base path is configured', () => {
     expect(table.decide('GET', '/x/v1/admin/y', true)).toEqual(table.decide('GET', '/x/v1/admin/y'));
   });

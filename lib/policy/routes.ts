@@ -162,6 +162,12 @@ export function foldCaseFull(text: string): string {
  */
 const MAX_BASE_PATH_TAILS = 16;
 
+/**
+ * Most characters read again, every way, for the paths the apps make of the raw text: a short path may
+ * make all 16, a path at the 16 KiB URL limit four. Past it the request is refused, as above.
+ */
+const MAX_REREAD_CHARACTERS = 64 * 1024;
+
 /** A configured base path, normalised, and how a router mounted under it (Express) matches it: at the start, in any case, up to a "/" or the end. */
 export interface BasePath {
   readonly text: string;
@@ -276,12 +282,17 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       const loose = behindBasePaths && bases.length > 0;
       const paths = loose || tailsOnly ? new Set<string>() : read.readings;
       if (loose) {
+        // A "?" or "#" in a route path comes only from an escape that REST decoded (%3F, %23): every reading
+        // stops there, while an app behind a base path may not (Lambda Web Adapter's URL setter escapes them
+        // and goes on: /v1/x#/../admin is /admin). No client needs one in a path: refused.
+        if (rawPath.includes('?') || rawPath.includes('#'))
+          return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path holds an escaped "?" or "#"') };
         // The apps strip the path as it reaches them, before any decoding (serverless-http's indexOf
         // finds `/v1` in `/x/%761x/v1/admin` where the decoded `/x/v1x/v1/admin` has it earlier, and
         // cuts through a `#` that ends every reading): each path they make of the raw text is read
         // every way again.
         const made = basePathTails(rawPath, bases);
-        if (made === undefined || made.length > MAX_BASE_PATH_TAILS / 2)
+        if (made === undefined || made.length * rawPath.length > MAX_REREAD_CHARACTERS)
           return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
         for (const p of made) {
           const again = routeReadings(p);

@@ -188,7 +188,7 @@ describe('every entry point judges a path as apps that strip the base path their
     expect(await inFunction(['/v1'], `https://abc.execute-api.us-east-1.amazonaws.com/prod${path}`, 'prod')).toBe(403);
   });
 
-  it('REST hands over a decoded path, and serverless-http cuts through a "#" in it: /prod/public%23/v1/admin/users is Deny', async () => {
+  it('REST hands over a decoded path, in which a "#" or "?" behind base paths is refused: /prod/public%23/v1/admin/users is Deny', async () => {
     const path = '/public%23/v1/admin/users';
     const event = {
       ...restAuthorizerEvent(await sign('/prod' + path)),
@@ -199,6 +199,30 @@ describe('every entry point judges a path as apps that strip the base path their
     const r = (await createAuthorizerHandler({ authenticator: () => authWith(['/v1']), log: () => undefined })(
       event,
     )) as RestAuthorizerResult;
+    expect(r.policyDocument.Statement.map((st) => st.Effect)).toEqual(['Deny']);
+  });
+
+  it('an anonymous REST request on a custom domain cannot reach a guarded exact route through an escaped "#" (/v1/x%23/%2E%2E/admin)', async () => {
+    const open = createAuthenticator(
+      loadConfig({
+        schemes: { 'ustudio-hmac': {} },
+        routes: [
+          { path: '/admin', permissions: ['admin'] },
+          { path: '*', public: true },
+        ],
+        lambda: { basePaths: ['/v1'] },
+      }),
+    );
+    const unsigned = {
+      method: 'GET',
+      path: '/v1/x%23/%2E%2E/admin',
+      query: '',
+      headers: [] as Array<[string, string]>,
+      body: new Uint8Array(),
+    };
+    const event = { ...restAuthorizerEvent(unsigned, { prefix: '/v1' }), resource: '/{proxy+}', pathParameters: { proxy: 'x#/../admin' } };
+    expect((event as { path: string }).path).toBe('/v1/x#/../admin');
+    const r = (await createAuthorizerHandler({ authenticator: () => open, log: () => undefined })(event)) as RestAuthorizerResult;
     expect(r.policyDocument.Statement.map((st) => st.Effect)).toEqual(['Deny']);
   });
 
