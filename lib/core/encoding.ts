@@ -94,7 +94,8 @@ export function percentEncode(text: string, keep = ''): string {
   return out;
 }
 
-function hexVal(c: number): number {
+/** The value of a hex digit's character code (either case), or -1. */
+export function hexVal(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x41 && c <= 0x46) return c - 0x37;
   if (c >= 0x61 && c <= 0x66) return c - 0x57;

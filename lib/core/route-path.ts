@@ -5,6 +5,7 @@
  * decode twice. `routeReadings()` turns a raw path into every reading a reasonable origin could reach,
  * each normalised the same way, so that a route decision can take the strictest of them.
  */
+import { hexVal } from './encoding.ts';
 
 /** Why a path was refused outright (no reading of it is safe to route). */
 export type PathRejection = 'control-character' | 'invalid-utf8' | 'not-absolute';
@@ -45,13 +46,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const asciiDecoder = new TextDecoder('latin1');
 const HEX_DIGITS = '0123456789ABCDEF';
-
-function hexVal(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
 
 function escapeAt(bytes: Uint8Array, i: number): number {
   if (bytes[i] !== 0x25 || i + 2 >= bytes.length) return -1;

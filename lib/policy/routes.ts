@@ -231,7 +231,8 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
     }
     if (found.size > MAX_BASE_PATH_TAILS) return undefined;
   }
-  return found.size > MAX_BASE_PATH_TAILS ? undefined : [...found];
+  // The loop runs at least once (for `path`), so its check has seen every path added.
+  return [...found];
 }
 
 function trimSlash(path: string): string {
@@ -280,8 +281,8 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
       // matched as it stands and with case folded.
       const loose = behindBasePaths && bases.length > 0;
-      const paths = loose || tailsOnly ? new Set<string>() : read.readings;
-      if (loose) {
+      const judged = loose || tailsOnly ? new Set<string>() : undefined;
+      if (loose && judged) {
         // A "?" or "#" in a route path comes only from an escape that REST decoded (%3F, %23): every reading
         // stops there, while an app behind a base path may not (Lambda Web Adapter's URL setter escapes them
         // and goes on: /v1/x#/../admin is /admin). No client needs one in a path: refused.
@@ -297,23 +298,23 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         for (const p of made) {
           const again = routeReadings(p);
           if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
-          for (const r of again.readings) (paths as Set<string>).add(r);
+          for (const r of again.readings) judged.add(r);
         }
       }
-      if (paths instanceof Set) {
+      if (judged) {
         for (const path of read.readings) {
-          if (!tailsOnly) paths.add(path);
+          if (!tailsOnly) judged.add(path);
           if (!loose) continue;
           const tails = basePathTails(path, bases);
           for (const tail of tails ?? []) {
-            if (paths.has(tail)) continue;
-            paths.add(tail);
+            if (judged.has(tail)) continue;
+            judged.add(tail);
             // A tail of a reading that keeps dot segments as text (`/../admin` of `/x/v1/../admin`) is a path a
             // router may still normalise.
-            if (tail.includes('/.')) paths.add(normalizeRoutePath(tail));
+            if (tail.includes('/.')) judged.add(normalizeRoutePath(tail));
           }
           // Bounded over all readings too: each path judged costs its length again.
-          if (tails === undefined || paths.size > read.readings.length + 2 * MAX_BASE_PATH_TAILS)
+          if (tails === undefined || judged.size > read.readings.length + 2 * MAX_BASE_PATH_TAILS)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
         }
       }
@@ -328,7 +329,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         if (!rule?.verifyInFunction) inFunction = false;
         for (const p of rule?.permissions ?? []) permissions.add(p);
       };
-      for (const path of paths) {
+      for (const path of judged ?? read.readings) {
         const folded = foldCase(path);
         for (const m of methods) {
           judge(first(m, path, false));

@@ -1,4 +1,4 @@
-import { isLowerHex } from '../../core/encoding.ts';
+import { hexVal, isLowerHex } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import { queryPairs, type QueryPair } from './canonical.ts';
@@ -357,8 +357,8 @@ function asciiNameOf(query: string, start: number, end: number): string | undefi
   for (let i = start; i < end; i++) {
     let c = query.charCodeAt(i);
     if (c === 0x25 && i + 2 < end) {
-      const hi = hexDigit(query.charCodeAt(i + 1));
-      const lo = hexDigit(query.charCodeAt(i + 2));
+      const hi = hexVal(query.charCodeAt(i + 1));
+      const lo = hexVal(query.charCodeAt(i + 2));
       if (hi >= 0 && lo >= 0) {
         c = hi * 16 + lo;
         if (c >= 0x80) return undefined;
@@ -369,10 +369,6 @@ function asciiNameOf(query: string, start: number, end: number): string | undefi
     if (out.length > NAME_LENGTH) return undefined;
   }
   return out;
-}
-
-function hexDigit(c: number): number {
-  return c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
 }
 
 /**

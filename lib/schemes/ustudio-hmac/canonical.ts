@@ -3,18 +3,11 @@
 // Python's `parse_qs(query, keep_blank_values=True)`, keys sorted, values sorted within a key, and each
 // pair written `key=quote(value)`: the key decoded and written as it decodes, the value re-quoted with
 // `/` left literal. The rules of current Python 3 are mirrored (see the notes on each function).
+import { hexVal } from '../../core/encoding.ts';
 
 const encoder = new TextEncoder();
 // Not fatal: invalid UTF-8 becomes U+FFFD, as Python's unquote(errors='replace').
 const decoder = new TextDecoder('utf-8');
-
-/** The hex value of a character code, or -1. */
-function hexVal(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
 
 /**
  * What `parse_qsl` does to each side of a pair: `+` becomes a space, then `urllib.parse.unquote` with
