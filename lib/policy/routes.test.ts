@@ -246,6 +246,9 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
   it('refuses a route path holding a "?" or "#" (REST decodes %3F and %23): Lambda Web Adapter would go on past it', () => {
     for (const path of ['/v1/x#/../admin', '/v1/x?/../admin', '/v1;#/admin', '/public#/v1/admin/users'])
       expect(behind.decide('GET', path, true), path).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
+    // Without base paths too: every reading of /x#/../admin stops at the "#", a URL path setter makes it /admin.
+    for (const path of ['/x#/../admin', '/x?/../admin'])
+      expect(table.decide('GET', path), path).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
   });
 
   it('is the plain decision when no base path is configured', () => {

@@ -276,6 +276,11 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
     rules.find((r) => (folded ? matchesPattern(r.folded, path) : matchesPattern(r.pattern, path)) && allows(r.rule, method))?.rule;
   return {
     decide(method, rawPath, behindBasePaths = false, tailsOnly = false) {
+      // A "?" or "#" in a route path comes only from an escape that REST decoded (%3F, %23; on the wire and in
+      // a URL they end the path): every reading stops there, while an origin may not (a URL path setter, as
+      // Lambda Web Adapter's, escapes them and goes on: /x#/../admin is /admin). No client needs one: refused.
+      if (rawPath.includes('?') || rawPath.includes('#'))
+        return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path holds an escaped "?" or "#"') };
       const read = routeReadings(rawPath);
       if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
       // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
@@ -283,11 +288,6 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       const loose = behindBasePaths && bases.length > 0;
       const judged = loose || tailsOnly ? new Set<string>() : undefined;
       if (loose && judged) {
-        // A "?" or "#" in a route path comes only from an escape that REST decoded (%3F, %23): every reading
-        // stops there, while an app behind a base path may not (Lambda Web Adapter's URL setter escapes them
-        // and goes on: /v1/x#/../admin is /admin). No client needs one in a path: refused.
-        if (rawPath.includes('?') || rawPath.includes('#'))
-          return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path holds an escaped "?" or "#"') };
         // The apps strip the path as it reaches them, before any decoding (serverless-http's indexOf
         // finds `/v1` in `/x/%761x/v1/admin` where the decoded `/x/v1x/v1/admin` has it earlier, and
         // cuts through a `#` that ends every reading): each path they make of the raw text is read
