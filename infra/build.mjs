@@ -86,23 +86,23 @@ const DEFAULT_ENTRIES = ['cli', 'authorizer', 'authorizer-runtime', 'api'];
 const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 const NEEDS_REQUIRE = 'Dynamic require of "';
 
-// A Lambda function's key stores (functions/lambda-secrets-manager.ts, with the cache, the record
-// parser and the SDK client it builds; functions/lambda-mauth-key-service.ts, with the cache, the
-// record parser and the MAuth key service client) are files of their own beside the function's
-// bundle, imported by lambda-key-stores.ts on the first lookup: a configuration without a store
+// A Lambda function's key stores (lib/adapters/aws-lambda/secrets-manager-store.ts, with the cache,
+// the record parser and the SDK client it builds; mauth-key-service-store.ts beside it, with the
+// cache, the record parser and the MAuth key service client) are files of their own beside the
+// function's bundle, imported by key-stores.ts on the first lookup: a configuration without a store
 // neither loads nor parses them. The deployed authorizer gets one only when its configuration names
 // such a store.
 const LAZY_STORES = [
   {
     type: 'secrets-manager',
-    entry: 'functions/lambda-secrets-manager.ts',
-    specifier: /lambda-secrets-manager\.ts$/,
+    entry: 'lib/adapters/aws-lambda/secrets-manager-store.ts',
+    specifier: /[\\/]secrets-manager-store\.ts$/,
     file: 'secrets-manager.mjs',
   },
   {
     type: 'mauth-key-service',
-    entry: 'functions/lambda-mauth-key-service.ts',
-    specifier: /lambda-mauth-key-service\.ts$/,
+    entry: 'lib/adapters/aws-lambda/mauth-key-service-store.ts',
+    specifier: /[\\/]mauth-key-service-store\.ts$/,
     file: 'mauth-key-service.mjs',
   },
 ];
@@ -111,7 +111,7 @@ export const KEY_STORE_FILES = LAZY_STORES.map((s) => s.file);
 const keyStoreFile = {
   name: 'key-store-file',
   setup(b) {
-    b.onResolve({ filter: /lambda-(secrets-manager|mauth-key-service)\.ts$/ }, (args) => {
+    b.onResolve({ filter: /[\\/](secrets-manager|mauth-key-service)-store\.ts$/ }, (args) => {
       const store = LAZY_STORES.find((s) => s.specifier.test(args.path));
       return args.kind === 'dynamic-import' && store ? { path: `./${store.file}`, external: true } : undefined;
     });

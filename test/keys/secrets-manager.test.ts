@@ -3,9 +3,10 @@
 // Faults are injected at the endpoint; call counts are taken there. Every error and log line is
 // checked for the secret value, the secret name and the key id.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaKeyStoreOpener } from '../../functions/lambda-key-stores.ts';
-import { openSecretsManagerStore } from '../../functions/lambda-secrets-manager.ts';
+import { openLambdaKeyStore } from '../../lib/adapters/aws-lambda/index.ts';
+import { openSecretsManagerStore } from '../../lib/adapters/aws-lambda/secrets-manager-store.ts';
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { ConfigError } from '../../lib/config/records.ts';
 import { loadConfig } from '../../lib/config/load.ts';
@@ -708,6 +709,63 @@ describe('opening stores in Lambda', () => {
     } finally {
       if (AWS_REGION !== undefined) process.env.AWS_REGION = AWS_REGION;
       if (AWS_DEFAULT_REGION !== undefined) process.env.AWS_DEFAULT_REGION = AWS_DEFAULT_REGION;
+    }
+  });
+
+  it('openLambdaKeyStore (edge-authorizer/aws-lambda): an authenticator of your own verifies with a key in Secrets Manager through the SDK', async () => {
+    const k = newKey();
+    ep.put(k.name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: k.text }]);
+    const config = loadConfig({
+      schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' } },
+      keyStores: [{ type: 'secrets-manager', schemes: ['sigv4'], prefix: PREFIX, endpoint: ep.url, region: 'us-east-1', maxAttempts: 1 }],
+    });
+    const auth = createAuthenticator(config, { openKeyStore: (s, i) => openLambdaKeyStore(s, i, { credentials: TEST_CREDENTIALS }) });
+    expect(ep.count()).toBe(0);
+    const request = async (keyId: string, secret: string): Promise<SignedRequest> => {
+      const signer = createSigV4Signer({ keyId, secret, region: 'us-east-1', service: 'execute-api' });
+      const r = {
+        method: 'GET',
+        path: '/items',
+        query: '',
+        headers: [['host', 'api.example.com']] as [string, string][],
+        body: new Uint8Array(),
+      };
+      return { ...r, headers: (await signer.sign(r)).headers };
+    };
+    expect(await auth.authenticate(await request(k.id, k.secret))).toMatchObject({ ok: true, principal: { id: k.record.principal } });
+    expect(await auth.authenticate(await request(k.id, 'sm-secret-not-the-one-in-the-store'))).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SIGNATURE_INVALID' },
+    });
+    expect(await auth.authenticate(await request('AKIDSMNOSUCHKEY00001', k.secret))).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_KEY_NOT_FOUND' },
+    });
+    expect(ep.count(k.name)).toBeGreaterThan(0);
+  });
+
+  it('openLambdaKeyStore logs store faults as JSON lines of codes on console.error by default, never the key id or secret name', async () => {
+    const k = newKey();
+    ep.put(k.name, [{ versionId: 'v1', stages: ['AWSCURRENT'], string: k.text }]);
+    ep.fault = { kind: 'access-denied' };
+    refusalsExpected = true;
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const warnings = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const logs = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const store = openLambdaKeyStore(spec({ cache: { missesPerSecond: 10 } } as Partial<KeyStoreSpec>), 3, {
+        credentials: TEST_CREDENTIALS,
+      });
+      const e = await failure(store.get(k.id));
+      expect(e.fault).toBe('access-denied');
+      const lines = errors.mock.calls.map((c) => String(c[0]));
+      expect(lines.map((l) => JSON.parse(l) as object)).toContainEqual({ event: 'keystore.fault', fault: 'access-denied', store: 3 });
+      expect(logs).not.toHaveBeenCalled();
+      expectNothingSecret([e, ...lines, ...warnings.mock.calls.map((c) => String(c[0]))], k.id, k.name, k.secret);
+    } finally {
+      errors.mockRestore();
+      warnings.mockRestore();
+      logs.mockRestore();
     }
   });
 

@@ -114,7 +114,7 @@ describe.each([['local'], ['remote']] as const)('the deployed authorizer with a 
   it('keeps the store out of the bundle: mauth-key-service.mjs beside it, and no Secrets Manager file', () => {
     expect(existsSync(join(dir, 'lambda', 'authorizer', 'mauth-key-service.mjs'))).toBe(true);
     expect(existsSync(join(dir, 'lambda', 'authorizer', 'secrets-manager.mjs'))).toBe(false);
-    expect(inputs.filter((p) => /lib\/keys\/(cache|record|mauth-key-service)\.ts|lambda-mauth-key-service/.test(p))).toEqual([]);
+    expect(inputs.filter((p) => /lib\/keys\/(cache|record|mauth-key-service)\.ts|mauth-key-service-store\.ts/.test(p))).toEqual([]);
   });
 
   it('allows a request signed by app A, its principal the app uuid; an unknown app is Unauthorized', async () => {

@@ -178,7 +178,7 @@ describe('the deployed authorizer bundle with a secrets-manager store in its bui
     for (const t of [text, store]) expect(/from\s*"@aws-sdk\//.test(t)).toBe(false);
     expect(
       inputs.filter((p) =>
-        /@aws-sdk|@smithy|lib\/keys\/(secrets-manager|cache|record|mauth-key-service)\.ts|lambda-secrets-manager|lambda-mauth-key-service/.test(
+        /@aws-sdk|@smithy|lib\/keys\/(secrets-manager|cache|record|mauth-key-service)\.ts|(secrets-manager|mauth-key-service)-store\.ts/.test(
           p,
         ),
       ),

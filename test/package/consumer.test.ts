@@ -6,7 +6,7 @@
  * requests to that Worker with createSignedFetch, and run the CLI.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumer, npm, packPackage, type PackResult } from '../../infra/pack.mjs';
 import { ROOT, startWorker } from '../helpers/workerd.ts';
 import { createSigV4Signer } from '../../lib/schemes/sigv4/signer.ts';
+import { startSecretsManagerEndpoint, TEST_CREDENTIALS, type SecretsManagerEndpoint } from '../helpers/secrets-manager-endpoint.ts';
 
 const run = promisify(execFile);
 const CONFIG = JSON.stringify({
@@ -148,6 +149,7 @@ describe('a consumer project with the tarball installed', () => {
       'confirmAuthorizerBody',
       'createAuthorizerHandler',
       'mauthConfigFromEnv',
+      'openLambdaKeyStore',
       'withAuthentication',
     ]);
     expect(names['edge-authorizer/aws-lambda/mauth']).toEqual([
@@ -351,5 +353,91 @@ describe('a consumer Lambda authorizer (edge-authorizer/aws-lambda) bundled by e
     });
     expect(r.http.result).toMatchObject({ isAuthorized: true, context: { principal: 'consumer' } });
     expect(r.unsigned).toEqual({ thrown: 'Unauthorized' });
+  });
+});
+
+describe("the README's Lambda authorizer (examples/lambda-authorizer.ts as the tarball ships it) with its keys in Secrets Manager", () => {
+  let ep: SecretsManagerEndpoint;
+  let bundle: string;
+  let text: string;
+  const PREFIX = 'consumer/keys/';
+
+  beforeAll(async () => {
+    ep = await startSecretsManagerEndpoint();
+    ep.put(`${PREFIX}AKIDCONSUMER`, [
+      {
+        versionId: 'v1',
+        stages: ['AWSCURRENT'],
+        string: JSON.stringify({ id: 'AKIDCONSUMER', secrets: ['consumer-secret-0001'], principal: 'sm-consumer', permissions: [] }),
+      },
+    ]);
+    bundle = join(consumer, 'out', 'readme-authorizer.mjs');
+    // As a Lambda user bundles it: the SDK left external, since Lambda's Node runtimes ship it.
+    await esbuild.build({
+      absWorkingDir: consumer,
+      entryPoints: ['node_modules/edge-authorizer/examples/lambda-authorizer.ts'],
+      outfile: bundle,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: ['@aws-sdk/*'],
+      logLevel: 'warning',
+    });
+    text = readFileSync(bundle, 'utf8');
+    // The runtime's SDK: this repository's copy, where the bundle's imports find it.
+    mkdirSync(join(consumer, 'node_modules', '@aws-sdk'), { recursive: true });
+    symlinkSync(
+      join(ROOT, 'node_modules', '@aws-sdk', 'client-secrets-manager'),
+      join(consumer, 'node_modules', '@aws-sdk', 'client-secrets-manager'),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await ep?.close();
+  });
+
+  const invoke = async () => {
+    const { stdout } = await node(['lambda-client.mjs', bundle], {
+      AUTH_CONFIG: JSON.stringify({
+        schemes: { sigv4: { region: 'us-east-1', service: 'execute-api', algorithms: ['AWS4-HMAC-SHA256'] } },
+        keyStores: [{ type: 'secrets-manager', schemes: ['sigv4'], prefix: PREFIX, endpoint: ep.url, maxAttempts: 1 }],
+      }),
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+    });
+    // The example logs its decisions as JSON lines on stdout too; the client prints its outcomes last.
+    return JSON.parse(stdout.trimEnd().split('\n').pop()!) as {
+      rest: { result?: unknown; thrown?: string };
+      http: { result?: unknown; thrown?: string };
+      unsigned: unknown;
+    };
+  };
+
+  it('holds the store but not the SDK, which it imports on the first lookup', () => {
+    expect(text).toContain('"@aws-sdk/client-secrets-manager"');
+    expect(/from\s*"@aws-sdk\//.test(text)).toBe(false);
+    expect(text).not.toContain('SecretsManagerClient.prototype');
+  });
+
+  it('allows REST and HTTP API events signed with the key kept in Secrets Manager, read through the real SDK', async () => {
+    const r = await invoke();
+    expect(r.rest.result).toMatchObject({ principalId: 'sm-consumer', policyDocument: { Statement: [{ Effect: 'Allow' }] } });
+    expect(r.http.result).toMatchObject({ isAuthorized: true, context: { principal: 'sm-consumer' } });
+    expect(r.unsigned).toEqual({ thrown: 'Unauthorized' });
+    expect(ep.calls.filter((c) => c.secretId === `${PREFIX}AKIDCONSUMER`).length).toBeGreaterThan(0);
+    expect(ep.calls.every((c) => c.signatureOk)).toBe(true);
+  });
+
+  it('answers a store fault with an error other than Unauthorized (API Gateway: 500), never an Allow', async () => {
+    ep.fault = { kind: 'status-500' };
+    try {
+      const r = await invoke();
+      expect([r.rest, r.http]).toEqual([{ thrown: 'key store unavailable' }, { thrown: 'key store unavailable' }]);
+    } finally {
+      ep.fault = { kind: 'none' };
+    }
   });
 });

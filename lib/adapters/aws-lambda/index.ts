@@ -34,3 +34,4 @@ export {
   type MAuthEnv,
   type MAuthKeyServiceSpec,
 } from './mauth-compat.ts';
+export { openLambdaKeyStore, type LambdaKeyStore, type LambdaKeyStoreOptions } from './key-stores.ts';

@@ -1,19 +1,19 @@
 // A Lambda function's Secrets Manager key store: the source over the SDK client, the cache in front
-// of it, and its events as log lines. Loaded by lambda-key-stores.ts on the first lookup only; the
-// build puts it in a file of its own beside each function's bundle (secrets-manager.mjs), so that
-// a function whose configuration names no store neither loads nor parses any of it.
-import type { KeyStoreSpec } from '../lib/config/schema.ts';
-import { createCachedKeyStore, type CachedKeyStore, type KeyCacheOptions } from '../lib/keys/cache.ts';
+// of it, and its events as log lines. Imported by key-stores.ts on the first lookup only, so that a
+// function whose configuration names no store neither loads nor parses any of it (the repository's
+// build puts it in a file of its own beside each function's bundle, secrets-manager.mjs).
+import type { KeyStoreSpec } from '../../config/schema.ts';
+import { createCachedKeyStore, type CachedKeyStore, type KeyCacheOptions } from '../../keys/cache.ts';
 import {
   createSecretsManagerSource,
   sdkSecretReader,
   type SecretReader,
   type SecretsManagerClientSettings,
-} from '../lib/keys/secrets-manager.ts';
+} from '../../keys/secrets-manager.ts';
 
 /** What the store is opened with besides its specification. */
 export interface SecretsManagerStoreOptions {
-  /** The region: the specification's, else the function's (lambda-key-stores.ts decides). */
+  /** The region: the specification's, else the function's (key-stores.ts decides). */
   readonly region: string;
   /** Where store events go: one JSON-able entry each, codes and field paths only. */
   readonly log: (entry: object) => void;

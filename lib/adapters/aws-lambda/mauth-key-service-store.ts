@@ -1,17 +1,17 @@
 // A Lambda function's MAuth key service store: local mode (the client behind the cache) or remote mode
-// (a ticket check per request), its events as log lines. Loaded by lambda-key-stores.ts on the first
-// lookup only; the build puts it in a file of its own beside each function's bundle
-// (mauth-key-service.mjs), so that a function whose configuration names no such store neither loads
-// nor parses the cache, the record parser or the client.
-import type { KeyStoreSpec } from '../lib/config/schema.ts';
-import { createCachedKeyStore, type CachedKeyStore } from '../lib/keys/cache.ts';
+// (a ticket check per request), its events as log lines. Imported by key-stores.ts on the first
+// lookup only, so that a function whose configuration names no such store neither loads nor parses
+// the cache, the record parser or the client (the repository's build puts it in a file of its own
+// beside each function's bundle, mauth-key-service.mjs).
+import type { KeyStoreSpec } from '../../config/schema.ts';
+import { createCachedKeyStore, type CachedKeyStore } from '../../keys/cache.ts';
 import {
   createMAuthRemoteStore,
   mauthKeyServiceSource,
   type FetchLike,
   mauthKeyServiceClientOptions,
   type MAuthRemoteKeyStore,
-} from '../lib/keys/mauth-key-service.ts';
+} from '../../keys/mauth-key-service.ts';
 
 /** What the store is opened with besides its specification. */
 export interface MAuthKeyServiceStoreOptions {
