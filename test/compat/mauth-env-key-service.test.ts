@@ -66,3 +66,22 @@ describe.each(['local', 'remote'])('MAUTH_MODE=%s', (mode) => {
     }
   }, 30_000);
 });
+
+describe('a configuration document naming the key service in keyStores[]', () => {
+  it('opens it as a Lambda does, with no opener passed: our private key read from `env`, the caller authenticated', async () => {
+    const document = {
+      schemes: { mauth: { signVersions: ['v2'] } },
+      routes: [{ path: '*' }],
+      keyStores: [{ type: 'mauth-key-service', schemes: ['mauth'], url: svc.url, appUuid: OUR_UUID, privateKey: { env: 'OUR_KEY' } }],
+    };
+    MAuthLambdaAuthenticator.configure({ document, env: { OUR_KEY: ours.privateKey } });
+    const before = svc.calls.length;
+    const h = await headers('{"n":4}');
+    expect(await new MAuthLambdaAuthenticator('POST', URL, h, '{"n":4}').isAuthentic()).toEqual([true, 200, '']);
+    expect(svc.calls.length).toBeGreaterThan(before);
+    // Without our private key the service cannot be asked: 500, never an accept.
+    MAuthLambdaAuthenticator.configure({ document, env: {} });
+    const [ok, status] = await new MAuthLambdaAuthenticator('POST', URL, await headers('{"n":5}'), '{"n":5}').isAuthentic();
+    expect([ok, status]).toEqual([false, 500]);
+  }, 30_000);
+});

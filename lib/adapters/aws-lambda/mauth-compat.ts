@@ -5,6 +5,7 @@
 // MAUTH_SIGN_VERSIONS) or by a configuration document. The check itself is the library's in-function
 // check (authenticateVerified()), so routes, limits and key stores behave as everywhere else.
 import { openWorkerKeyStore } from '../../keys/open-store.ts';
+import { openLambdaKeyStore } from './key-stores.ts';
 import { createAuthenticator, type Authenticator, type AuthenticatorDeps } from '../../authenticator.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';
@@ -54,7 +55,9 @@ export interface MAuthCompatSettings {
   readonly keys?: KeyStore;
   /**
    * Opens a key store entry: the configuration's `keyStores[]`, and the `mauth-key-service` entry
-   * `MAUTH_URL` stands for (a {@link MAuthKeyServiceSpec}, index -1).
+   * `MAUTH_URL` stands for (a {@link MAuthKeyServiceSpec}, index -1). Default for a document's
+   * `keyStores[]`: `openLambdaKeyStore` (Secrets Manager, a MAuth key service whose private key is
+   * read from `env`).
    */
   readonly openKeyStore?: (spec: KeyStoreSpec | MAuthKeyServiceSpec, index: number) => KeyStore;
   readonly clock?: Clock;
@@ -139,7 +142,13 @@ function build(settings: MAuthCompatSettings): Authenticator {
     if (settings.config !== undefined || settings.document !== undefined) {
       const config = settings.config ?? loadConfig(settings.document);
       if (config.schemes[MAUTH_SCHEME] === undefined) throw new NotConfigured('the configuration does not turn on schemes.mauth');
-      return createAuthenticator(config, deps);
+      // The document's keyStores[] open as a Lambda opens them (Secrets Manager, a MAuth key service
+      // whose private key is read from `env`), unless an opener was given.
+      const env = settings.env;
+      return createAuthenticator(config, {
+        openKeyStore: (spec, i) => openLambdaKeyStore(spec, i, env ? { env: () => env } : {}),
+        ...deps,
+      });
     }
     const env = settings.env ?? processEnv();
     const { document, keyService } = mauthConfigFromEnv(env);
