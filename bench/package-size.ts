@@ -13,6 +13,41 @@ import { createConsumer, packPackage } from '../infra/pack.mjs';
 
 export const ENTRY_POINTS = ['edge-authorizer', 'edge-authorizer/hono', 'edge-authorizer/aws-lambda', 'edge-authorizer/fetch'] as const;
 
+/**
+ * Whole apps, as a user writes them: the same Worker (edgeAuth, openWorkerKeyStore) and Lambda
+ * authorizer (createAuthorizerHandler, openLambdaKeyStore), with every scheme (createAuthenticator,
+ * loadConfig) and with SigV4 alone (withSchemes). The AWS SDK is external, as in Lambda.
+ */
+export const APPS = [
+  {
+    name: 'Worker, every scheme (`createAuthenticator`, `loadConfig`)',
+    target: 'workerd',
+    code: "export { createAuthenticator, loadConfig } from 'edge-authorizer';\nexport { edgeAuth, openWorkerKeyStore } from 'edge-authorizer/hono';\n",
+  },
+  {
+    name: 'Worker, SigV4 alone (`withSchemes(sigv4Scheme)`)',
+    target: 'workerd',
+    code: "import { sigv4Scheme, withSchemes } from 'edge-authorizer';\nexport const set = withSchemes(sigv4Scheme);\nexport { edgeAuth, openWorkerKeyStore } from 'edge-authorizer/hono';\n",
+  },
+  {
+    name: 'Lambda authorizer, every scheme',
+    target: 'node',
+    code: "export { createAuthenticator, loadConfig } from 'edge-authorizer';\nexport { createAuthorizerHandler, openLambdaKeyStore } from 'edge-authorizer/aws-lambda';\n",
+  },
+  {
+    name: 'Lambda authorizer, SigV4 alone',
+    target: 'node',
+    code: "import { sigv4Scheme, withSchemes } from 'edge-authorizer';\nexport const set = withSchemes(sigv4Scheme);\nexport { createAuthorizerHandler, openLambdaKeyStore } from 'edge-authorizer/aws-lambda';\n",
+  },
+] as const;
+
+export interface AppSize {
+  readonly name: string;
+  readonly target: keyof typeof TARGETS;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
 const TARGETS = {
   node: { platform: 'node', conditions: ['node'] },
   workerd: { platform: 'browser', conditions: ['workerd', 'worker', 'browser'] },
@@ -32,6 +67,7 @@ export interface PackageSize {
   readonly unpackedBytes: number;
   readonly files: number;
   readonly entries: readonly EntrySize[];
+  readonly apps: readonly AppSize[];
 }
 
 export async function measurePackage(): Promise<PackageSize> {
@@ -71,7 +107,29 @@ export async function measurePackage(): Promise<PackageSize> {
         entries.push({ entry, target, bytes: out.length, gzipBytes: gzipSync(out).length, otherPackages });
       }
     }
-    return { tarballBytes: packed.size, unpackedBytes: packed.unpackedSize, files: packed.entryCount, entries };
+    const apps: AppSize[] = [];
+    for (const [i, app] of APPS.entries()) {
+      const file = join(consumer, `app-${i}.mjs`);
+      writeFileSync(file, app.code);
+      const t = TARGETS[app.target];
+      const r = await esbuild.build({
+        absWorkingDir: consumer,
+        entryPoints: [file],
+        bundle: true,
+        write: false,
+        minify: true,
+        format: 'esm',
+        platform: t.platform,
+        conditions: [...t.conditions],
+        target: 'es2022',
+        external: ['@aws-sdk/*'],
+        legalComments: 'none',
+        logLevel: 'warning',
+      });
+      const out = r.outputFiles[0]!.contents;
+      apps.push({ name: app.name, target: app.target, bytes: out.length, gzipBytes: gzipSync(out).length });
+    }
+    return { tarballBytes: packed.size, unpackedBytes: packed.unpackedSize, files: packed.entryCount, entries, apps };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -101,6 +159,13 @@ for Node (\`node\` condition: the node:crypto backend) and for workerd (\`worker
 | entry point | node min | node gzip | workerd min | workerd gzip | other packages |
 | --- | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
+
+What an app bundles, with every built-in scheme or with the ones it names through \`withSchemes\`
+(hono included in the Worker; the AWS SDK external in the Lambda; minified):
+
+| app | target | min | gzip |
+| --- | --- | ---: | ---: |
+${s.apps.map((a) => `| ${a.name} | ${a.target} | ${kb(a.bytes)} KiB | ${kb(a.gzipBytes)} KiB |`).join('\n')}
 `;
 }
 

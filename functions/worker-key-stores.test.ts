@@ -107,6 +107,12 @@ describe('the Worker with keyStores', () => {
       undefined,
       'invalid-record',
     ],
+    [
+      'the record names a scheme the store does not serve',
+      JSON.stringify({ id: KV_ID, scheme: 'ustudio', secret: KV_SECRET, principal: 'kv-user' }),
+      undefined,
+      'invalid-record',
+    ],
   ])('answers 503 when %s, logs the fault by code, and never an id or a secret', async (_what, value, failure, fault) => {
     const kv = fakeKv({ [`keys/${KV_ID}`]: value });
     if (failure) kv.fail(failure);

@@ -82,7 +82,7 @@ export function createWorker(options: WorkerOptions = {}): Hono<AppEnv> {
       const config = loadConfig(text, registry);
       const auth = createAuthenticator(config, {
         registry,
-        openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { registry, env: () => bindings }),
+        openKeyStore: (spec, i) => openWorkerKeyStore(spec, i, { env: () => bindings }),
         ...(env[SHARED_CACHE_BINDING] ? { sharedCache: kvSharedCache(() => bindings[SHARED_CACHE_BINDING]) } : {}),
       });
       cached = { text, auth };

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import type { Config } from './config/schema.ts';
 import { assembleAuthenticator, type Authenticator, type AuthenticatorDeps } from './authenticator-core.ts';
 import type { SchemeDescriptor } from './schemes/descriptor.ts';
-import { builtInSchemes } from './schemes/registry.ts';
+import { builtInSchemes, type SchemeRegistry } from './schemes/registry.ts';
 
 export { publicError, type ActiveScheme, type Authenticator, type AuthenticatorDeps, type SchemeSelection } from './authenticator-core.ts';
 
@@ -29,6 +29,18 @@ function optionsOf(descriptor: SchemeDescriptor, raw: unknown): unknown {
  * const custom = createAuthenticator(loadConfig(json, registry), { registry });
  */
 export function createAuthenticator(config: Config, deps: AuthenticatorDeps = {}): Authenticator {
-  const registry = deps.registry ?? builtInSchemes;
+  return buildAuthenticator(config, deps.registry ?? builtInSchemes, deps);
+}
+
+/**
+ * {@link createAuthenticator} with the registry required: a bundle that calls only this holds no
+ * scheme the registry does not name (what `withSchemes` uses).
+ *
+ * @throws TypeError as createAuthenticator does.
+ * @example
+ * const registry = createSchemeRegistry([sigv4Scheme]);
+ * const auth = buildAuthenticator(validateConfig(json, registry), registry, { openKeyStore });
+ */
+export function buildAuthenticator(config: Config, registry: SchemeRegistry, deps: AuthenticatorDeps = {}): Authenticator {
   return assembleAuthenticator(config, registry.schemes, { ...deps, registry }, optionsOf);
 }

@@ -2,6 +2,7 @@
 // and key stores. Platform adapters are separate entry points (edge-authorizer/hono,
 // edge-authorizer/aws-lambda, edge-authorizer/fetch), so an import pays only for what it names.
 export { createAuthenticator, publicError, type Authenticator, type AuthenticatorDeps } from './authenticator.ts';
+export { withSchemes, type SchemeSet } from './with-schemes.ts';
 export { loadConfig, ConfigError, type Config, type KeyConfig, type KeyStoreSpec, type RouteConfig } from './config/index.ts';
 export { ErrorCodes, authError, type AuthError, type ErrorCode } from './core/errors.ts';
 export type { SignedRequest, HeaderList } from './core/request.ts';

@@ -1,5 +1,4 @@
 export {
-  ConfigSchema,
   createConfigSchema,
   createKeyStoreSchema,
   KeyCacheSchema,

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ConfigSchema, createConfigSchema, type Config } from './schema.ts';
+import { createConfigSchema, type Config } from './schema.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 import { parseJsonSafe } from './json.ts';
 import { issueLines, SAFE_ISSUE_MESSAGES } from '../core/issues.ts';
@@ -12,8 +12,8 @@ import type { KeyRecord } from '../keys/types.ts';
 export { parseJsonSafe } from './json.ts';
 export { ConfigError, configuredSchemes, keyRecords } from './records.ts';
 
-// One schema per registry, built once.
-const schemaCache = new WeakMap<SchemeRegistry, ReturnType<typeof createConfigSchema>>([[builtInSchemes, ConfigSchema]]);
+// One schema per registry, built on its first use.
+const schemaCache = new WeakMap<SchemeRegistry, ReturnType<typeof createConfigSchema>>();
 
 /**
  * Validates a configuration document (parsed JSON or text) against the schemes of a registry:
@@ -26,6 +26,18 @@ const schemaCache = new WeakMap<SchemeRegistry, ReturnType<typeof createConfigSc
  * const withToy = loadConfig(json, builtInSchemes.with(toyScheme));
  */
 export function loadConfig(input: unknown, registry: SchemeRegistry = builtInSchemes): Config {
+  return validateConfig(input, registry);
+}
+
+/**
+ * {@link loadConfig} with the registry required: a bundle that calls only this holds no scheme the
+ * registry does not name (what {@link withSchemes} uses).
+ *
+ * @throws ConfigError naming every bad field.
+ * @example
+ * const config = validateConfig(json, createSchemeRegistry([sigv4Scheme]));
+ */
+export function validateConfig(input: unknown, registry: SchemeRegistry): Config {
   let doc = input;
   if (typeof input === 'string') {
     try {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
+import type { SchemeRegistry } from '../schemes/registry.ts';
 import type { KeyRecord } from '../keys/types.ts';
 
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -200,14 +200,11 @@ export function createConfigSchema(registry: SchemeRegistry) {
   });
 }
 
-/** The configuration document's schema under the built-in schemes. */
-export const ConfigSchema = createConfigSchema(builtInSchemes);
-
 /**
  * A validated configuration. `schemes` maps each configured scheme id to its options as that
  * scheme's schema output them; only the scheme itself reads them (through the registry).
  */
-export type Config = Omit<v.InferOutput<typeof ConfigSchema>, 'keys'> & { readonly keys: readonly KeyRecord[] };
+export type Config = Omit<v.InferOutput<ReturnType<typeof createConfigSchema>>, 'keys'> & { readonly keys: readonly KeyRecord[] };
 /** One `keys[]` entry as `loadConfig` outputs it: a key record. */
 export type KeyConfig = KeyRecord;
 /** One `keyStores[]` entry with defaults filled in. */

@@ -15,7 +15,6 @@ import {
 import { recordIssueLines } from './record.ts';
 import { secretBindingSource } from './secret-binding.ts';
 import { workersKvSource } from './workers-kv.ts';
-import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
 
 /** One JSON-able log entry about a store: an event, the store's index in `keyStores[]`, codes and field paths, never ids or values. */
 export type KeyStoreLogEntry = (
@@ -30,8 +29,6 @@ export type KeyStoreLogEntry = (
 export interface WorkerKeyStoreOptions {
   /** The Worker's `env` (read when the cache needs the store, so the latest request's bindings are used). */
   readonly env: () => Readonly<Record<string, unknown>>;
-  /** The schemes a record may name (default: the built-in ones). */
-  readonly registry?: SchemeRegistry;
   /** Where store events go (default: faults to console.error, the rest to console.warn, as JSON lines). */
   readonly log?: (entry: KeyStoreLogEntry) => void;
   /** How a `mauth-key-service` store reaches the service (default: the global `fetch`). */
@@ -63,7 +60,6 @@ export function openWorkerKeyStore(
   index: number,
   options: WorkerKeyStoreOptions,
 ): CachedKeyStore | MAuthRemoteKeyStore {
-  const registry = options.registry ?? builtInSchemes;
   const log = options.log ?? defaultLog;
   let source: KeySource;
   switch (spec.type) {
@@ -72,13 +68,15 @@ export function openWorkerKeyStore(
         namespace: () => options.env()[spec.binding],
         prefix: spec.prefix,
         cacheTtlSeconds: spec.cacheTtlSeconds,
-        schemes: registry.ids,
+        // A record may name only a scheme this store serves.
+        schemes: spec.schemes,
       });
       break;
     case 'secret-binding':
       source = secretBindingSource({
         value: () => options.env()[spec.binding],
-        schemes: registry.ids,
+        // A record may name only a scheme this store serves.
+        schemes: spec.schemes,
         onIssues: (issues) => log({ event: 'keystore.invalid-records', store: index, issues: recordIssueLines(issues) }),
       });
       break;

@@ -441,3 +441,70 @@ describe("the README's Lambda authorizer (examples/lambda-authorizer.ts as the t
     }
   });
 });
+
+describe('withSchemes(sigv4Scheme): a bundle of the tarball holds SigV4 and none of the other schemes', () => {
+  // The key-store openers can open a MAuth key service, whose client signs its requests with MAuth
+  // (its signer and canonical form): that much of MAuth stays, never its scheme or the others.
+  const OTHER_SCHEMES = /(^|\/)dist\/schemes\/(jwt|ustudio-hmac|api-key)\/|dist\/schemes\/mauth\/(scheme|index)\.js$|node_modules\/jose\//;
+  /** The files that put code in a minified bundle of `entry`, and its size. */
+  const bundled = async (entry: string, platform: 'node' | 'browser') => {
+    const result = await esbuild.build({
+      absWorkingDir: consumer,
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform,
+      ...(platform === 'browser' ? { conditions: ['workerd', 'worker', 'browser'] } : { target: 'node20' }),
+      external: ['@aws-sdk/*', 'hono', 'hono/*'],
+      write: false,
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const output = Object.values(result.metafile.outputs)[0]!;
+    return {
+      bytes: output.bytes,
+      files: Object.entries(output.inputs)
+        .filter(([, i]) => i.bytesInOutput > 0)
+        .map(([f]) => f),
+    };
+  };
+
+  it('for Node and for workerd, against createAuthenticator and loadConfig, which bundle all five', async () => {
+    writeFileSync(
+      join(consumer, 'src', 'all-schemes.ts'),
+      "export { createAuthenticator, loadConfig } from 'edge-authorizer';\nexport { createAuthorizerHandler, openLambdaKeyStore } from 'edge-authorizer/aws-lambda';\nexport { edgeAuth, openWorkerKeyStore } from 'edge-authorizer/hono';\n",
+    );
+    for (const platform of ['node', 'browser'] as const) {
+      const only = await bundled('src/sigv4-only.ts', platform);
+      const all = await bundled('src/all-schemes.ts', platform);
+      expect(
+        only.files.filter((f) => OTHER_SCHEMES.test(f)),
+        platform,
+      ).toEqual([]);
+      expect(only.files.some((f) => f.includes('dist/schemes/sigv4/'))).toBe(true);
+      expect(all.files.filter((f) => OTHER_SCHEMES.test(f)).length).toBeGreaterThan(10);
+      expect(only.bytes).toBeLessThan(all.bytes * 0.7);
+    }
+  });
+
+  it('answers as the plain functions do: the Lambda authorizer allows a signed event and refuses an unsigned one', async () => {
+    const bundle = join(consumer, 'out', 'sigv4-only.mjs');
+    await esbuild.build({
+      absWorkingDir: consumer,
+      entryPoints: ['src/sigv4-only.ts'],
+      outfile: bundle,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: ['@aws-sdk/*', 'hono', 'hono/*'],
+      logLevel: 'warning',
+    });
+    const { stdout } = await node(['lambda-client.mjs', bundle], { AUTH_CONFIG: CONFIG });
+    const r = JSON.parse(stdout);
+    expect(r.rest.result).toMatchObject({ principalId: 'consumer', policyDocument: { Statement: [{ Effect: 'Allow' }] } });
+    expect(r.http.result).toMatchObject({ isAuthorized: true });
+    expect(r.unsigned).toEqual({ thrown: 'Unauthorized' });
+  });
+});
