@@ -94,6 +94,16 @@ describe('route decisions', () => {
     for (const path of ['/reports/x\\\\..', '/reports/x\\/..', '/reports/x/\\..', '/reports/x%5C%5C..'])
       expect(exact.decide('GET', path), path).toMatchObject({ permissions: ['reports'] });
   });
+  it('reads the path a URL front makes of it: dots resolved around a %2F kept as text, then decoded with dots kept', () => {
+    // A WHATWG URL makes /admin%2F../ of these (the "\\" is a "/", the %2F a character of its segment); an
+    // app that then decodes %2F and keeps dot segments routes /admin/../ under /admin. No reading of the
+    // text itself resolves that way.
+    for (const path of ['/../admin%2F../public\\..', '/public\\../admin%2F../x/', '/x/%2e%2e/admin%2F..%2F..%2Fpublic'])
+      expect(table.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // A path with no escape, or no dot, is read as before.
+    expect(table.decide('GET', '/public/a%2Fb')).toMatchObject({ public: true });
+    expect(table.decide('GET', '/public/v1.2/x')).toMatchObject({ public: true });
+  });
   it('keeps dots as text in one reading: a router matching text routes /admin/../x under /admin', () => {
     expect(table.decide('GET', '/admin/../public/x')).toMatchObject({ public: false, permissions: ['admin'] });
   });

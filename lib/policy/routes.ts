@@ -209,10 +209,13 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
       let end = 0;
       while (path.startsWith(text, end)) end += text.length;
       const rest = path.slice(end);
-      // What it sets, resolved as a URL resolves it (empty segments kept: `/admin//..` is `/admin/`), and
-      // as text (a reading that keeps dots is resolved with merged slashes by the caller).
+      // What it sets: as text (a reading that keeps dots is resolved with merged slashes by the caller);
+      // as a URL path setter makes it (`%2F` kept as text while dot segments around it go:
+      // `/x/%2e%2e/admin%2F..%2F..%2Fitems` is `/admin%2F..%2F..%2Fitems`, which an app that decodes
+      // `%2F` routes under /admin); and resolved with `%2F` read as "/" too (empty segments kept:
+      // `/admin//..` is `/admin/`).
       const set = rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
-      fronted.push(set, resolveUrlPath(set));
+      fronted.push(set, urlSetPath(set), resolveUrlPath(set));
     }
   }
   // Then routers mounted under base paths, one after another.
@@ -233,6 +236,39 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
   }
   // The loop runs at least once (for `path`), so its check has seen every path added.
   return [...found];
+}
+
+/**
+ * The readings of a path (`routeReadings`), and those of the path a URL front makes of it. A front that
+ * parses the path as a URL (Lambda Web Adapter, a WHATWG server, an app that builds a `Request`)
+ * resolves dot segments around an escaped slash it keeps as text, and an app behind it may then decode
+ * that slash and keep its dots: `/../admin%2F../public/..` is `/admin%2F../` there, `/admin/../` to the
+ * app, which no reading of the text itself makes. Only a path with a "\\" (a "/" to the URL before any
+ * decoding: serverless-http behind such a front finds `/v1` in `/%761/x/v1\\admin` after the `%761`
+ * that every reading decodes), or with a dot and an escape, is another path as a URL.
+ */
+function readEveryWay(
+  path: string,
+):
+  | (ReturnType<typeof routeReadings> & { ok: false })
+  | { readonly ok: true; readonly path: string; readonly readings: readonly string[]; readonly urlForm?: string } {
+  const read = routeReadings(path);
+  if (!read.ok) return read;
+  const urlForm = path.includes('\\') || (path.includes('%') && DOT_RE.test(path)) ? urlSetPath(path) : path;
+  if (urlForm === path) return read;
+  const viaUrl = routeReadings(urlForm);
+  if (!viaUrl.ok) return viaUrl;
+  return { ok: true, path: read.path, readings: [...new Set([...read.readings, ...viaUrl.readings])], urlForm };
+}
+
+/** A dot, or one escaped once or more. */
+const DOT_RE = /\.|%(?:25)*2e/i;
+
+/** The path a URL has after its path is set to `path` (WHATWG: what Lambda Web Adapter's `Url::set_path` does). */
+function urlSetPath(path: string): string {
+  const url = new URL('http://h/');
+  url.pathname = path;
+  return url.pathname;
 }
 
 function trimSlash(path: string): string {
@@ -281,8 +317,9 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // Lambda Web Adapter's, escapes them and goes on: /x#/../admin is /admin). No client needs one: refused.
       if (rawPath.includes('?') || rawPath.includes('#'))
         return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path holds an escaped "?" or "#"') };
-      const read = routeReadings(rawPath);
+      const read = readEveryWay(rawPath);
       if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
+      const readings = read.readings;
       // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
       // matched as it stands and with case folded.
       const loose = behindBasePaths && bases.length > 0;
@@ -290,31 +327,37 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       if (loose && judged) {
         // The apps strip the path as it reaches them, before any decoding (serverless-http's indexOf
         // finds `/v1` in `/x/%761x/v1/admin` where the decoded `/x/v1x/v1/admin` has it earlier, and
-        // cuts through a `#` that ends every reading): each path they make of the raw text is read
-        // every way again.
-        const made = basePathTails(rawPath, bases);
-        if (made === undefined || made.length * rawPath.length > MAX_REREAD_CHARACTERS)
-          return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
-        for (const p of made) {
-          const again = routeReadings(p);
-          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
-          for (const r of again.readings) judged.add(r);
+        // cuts through a `#` that ends every reading), or as a URL front made it: each path they make of
+        // that text is read every way again.
+        const sources = read.urlForm === undefined ? [rawPath] : [rawPath, read.urlForm];
+        for (const source of sources) {
+          const made = basePathTails(source, bases);
+          // Each path made is read as it stands and as a URL: up to twice its length again.
+          if (made === undefined || 2 * made.length * source.length * sources.length > MAX_REREAD_CHARACTERS)
+            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
+          for (const p of made) {
+            const again = readEveryWay(p);
+            if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+            for (const r of again.readings) judged.add(r);
+          }
         }
       }
       if (judged) {
-        for (const path of read.readings) {
+        let tailCount = 0;
+        for (const path of readings) {
           if (!tailsOnly) judged.add(path);
           if (!loose) continue;
           const tails = basePathTails(path, bases);
           for (const tail of tails ?? []) {
             if (judged.has(tail)) continue;
             judged.add(tail);
+            tailCount++;
             // A tail of a reading that keeps dot segments as text (`/../admin` of `/x/v1/../admin`) is a path a
             // router may still normalise.
             if (tail.includes('/.')) judged.add(normalizeRoutePath(tail));
           }
           // Bounded over all readings too: each path judged costs its length again.
-          if (tails === undefined || judged.size > read.readings.length + 2 * MAX_BASE_PATH_TAILS)
+          if (tails === undefined || tailCount > 2 * MAX_BASE_PATH_TAILS)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
         }
       }
@@ -329,7 +372,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         if (!rule?.verifyInFunction) inFunction = false;
         for (const p of rule?.permissions ?? []) permissions.add(p);
       };
-      for (const path of judged ?? read.readings) {
+      for (const path of judged ?? readings) {
         const folded = foldCase(path);
         for (const m of methods) {
           judge(first(m, path, false));

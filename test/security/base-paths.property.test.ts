@@ -41,6 +41,13 @@ const SEGMENTS = [
   'orders',
   'v10',
   'v1admin',
+  'betaadmin',
+  'BETA',
+  // Escaped slashes and dots: a URL keeps %2F as text while it resolves the dot segments around it.
+  '%2F',
+  '%2e%2e',
+  '..%2F..',
+  '%5C',
   // Escaped base path text, and a "#" that REST hands over decoded: the apps cut the text as it reaches them.
   '%761x',
   '%23',
@@ -68,7 +75,9 @@ function authWith(basePaths: readonly string[]): Authenticator {
  * Lambda Web Adapter (`AWS_LWA_REMOVE_BASE_PATH`: as often as it repeats at the start, then a "/"
  * in front of what is left and its dot segments resolved), Express
  * (a router mounted under the base path: once, in any case), and serverless-http in front of such an
- * Express router. A result that does not start with "/" is no path a router matches.
+ * Express router; each also behind a front that parses the path as a URL first (dot segments
+ * resolved, `%2F` kept as text), and that URL path itself. A result that does not start with "/" is no
+ * path a router matches.
  */
 function originPaths(bases: readonly string[], path: string): string[] {
   const under = bases.filter((b) => path === b || path.startsWith(b + '/'));
@@ -84,7 +93,10 @@ function originPaths(bases: readonly string[], path: string): string[] {
     const lower = p.toLowerCase();
     return lower === b.toLowerCase() || lower.startsWith(b.toLowerCase() + '/') ? p.slice(b.length) : p;
   };
-  for (const p of new Set([path, percentDecode(path)]))
+  // A front that parses the path as a URL (Lambda Web Adapter, a WHATWG server) before anything strips it.
+  const urlFront = new URL('http://h' + path).pathname;
+  out.push(urlFront);
+  for (const p of new Set([path, percentDecode(path), urlFront]))
     for (const b of bases)
       for (const stripped of [serverlessHttp(p, b), webAdapter(p, b), express(p, b), express(serverlessHttp(p, b), b)]) {
         const routed = stripped === '' ? '/' : stripped;
@@ -209,8 +221,9 @@ describe('base paths: no entry point lets through what the route table refuses o
         if (allowed) expect(tableAllows(auth, origin), `${sent} allowed; origin paths ${origin.join(' ')}`).toBe(true);
         // REST hands the authorizer a decoded path, in which an escaped unreserved character (`%76`) can no
         // longer be told from the character a client signed: such a request is refused (401) whatever its route.
-        // And one whose decoded path holds a "?" or "#" (%3F, %23) is refused (400).
-        const undecidable = c.endpoint.kind !== 'http-default' && /%76|%23/i.test(sent);
+        // And one whose decoded path holds a "?" or "#" (%3F, %23) is refused (400). Nor can an escaped slash,
+        // backslash or dot be told from the one a client signed once decoded.
+        const undecidable = c.endpoint.kind !== 'http-default' && /%76|%23|%2F|%5C|%2e/i.test(sent);
         if (origin.every(plainlyUnguarded) && plainlyUnguarded(sent) && !undecidable) expect(allowed, `${sent} refused`).toBe(true);
       }),
       { numRuns: 2000 },

@@ -247,6 +247,62 @@ describe('every entry point judges a path as apps that strip the base path their
     }
   });
 
+  // The app gets the path whole and strips it its own way, from the text as it arrives or from the
+  // path a URL front (Lambda Web Adapter) makes of it; each reaches /admin/... (fifth review).
+  const WHOLE: Array<[string, string[]]> = [
+    // Lambda Web Adapter stripping /v1/beta forwards /admin/users; exact stripping of /v1 gives /betaadmin/users.
+    ['/v1/betaadmin/users', ['/v1', '/v1/beta']],
+    // Express mounted at /v1/beta matches /v1/BETA.
+    ['/v1/BETA/admin/users', ['/v1', '/v1/beta']],
+    // Lambda Web Adapter resolves /x/.. after trimming /v1: /admin%252F..%252F..%252Fitems, which a double decoder routes under /admin.
+    ['/v1/x/%2e%2e/admin%252F..%252F..%252Fitems', ['/v1']],
+    // A URL path setter keeps %2F as text while it resolves the dots around it: /admin%2F..%2F..%2Fitems.
+    ['/v1/x/%2e%2e/admin%2F..%2F..%2Fitems', ['/v1']],
+  ];
+
+  it.each(WHOLE.filter(([p]) => !p.includes('%')))(
+    'REST on execute-api, /prod%s routed to /{proxy+} (base paths %j): Deny',
+    async (path, bases) => {
+      const event = { ...restAuthorizerEvent(await sign('/prod' + path)), resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
+      const r = (await createAuthorizerHandler({ authenticator: () => authWith(bases), log: () => undefined })(
+        event,
+      )) as RestAuthorizerResult;
+      expect(r.policyDocument.Statement.map((st) => st.Effect)).toEqual(['Deny']);
+    },
+  );
+
+  it.each(WHOLE)('HTTP API $default, %s (base paths %j): not authorized', async (path, bases) => {
+    const answer = await createAuthorizerHandler({ authenticator: () => authWith(bases), log: () => undefined })({
+      ...httpAuthorizerEvent(await sign(path)),
+      routeKey: '$default',
+    });
+    expect(answer).toMatchObject({ isAuthorized: false });
+  });
+
+  it.each(WHOLE)('the in-function check, %s (base paths %j): 403', async (path, bases) => {
+    expect(await inFunction(bases, `https://abc.execute-api.us-east-1.amazonaws.com/prod${path}`, 'prod')).toBe(403);
+  });
+
+  it('an anonymous REST request on a custom domain cannot reach /admin/* through a %2F a URL path setter keeps (/v1/x/%2e%2e/admin%2F..%2F..%2Fitems)', async () => {
+    const open = createAuthenticator(
+      loadConfig({
+        schemes: { 'ustudio-hmac': {} },
+        routes: [
+          { path: '/admin/*', permissions: ['admin'] },
+          { path: '*', public: true },
+        ],
+        lambda: { basePaths: ['/v1'] },
+      }),
+    );
+    // The client sent %252F and %252e: REST decodes them once into the event's path.
+    const path = '/v1/x/%2e%2e/admin%2F..%2F..%2Fitems';
+    const wire = path.replace(/%/g, '%25');
+    const unsigned = { method: 'GET', path: wire, query: '', headers: [] as Array<[string, string]>, body: new Uint8Array() };
+    const event = { ...restAuthorizerEvent(unsigned, { prefix: '/v1' }), resource: '/{proxy+}', pathParameters: { proxy: path.slice(4) } };
+    expect((event as { path: string }).path).toBe(path);
+    await expect(createAuthorizerHandler({ authenticator: () => open, log: () => undefined })(event)).rejects.toThrow('Unauthorized');
+  });
+
   it('paths that hold the base path text only within a segment, and paths under no base path, are allowed as before', async () => {
     for (const path of ['/v10/admin/users', '/items/v1x/admin', '/items/1', '/x/v1.json', '/x/V1/admin/users'])
       expect(await inFunction(['/v1'], `https://abc.execute-api.us-east-1.amazonaws.com/prod${path}`, 'prod'), path).toBe(200);

@@ -325,7 +325,10 @@ export function lambdaRoutePaths(auth: Authenticator, paths: readonly string[]):
 /**
  * The route decision for a Lambda entry point: the candidates without the base paths that prefix them
  * ({@link lambdaRoutePaths}), each also judged as an app that takes a configured base path off itself
- * may act on it, and the custom domain's path (`mappedPath`) only that way. Never throws.
+ * may act on it; and the custom domain's path (`mappedPath`) and every candidate a base path was taken
+ * off, as received, judged only that way. The app receives the path whole and strips it its own way:
+ * `/v1/betaadmin/users` is `/betaadmin/users` without `/v1`, but Lambda Web Adapter stripping
+ * `/v1/beta` forwards `/admin/users`. Never throws.
  */
 export function decideLambdaRoute(
   auth: Authenticator,
@@ -333,8 +336,8 @@ export function decideLambdaRoute(
   routePaths: readonly string[],
   mappedPath?: string,
 ): RouteDecision {
-  return auth.decide(methods, lambdaRoutePaths(auth, routePaths), {
-    behindBasePaths: true,
-    ...(mappedPath !== undefined ? { tailsOnly: [mappedPath] } : {}),
-  });
+  const stripped = lambdaRoutePaths(auth, routePaths);
+  const whole = routePaths.filter((p) => !stripped.includes(p));
+  if (mappedPath !== undefined && !whole.includes(mappedPath)) whole.push(mappedPath);
+  return auth.decide(methods, stripped, { behindBasePaths: true, ...(whole.length > 0 ? { tailsOnly: whole } : {}) });
 }
