@@ -36,6 +36,12 @@ describe('routeReadings', () => {
     // WSGI/ASGI servers decode %2F and keep the dots: for them this is under /admin.
     ['/admin%2F..%2Fitems', '/admin%2F..%2Fitems', ['/admin%2F..%2Fitems', '/items', '/admin/../items']],
     ['/admin::$INDEX_ALLOCATION/x', '/admin::$INDEX_ALLOCATION/x', ['/admin::$INDEX_ALLOCATION/x', '/admin/x']],
+    // Tomcat decoding encoded slashes cuts ;params first: /public/..%2Fadmin is /admin.
+    [
+      '/public/..%2Fadmin;%2F..',
+      '/public/..%2Fadmin;%2F..',
+      ['/public/..%2Fadmin;%2F..', '/', '/public/..%2Fadmin', '/public/../admin;/..', '/public/../admin/..', '/admin'],
+    ],
     ['/files/a%20b/%E2%9C%93', '/files/a b/✓', ['/files/a b/✓']],
     ['/items/', '/items/', ['/items/']],
     ['/items/..', '/', ['/', '/items/..']],

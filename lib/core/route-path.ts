@@ -40,6 +40,11 @@ interface ReadingOptions {
    * NFKC normalisation (a fullwidth `／` is a `/`), trailing dots and spaces trimmed from segments.
    */
   readonly lenient?: boolean;
+  /**
+   * `;params` cut from each segment of the path as it arrives, before anything is decoded (Tomcat, whose
+   * `encodedSolidusHandling="decode"` then reads `%2F` as "/": `/public/..%2Fadmin;%2F..` is `/admin`).
+   */
+  readonly rawParams?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -109,8 +114,21 @@ function trimWindows(seg: string): string {
 }
 
 /** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
+/** The bytes without each ";" and what follows it up to the next "/" (escapes untouched). */
+function cutRawParams(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  let cutting = false;
+  for (const c of bytes) {
+    if (c === 0x2f) cutting = false;
+    else if (c === 0x3b) cutting = true;
+    if (!cutting) out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
 function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
-  let bytes = opts.twice ? decodeAll(raw) : raw;
+  let bytes = opts.twice ? decodeAll(raw) : opts.rawParams ? cutRawParams(raw) : raw;
   if (opts.lenient) bytes = decodePercentU(bytes);
   // An escape is three bytes and decodes to at most three ("%25" for a lone "%"): never longer than 3x.
   const out = new Uint8Array(bytes.length * 3);
@@ -223,6 +241,8 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
+  // Tomcat decoding encoded slashes: ";params" cut before the "%2F" in them is read as "/".
+  { slashes: true, params: false, twice: false, rawParams: true },
 ];
 
 /**
@@ -235,8 +255,9 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces, `::$` stream
  * suffixes). Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
  * refused. Two more, for a path with an empty segment, resolve it as a URL does (empty segments kept)
- * and keep it as sent, and two more do so with `\` (and `%2F`, `%5C`) read as "/". Linear in the
- * path's length (twenty-two passes at most). Case-insensitive origins are the route table's concern.
+ * and keep it as sent, and two more do so with `\` (and `%2F`, `%5C`) read as "/". One more cuts
+ * `;params` before decoding and then reads `%2F` as "/" (Tomcat decoding encoded slashes). Linear in
+ * the path's length (twenty-three passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -286,6 +307,8 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
     // Without an empty segment, a URL resolves the path as merged slashes do.
     if (opts.keepEmpty) return opts.slashes ? raw.slash : rawPath.includes('//');
     if (opts.lenient) return true;
+    // Cutting params first needs a literal ";" (it differs most where the cut takes an escaped slash away).
+    if (opts.rawParams) return bytes.includes(0x3b);
     const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
     return !((opts.slashes && !h.slash) || (opts.params && !h.params));
   };

@@ -104,6 +104,25 @@ describe('route decisions', () => {
     expect(table.decide('GET', '/public/a%2Fb')).toMatchObject({ public: true });
     expect(table.decide('GET', '/public/v1.2/x')).toMatchObject({ public: true });
   });
+  it('reads a trailing space as a URL parser does: it trims it before resolving, so /admin/..;/.. is /admin/', () => {
+    const exact = createRouteTable(
+      loadConfig({
+        schemes: { sigv4: { region: 'r', service: 's' } },
+        routes: [
+          { path: '/admin', permissions: ['admin'] },
+          { path: '*', public: true },
+        ],
+      }).routes,
+    );
+    // REST hands the path over decoded: a %20 on the wire is a space here.
+    for (const path of ['/admin/..;/.. ', '/admin/%2e%2e;/.. ', '/admin/..;/..  '])
+      expect(exact.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    expect(exact.decide('GET', '/files/a b ')).toMatchObject({ public: true });
+  });
+  it('reads ;params cut before %2F is decoded, as Tomcat decoding encoded slashes does', () => {
+    expect(table.decide('GET', '/public/..%2Fadmin;%2F..')).toMatchObject({ public: false, permissions: ['admin'] });
+    expect(table.decide('GET', '/public/..%2Fadmin;%2F../users')).toMatchObject({ public: false, permissions: ['admin'] });
+  });
   it('keeps dots as text in one reading: a router matching text routes /admin/../x under /admin', () => {
     expect(table.decide('GET', '/admin/../public/x')).toMatchObject({ public: false, permissions: ['admin'] });
   });
@@ -251,6 +270,14 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
   it('refuses a path that repeats its base path too often, rather than judge some of its readings', () => {
     expect(behind.decide('GET', '/v1'.repeat(17) + '/admin', true)).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
     expect(behind.decide('GET', '/v1'.repeat(17) + '/admin')).toMatchObject({ ok: true });
+  });
+
+  it('judges long ordinary paths under a base path up to the largest URL limit (64 KiB), escapes and dots included', () => {
+    const long = 'a'.repeat(60_000);
+    for (const path of [`/v1/files/${long}`, `/v1/files/${long}/report%20final.pdf`, `/v1/files/${long}/dir%2Fname.txt`])
+      expect(behind.decide('GET', path, true), path.slice(-24)).toMatchObject({ ok: true, public: false, permissions: [] });
+    // A backslash makes a third path to read (the URL reads it as "/"): still well past the default 16 KiB.
+    expect(behind.decide('GET', `/v1/files/${'a'.repeat(40_000)}/a\\b`, true)).toMatchObject({ ok: true });
   });
 
   it('refuses a route path holding a "?" or "#" (REST decodes %3F and %23): Lambda Web Adapter would go on past it', () => {

@@ -163,10 +163,12 @@ export function foldCaseFull(text: string): string {
 const MAX_BASE_PATH_TAILS = 16;
 
 /**
- * Most characters read again, every way, for the paths the apps make of the raw text: a short path may
- * make all 16, a path at the 16 KiB URL limit four. Past it the request is refused, as above.
+ * Most characters read again, every way, for the paths the apps make of the raw text and of its URL
+ * forms (each path counted once more for each URL form of its own): a short path may make all 16, a
+ * path at the 16 KiB URL limit eight, and an ordinary path at the largest limit (64 KiB) its two (the
+ * path without the base path, and that resolved). Past it the request is refused, as above.
  */
-const MAX_REREAD_CHARACTERS = 64 * 1024;
+const MAX_REREAD_CHARACTERS = 128 * 1024;
 
 /** A configured base path, normalised, and how a router mounted under it (Express) matches it: at the start, in any case, up to a "/" or the end. */
 export interface BasePath {
@@ -251,15 +253,25 @@ function readEveryWay(
   path: string,
 ):
   | (ReturnType<typeof routeReadings> & { ok: false })
-  | { readonly ok: true; readonly path: string; readonly readings: readonly string[]; readonly urlForm?: string } {
+  | { readonly ok: true; readonly path: string; readonly readings: readonly string[]; readonly urlForms: readonly string[] } {
   const read = routeReadings(path);
   if (!read.ok) return read;
-  const urlForm = path.includes('\\') || (path.includes('%') && DOT_RE.test(path)) ? urlSetPath(path) : path;
-  if (urlForm === path) return read;
-  const viaUrl = routeReadings(urlForm);
-  if (!viaUrl.ok) return viaUrl;
-  return { ok: true, path: read.path, readings: [...new Set([...read.readings, ...viaUrl.readings])], urlForm };
+  const trimmed = TRAILING_SPACE_RE.test(path) ? path.replace(TRAILING_SPACE_RE, '') : path;
+  if (!(path.includes('\\') || trimmed !== path || (path.includes('%') && DOT_RE.test(path)))) return { ...read, urlForms: [] };
+  // The pathname setter keeps a trailing space (as %20); a parser given the whole URL trims it first, so
+  // `/admin/..;/.. ` is `/admin/` there (REST hands over a decoded %20).
+  const urlForms = [...new Set([urlSetPath(path), urlSetPath(trimmed)])].filter((f) => f !== path);
+  const readings = new Set(read.readings);
+  for (const form of urlForms) {
+    const viaUrl = routeReadings(form);
+    if (!viaUrl.ok) return viaUrl;
+    for (const r of viaUrl.readings) readings.add(r);
+  }
+  return { ok: true, path: read.path, readings: [...readings], urlForms };
 }
+
+/** Spaces at the end of a path (REST hands over a decoded %20), which a URL parser trims. */
+const TRAILING_SPACE_RE = /\x20+$/;
 
 /** A dot, or one escaped once or more. */
 const DOT_RE = /\.|%(?:25)*2e/i;
@@ -329,17 +341,22 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         // finds `/v1` in `/x/%761x/v1/admin` where the decoded `/x/v1x/v1/admin` has it earlier, and
         // cuts through a `#` that ends every reading), or as a URL front made it: each path they make of
         // that text is read every way again.
-        const sources = read.urlForm === undefined ? [rawPath] : [rawPath, read.urlForm];
-        for (const source of sources) {
-          const made = basePathTails(source, bases);
-          // Each path made is read as it stands and as a URL: up to twice its length again.
-          if (made === undefined || 2 * made.length * source.length * sources.length > MAX_REREAD_CHARACTERS)
+        const made = new Set<string>();
+        for (const source of [rawPath, ...read.urlForms]) {
+          const tails = basePathTails(source, bases);
+          if (tails === undefined)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
-          for (const p of made) {
-            const again = readEveryWay(p);
-            if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
-            for (const r of again.readings) judged.add(r);
-          }
+          for (const p of tails) made.add(p);
+        }
+        // Bounded by what is read again: each path made, and each URL form of it.
+        let reread = 0;
+        for (const p of made) {
+          const again = readEveryWay(p);
+          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+          reread += p.length * (1 + again.urlForms.length);
+          if (reread > MAX_REREAD_CHARACTERS)
+            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
+          for (const r of again.readings) judged.add(r);
         }
       }
       if (judged) {
