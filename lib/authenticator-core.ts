@@ -265,10 +265,18 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
       const tailsOnly = behind ? (options?.tailsOnly ?? []) : [];
       // Each path is read once and judged for every method (RouteTable.decide).
       if (typeof rawPath === 'string' && tailsOnly.length === 0) return decideOne(method, rawPath, behind);
-      return strictestOf([
-        ...(typeof rawPath === 'string' ? [rawPath] : rawPath).map((path) => decideOne(method, path, behind)),
-        ...tailsOnly.map((path) => decideOne(method, path, true, true)),
-      ]);
+      // A refusal wins whatever the others say: stop at the first.
+      const decisions: RouteDecision[] = [];
+      // The whole paths first: a path that repeats a base path too often is refused there, before the rest is read.
+      for (const [path, only] of [
+        ...tailsOnly.map((p) => [p, true] as const),
+        ...(typeof rawPath === 'string' ? [rawPath] : rawPath).map((p) => [p, false] as const),
+      ]) {
+        const d = decideOne(method, path, behind || only, only);
+        if (!d.ok) return d;
+        decisions.push(d);
+      }
+      return strictestOf(decisions);
     },
     authorize(principal, decision) {
       if (!decision.ok) return decision.error;

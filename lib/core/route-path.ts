@@ -128,7 +128,8 @@ function cutRawParams(bytes: Uint8Array): Uint8Array {
 }
 
 function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
-  let bytes = opts.twice ? decodeAll(raw) : opts.rawParams ? cutRawParams(raw) : raw;
+  let bytes = opts.twice ? decodeAll(raw) : raw;
+  if (opts.rawParams) bytes = cutRawParams(bytes);
   if (opts.lenient) bytes = decodePercentU(bytes);
   // An escape is three bytes and decodes to at most three ("%25" for a lone "%"): never longer than 3x.
   const out = new Uint8Array(bytes.length * 3);
@@ -241,8 +242,10 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
-  // Tomcat decoding encoded slashes: ";params" cut before the "%2F" in them is read as "/".
+  // Tomcat decoding encoded slashes: ";params" cut before the "%2F" in them is read as "/" (and so
+  // behind a proxy that decoded the path once).
   { slashes: true, params: false, twice: false, rawParams: true },
+  { slashes: true, params: false, twice: true, rawParams: true },
 ];
 
 /**
@@ -255,9 +258,9 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces, `::$` stream
  * suffixes). Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
  * refused. Two more, for a path with an empty segment, resolve it as a URL does (empty segments kept)
- * and keep it as sent, and two more do so with `\` (and `%2F`, `%5C`) read as "/". One more cuts
- * `;params` before decoding and then reads `%2F` as "/" (Tomcat decoding encoded slashes). Linear in
- * the path's length (twenty-three passes at most). Case-insensitive origins are the route table's concern.
+ * and keep it as sent, and two more do so with `\` (and `%2F`, `%5C`) read as "/". Two more cut
+ * `;params` before decoding and then read `%2F` as "/" (Tomcat decoding encoded slashes), as the path
+ * arrives and decoded once. Linear in the path's length (twenty-four passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -307,8 +310,8 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
     // Without an empty segment, a URL resolves the path as merged slashes do.
     if (opts.keepEmpty) return opts.slashes ? raw.slash : rawPath.includes('//');
     if (opts.lenient) return true;
-    // Cutting params first needs a literal ";" (it differs most where the cut takes an escaped slash away).
-    if (opts.rawParams) return bytes.includes(0x3b);
+    // Cutting params first needs a ";" where the cut happens: in the path, or in it decoded once.
+    if (opts.rawParams) return opts.twice ? twice && (bytes.includes(0x3b) || decoded.params) : bytes.includes(0x3b);
     const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;
     return !((opts.slashes && !h.slash) || (opts.params && !h.params));
   };

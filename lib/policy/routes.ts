@@ -163,12 +163,12 @@ export function foldCaseFull(text: string): string {
 const MAX_BASE_PATH_TAILS = 16;
 
 /**
- * Most characters read again, every way, for the paths the apps make of the raw text and of its URL
- * forms (each path counted once more for each URL form of its own): a short path may make all 16, a
- * path at the 16 KiB URL limit eight, and an ordinary path at the largest limit (64 KiB) its two (the
- * path without the base path, and that resolved). Past it the request is refused, as above.
+ * Most characters read again, every way, for the paths the apps make of the raw text and of its other
+ * forms, and for those paths' own other forms (each distinct string once): a short path may make all
+ * 16, a path at the 16 KiB URL limit four; at the largest limit (64 KiB) a plain path passes, one with
+ * escapes and dots (two paths to read again) up to 32 KiB. Past it the request is refused, as above.
  */
-const MAX_REREAD_CHARACTERS = 128 * 1024;
+const MAX_REREAD_CHARACTERS = 64 * 1024;
 
 /** A configured base path, normalised, and how a router mounted under it (Express) matches it: at the start, in any case, up to a "/" or the end. */
 export interface BasePath {
@@ -241,37 +241,28 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
 }
 
 /**
- * The readings of a path (`routeReadings`), and those of the path a URL front makes of it. A front that
- * parses the path as a URL (Lambda Web Adapter, a WHATWG server, an app that builds a `Request`)
- * resolves dot segments around an escaped slash it keeps as text, and an app behind it may then decode
- * that slash and keep its dots: `/../admin%2F../public/..` is `/admin%2F../` there, `/admin/../` to the
- * app, which no reading of the text itself makes. Only a path with a "\\" (a "/" to the URL before any
- * decoding: serverless-http behind such a front finds `/v1` in `/%761/x/v1\\admin` after the `%761`
- * that every reading decodes), or with a dot and an escape, is another path as a URL.
+ * The other forms of a path that fronts pass on. A front that parses the path as a URL (Lambda Web
+ * Adapter, a WHATWG server, an app that builds a `Request`) resolves dot segments around an escaped
+ * slash it keeps as text, and an app behind it may then decode that slash and keep its dots:
+ * `/../admin%2F../public/..` is `/admin%2F../` there, `/admin/../` to the app, which no reading of the
+ * text itself makes; likewise it pops a `..;` segment that Tomcat would then cut to `..`
+ * (`/admin;/..;/..` is `/admin;/`, which Tomcat routes as `/admin/`). A parser given the whole URL, and
+ * Node's `url.parse` (Express's parseurl falls back to it), trim trailing whitespace first (REST hands
+ * over a decoded `%20` or `%EF%BB%BF`): `/admin/..;/.. ` is `/admin/` there, `/admin\uFEFF` is `/admin`.
+ * Only a path with a "\\" (a "/" to the URL before any decoding: serverless-http behind such a front
+ * finds `/v1` in `/%761/x/v1\\admin` after the `%761` that every reading decodes), trailing whitespace,
+ * or a dot beside an escape or a ";", has such forms. Linear in the path.
  */
-function readEveryWay(
-  path: string,
-):
-  | (ReturnType<typeof routeReadings> & { ok: false })
-  | { readonly ok: true; readonly path: string; readonly readings: readonly string[]; readonly urlForms: readonly string[] } {
-  const read = routeReadings(path);
-  if (!read.ok) return read;
+function otherForms(path: string): string[] {
   const trimmed = TRAILING_SPACE_RE.test(path) ? path.replace(TRAILING_SPACE_RE, '') : path;
-  if (!(path.includes('\\') || trimmed !== path || (path.includes('%') && DOT_RE.test(path)))) return { ...read, urlForms: [] };
-  // The pathname setter keeps a trailing space (as %20); a parser given the whole URL trims it first, so
-  // `/admin/..;/.. ` is `/admin/` there (REST hands over a decoded %20).
-  const urlForms = [...new Set([urlSetPath(path), urlSetPath(trimmed)])].filter((f) => f !== path);
-  const readings = new Set(read.readings);
-  for (const form of urlForms) {
-    const viaUrl = routeReadings(form);
-    if (!viaUrl.ok) return viaUrl;
-    for (const r of viaUrl.readings) readings.add(r);
-  }
-  return { ok: true, path: read.path, readings: [...readings], urlForms };
+  if (!(path.includes('\\') || trimmed !== path || (DOT_RE.test(path) && (path.includes('%') || path.includes(';'))))) return [];
+  const forms = new Set([trimmed, urlSetPath(path), urlSetPath(trimmed)]);
+  forms.delete(path);
+  return [...forms];
 }
 
-/** Spaces at the end of a path (REST hands over a decoded %20), which a URL parser trims. */
-const TRAILING_SPACE_RE = /\x20+$/;
+/** Whitespace at the end of a path (REST hands over a decoded %20, %C2%A0 or %EF%BB%BF), which a URL parser and Node's url.parse trim. */
+const TRAILING_SPACE_RE = /[\x20\u00a0\ufeff]+$/;
 
 /** A dot, or one escaped once or more. */
 const DOT_RE = /\.|%(?:25)*2e/i;
@@ -329,36 +320,52 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // Lambda Web Adapter's, escapes them and goes on: /x#/../admin is /admin). No client needs one: refused.
       if (rawPath.includes('?') || rawPath.includes('#'))
         return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path holds an escaped "?" or "#"') };
-      const read = readEveryWay(rawPath);
-      if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
-      const readings = read.readings;
       // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
       // matched as it stands and with case folded.
+      const forms = otherForms(rawPath);
       const loose = behindBasePaths && bases.length > 0;
       const judged = loose || tailsOnly ? new Set<string>() : undefined;
-      if (loose && judged) {
+      // Behind base paths, what the apps make of the path is bounded first, before anything is read.
+      let reread: Set<string> | undefined;
+      if (loose) {
         // The apps strip the path as it reaches them, before any decoding (serverless-http's indexOf
         // finds `/v1` in `/x/%761x/v1/admin` where the decoded `/x/v1x/v1/admin` has it earlier, and
-        // cuts through a `#` that ends every reading), or as a URL front made it: each path they make of
-        // that text is read every way again.
-        const made = new Set<string>();
-        for (const source of [rawPath, ...read.urlForms]) {
+        // cuts through a `#` that ends every reading), or as a front passes it on: each path they make of
+        // that text, and each other form of it, is read every way again, each string once.
+        reread = new Set<string>();
+        let characters = 0;
+        for (const source of [rawPath, ...forms]) {
           const tails = basePathTails(source, bases);
           if (tails === undefined)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
-          for (const p of tails) made.add(p);
-        }
-        // Bounded by what is read again: each path made, and each URL form of it.
-        let reread = 0;
-        for (const p of made) {
-          const again = readEveryWay(p);
-          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
-          reread += p.length * (1 + again.urlForms.length);
-          if (reread > MAX_REREAD_CHARACTERS)
+          for (const p of tails)
+            for (const f of reread.has(p) ? [] : [p, ...otherForms(p)]) {
+              if (reread.has(f)) continue;
+              reread.add(f);
+              characters += f.length;
+            }
+          if (characters > MAX_REREAD_CHARACTERS)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
-          for (const r of again.readings) judged.add(r);
         }
       }
+      const read = routeReadings(rawPath);
+      if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
+      let readings = read.readings;
+      if (forms.length > 0) {
+        const all = new Set(readings);
+        for (const form of forms) {
+          const again = routeReadings(form);
+          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+          for (const r of again.readings) all.add(r);
+        }
+        readings = [...all];
+      }
+      if (reread && judged)
+        for (const p of reread) {
+          const again = routeReadings(p);
+          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+          for (const r of again.readings) judged.add(r);
+        }
       if (judged) {
         let tailCount = 0;
         for (const path of readings) {
