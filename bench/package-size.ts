@@ -75,25 +75,29 @@ export async function measurePackage(): Promise<PackageSize> {
   try {
     const packed = packPackage(join(dir, 'pack'));
     const consumer = createConsumer(dir, { tarball: packed.tarball });
+    /** A minified bundle of `file` for `target`, as the consumer's esbuild makes it. */
+    const bundle = (file: string, target: keyof typeof TARGETS, external: string[] = []) =>
+      esbuild.build({
+        absWorkingDir: consumer,
+        entryPoints: [file],
+        bundle: true,
+        write: false,
+        minify: true,
+        format: 'esm',
+        platform: TARGETS[target].platform,
+        conditions: [...TARGETS[target].conditions],
+        target: 'es2022',
+        external,
+        metafile: true,
+        legalComments: 'none',
+        logLevel: 'warning',
+      });
     const entries: EntrySize[] = [];
     for (const entry of ENTRY_POINTS) {
       const file = join(consumer, `${entry.replace(/\W/g, '_')}.mjs`);
       writeFileSync(file, `export * from '${entry}';\n`);
-      for (const [target, t] of Object.entries(TARGETS) as Array<[keyof typeof TARGETS, (typeof TARGETS)[keyof typeof TARGETS]]>) {
-        const r = await esbuild.build({
-          absWorkingDir: consumer,
-          entryPoints: [file],
-          bundle: true,
-          write: false,
-          minify: true,
-          format: 'esm',
-          platform: t.platform,
-          conditions: [...t.conditions],
-          target: 'es2022',
-          metafile: true,
-          legalComments: 'none',
-          logLevel: 'warning',
-        });
+      for (const target of Object.keys(TARGETS) as Array<keyof typeof TARGETS>) {
+        const r = await bundle(file, target);
         const out = r.outputFiles[0]!.contents;
         const otherPackages = [
           ...new Set(
@@ -111,22 +115,7 @@ export async function measurePackage(): Promise<PackageSize> {
     for (const [i, app] of APPS.entries()) {
       const file = join(consumer, `app-${i}.mjs`);
       writeFileSync(file, app.code);
-      const t = TARGETS[app.target];
-      const r = await esbuild.build({
-        absWorkingDir: consumer,
-        entryPoints: [file],
-        bundle: true,
-        write: false,
-        minify: true,
-        format: 'esm',
-        platform: t.platform,
-        conditions: [...t.conditions],
-        target: 'es2022',
-        external: ['@aws-sdk/*'],
-        legalComments: 'none',
-        logLevel: 'warning',
-      });
-      const out = r.outputFiles[0]!.contents;
+      const out = (await bundle(file, app.target, ['@aws-sdk/*'])).outputFiles[0]!.contents;
       apps.push({ name: app.name, target: app.target, bytes: out.length, gzipBytes: gzipSync(out).length });
     }
     return { tarballBytes: packed.size, unpackedBytes: packed.unpackedSize, files: packed.entryCount, entries, apps };
