@@ -35,6 +35,17 @@ describe('matchesPattern', () => {
 });
 
 describe('route decisions', () => {
+  /** An exact guarded /admin beside a public everything else: what a path that resolves to /admin/ must not pass. */
+  const exactAdmin = () =>
+    createRouteTable(
+      loadConfig({
+        schemes: { sigv4: { region: 'r', service: 's' } },
+        routes: [
+          { path: '/admin', permissions: ['admin'] },
+          { path: '*', public: true },
+        ],
+      }).routes,
+    );
   it('requires every permission any reading reaches (an ambiguous path between two guarded routes needs both)', () => {
     // "%2F" read as "/" lands on /billing; read as data it stays under /admin.
     expect(table.decide('GET', '/admin/..%2Fbilling/x')).toMatchObject({ ok: true, public: false, permissions: ['admin', 'billing'] });
@@ -105,43 +116,19 @@ describe('route decisions', () => {
     expect(table.decide('GET', '/public/v1.2/x')).toMatchObject({ public: true });
   });
   it('reads a trailing space as a URL parser does: it trims it before resolving, so /admin/..;/.. is /admin/', () => {
-    const exact = createRouteTable(
-      loadConfig({
-        schemes: { sigv4: { region: 'r', service: 's' } },
-        routes: [
-          { path: '/admin', permissions: ['admin'] },
-          { path: '*', public: true },
-        ],
-      }).routes,
-    );
+    const exact = exactAdmin();
     // REST hands the path over decoded: a %20 on the wire is a space here.
     for (const path of ['/admin/..;/.. ', '/admin/%2e%2e;/.. ', '/admin/..;/..  '])
       expect(exact.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     expect(exact.decide('GET', '/files/a b ')).toMatchObject({ public: true });
   });
   it('reads trailing whitespace as Node url.parse trims it (Express behind serverless-http): /admin + U+FEFF is /admin', () => {
-    const exact = createRouteTable(
-      loadConfig({
-        schemes: { sigv4: { region: 'r', service: 's' } },
-        routes: [
-          { path: '/admin', permissions: ['admin'] },
-          { path: '*', public: true },
-        ],
-      }).routes,
-    );
+    const exact = exactAdmin();
     for (const path of ['/admin\uFEFF', '/admin\u00A0', '/admin\uFEFF\uFEFF', '/admin \uFEFF'])
       expect(exact.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
   });
   it('reads a URL front popping a "..;" segment that Tomcat then cuts: /admin;/..;/.. is /admin;/, which Tomcat routes as /admin/', () => {
-    const exact = createRouteTable(
-      loadConfig({
-        schemes: { sigv4: { region: 'r', service: 's' } },
-        routes: [
-          { path: '/admin', permissions: ['admin'] },
-          { path: '*', public: true },
-        ],
-      }).routes,
-    );
+    const exact = exactAdmin();
     for (const path of ['/admin;/..;/..', '/admin;x/..;y/..'])
       expect(exact.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
   });
