@@ -169,6 +169,10 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     WORST_LIMITS.maxUrlBytes - 1,
   );
   const ambiguousPath = await signer.sign(get(ambiguous, ''));
+  // A path of spaces (REST hands a %20 over decoded): every trim from the end must be linear, never a
+  // regular expression that tries each run of spaces.
+  const spaces = '/x/' + ' '.repeat(WORST_LIMITS.maxUrlBytes - 6) + 'x';
+  const spacesPath = await signer.sign(get(spaces, ''));
   const readings = auth.decide('GET', ambiguous);
 
   // A body at the body limit, its hash signed in the canonical request.
@@ -221,6 +225,11 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       `${(ambiguous.length / 1024).toFixed(0)} KiB path, ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
       ambiguousPath,
     ],
+    [
+      'route decision and verify: path at maxUrlBytes of spaces (a REST path, decoded), signed',
+      `${(spaces.length / 1024).toFixed(0)} KiB path`,
+      spacesPath,
+    ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
     [
       'USTUDIO-HMAC-V2: query at maxUrlBytes of distinct keys in descending order, signed',
@@ -236,7 +245,10 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     }
     if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
     // The route-decision case runs what every adapter runs first: the route decision on the raw path.
-    const run = req === ambiguousPath ? () => decideThenAuthenticate(scheme, fresh(req)) : () => scheme.authenticate(fresh(req));
+    const run =
+      req === ambiguousPath || req === spacesPath
+        ? () => decideThenAuthenticate(scheme, fresh(req))
+        : () => scheme.authenticate(fresh(req));
     const r = await run();
     if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
     if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);

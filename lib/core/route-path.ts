@@ -108,9 +108,20 @@ function decodePercentU(bytes: Uint8Array): Uint8Array {
 /** Windows ignores trailing dots and spaces in a path segment ("admin." is "admin", ".. " is ".."). */
 function trimWindows(seg: string): string {
   // NTFS names a folder's own stream too: "admin::$INDEX_ALLOCATION" is "admin".
-  const t = seg.replace(/::?\$[A-Za-z_]*$/, '').replace(/ +$/, '');
+  const t = trimEnd(seg.replace(/::?\$[A-Za-z_]*$/, ''), false);
   if (/^\.+$/.test(t)) return t.length >= 2 ? '..' : '.';
-  return t.replace(/[. ]+$/, '');
+  return trimEnd(t, true);
+}
+
+/**
+ * `text` without the spaces (and, with `dots`, the dots) at its end. A loop from the end: a regular
+ * expression anchored at the end (`/ +$/`) tries every run of spaces in the text, which makes a segment
+ * of spaces quadratic.
+ */
+function trimEnd(text: string, dots: boolean): string {
+  let end = text.length;
+  for (let c = text.charCodeAt(end - 1); c === 0x20 || (dots && c === 0x2e); c = text.charCodeAt(end - 1)) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */

@@ -254,15 +254,23 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
  * or a dot beside an escape or a ";", has such forms. Linear in the path.
  */
 function otherForms(path: string): string[] {
-  const trimmed = TRAILING_SPACE_RE.test(path) ? path.replace(TRAILING_SPACE_RE, '') : path;
+  const trimmed = withoutTrailingSpace(path);
   if (!(path.includes('\\') || trimmed !== path || (DOT_RE.test(path) && (path.includes('%') || path.includes(';'))))) return [];
   const forms = new Set([trimmed, urlSetPath(path), urlSetPath(trimmed)]);
   forms.delete(path);
   return [...forms];
 }
 
-/** Whitespace at the end of a path (REST hands over a decoded %20, %C2%A0 or %EF%BB%BF), which a URL parser and Node's url.parse trim. */
-const TRAILING_SPACE_RE = /[\x20\u00a0\ufeff]+$/;
+/**
+ * The path without the whitespace at its end (REST hands over a decoded %20, %C2%A0 or %EF%BB%BF), as a
+ * URL parser and Node's url.parse trim it. A loop from the end: a regular expression anchored at the end
+ * (`/[ ]+$/`) tries every run of spaces in the path, quadratic in a path of spaces.
+ */
+function withoutTrailingSpace(path: string): string {
+  let end = path.length;
+  for (let c = path.charCodeAt(end - 1); c === 0x20 || c === 0xa0 || c === 0xfeff; c = path.charCodeAt(end - 1)) end--;
+  return end === path.length ? path : path.slice(0, end);
+}
 
 /** A dot, or one escaped once or more. */
 const DOT_RE = /\.|%(?:25)*2e/i;
