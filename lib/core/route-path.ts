@@ -108,23 +108,27 @@ function decodePercentU(bytes: Uint8Array): Uint8Array {
 /** Windows ignores trailing dots and spaces in a path segment ("admin." is "admin", ".. " is ".."). */
 function trimWindows(seg: string): string {
   // NTFS names a folder's own stream too: "admin::$INDEX_ALLOCATION" is "admin".
-  const t = trimEnd(seg.replace(/::?\$[A-Za-z_]*$/, ''), false);
+  const t = trimEnd(seg.replace(/::?\$[A-Za-z_]*$/, ''), isSpace);
   if (/^\.+$/.test(t)) return t.length >= 2 ? '..' : '.';
-  return trimEnd(t, true);
+  return trimEnd(t, isSpaceOrDot);
 }
 
+const isSpace = (c: number) => c === 0x20;
+const isSpaceOrDot = (c: number) => c === 0x20 || c === 0x2e;
+
 /**
- * `text` without the spaces (and, with `dots`, the dots) at its end. A loop from the end: a regular
- * expression anchored at the end (`/ +$/`) tries every run of spaces in the text, which makes a segment
+ * `text` without the code units at its end that `trimmed` picks. A loop from the end: a regular
+ * expression anchored at the end (`/ +$/`) tries every run of spaces in the text, which makes a text
  * of spaces quadratic.
+ *
+ * @internal
  */
-function trimEnd(text: string, dots: boolean): string {
+export function trimEnd(text: string, trimmed: (codeUnit: number) => boolean): string {
   let end = text.length;
-  for (let c = text.charCodeAt(end - 1); c === 0x20 || (dots && c === 0x2e); c = text.charCodeAt(end - 1)) end--;
+  while (end > 0 && trimmed(text.charCodeAt(end - 1))) end--;
   return end === text.length ? text : text.slice(0, end);
 }
 
-/** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
 /** The bytes without each ";" and what follows it up to the next "/" (escapes untouched). */
 function cutRawParams(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length);
@@ -138,6 +142,7 @@ function cutRawParams(bytes: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
+/** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
 function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
   let bytes = opts.twice ? decodeAll(raw) : raw;
   if (opts.rawParams) bytes = cutRawParams(bytes);

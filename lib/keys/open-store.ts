@@ -15,6 +15,7 @@ import {
 import { recordIssueLines } from './record.ts';
 import { secretBindingSource } from './secret-binding.ts';
 import { workersKvSource } from './workers-kv.ts';
+import { logKeyStoreEvent } from './store-log.ts';
 
 /** One JSON-able log entry about a store: an event, the store's index in `keyStores[]`, codes and field paths, never ids or values. */
 export type KeyStoreLogEntry = (
@@ -33,12 +34,6 @@ export interface WorkerKeyStoreOptions {
   readonly log?: (entry: KeyStoreLogEntry) => void;
   /** How a `mauth-key-service` store reaches the service (default: the global `fetch`). */
   readonly fetch?: FetchLike;
-}
-
-function defaultLog(entry: KeyStoreLogEntry): void {
-  const line = JSON.stringify(entry);
-  if (entry.event === 'keystore.fault' || entry.event === 'keystore.invalid-records') console.error(line);
-  else console.warn(line);
 }
 
 /**
@@ -60,7 +55,7 @@ export function openWorkerKeyStore(
   index: number,
   options: WorkerKeyStoreOptions,
 ): CachedKeyStore | MAuthRemoteKeyStore {
-  const log = options.log ?? defaultLog;
+  const log = options.log ?? logKeyStoreEvent;
   let source: KeySource;
   switch (spec.type) {
     case 'workers-kv':

@@ -1,7 +1,7 @@
 import type { RouteConfig } from '../config/schema.ts';
 import { percentDecode } from '../core/encoding.ts';
 import { authError, type AuthError } from '../core/errors.ts';
-import { normalizeRoutePath, resolveUrlPath, routeReadings, type PathRejection } from '../core/route-path.ts';
+import { normalizeRoutePath, resolveUrlPath, routeReadings, trimEnd, type PathRejection } from '../core/route-path.ts';
 
 /**
  * What the route rules say about one request, taken over every reading of its path (each also
@@ -254,23 +254,16 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
  * or a dot beside an escape or a ";", has such forms. Linear in the path.
  */
 function otherForms(path: string): string[] {
-  const trimmed = withoutTrailingSpace(path);
+  const trimmed = trimEnd(path, isTrailingSpace);
   if (!(path.includes('\\') || trimmed !== path || (DOT_RE.test(path) && (path.includes('%') || path.includes(';'))))) return [];
-  const forms = new Set([trimmed, urlSetPath(path), urlSetPath(trimmed)]);
+  const set = urlSetPath(path);
+  const forms = new Set([trimmed, set, trimmed === path ? set : urlSetPath(trimmed)]);
   forms.delete(path);
   return [...forms];
 }
 
-/**
- * The path without the whitespace at its end (REST hands over a decoded %20, %C2%A0 or %EF%BB%BF), as a
- * URL parser and Node's url.parse trim it. A loop from the end: a regular expression anchored at the end
- * (`/[ ]+$/`) tries every run of spaces in the path, quadratic in a path of spaces.
- */
-function withoutTrailingSpace(path: string): string {
-  let end = path.length;
-  for (let c = path.charCodeAt(end - 1); c === 0x20 || c === 0xa0 || c === 0xfeff; c = path.charCodeAt(end - 1)) end--;
-  return end === path.length ? path : path.slice(0, end);
-}
+/** Whitespace that a URL parser and Node's url.parse trim from the end of a path (REST hands over a decoded %20, %C2%A0 or %EF%BB%BF). */
+const isTrailingSpace = (c: number) => c === 0x20 || c === 0xa0 || c === 0xfeff;
 
 /** A dot, or one escaped once or more. */
 const DOT_RE = /\.|%(?:25)*2e/i;

@@ -7,6 +7,7 @@
 import type { KeyStoreSpec } from '../../config/schema.ts';
 import { ConfigError } from '../../config/records.ts';
 import type { FetchLike, MAuthRemoteKeyStore } from '../../keys/mauth-key-service.ts';
+import { logKeyStoreEvent } from '../../keys/store-log.ts';
 import type { KeyStore } from '../../keys/types.ts';
 import type { AuthenticationTicket } from '../../schemes/mauth/verifier.ts';
 import type { MAuthKeyServiceStoreOptions } from './mauth-key-service-store.ts';
@@ -42,15 +43,13 @@ export interface LambdaKeyStore extends KeyStore {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function processEnv(): Env {
+/**
+ * The process's environment, or none where there is no `process` (read when it is needed).
+ *
+ * @internal
+ */
+export function processEnv(): Env {
   return (globalThis as { process?: { env?: Env } }).process?.env ?? {};
-}
-
-function defaultLog(entry: object): void {
-  const line = JSON.stringify(entry);
-  const event = (entry as { event?: unknown }).event;
-  if (event === 'keystore.fault' || (typeof event === 'string' && event.startsWith('keystore.invalid'))) console.error(line);
-  else console.warn(line);
 }
 
 /** Imports a store's file on first use; a file that cannot be loaded fails that use and is tried again next time. */
@@ -127,7 +126,7 @@ function mauthKeyService(
  * const auth = createAuthenticator(loadConfig(process.env.AUTH_CONFIG), { openKeyStore: (spec, i) => openLambdaKeyStore(spec, i) });
  */
 export function openLambdaKeyStore(spec: KeyStoreSpec, index: number, options: LambdaKeyStoreOptions = {}): LambdaKeyStore {
-  const log = options.log ?? defaultLog;
+  const log = options.log ?? logKeyStoreEvent;
   if (spec.type === 'mauth-key-service') return mauthKeyService(spec, index, options, log);
   if (spec.type !== 'secrets-manager')
     throw new ConfigError([

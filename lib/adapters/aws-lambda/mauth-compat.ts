@@ -5,7 +5,7 @@
 // MAUTH_SIGN_VERSIONS) or by a configuration document. The check itself is the library's in-function
 // check (authenticateVerified()), so routes, limits and key stores behave as everywhere else.
 import { openWorkerKeyStore } from '../../keys/open-store.ts';
-import { openLambdaKeyStore } from './key-stores.ts';
+import { openLambdaKeyStore, processEnv } from './key-stores.ts';
 import { createAuthenticator, type Authenticator, type AuthenticatorDeps } from '../../authenticator.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { CryptoBackend } from '../../core/crypto.ts';
@@ -121,10 +121,6 @@ export function mauthConfigFromEnv(env: MAuthEnv): { document: Record<string, un
 function signVersionsOf(env: MAuthEnv): string {
   const versions = parseSignVersions(env['MAUTH_SIGN_VERSIONS'] ?? 'v1');
   return versions.length === 2 ? 'v1,v2' : versions[0]!;
-}
-
-function processEnv(): MAuthEnv {
-  return (globalThis as { process?: { env?: MAuthEnv } }).process?.env ?? {};
 }
 
 /**
