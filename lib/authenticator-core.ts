@@ -272,7 +272,7 @@ export function assembleAuthenticator<S extends SchemeImplementation>(
         ...tailsOnly.map((p) => [p, true] as const),
         ...(typeof rawPath === 'string' ? [rawPath] : rawPath).map((p) => [p, false] as const),
       ]) {
-        const d = decideOne(method, path, behind || only, only);
+        const d = decideOne(method, path, behind, only);
         if (!d.ok) return d;
         decisions.push(d);
       }
