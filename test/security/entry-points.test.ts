@@ -67,6 +67,18 @@ describe('the in-function check judges the resource path whichever entry point w
     expect(await inFunction(basePaths, url, stage)).toBe(403);
   });
 
+  // On a custom domain the app gets the whole path, base path and all, and resolves its dot segments
+  // before it strips a base path: /v1/x/y/../../beta/admin/users is /v1/beta/admin/users there, which an
+  // app mounted on /v1/beta routes to /admin/users; without the base path the dots stop at the root
+  // (/beta/admin/users). Found by real-apps.property.test.ts (Hono routed under /v1/beta).
+  it.each([
+    'https://api.example.com/v1/x/y/../../beta/admin/users',
+    'https://api.example.com/v1/x/y/..%2F../beta/admin/users',
+    'https://api.example.com/v1/orders/V2/..%2F../beta/admin',
+  ])('%s, stage v1, base paths /v1 and /v1/beta: 403', async (url) => {
+    expect(await inFunction(['/v1', '/v1/beta'], url, 'v1')).toBe(403);
+  });
+
   it('a route the key holds is still allowed, whichever entry point', async () => {
     expect(await inFunction([], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/items/1', 'dev')).toBe(200);
     expect(await inFunction([], 'https://api.example.com/v1/items/1', 'dev')).toBe(200);

@@ -122,18 +122,23 @@ async function checkVerified(
 
 /**
  * The route paths an in-function URL may stand for. When the URL starts with the stage given (or a
- * base path, "orders/v2"), the path without it. Otherwise (no stage given, or a URL under another
- * prefix: the execute-api endpoint's stage when `stage` names a custom domain's base path, or the
- * other way round) both the path as given and the path without its first segment. Each of those is
- * then judged without a configured `lambda.basePaths` entry that prefixes it, and as apps that strip
- * base paths themselves may make of it (see {@link decideLambdaRoute}). The strictest decision wins,
- * so a route rule applies whichever entry point the request came through.
+ * base path, "orders/v2"), the path without it; and, as `whole`, the URL's path itself, which an app
+ * behind a custom domain receives (API Gateway leaves the base path in) and whose dot segments it may
+ * resolve across that base path before it strips a base path of its own: `/v1/x/y/../../beta/admin`
+ * is `/v1/beta/admin` to the app, `/beta/admin` without `/v1`. Otherwise (no stage given, or a URL
+ * under another prefix: the execute-api endpoint's stage when `stage` names a custom domain's base
+ * path, or the other way round) both the path as given and the path without its first segment. Each
+ * of those is then judged without a configured `lambda.basePaths` entry that prefixes it, and as apps
+ * that strip base paths themselves may make of it; `whole` only that way (see
+ * {@link decideLambdaRoute}). The strictest decision wins, so a route rule applies whichever entry
+ * point the request came through.
  */
-function routePathsOf(path: string, stage: string | undefined): string[] {
+function routePathsOf(path: string, stage: string | undefined): { paths: string[]; whole?: string } {
   const prefix = stage === undefined ? '' : '/' + stage.replace(/^\/+|\/+$/g, '');
-  if (prefix !== '/' && prefix !== '' && (path === prefix || path.startsWith(prefix + '/'))) return [path.slice(prefix.length) || '/'];
+  if (prefix !== '/' && prefix !== '' && (path === prefix || path.startsWith(prefix + '/')))
+    return { paths: [path.slice(prefix.length) || '/'], whole: path };
   const second = path.indexOf('/', 1);
-  return second === -1 ? [path, '/'] : [path, path.slice(second)];
+  return { paths: second === -1 ? [path, '/'] : [path, path.slice(second)] };
 }
 
 /**
@@ -169,7 +174,8 @@ export async function authenticateVerified(
     };
   const stage = (input as { stage?: unknown }).stage;
   try {
-    return await checkVerified(auth, req, routePathsOf(req.path, typeof stage === 'string' ? stage : undefined));
+    const { paths, whole } = routePathsOf(req.path, typeof stage === 'string' ? stage : undefined);
+    return await checkVerified(auth, req, paths, [], whole);
   } catch {
     // checkVerified() itself never throws for bad input; this is the last line that keeps that promise.
     return { result: failure(authError('ERR_AUTH_MALFORMED', 'request could not be checked')) };
