@@ -7,24 +7,22 @@
 // resource the API Gateway route matched. The property: the authorizer and the in-function check never
 // let a request through that the route table would refuse on one of those paths, and they let through
 // every path that no reading could refuse.
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAuthorizerHandler, type RestAuthorizerResult } from '../../lib/adapters/aws-lambda/authorizer.ts';
-import { authenticate } from '../../lib/adapters/aws-lambda/in-function.ts';
-import { createAuthenticator, type Authenticator } from '../../lib/authenticator.ts';
-import { loadConfig } from '../../lib/config/load.ts';
+import fc from 'fast-check';
+import type { Authenticator } from '../../lib/authenticator.ts';
 import { percentDecode } from '../../lib/core/encoding.ts';
-import type { Principal } from '../../lib/core/result.ts';
-import { createUStudioSigner } from '../../lib/schemes/ustudio-hmac/signer.ts';
-import { httpAuthorizerEvent, restAuthorizerEvent } from '../fixtures/apigw.ts';
+import {
+  PRINCIPAL,
+  STAGE,
+  authenticators,
+  authorizerAllows,
+  caseArb,
+  inFunctionAllows,
+  sentPath,
+  signed,
+  type Case,
+} from '../helpers/base-path-cases.ts';
 
-const SECRET = 'ustudio-secret-base-path-props-01';
-const signer = createUStudioSigner({ keyId: 'reports', secret: SECRET });
-const PRINCIPAL: Principal = { id: 'reports', permissions: ['items:read'] };
-const STAGE = 'prod';
-
-/** Base paths the configurations draw from: nested ones, and ones that look like path segments. */
-const BASES = ['/v1', '/v2', '/v1/beta', '/api', '/orders/v2'] as const;
 /** Path segments: the guarded and the public resource in several spellings, base path segments, dot segments, empty ones. */
 const SEGMENTS = [
   'admin',
@@ -55,17 +53,6 @@ const SEGMENTS = [
   '..',
   '',
 ];
-
-function authWith(basePaths: readonly string[]): Authenticator {
-  return createAuthenticator(
-    loadConfig({
-      schemes: { 'ustudio-hmac': {} },
-      routes: [{ path: '/admin/*', permissions: ['admin'] }, { path: '/public/*', public: true }, { path: '*' }],
-      lambda: { basePaths: [...basePaths] },
-      keys: [{ id: 'reports', secret: SECRET, principal: PRINCIPAL.id, permissions: [...PRINCIPAL.permissions] }],
-    }),
-  );
-}
 
 /**
  * The paths an origin may act on, given the path under the stage (or the custom domain's whole path):
@@ -125,99 +112,29 @@ function tableAllows(auth: Authenticator, paths: readonly string[]): boolean {
  */
 const plainlyUnguarded = (path: string) => !percentDecode(path).toLowerCase().includes('admin');
 
-type Endpoint = { kind: 'execute-api' } | { kind: 'custom-domain'; base: string } | { kind: 'http-default' };
-
-interface Case {
-  readonly bases: readonly string[];
-  readonly endpoint: Endpoint;
-  /** The path under the stage, or under the custom domain's base path. */
-  readonly resource: string;
-}
-
-const caseArb: fc.Arbitrary<Case> = fc
-  .record({
-    bases: fc.uniqueArray(fc.constantFrom(...BASES), { maxLength: 3 }),
-    // Paths often start with a base path text (so that nested and repeated base paths meet), then segments.
-    lead: fc.option(fc.constantFrom(...BASES), { freq: 2 }),
-    segments: fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 5 }),
-    kind: fc.constantFrom('execute-api', 'custom-domain', 'http-default'),
-    pick: fc.nat(),
-  })
-  .map(({ bases, lead, segments, kind, pick }) => {
-    const resource = (lead ?? '') + '/' + segments.join('/');
-    // A custom domain is reached only through one of its base path mappings.
-    if (kind === 'custom-domain' && bases.length > 0) return { bases, resource, endpoint: { kind, base: bases[pick % bases.length]! } };
-    return { bases, resource, endpoint: { kind: kind === 'custom-domain' ? 'execute-api' : kind } as Endpoint };
-  });
-
 /** The path the client sends (and signs), and the paths the origin may act on. */
 function wire(c: Case): { sent: string; origin: string[] } {
+  const sent = sentPath(c);
   switch (c.endpoint.kind) {
     case 'execute-api':
-      return { sent: `/${STAGE}${c.resource}`, origin: originPaths(c.bases, c.resource) };
-    case 'custom-domain': {
-      const sent = c.endpoint.base + c.resource;
-      return { sent, origin: [...originPaths(c.bases, sent), c.resource] };
-    }
     case 'http-default':
-      return { sent: c.resource, origin: originPaths(c.bases, c.resource) };
+      return { sent, origin: originPaths(c.bases, c.resource) };
+    case 'custom-domain':
+      return { sent, origin: [...originPaths(c.bases, sent), c.resource] };
   }
 }
 
-const signed = (path: string) => signer.sign({ method: 'GET', path, query: '', headers: [], body: new Uint8Array() });
-
-async function authorizerAllows(auth: Authenticator, c: Case, sent: string): Promise<boolean> {
-  const handler = createAuthorizerHandler({ authenticator: () => auth, log: () => undefined });
-  const req = await signed(sent);
-  if (c.endpoint.kind === 'http-default') {
-    const answer = await handler({ ...httpAuthorizerEvent(req), routeKey: '$default' });
-    return (answer as { isAuthorized?: boolean }).isAuthorized === true;
-  }
-  const prefix = c.endpoint.kind === 'execute-api' ? `/${STAGE}` : c.endpoint.base;
-  const event = {
-    ...restAuthorizerEvent(req, { stage: STAGE, prefix }),
-    // The route API Gateway matched: a greedy proxy under the stage or the base path mapping.
-    resource: '/{proxy+}',
-    pathParameters: { proxy: percentDecode(c.resource).slice(1) },
-  };
-  let answer: RestAuthorizerResult;
-  try {
-    answer = (await handler(event)) as RestAuthorizerResult;
-  } catch (e) {
-    // A REST authorizer answers 401 by throwing "Unauthorized" (what API Gateway expects).
-    if ((e as Error).message === 'Unauthorized') return false;
-    throw e;
-  }
-  return answer.policyDocument.Statement.every((s) => s.Effect === 'Allow');
-}
-
-async function inFunctionAllows(auth: Authenticator, sent: string, stage: string | undefined): Promise<boolean> {
-  const req = await signed(sent);
-  const r = await authenticate(auth, {
-    method: 'GET',
-    url: `https://api.example.com${sent}`,
-    headers: Object.fromEntries(req.headers),
-    body: '',
-    ...(stage !== undefined ? { stage } : {}),
-  });
-  return r.status === 200;
-}
+const cases = caseArb(SEGMENTS);
 
 describe('base paths: no entry point lets through what the route table refuses on a path the origin may act on', () => {
-  const auths = new Map<string, Authenticator>();
-  const authOf = (bases: readonly string[]) => {
-    const key = bases.join(',');
-    let a = auths.get(key);
-    if (!a) auths.set(key, (a = authWith(bases)));
-    return a;
-  };
+  const authOf = authenticators();
 
   it('the authorizer (REST on execute-api and on a custom domain, HTTP API $default)', async () => {
     await fc.assert(
-      fc.asyncProperty(caseArb, async (c) => {
+      fc.asyncProperty(cases, async (c) => {
         const auth = authOf(c.bases);
         const { sent, origin } = wire(c);
-        const allowed = await authorizerAllows(auth, c, sent);
+        const allowed = await authorizerAllows(auth, c, await signed(sent));
         if (allowed) expect(tableAllows(auth, origin), `${sent} allowed; origin paths ${origin.join(' ')}`).toBe(true);
         // REST hands the authorizer a decoded path, in which an escaped unreserved character (`%76`) can no
         // longer be told from the character a client signed: such a request is refused (401) whatever its route.
@@ -233,12 +150,12 @@ describe('base paths: no entry point lets through what the route table refuses o
   it('the in-function check, told the stage or not', async () => {
     await fc.assert(
       fc.asyncProperty(
-        caseArb.filter((c) => c.endpoint.kind !== 'http-default'),
+        cases.filter((c) => c.endpoint.kind !== 'http-default'),
         fc.boolean(),
         async (c, withStage) => {
           const auth = authOf(c.bases);
           const { sent, origin } = wire(c);
-          const allowed = await inFunctionAllows(auth, sent, withStage ? STAGE : undefined);
+          const allowed = await inFunctionAllows(auth, sent, await signed(sent), withStage ? STAGE : undefined);
           if (allowed) expect(tableAllows(auth, origin), `${sent} allowed; origin paths ${origin.join(' ')}`).toBe(true);
           if (origin.every(plainlyUnguarded) && plainlyUnguarded(sent)) expect(allowed, `${sent} refused`).toBe(true);
         },

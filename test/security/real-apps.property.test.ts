@@ -1,0 +1,191 @@
+// Base paths and odd paths against the apps themselves, not models of them (base-paths.property.test.ts
+// checks the models). Behind the authorizer sits a Lambda running a real app: Express 5 or Express 4
+// behind serverless-http, or Hono behind its own Lambda adapter, each as it is, with `basePath` given
+// to serverless-http, with the app's routes mounted under the base path, or both. Every app runs
+// `/admin` and anything under it as the admin handler. The property: whenever the authorizer, or the
+// in-function check in that same Lambda, lets the key (not an admin) through, no app runs the admin
+// handler for the event API Gateway hands it.
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import { Hono } from 'hono';
+import { handle } from 'hono/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { HttpApiProxyEvent, RestProxyEvent } from '../../lib/adapters/aws-lambda/events.ts';
+import {
+  STAGE,
+  authenticators,
+  authorizerAllows,
+  caseArb,
+  inFunctionAllows,
+  originEvent,
+  sentPath,
+  signed,
+} from '../helpers/base-path-cases.ts';
+
+type LambdaHandler = (
+  event: RestProxyEvent | HttpApiProxyEvent,
+  context: object,
+) => Promise<{ statusCode: number; body: string; isBase64Encoded?: boolean }>;
+type Send = (req: unknown, res: { send(body: string): void }) => void;
+interface ExpressRouter {
+  all(paths: string[], handler: Send): void;
+}
+interface ExpressApp extends ExpressRouter {
+  use(...args: unknown[]): void;
+  set(name: string, value: unknown): void;
+}
+type Express = (() => ExpressApp) & { Router(): ExpressRouter };
+
+const require = createRequire(import.meta.url);
+const serverless = require('serverless-http') as (app: unknown, options?: { basePath?: string }) => LambdaHandler;
+const expressVersions: Array<[string, Express, string]> = [
+  // Express 5 names a wildcard (path-to-regexp 8); Express 4 takes a bare "*".
+  ['Express 5', require('express') as Express, '/*rest'],
+  ['Express 4', require('express-4') as Express, '/*'],
+];
+
+/**
+ * Path segments, drawn so that the ones that make trouble together meet often: the guarded resource
+ * spelt every way, base path segments in any case, escaped separators, dots and white space, matrix
+ * parameters, and some ordinary ones.
+ */
+const segment = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('admin', 'ADMIN', 'Admin', '%61dmin', '%41DMIN', 'admin;x=1', 'betaadmin', 'v1admin') },
+  { weight: 3, arbitrary: fc.constantFrom('v1', 'V1', 'v2', 'beta', 'BETA', 'api', 'API', 'orders') },
+  { weight: 3, arbitrary: fc.constantFrom('.', '..', '', '%2e%2e', '%2E', '..%2F..', '%2e%2e%2f', '..\\', '..;', ';') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '%2F',
+      '%2f',
+      '%252F',
+      '%5C',
+      '\\',
+      '%20',
+      ' ',
+      '%09',
+      '%EF%BB%BF',
+      '%C2%A0',
+      '%00',
+      '%3B',
+      '%3F',
+      '%23',
+      '%25',
+      '%u0061',
+    ),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('public', 'items', '1') },
+);
+/** What a path may start with: a configured base path or its first segments, each segment in lower or upper case. */
+const leads = (bases: readonly string[]) =>
+  bases.flatMap((b) => {
+    const out: string[] = [];
+    let prefixes = [''];
+    for (const seg of b.slice(1).split('/')) {
+      prefixes = prefixes.flatMap((p) => [p + '/' + seg, p + '/' + seg.toUpperCase()]);
+      out.push(...prefixes);
+    }
+    return out;
+  });
+
+interface App {
+  readonly name: string;
+  readonly handler: LambdaHandler;
+}
+
+/** Every way each app is set up: plain, and for a base path, told it by serverless-http, mounted under it, or both (Hono: routed or based under it). */
+function appsFor(base: string | undefined): App[] {
+  const apps: App[] = [];
+  for (const [name, express, wildcard] of expressVersions) {
+    const routes = () => {
+      const r = express.Router();
+      r.all(['/admin', '/admin' + wildcard], (_req, res) => res.send('admin'));
+      r.all(['/public', '/public' + wildcard], (_req, res) => res.send('public'));
+      return r;
+    };
+    const app = (mount?: string) => {
+      const a = express();
+      a.set('env', 'test'); // Express logs a bad escape's stack otherwise; it answers 400 either way
+      if (mount === undefined) a.use(routes());
+      else a.use(mount, routes());
+      return a;
+    };
+    apps.push({ name, handler: serverless(app()) });
+    if (base === undefined) continue;
+    apps.push({ name: `${name}, serverless-http basePath ${base}`, handler: serverless(app(), { basePath: base }) });
+    apps.push({ name: `${name} mounted on ${base}`, handler: serverless(app(base)) });
+    apps.push({ name: `${name} mounted on ${base}, serverless-http basePath`, handler: serverless(app(base), { basePath: base }) });
+  }
+  const honoRoutes = () =>
+    new Hono()
+      .all('/admin', (c) => c.text('admin'))
+      .all('/admin/*', (c) => c.text('admin'))
+      .all('/public', (c) => c.text('public'))
+      .all('/public/*', (c) => c.text('public'));
+  const hono = (app: Hono) => handle(app) as unknown as LambdaHandler;
+  apps.push({ name: 'Hono', handler: hono(honoRoutes()) });
+  if (base !== undefined) {
+    apps.push({ name: `Hono, routes under ${base}`, handler: hono(new Hono().route(base, honoRoutes())) });
+    apps.push({ name: `Hono, basePath ${base}`, handler: hono(new Hono().basePath(base).route('/', honoRoutes())) });
+  }
+  return apps;
+}
+
+const appsOf = new Map<string, App[]>();
+function apps(base: string | undefined): App[] {
+  let a = appsOf.get(base ?? '');
+  if (!a) appsOf.set(base ?? '', (a = appsFor(base)));
+  return a;
+}
+
+/** What the app answers: the handler it ran, or the status when none did (a 400 for a bad escape, a 404). */
+async function ran(app: App, event: RestProxyEvent | HttpApiProxyEvent): Promise<string> {
+  const r = await app.handler(structuredClone(event), { awsRequestId: 'real-apps' });
+  return r.statusCode === 200 ? (r.isBase64Encoded ? Buffer.from(r.body, 'base64').toString() : r.body) : String(r.statusCode);
+}
+
+describe('real apps behind the authorizer never run a route it would have guarded', () => {
+  const authOf = authenticators();
+  let allowed = 0;
+
+  it('Express 5, Express 4 (serverless-http) and Hono, with and without base paths', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb(segment, leads), async (c) => {
+        const auth = authOf(c.bases);
+        const sent = sentPath(c);
+        const req = await signed(sent);
+        const byAuthorizer = await authorizerAllows(auth, c, req);
+        const stage = c.endpoint.kind === 'custom-domain' ? c.endpoint.base : c.endpoint.kind === 'execute-api' ? STAGE : undefined;
+        const inFunction = c.endpoint.kind !== 'http-default' && (await inFunctionAllows(auth, sent, req, stage));
+        if (!byAuthorizer && !inFunction) return;
+        allowed++;
+        const event = originEvent(c, req);
+        for (const base of [undefined, ...c.bases])
+          for (const app of apps(base)) {
+            const answer = await ran(app, event);
+            expect(answer, `${app.name} ran /admin for ${sent} (authorizer ${byAuthorizer}, in-function ${inFunction})`).not.toBe('admin');
+          }
+      }),
+      { numRuns: 4000 },
+    );
+    // Most cases get through the authorizer, so most are put to the apps.
+    expect(allowed).toBeGreaterThan(1000);
+  }, 180_000);
+
+  it('the apps do run the admin handler on the paths the authorizer guards (the check above can fail)', async () => {
+    const c = { bases: ['/v1'], endpoint: { kind: 'custom-domain', base: '/v1' }, resource: '/ADMIN/%2e%2e/admin/1' } as const;
+    const req = await signed(sentPath(c));
+    expect(await authorizerAllows(authOf(c.bases), c, req)).toBe(false);
+    const answers = await Promise.all([undefined, '/v1'].flatMap((b) => apps(b).map((app) => ran(app, originEvent(c, req)))));
+    expect(answers.filter((a) => a === 'admin').length).toBeGreaterThan(0);
+    for (const path of ['/admin', '/admin/x', '/ADMIN/x', '/v1/admin', '/v1/admin/x']) {
+      const h = { bases: ['/v1'], endpoint: { kind: 'http-default' }, resource: path } as const;
+      const hr = await signed(path);
+      expect(await authorizerAllows(authOf(h.bases), h, hr), path).toBe(false);
+      const reached = await Promise.all(
+        [undefined, '/v1'].flatMap((b) => apps(b).map(async (app) => [app.name, await ran(app, originEvent(h, hr))])),
+      );
+      expect(reached.filter(([, a]) => a === 'admin').length, path).toBeGreaterThan(0);
+    }
+  });
+});
