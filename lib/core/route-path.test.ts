@@ -47,7 +47,10 @@ describe('routeReadings', () => {
     ['/items/..', '/', ['/', '/items/..']],
     ['/../../etc', '/etc', ['/etc', '/../../etc']],
     // IIS, NTFS and NFKC origins.
-    ['/public/..%20/admin/x', '/public/.. /admin/x', ['/public/.. /admin/x', '/admin/x']],
+    // ... trimming before dot segments are resolved, and (IIS's order) after: ".. " is then a name, ".." once trimmed.
+    ['/public/..%20/admin/x', '/public/.. /admin/x', ['/public/.. /admin/x', '/admin/x', '/public/../admin/x']],
+    ['/admin%20/%20/..', '/admin /', ['/admin /', '/admin / /..', '/', '/admin/']],
+    ['/admin./.../..', '/admin./', ['/admin./', '/admin./.../..', '/', '/admin/']],
     ['/public/..%u002fadmin/x', '/public/..%25u002fadmin/x', ['/public/..%25u002fadmin/x', '/admin/x']],
     ['/public/..%EF%BC%8Fadmin/x', '/public/..／admin/x', ['/public/..／admin/x', '/admin/x']],
     ['/admin./users', '/admin./users', ['/admin./users', '/admin/users']],

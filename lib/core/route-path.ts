@@ -41,6 +41,12 @@ interface ReadingOptions {
    */
   readonly lenient?: boolean;
   /**
+   * With `lenient`: dot segments resolved before the segments are trimmed, as IIS resolves the URL (empty
+   * segments kept, as a URL keeps them) and Windows then trims the file name (`/admin / /..` is `/admin /`,
+   * served as `/admin/`), where trimming first drops the blank segment and lets `..` pop `admin`.
+   */
+  readonly trimLate?: boolean;
+  /**
    * `;params` cut from each segment of the path as it arrives, before anything is decoded (Tomcat, whose
    * `encodedSolidusHandling="decode"` then reads `%2F` as "/": `/public/..%2Fadmin;%2F..` is `/admin`).
    */
@@ -107,6 +113,10 @@ function decodePercentU(bytes: Uint8Array): Uint8Array {
 
 /** Windows ignores trailing dots and spaces in a path segment ("admin." is "admin", ".. " is ".."). */
 function trimWindows(seg: string): string {
+  // Most segments end in a letter or digit and hold no "$": nothing to trim (a path of many short segments
+  // is read this way once per segment).
+  const end = seg.charCodeAt(seg.length - 1);
+  if (end !== 0x20 && end !== 0x2e && !seg.includes('$')) return seg;
   // NTFS names a folder's own stream too: "admin::$INDEX_ALLOCATION" is "admin".
   const t = trimEnd(seg.replace(/::?\$[A-Za-z_]*$/, ''), isSpace);
   if (/^\.+$/.test(t)) return t.length >= 2 ? '..' : '.';
@@ -204,14 +214,20 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
       const semi = seg.indexOf(';');
       if (semi !== -1) seg = seg.slice(0, semi);
     }
-    if (opts.lenient) seg = trimWindows(seg);
-    if (seg === '') continue;
+    if (opts.lenient && !opts.trimLate) seg = trimWindows(seg);
+    // Resolved as a URL resolves it (empty segments kept, for `..` to pop) when names are trimmed afterwards.
+    if (seg === '' && (!opts.trimLate || i === 0 || i === parts.length - 1)) continue;
     if (seg === '.' && !opts.keepDots) continue;
     if (seg === '..' && !opts.keepDots) segments.pop();
     else segments.push(seg);
   }
   const last = parts[parts.length - 1];
   const trailing = segments.length > 0 && (last === '' || (!opts.keepDots && (last === '.' || last === '..')));
+  if (opts.trimLate) {
+    // What is left are names: trimmed, a blank one gone ("admin /" is "admin/"), a run of dots kept as text.
+    const names = segments.map((seg) => trimWindows(seg)).filter((seg) => seg !== '' && seg !== '.');
+    return '/' + names.join('/') + (trailing && names.length > 0 ? '/' : '');
+  }
   return '/' + segments.join('/') + (trailing ? '/' : '');
 }
 
@@ -258,6 +274,9 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
+  // And as IIS orders it: dot segments resolved first, then the names trimmed.
+  { slashes: true, params: true, twice: false, lenient: true, trimLate: true },
+  { slashes: true, params: true, twice: true, lenient: true, trimLate: true },
   // Tomcat decoding encoded slashes: ";params" cut before the "%2F" in them is read as "/" (and so
   // behind a proxy that decoded the path once).
   { slashes: true, params: false, twice: false, rawParams: true },
@@ -272,11 +291,11 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * path was decoded once already before (a decoding proxy in front of the origin); each of those also
  * with `.` and `..` kept as text (routers that match the path literally), and two more read it as IIS, NTFS and
  * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces, `::$` stream
- * suffixes). Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
+ * suffixes), trimming before and (IIS's order, for a path with dots) after dot segments are resolved. Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
  * refused. Two more, for a path with an empty segment, resolve it as a URL does (empty segments kept)
  * and keep it as sent, and two more do so with `\` (and `%2F`, `%5C`) read as "/". Two more cut
  * `;params` before decoding and then read `%2F` as "/" (Tomcat decoding encoded slashes), as the path
- * arrives and decoded once. Linear in the path's length (twenty-four passes at most). Case-insensitive origins are the route table's concern.
+ * arrives and decoded once. Linear in the path's length (twenty-six passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -325,7 +344,9 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
     if (opts.keepDots && !dots) return false;
     // Without an empty segment, a URL resolves the path as merged slashes do.
     if (opts.keepEmpty) return opts.slashes ? raw.slash : rawPath.includes('//');
-    if (opts.lenient) return true;
+    // Trimming after resolving differs from trimming before only where there is a dot segment to resolve
+    // (a dot, escaped or not, or one that decoding and NFKC make: `%uFF0E`, a fullwidth dot).
+    if (opts.lenient) return !opts.trimLate || dots || twice || /[^\0-\x7f]/.test(rawPath);
     // Cutting params first needs a ";" where the cut happens: in the path, or in it decoded once.
     if (opts.rawParams) return opts.twice ? twice && (bytes.includes(0x3b) || decoded.params) : bytes.includes(0x3b);
     const h = opts.twice ? { slash: raw.slash || decoded.slash, params: raw.params || decoded.params } : raw;

@@ -132,6 +132,22 @@ describe('route decisions', () => {
     for (const path of ['/admin;/..;/..', '/admin;x/..;y/..'])
       expect(exact.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
   });
+  it('reads a first segment after "//" or "/\\" as URL parsers do, a host: //x/admin is /admin to new URL(req.url, base)', () => {
+    const exact = exactAdmin();
+    for (const path of ['//x/admin', '/\\x/admin', '///admin/x/..', '//x/admin/', '/%2Fx/admin', '/%5Cx/admin'])
+      expect(exact.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // Node's url.parse, where Express's parseurl sends a path with white space (REST decodes %20): "//u@h" is a host.
+    for (const path of ['/\\u@h/admin/users x', '//u@h/admin\uFEFF'])
+      expect(table.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // ... what is left is read every way again: an app decodes %2F and keeps the dots.
+    expect(table.decide('GET', '//..;/admin%2F..')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    expect(exact.decide('GET', '//x/public')).toMatchObject({ ok: true, public: true });
+  });
+  it('reads a path as IIS does, dot segments resolved before Windows trims the names: /admin / /.. is /admin/', () => {
+    for (const exact of [exactAdmin(), table])
+      for (const path of ['/admin / /..', '/admin./. /..', '/admin./.../..', '/admin%20/%20/..'])
+        expect(exact.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+  });
   it('reads ;params cut before %2F is decoded behind a proxy that decoded the path once (Tomcat)', () => {
     for (const path of ['/x/..%252Fadmin%3B%252F..', '/x/..%252Fadmin;%252F..', '/x/..%252Fadmin%3B%252F../users'])
       expect(table.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
@@ -171,8 +187,12 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     ['/v1admin/users', ['/v1'], ['/admin/users']], // Lambda Web Adapter puts a "/" in front of what is left
     ['/v1/v1admin/users', ['/v1'], ['/v1admin/users', '/admin/users']],
     ['/v1../admin', ['/v1'], ['/../admin', '/admin']], // ... and resolves the dot segments it makes (both are judged)
-    ['/v10/x', ['/v1'], ['/0/x']], // Lambda Web Adapter again; serverless-http's "0/x" is no path a router matches
-    ['/public/v10/x', ['/v1'], []],
+    ['/v10/x', ['/v1'], ['/0/x']], // Lambda Web Adapter again; serverless-http's "0/x" is "/0/x" to new URL(req.url, base)
+    ['/public/v10/x', ['/v1'], ['/0/x']],
+    ['/x/v1admin', ['/v1'], ['/admin']], // serverless-http's "admin", read as new URL(req.url, base) reads it
+    ['/v1x:/admin/users', ['/v1'], ['/x:/admin/users', '/admin/users']], // "x:/admin/users": url.parse drops the scheme
+    ['/x/v1\\\\u@h/admin', ['/v1'], ['//u@h/admin', '/admin']], // url.parse reads "\\" as "/" and "//u@h" as a host
+    ['/x/v1 /admin', ['/v1'], ['/admin']], // url.parse trims the white space in front
     ['/v1x/v1/admin', ['/v1'], ['/x/v1/admin']],
     ['/v1/beta/admin', ['/v1', '/v1/beta'], ['/beta/admin', '/admin']], // nested: without each
     ['/v1/beta/admin', ['/v1/beta', '/v1'], ['/admin', '/beta/admin']],
@@ -186,8 +206,8 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     expect(tailsOf('/v1'.repeat(16) + '/x', ['/v1'])).toHaveLength(16);
     expect(tailsOf('/v1'.repeat(17) + '/x', ['/v1'])).toBeUndefined();
     expect(tailsOf('/a/b'.repeat(9), ['/a', '/b'])).toBeUndefined();
-    // Occurrences no app can cut a routable path at do not count.
-    expect(tailsOf('/public' + '/v1x'.repeat(40), ['/v1'])).toEqual([]);
+    // An occurrence within a segment is cut at once, after the first one (serverless-http), and read as a URL.
+    expect(tailsOf('/public' + '/v1x'.repeat(40), ['/v1'])).toEqual(['/x' + '/v1x'.repeat(39)]);
   });
 
   it('agrees with a model of the three apps, written string by string', () => {
@@ -198,8 +218,9 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
       const starts: string[] = [path];
       for (const b of bases) {
         const at = path.indexOf(b);
-        if (at >= 0 && (path.slice(at + b.length) === '' || path.slice(at + b.length).startsWith('/')))
-          starts.push(path.slice(at + b.length) || '/');
+        const cut = path.slice(at + b.length);
+        // A cut without a "/" in front is resolved against "/" by new URL(req.url, base).
+        if (at >= 0) starts.push(cut === '' || cut.startsWith('/') ? cut || '/' : new URL(cut, 'http://h/').pathname);
         let p = path;
         while (p.startsWith(b)) p = p.slice(b.length);
         if (p !== path) starts.push(...(p.startsWith('/') ? [p] : ['/' + p, new URL('http://h/' + p).pathname]));
@@ -261,19 +282,15 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     expect(behind.decide('GET', path, true)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
   });
 
-  it('leaves paths that only hold the base path text within a segment as they are, public ones public', () => {
+  it('leaves paths that hold the base path text only after another letter, or in another case, as they are, public ones public', () => {
     // serverless-http matches case, and a router mounted under the base path strips it only at the start.
-    for (const path of [
-      '/public/v10/x',
-      '/public/docs',
-      '/public/v1.json',
-      '/public/xv1/y',
-      '/public/docs/V1/intro',
-      '/public' + '/v1x'.repeat(40),
-    ])
+    for (const path of ['/public/docs', '/public/xv1/y', '/public/docs/V1/intro', '/public/x_v1', '/public' + '/xv1'.repeat(40)])
       expect(behind.decide('GET', path, true), path).toMatchObject({ ok: true, public: true });
-    // A public path holding the base path as a segment is judged as serverless-http would route it too.
-    expect(behind.decide('GET', '/public/v1/x', true)).toMatchObject({ ok: true, public: false });
+    // A public path holding the base path as a segment is judged as serverless-http would route it too;
+    // and one holding it at the start of a segment, as serverless-http's cut is to new URL(req.url, base).
+    for (const path of ['/public/v1/x', '/public/v10/x', '/public/v1.json', '/public' + '/v1x'.repeat(40)])
+      expect(behind.decide('GET', path, true), path).toMatchObject({ ok: true, public: false });
+    expect(behind.decide('GET', '/public/v1admin', true)).toMatchObject({ ok: true, permissions: ['admin'] });
   });
 
   it('judges a tailsOnly path only by its tails (a custom domain path beside its template)', () => {
@@ -282,6 +299,15 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     expect(behind.decide('GET', '/elsewhere', true, true)).toMatchObject({ ok: true, public: true });
     // No base path configured: nothing to judge it by (its template is judged instead).
     expect(table.decide('GET', '/v1/admin/x', true, true)).toMatchObject({ ok: true, public: true, permissions: [] });
+  });
+
+  it('reads a cut without a "/" in front as URL parsers do (serverless-http basePath finding the base path inside a segment)', () => {
+    // "x:/admin/users" is /admin/users to url.parse (Express's parseurl); "admin" is /admin to new URL(req.url, base).
+    for (const path of ['/v1x:/admin/users', '/x/v1javascript:/admin/x', '/x/v1\\\\u@h/admin/x', '/x/v1admin', '/x/v1 /admin'])
+      expect(behind.decide('GET', path, true), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+  });
+  it('strips a base path again after a parser read a path an app made: //api/public/../v1/admin is /v1/admin, then /admin', () => {
+    expect(behind.decide('GET', '/\\u@h/v1/\\/api/public\\../v1\\admin/. ', true)).toMatchObject({ ok: true, permissions: ['admin'] });
   });
 
   it('refuses a path that repeats its base path too often, rather than judge some of its readings', () => {

@@ -191,7 +191,9 @@ export function compileBasePaths(basePaths: readonly string[]): BasePath[] {
  * `trim_start_matches`) and sets what is left as a URL path, with a "/" put in front and dot segments
  * resolved (both forms are returned); then a router mounted under a base path (Express's `app.use('/v1', router)`) strips it at
  * the start, in any case, up to a "/" or the end, once per mount. A cut that leaves no leading "/"
- * (serverless-http's `/v10/x` without `/v1`: `0/x`) is no path a router matches, and is not returned.
+ * (serverless-http's `/v10/x` without `/v1`: `0/x`) is what URL parsers make of it ({@link urlPathsOf}):
+ * `x:/admin` of `/v1x:/admin` is `/admin` to Express, `admin` of `/x/v1admin` is `/admin` to
+ * `new URL(req.url, base)`.
  * `undefined` when there are more than {@link MAX_BASE_PATH_TAILS} such paths. Linear in the path for
  * each base path.
  *
@@ -206,6 +208,7 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
     if (at !== -1) {
       const rest = path.slice(at + text.length);
       if (rest === '' || rest.charCodeAt(0) === 0x2f) fronted.push(rest || '/');
+      else fronted.push(...urlPathsOf(rest));
     }
     if (path.startsWith(text)) {
       let end = 0;
@@ -254,12 +257,62 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
  * or a dot beside an escape or a ";", has such forms. Linear in the path.
  */
 function otherForms(path: string): string[] {
+  // "//x/admin" and "/\\x/admin" are "/admin" to a URL parser, which takes the first segment as a host.
+  if (path.charCodeAt(1) === 0x2f || path.charCodeAt(1) === 0x5c) {
+    const forms = new Set([...formsOf(path), ...urlPathsOf(path)]);
+    forms.delete(path);
+    return [...forms];
+  }
+  return formsOf(path);
+}
+
+function formsOf(path: string): string[] {
   const trimmed = trimEnd(path, isTrailingSpace);
   if (!(path.includes('\\') || trimmed !== path || (DOT_RE.test(path) && (path.includes('%') || path.includes(';'))))) return [];
   const set = urlSetPath(path);
   const forms = new Set([trimmed, set, trimmed === path ? set : urlSetPath(trimmed)]);
   forms.delete(path);
   return [...forms];
+}
+
+/**
+ * The paths URL parsers make of a request target, other than those of the text itself: Node's
+ * `url.parse` (where Express's parseurl sends a target that does not start with "/" or holds white
+ * space: white space trimmed at both ends, "\\" read as "/", a scheme dropped, then after "//" a
+ * host) and `new URL(target, base)` (the same, and a relative target resolved against "/"). The
+ * pathname of each, when it has one that starts with "/". Linear in the target.
+ */
+function urlPathsOf(target: string): string[] {
+  const out: string[] = [];
+  let t = target.replace(/\\/g, '/');
+  let start = 0;
+  let end = t.length;
+  while (start < end && isParseSpace(t.charCodeAt(start))) start++;
+  while (end > start && isParseSpace(t.charCodeAt(end - 1))) end--;
+  t = t.slice(start, end).replace(/^[a-z0-9.+-]+:/i, '');
+  if (t.startsWith('//')) {
+    const slash = t.indexOf('/', 2);
+    out.push(slash === -1 ? '/' : t.slice(slash));
+  }
+  if (t.charCodeAt(0) === 0x2f) out.push(t);
+  try {
+    const pathname = new URL(target, 'http://h/').pathname;
+    if (pathname.charCodeAt(0) === 0x2f) out.push(pathname);
+  } catch {
+    // No URL: no app routes it.
+  }
+  return out;
+}
+
+/** White space Node's url.parse trims at both ends of a target (tab, LF and CR are refused in any path anyway). */
+const isParseSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0xa0 || c === 0xfeff;
+
+/** The path of "//host/path" (any number of slashes in front, as a URL parser skips them): "/" when there is none. */
+function withoutHost(path: string): string {
+  let at = 0;
+  while (path.charCodeAt(at) === 0x2f) at++;
+  const slash = path.indexOf('/', at);
+  return slash === -1 ? '/' : path.slice(slash);
 }
 
 /** Whitespace that a URL parser and Node's url.parse trim from the end of a path (REST hands over a decoded %20, %C2%A0 or %EF%BB%BF). */
@@ -335,8 +388,12 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         // that text, and each other form of it, is read every way again, each string once.
         reread = new Set<string>();
         let characters = 0;
-        for (const source of [rawPath, ...forms]) {
-          const tails = basePathTails(source, bases);
+        // A path an app makes and a parser then reads again (`//api/v1/admin` is `/v1/admin` to new URL()) may
+        // meet a router mounted under a base path after that: such forms are stripped in turn. Each is a new
+        // string in `reread`, counted against the bound, so this ends.
+        const sources = [rawPath, ...forms];
+        for (let i = 0; i < sources.length; i++) {
+          const tails = basePathTails(sources[i]!, bases);
           if (tails === undefined)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
           for (const p of tails)
@@ -344,6 +401,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
               if (reread.has(f)) continue;
               reread.add(f);
               characters += f.length;
+              if (f !== p) sources.push(f);
             }
           if (characters > MAX_REREAD_CHARACTERS)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
@@ -397,12 +455,34 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         if (!rule?.verifyInFunction) inFunction = false;
         for (const p of rule?.permissions ?? []) permissions.add(p);
       };
-      for (const path of judged ?? readings) {
+      const judgeAt = (path: string): void => {
         const folded = foldCase(path);
         for (const m of methods) {
           judge(first(m, path, false));
           judge(first(m, folded, true));
         }
+      };
+      const judgedPaths = judged ?? readings;
+      for (const path of judgedPaths) judgeAt(path);
+      // A reading that starts with "//" (a "\\" or an escaped slash read as "/", or an empty first segment)
+      // is "/admin" of "//x/admin" to an app that parses what it was handed (decoded, by REST or a proxy)
+      // as a URL: its first segment is a host. What is left is read every way again (an app may decode
+      // `/admin%2F..` further), each string once, within the same bound as the paths the apps make.
+      const hostless = new Set<string>();
+      let hostlessCharacters = 0;
+      for (const path of judgedPaths) {
+        if (path.charCodeAt(1) !== 0x2f) continue;
+        const rest = withoutHost(path);
+        if (hostless.has(rest)) continue;
+        hostless.add(rest);
+        hostlessCharacters += rest.length;
+        if (hostlessCharacters > MAX_REREAD_CHARACTERS)
+          return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+      }
+      for (const rest of hostless) {
+        const again = routeReadings(rest);
+        if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+        for (const r of again.readings) judgeAt(r);
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
     },

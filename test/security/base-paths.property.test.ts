@@ -63,8 +63,8 @@ const SEGMENTS = [
  * in front of what is left and its dot segments resolved), Express
  * (a router mounted under the base path: once, in any case), and serverless-http in front of such an
  * Express router; each also behind a front that parses the path as a URL first (dot segments
- * resolved, `%2F` kept as text), and that URL path itself. A result that does not start with "/" is no
- * path a router matches.
+ * resolved, `%2F` kept as text), and that URL path itself. A result that does not start with "/" is
+ * what `new URL(req.url, base)` makes of it.
  */
 function originPaths(bases: readonly string[], path: string): string[] {
   const under = bases.filter((b) => path === b || path.startsWith(b + '/'));
@@ -87,7 +87,8 @@ function originPaths(bases: readonly string[], path: string): string[] {
     for (const b of bases)
       for (const stripped of [serverlessHttp(p, b), webAdapter(p, b), express(p, b), express(serverlessHttp(p, b), b)]) {
         const routed = stripped === '' ? '/' : stripped;
-        if (routed.startsWith('/')) out.push(routed);
+        // A cut without a "/" in front (serverless-http's `admin` of `/x/v1admin`) is resolved against "/" by new URL(req.url, base).
+        out.push(routed.startsWith('/') ? routed : new URL(routed, 'http://h/').pathname);
       }
   return [...new Set(out)];
 }

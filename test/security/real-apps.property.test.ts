@@ -75,6 +75,14 @@ const segment = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.constantFrom('public', 'items', '1') },
+  // What URL parsers read as a scheme or an authority: after a cut that leaves no "/" in front (serverless-http's
+  // basePath found inside a segment), or after a "//" (an empty segment) or "/\\".
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('v1', 'beta', 'api', 'x', ''), fc.constantFrom('x:', 'javascript:', '\\u@h', 'u@h', ' ', '%20'))
+      .map(([a, b]) => a + b),
+  },
 );
 /** What a path may start with: a configured base path or its first segments, each segment in lower or upper case. */
 const leads = (bases: readonly string[]) =>
@@ -91,6 +99,25 @@ const leads = (bases: readonly string[]) =>
 interface App {
   readonly name: string;
   readonly handler: LambdaHandler;
+}
+
+/**
+ * A Node request handler that reads its path as Node's documentation shows, `new URL(req.url, base)`,
+ * and routes on the pathname as it stands.
+ */
+function nodeHandler(req: { url: string }, res: { statusCode: number; end(body?: string): void }): void {
+  let path: string;
+  try {
+    path = new URL(req.url, 'http://localhost').pathname;
+  } catch {
+    res.statusCode = 400;
+    return res.end();
+  }
+  const under = (p: string) => path === p || path.startsWith(p + '/');
+  if (under('/admin')) return res.end('admin');
+  if (under('/public')) return res.end('public');
+  res.statusCode = 404;
+  res.end();
 }
 
 /** Every way each app is set up: plain, and for a base path, told it by serverless-http, mounted under it, or both (Hono: routed or based under it). */
@@ -116,6 +143,9 @@ function appsFor(base: string | undefined): App[] {
     apps.push({ name: `${name} mounted on ${base}`, handler: serverless(app(base)) });
     apps.push({ name: `${name} mounted on ${base}, serverless-http basePath`, handler: serverless(app(base), { basePath: base }) });
   }
+  apps.push({ name: 'Node handler, new URL(req.url, base)', handler: serverless(nodeHandler) });
+  if (base !== undefined)
+    apps.push({ name: `Node handler, serverless-http basePath ${base}`, handler: serverless(nodeHandler, { basePath: base }) });
   const honoRoutes = () =>
     new Hono()
       .all('/admin', (c) => c.text('admin'))
