@@ -6,6 +6,7 @@ import { AuthFailure } from '../core/errors.ts';
 import { fromRequestJson, toRequestJson } from '../core/request-json.ts';
 import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
 import { builtInSchemes, type SchemeRegistry } from '../schemes/registry.ts';
+import { toCurlConfig } from './curl-config.ts';
 import { CliError, toCliError, usageError } from './errors.ts';
 import { keys, keysUsage } from './keys.ts';
 import { tokenKeys, tokenKeysUsage } from './token-keys.ts';
@@ -15,7 +16,7 @@ import { redactExplanation, type RedactedExplanation } from './redact.ts';
 const MAX_STDIN_BYTES = 10 * 1024 * 1024;
 
 const SYNOPSIS: Readonly<Record<string, string>> = {
-  sign: '  edge-auth sign         --config FILE --key ID|--private-key FILE|--secret-env NAME [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] < request.json',
+  sign: '  edge-auth sign         --config FILE --key ID|--private-key FILE|--secret-env NAME [--scheme ID] [--algorithm ALG] [--presign [--expires SECONDS]] [--now EPOCH_SECONDS] [--format json|curl] < request.json',
   verify: '  edge-auth verify       --config FILE [--now EPOCH_SECONDS] < request.json',
   explain: '  edge-auth explain      --config FILE [--json] < request.json',
   'check-config': '  edge-auth check-config --config FILE',
@@ -37,7 +38,11 @@ APP_UUID environment variable, which keeps it out of argv too) and need not be i
 schemes.mauth.signVersions).
 
 sign --secret-env NAME: the secret to sign with from the environment variable NAME (api-key: the API
-key itself, which its record holds only as a hash), so it never stands in argv; with --key ID.`;
+key itself, which its record holds only as a hash), so it never stands in argv; with --key ID.
+
+sign --format curl: the signed request as a curl config instead of request.json, for curl to read on
+stdin, so the signature never stands in argv:  edge-auth sign ... --format curl < request.json | curl -K -
+(the URL as signed, the method, every header, a UTF-8 body sent as it is).`;
 
 const schemesLine = (registry: SchemeRegistry) =>
   `schemes (--scheme; default: the key's scheme, else the only configured one): ${registry.ids.join(', ')}`;
@@ -174,9 +179,12 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
       presign: { type: 'boolean' },
       expires: { type: 'string' },
       now: { type: 'string' },
+      format: { type: 'string' },
     },
     strict: true,
   });
+  const format = values.format ?? 'json';
+  if (format !== 'json' && format !== 'curl') throw usageError('--format must be json or curl');
   const config = readConfig(values.config, io, registry);
   // The key id (MAuth: the app uuid) from --key or, as the original reads it, APP_UUID.
   const keyId = values.key ?? (values['private-key'] !== undefined ? io.env?.['APP_UUID'] : undefined);
@@ -232,7 +240,7 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
     });
   }
   const signed = values.presign ? await signer.presign!(req, { expiresIn }) : await signer.sign(req);
-  io.stdout(JSON.stringify(toRequestJson(signed, origin), null, 2) + '\n');
+  io.stdout(format === 'curl' ? toCurlConfig(signed, origin) : JSON.stringify(toRequestJson(signed, origin), null, 2) + '\n');
   return 0;
 }
 
