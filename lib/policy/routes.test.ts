@@ -141,6 +141,9 @@ describe('route decisions', () => {
       expect(table.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     // ... what is left is read every way again: an app decodes %2F and keeps the dots.
     expect(table.decide('GET', '//..;/admin%2F..')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // ... and loses its host again if it starts with "//" once more: //v1%2Fadmin/v1%2F.. decoded is //v1/admin/.
+    for (const path of ['//v1.//v1%2Fadmin/v1%2F..', '/..\\/v1.//v1%2Fadmin/v1%2F..'])
+      expect(exact.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     expect(exact.decide('GET', '//x/public')).toMatchObject({ ok: true, public: true });
   });
   it('reads a path as IIS does, dot segments resolved before Windows trims the names: /admin / /.. is /admin/', () => {

@@ -468,21 +468,30 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // is "/admin" of "//x/admin" to an app that parses what it was handed (decoded, by REST or a proxy)
       // as a URL: its first segment is a host. What is left is read every way again (an app may decode
       // `/admin%2F..` further), each string once, within the same bound as the paths the apps make.
+      // Read so, a path may start with "//" again (`//v1.//v1%2Fadmin` is `//v1/admin` once decoded): each
+      // such reading loses its host in turn. Every string is shorter than the one it came from, each is read
+      // once, and all of them together are bounded.
       const hostless = new Set<string>();
       let hostlessCharacters = 0;
-      for (const path of judgedPaths) {
-        if (path.charCodeAt(1) !== 0x2f) continue;
+      const queue: string[] = [];
+      const dropHost = (path: string): boolean => {
+        if (path.charCodeAt(1) !== 0x2f) return true;
         const rest = withoutHost(path);
-        if (hostless.has(rest)) continue;
+        if (hostless.has(rest)) return true;
         hostless.add(rest);
+        queue.push(rest);
         hostlessCharacters += rest.length;
-        if (hostlessCharacters > MAX_REREAD_CHARACTERS)
-          return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
-      }
-      for (const rest of hostless) {
-        const again = routeReadings(rest);
+        return hostlessCharacters <= MAX_REREAD_CHARACTERS;
+      };
+      for (const path of judgedPaths)
+        if (!dropHost(path)) return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+      for (let i = 0; i < queue.length; i++) {
+        const again = routeReadings(queue[i]!);
         if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
-        for (const r of again.readings) judgeAt(r);
+        for (const r of again.readings) {
+          judgeAt(r);
+          if (!dropHost(r)) return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+        }
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
     },
