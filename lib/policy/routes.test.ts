@@ -136,9 +136,10 @@ describe('route decisions', () => {
     const exact = exactAdmin();
     for (const path of ['//x/admin', '/\\x/admin', '///admin/x/..', '//x/admin/', '/%2Fx/admin', '/%5Cx/admin'])
       expect(exact.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
-    // Node's url.parse, where Express's parseurl sends a path with white space (REST decodes %20): "//u@h" is a host.
-    for (const path of ['/\\u@h/admin/users x', '//u@h/admin\uFEFF'])
-      expect(table.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // Node's url.parse, where Express's parseurl sends a path with white space (REST decodes %20), takes "//u@h" as a
+    // host, and Express's mount then cuts req.url where the pathname no longer starts: refused, as decoded too.
+    for (const path of ['/\\u@h/admin/users x', '//u@h/admin\uFEFF', '//u@admin/api/x ', '/%2Fu@admin/api/x'])
+      expect(table.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
     // ... what is left is read every way again: an app decodes %2F and keeps the dots.
     expect(table.decide('GET', '//..;/admin%2F..')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     // ... and loses its host again if it starts with "//" once more: //v1%2Fadmin/v1%2F.. decoded is //v1/admin/.
@@ -193,16 +194,18 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     ['/v10/x', ['/v1'], ['/0/x']], // Lambda Web Adapter again; serverless-http's "0/x" is "/0/x" to new URL(req.url, base)
     ['/public/v10/x', ['/v1'], ['/0/x']],
     ['/x/v1admin', ['/v1'], ['/admin']], // serverless-http's "admin", read as new URL(req.url, base) reads it
-    ['/v1x:/admin/users', ['/v1'], ['/x:/admin/users', '/admin/users']], // "x:/admin/users": url.parse drops the scheme
-    ['/x/v1\\\\u@h/admin', ['/v1'], ['//u@h/admin', '/admin']], // url.parse reads "\\" as "/" and "//u@h" as a host
-    ['/x/v1 /admin', ['/v1'], ['/admin']], // url.parse trims the white space in front
+    // A cut that parsers split their own ways (a scheme, "//user@host", white space in front): null, refused.
+    ['/v1x:/admin/users', ['/v1'], null],
+    ['/x/v1\\\\u@h/admin', ['/v1'], null],
+    ['/x/v1 /admin', ['/v1'], null],
     ['/v1x/v1/admin', ['/v1'], ['/x/v1/admin']],
     ['/v1/beta/admin', ['/v1', '/v1/beta'], ['/beta/admin', '/admin']], // nested: without each
     ['/v1/beta/admin', ['/v1/beta', '/v1'], ['/admin', '/beta/admin']],
     ['/API/api/admin', ['/api/api'], ['/admin']], // Express, with a base path whose end repeats its start
     ['/items/1', ['/v1'], []],
-  ] as Array<[string, string[], string[]]>)('%s without %j: %j', (path, bases, tails) => {
-    expect(tailsOf(path, bases)?.sort()).toEqual([...tails].sort());
+  ] as Array<[string, string[], string[] | null]>)('%s without %j: %j', (path, bases, tails) => {
+    if (tails === null) expect(tailsOf(path, bases)).toBeNull();
+    else expect(tailsOf(path, bases)?.sort()).toEqual([...tails].sort());
   });
 
   it('gives up (undefined) on a path that makes more than 16 such paths: the request is refused', () => {
@@ -304,13 +307,25 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
     expect(table.decide('GET', '/v1/admin/x', true, true)).toMatchObject({ ok: true, public: true, permissions: [] });
   });
 
-  it('reads a cut without a "/" in front as URL parsers do (serverless-http basePath finding the base path inside a segment)', () => {
-    // "x:/admin/users" is /admin/users to url.parse (Express's parseurl); "admin" is /admin to new URL(req.url, base).
-    for (const path of ['/v1x:/admin/users', '/x/v1javascript:/admin/x', '/x/v1\\\\u@h/admin/x', '/x/v1admin', '/x/v1 /admin'])
-      expect(behind.decide('GET', path, true), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+  it('reads a cut without a "/" in front as new URL(req.url, base) does, and refuses one parsers split their own ways', () => {
+    // "admin" is /admin to new URL(req.url, base).
+    expect(behind.decide('GET', '/x/v1admin', true)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // url.parse (Express's parseurl) drops a scheme and a host after it ("x:h/admin" is /admin), a "//user@host" and
+    // white space in front, and new URL() reads "https:admin" against an https base as /admin: refused.
+    for (const path of [
+      '/v1x:/admin/users',
+      '/v1x:h/admin',
+      '/x/v1javascript:/admin/x',
+      '/v1https:admin',
+      '/x/v1\\\\u@h/admin/x',
+      '/x/v1 /admin',
+    ])
+      expect(behind.decide('GET', path, true), path).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
+    // Without base paths nothing cuts them: judged as they are.
+    expect(table.decide('GET', '/v1x:h/admin')).toMatchObject({ ok: true, permissions: [] });
   });
   it('strips a base path again after a parser read a path an app made: //api/public/../v1/admin is /v1/admin, then /admin', () => {
-    expect(behind.decide('GET', '/\\u@h/v1/\\/api/public\\../v1\\admin/. ', true)).toMatchObject({ ok: true, permissions: ['admin'] });
+    expect(behind.decide('GET', '/x/v1/\\/api/public\\../v1\\admin/. ', true)).toMatchObject({ ok: true, permissions: ['admin'] });
   });
 
   it('refuses a path that repeats its base path too often, rather than judge some of its readings', () => {

@@ -123,6 +123,8 @@ export interface RouteTable {
   decide(method: string | readonly string[], rawPath: string, behindBasePaths?: boolean, tailsOnly?: boolean): RouteDecision;
 }
 
+const SPLIT_TEXT = 'request path starts with what URL parsers read as a scheme, white space or a user@host';
+
 const REJECTION_TEXT: Record<PathRejection, string> = {
   'control-character': 'request path contains a control character',
   'invalid-utf8': 'request path contains escapes that are not valid UTF-8',
@@ -170,6 +172,9 @@ const MAX_BASE_PATH_TAILS = 16;
  */
 const MAX_REREAD_CHARACTERS = 64 * 1024;
 
+/** How often a path loses a first segment that URL parsers take as a host: a front's parser, then the app's. */
+const MAX_HOST_DROPS = 2;
+
 /** A configured base path, normalised, and how a router mounted under it (Express) matches it: at the start, in any case, up to a "/" or the end. */
 export interface BasePath {
   readonly text: string;
@@ -192,14 +197,14 @@ export function compileBasePaths(basePaths: readonly string[]): BasePath[] {
  * resolved (both forms are returned); then a router mounted under a base path (Express's `app.use('/v1', router)`) strips it at
  * the start, in any case, up to a "/" or the end, once per mount. A cut that leaves no leading "/"
  * (serverless-http's `/v10/x` without `/v1`: `0/x`) is what URL parsers make of it ({@link urlPathsOf}):
- * `x:/admin` of `/v1x:/admin` is `/admin` to Express, `admin` of `/x/v1admin` is `/admin` to
- * `new URL(req.url, base)`.
- * `undefined` when there are more than {@link MAX_BASE_PATH_TAILS} such paths. Linear in the path for
- * each base path.
+ * `admin` of `/x/v1admin` is `/admin` to `new URL(req.url, base)`; one they split in other ways
+ * (`x:h/admin` of `/v1x:h/admin` is `/admin` to Express) makes this `null`: refused
+ * ({@link splitByParsers}). `undefined` when there are more than {@link MAX_BASE_PATH_TAILS} such
+ * paths. Linear in the path for each base path.
  *
  * @internal
  */
-export function basePathTails(path: string, bases: readonly BasePath[]): string[] | undefined {
+export function basePathTails(path: string, bases: readonly BasePath[]): string[] | undefined | null {
   const found = new Set<string>();
   // In front of the app: nothing, serverless-http, or Lambda Web Adapter.
   const fronted = [path];
@@ -208,6 +213,7 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
     if (at !== -1) {
       const rest = path.slice(at + text.length);
       if (rest === '' || rest.charCodeAt(0) === 0x2f) fronted.push(rest || '/');
+      else if (splitByParsers(rest)) return null;
       else fronted.push(...urlPathsOf(rest));
     }
     if (path.startsWith(text)) {
@@ -278,18 +284,16 @@ function formsOf(path: string): string[] {
 /**
  * The paths URL parsers make of a request target, other than those of the text itself: Node's
  * `url.parse` (where Express's parseurl sends a target that does not start with "/" or holds white
- * space: white space trimmed at both ends, "\\" read as "/", a scheme dropped, then after "//" a
- * host) and `new URL(target, base)` (the same, and a relative target resolved against "/"). The
- * pathname of each, when it has one that starts with "/". Linear in the target.
+ * space: white space trimmed, "\\" read as "/", then after "//" a host) and `new URL(target, base)`
+ * (the same, and a relative target resolved against "/"). The pathname of each, when it has one that
+ * starts with "/". A target they read a scheme or a user@host in is refused before ({@link splitByParsers}).
+ * Linear in the target.
  */
 function urlPathsOf(target: string): string[] {
   const out: string[] = [];
-  let t = target.replace(/\\/g, '/');
-  let start = 0;
-  let end = t.length;
-  while (start < end && isParseSpace(t.charCodeAt(start))) start++;
-  while (end > start && isParseSpace(t.charCodeAt(end - 1))) end--;
-  t = t.slice(start, end).replace(/^[a-z0-9.+-]+:/i, '');
+  let end = target.length;
+  while (end > 0 && isParseSpace(target.charCodeAt(end - 1))) end--;
+  const t = target.slice(0, end).replace(/\\/g, '/');
   if (t.startsWith('//')) {
     const slash = t.indexOf('/', 2);
     out.push(slash === -1 ? '/' : t.slice(slash));
@@ -303,6 +307,24 @@ function urlPathsOf(target: string): string[] {
   }
   return out;
 }
+
+/**
+ * Whether parsers split this request target (a path, or what serverless-http's cut leaves of it) in
+ * ways no reading follows: Node's `url.parse` drops white space in front, a scheme (and for most
+ * schemes a host after it, with or without "//": `x:h/admin` is `/admin`) and a `//user@host` (after
+ * "\\" is read as "/"), after which Express's mount cuts `req.url` by the length of a pathname that no
+ * longer starts where the text does (`//u@admin/api/x ` under `app.use('/api')` is routed as
+ * `/admin/api/x`); `new URL(target, base)` resolves `https:admin` against an https base. No client
+ * sends such a path: the request is refused.
+ *
+ * @internal
+ */
+export function splitByParsers(target: string): boolean {
+  return isParseSpace(target.charCodeAt(0)) || SCHEME_OR_USERINFO_RE.test(target);
+}
+
+/** A scheme in front, or two slashes (either way) then a first segment with a "@". */
+const SCHEME_OR_USERINFO_RE = /^(?:[a-z0-9.+-]+:|[/\\]{2}[^/\\]*@)/i;
 
 /** White space Node's url.parse trims at both ends of a target (tab, LF and CR are refused in any path anyway). */
 const isParseSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0xa0 || c === 0xfeff;
@@ -377,6 +399,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
       // matched as it stands and with case folded.
       const forms = otherForms(rawPath);
+      if (splitByParsers(rawPath) || forms.some(splitByParsers)) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
       const loose = behindBasePaths && bases.length > 0;
       const judged = loose || tailsOnly ? new Set<string>() : undefined;
       // Behind base paths, what the apps make of the path is bounded first, before anything is read.
@@ -394,11 +417,13 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         const sources = [rawPath, ...forms];
         for (let i = 0; i < sources.length; i++) {
           const tails = basePathTails(sources[i]!, bases);
+          if (tails === null) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
           if (tails === undefined)
             return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
           for (const p of tails)
             for (const f of reread.has(p) ? [] : [p, ...otherForms(p)]) {
               if (reread.has(f)) continue;
+              if (splitByParsers(f)) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
               reread.add(f);
               characters += f.length;
               if (f !== p) sources.push(f);
@@ -419,6 +444,8 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         }
         readings = [...all];
       }
+      // A reading is what a decoding front hands an app (REST decodes `%2F` and `%40` before it does).
+      if (readings.some(splitByParsers)) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
       if (reread && judged)
         for (const p of reread) {
           const again = routeReadings(p);
@@ -431,6 +458,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
           if (!tailsOnly) judged.add(path);
           if (!loose) continue;
           const tails = basePathTails(path, bases);
+          if (tails === null) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
           for (const tail of tails ?? []) {
             if (judged.has(tail)) continue;
             judged.add(tail);
@@ -468,29 +496,31 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // is "/admin" of "//x/admin" to an app that parses what it was handed (decoded, by REST or a proxy)
       // as a URL: its first segment is a host. What is left is read every way again (an app may decode
       // `/admin%2F..` further), each string once, within the same bound as the paths the apps make.
-      // Read so, a path may start with "//" again (`//v1.//v1%2Fadmin` is `//v1/admin` once decoded): each
-      // such reading loses its host in turn. Every string is shorter than the one it came from, each is read
-      // once, and all of them together are bounded.
+      // Read so, a path may start with "//" again (`//v1.//v1%2Fadmin` is `//v1/admin` once decoded): such a
+      // reading loses its host in turn, once more. Each string is read once, and all of them are bounded.
       const hostless = new Set<string>();
       let hostlessCharacters = 0;
-      const queue: string[] = [];
-      const dropHost = (path: string): boolean => {
+      const queue: Array<[string, number]> = [];
+      const dropHost = (path: string, depth: number): boolean => {
         if (path.charCodeAt(1) !== 0x2f) return true;
         const rest = withoutHost(path);
         if (hostless.has(rest)) return true;
         hostless.add(rest);
-        queue.push(rest);
+        queue.push([rest, depth]);
         hostlessCharacters += rest.length;
         return hostlessCharacters <= MAX_REREAD_CHARACTERS;
       };
       for (const path of judgedPaths)
-        if (!dropHost(path)) return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+        if (!dropHost(path, 1)) return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
       for (let i = 0; i < queue.length; i++) {
-        const again = routeReadings(queue[i]!);
+        const [rest, depth] = queue[i]!;
+        const again = routeReadings(rest);
         if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
         for (const r of again.readings) {
           judgeAt(r);
-          if (!dropHost(r)) return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+          // Twice at most: a front's parser, then the app's (`//x//y//z` is not read down to `/z`).
+          if (depth < MAX_HOST_DROPS && !dropHost(r, depth + 1))
+            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
         }
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };

@@ -79,6 +79,12 @@ describe('the in-function check judges the resource path whichever entry point w
     expect(await inFunction(['/v1', '/v1/beta'], url, 'v1')).toBe(403);
   });
 
+  // What is left after the stage is no path, and url.parse reads " x:admin/v1" as host "admin", path "/v1";
+  // Express mounted on /v1 then cuts req.url where that pathname does not start, and routes /admin (ninth review).
+  it('a URL whose stage is followed by what URL parsers split (/prod x:admin/v1, stage prod): 400', async () => {
+    expect(await inFunction(['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/prod x:admin/v1', 'prod')).toBe(400);
+  });
+
   it('a route the key holds is still allowed, whichever entry point', async () => {
     expect(await inFunction([], 'https://abc.execute-api.us-east-1.amazonaws.com/dev/items/1', 'dev')).toBe(200);
     expect(await inFunction([], 'https://api.example.com/v1/items/1', 'dev')).toBe(200);

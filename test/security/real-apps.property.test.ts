@@ -80,7 +80,10 @@ const segment = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(fc.constantFrom('v1', 'beta', 'api', 'x', ''), fc.constantFrom('x:', 'javascript:', '\\u@h', 'u@h', ' ', '%20'))
+      .tuple(
+        fc.constantFrom('v1', 'beta', 'api', 'x', ''),
+        fc.constantFrom('x:', 'x:h', 'x:hadmin', 'javascript:', 'https:admin', 'mailto:h', '\\u@h', 'u@h', 'u@admin', ' ', '%20'),
+      )
       .map(([a, b]) => a + b),
   },
 );
@@ -105,20 +108,22 @@ interface App {
  * A Node request handler that reads its path as Node's documentation shows, `new URL(req.url, base)`,
  * and routes on the pathname as it stands.
  */
-function nodeHandler(req: { url: string }, res: { statusCode: number; end(body?: string): void }): void {
-  let path: string;
-  try {
-    path = new URL(req.url, 'http://localhost').pathname;
-  } catch {
-    res.statusCode = 400;
-    return res.end();
-  }
-  const under = (p: string) => path === p || path.startsWith(p + '/');
-  if (under('/admin')) return res.end('admin');
-  if (under('/public')) return res.end('public');
-  res.statusCode = 404;
-  res.end();
-}
+const nodeHandler =
+  (base: string) =>
+  (req: { url: string }, res: { statusCode: number; end(body?: string): void }): void => {
+    let path: string;
+    try {
+      path = new URL(req.url, base).pathname;
+    } catch {
+      res.statusCode = 400;
+      return res.end();
+    }
+    const under = (p: string) => path === p || path.startsWith(p + '/');
+    if (under('/admin')) return res.end('admin');
+    if (under('/public')) return res.end('public');
+    res.statusCode = 404;
+    res.end();
+  };
 
 /** Every way each app is set up: plain, and for a base path, told it by serverless-http, mounted under it, or both (Hono: routed or based under it). */
 function appsFor(base: string | undefined): App[] {
@@ -143,9 +148,14 @@ function appsFor(base: string | undefined): App[] {
     apps.push({ name: `${name} mounted on ${base}`, handler: serverless(app(base)) });
     apps.push({ name: `${name} mounted on ${base}, serverless-http basePath`, handler: serverless(app(base), { basePath: base }) });
   }
-  apps.push({ name: 'Node handler, new URL(req.url, base)', handler: serverless(nodeHandler) });
-  if (base !== undefined)
-    apps.push({ name: `Node handler, serverless-http basePath ${base}`, handler: serverless(nodeHandler, { basePath: base }) });
+  for (const origin of ['http://localhost', 'https://localhost']) {
+    apps.push({ name: `Node handler, new URL(req.url, ${origin})`, handler: serverless(nodeHandler(origin)) });
+    if (base !== undefined)
+      apps.push({
+        name: `Node handler (${origin}), serverless-http basePath ${base}`,
+        handler: serverless(nodeHandler(origin), { basePath: base }),
+      });
+  }
   const honoRoutes = () =>
     new Hono()
       .all('/admin', (c) => c.text('admin'))
