@@ -4,6 +4,7 @@
  * (or n log n, for a sort) in the input: these cases
  * show what the worst input at each limit costs beside an ordinary verification.
  */
+import { decideLambdaRoute } from '../lib/adapters/aws-lambda/events.ts';
 import { createAuthenticator, type Authenticator } from '../lib/authenticator.ts';
 import { loadConfig } from '../lib/config/load.ts';
 import type { SignedRequest } from '../lib/core/request.ts';
@@ -62,6 +63,13 @@ function totalBytes(r: SignedRequest): number {
 
 async function decideThenAuthenticate(auth: Authenticator, req: SignedRequest): Promise<AuthResult> {
   const decision = auth.decide(req.method, req.path);
+  if (!decision.ok) return { ok: false, error: decision.error };
+  return auth.authenticate(req);
+}
+
+/** The same behind base paths, as the Lambda adapters decide a custom domain's path (judged whole too). */
+async function decideBehindThenAuthenticate(auth: Authenticator, req: SignedRequest): Promise<AuthResult> {
+  const decision = decideLambdaRoute(auth, [req.method], [req.path], req.path);
   if (!decision.ok) return { ok: false, error: decision.error };
   return auth.authenticate(req);
 }
@@ -174,6 +182,21 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   const spaces = '/x/' + ' '.repeat(WORST_LIMITS.maxUrlBytes - 6) + 'x';
   const spacesPath = await signer.sign(get(spaces, ''));
   const readings = auth.decide('GET', ambiguous);
+  // Behind the most base paths a configuration may list (16), a path at the default 16 KiB URL limit under
+  // one of them, of empty segments and backslashes: each reading is cut every way the apps cut it, and what
+  // the apps make is read again (the eighth review's slowest accepted decision).
+  const SIXTEEN = ['/a', '/a/a', '/b', '/v1', '/v1/v1', '/x', '/%41', '/a.b', '/ab', '/abc', '/aa', '/a/b', '/b/a', '/c', '/d', '/v1/beta'];
+  const basedAuth = createAuthenticator(
+    loadConfig({
+      schemes: { sigv4: { region: REGION, service: SERVICE } },
+      lambda: { basePaths: SIXTEEN },
+      keys: [{ id: KEY_ID, secret: SECRET, principal: 'worst' }],
+    }),
+    { clock },
+  );
+  const behindUnit = '/\\/';
+  const behind = ('/v1/' + behindUnit.repeat(Math.ceil((16 * 1024) / behindUnit.length))).slice(0, 16 * 1024 - 40);
+  const behindPath = await signer.sign(get(behind, ''));
 
   // A body at the body limit, its hash signed in the canonical request.
   const body = new Uint8Array(WORST_LIMITS.maxBodyBytes).map((_, i) => (i * 31) & 0xff);
@@ -230,6 +253,12 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       `${(spaces.length / 1024).toFixed(0)} KiB path`,
       spacesPath,
     ],
+    [
+      'route decision behind 16 base paths (a Lambda custom domain) and verify: path at the default 16 KiB URL limit of "/\\/" under /v1, signed',
+      `${(behind.length / 1024).toFixed(0)} KiB path`,
+      behindPath,
+      basedAuth,
+    ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
     [
       'USTUDIO-HMAC-V2: query at maxUrlBytes of distinct keys in descending order, signed',
@@ -246,9 +275,11 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
     // The route-decision case runs what every adapter runs first: the route decision on the raw path.
     const run =
-      req === ambiguousPath || req === spacesPath
-        ? () => decideThenAuthenticate(scheme, fresh(req))
-        : () => scheme.authenticate(fresh(req));
+      req === behindPath
+        ? () => decideBehindThenAuthenticate(scheme, fresh(req))
+        : req === ambiguousPath || req === spacesPath
+          ? () => decideThenAuthenticate(scheme, fresh(req))
+          : () => scheme.authenticate(fresh(req));
     const r = await run();
     if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
     if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);
