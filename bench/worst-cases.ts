@@ -244,7 +244,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ],
     ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
     [
-      'route decision and verify: path at maxUrlBytes read twenty-four ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), and each way again as a URL front passes it on, signed',
+      'route decision and verify: path at maxUrlBytes read twenty-six ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), and each way again as a URL front passes it on, signed',
       `${(ambiguous.length / 1024).toFixed(0)} KiB path, ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
       ambiguousPath,
     ],
