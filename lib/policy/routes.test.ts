@@ -147,6 +147,26 @@ describe('route decisions', () => {
       expect(exact.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     expect(exact.decide('GET', '//x/public')).toMatchObject({ ok: true, public: true });
   });
+  it('reads a "//" further in as a host to a handler mounted before it, and refuses a //user@host anywhere (tenth review)', () => {
+    const api = createRouteTable(
+      loadConfig({
+        schemes: { sigv4: { region: 'r', service: 's' } },
+        routes: [
+          { path: '/api/admin/*', permissions: ['admin'] },
+          { path: '*', public: true },
+        ],
+      }).routes,
+    );
+    // app.use('/api', handler) where the handler reads new URL(req.url, base): "//x/admin/y" is /admin/y under /api.
+    for (const path of ['/api//x/admin/y', '/api///x/admin/y', '/api/\\x/admin/y'])
+      expect(api.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // Express's mount then url.parse (white space in the path) drops //u@h wherever the mount cut the path.
+    for (const path of ['/api//u@h/admin/x ', '/api/\\u@h/admin/x ', '/api//u@admin/pub/x '])
+      expect(api.decide('GET', path), JSON.stringify(path)).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
+    // An "@" in an ordinary segment is no host.
+    expect(api.decide('GET', '/users/a@b.com')).toMatchObject({ ok: true, public: true });
+    expect(api.decide('GET', '/api/users//list')).toMatchObject({ ok: true, public: true });
+  });
   it('reads a path as IIS does, dot segments resolved before Windows trims the names: /admin / /.. is /admin/', () => {
     for (const exact of [exactAdmin(), table])
       for (const path of ['/admin / /..', '/admin./. /..', '/admin./.../..', '/admin%20/%20/..'])
@@ -321,6 +341,18 @@ describe('base paths an app takes off itself (basePathTails, decide behind base 
       '/x/v1 /admin',
     ])
       expect(behind.decide('GET', path, true), path).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
+    // A scheme with no "/" after it has no pathname to url.parse, and no route: Google-style ":verb" paths pass.
+    const api = createRouteTable(
+      loadConfig({
+        schemes: { sigv4: { region: 'r', service: 's' } },
+        routes: [{ path: '*', public: true }],
+        lambda: { basePaths: ['/api'] },
+      }).routes,
+      ['/api'],
+    );
+    for (const path of ['/v2/apis:list', '/apikeys:lookup', '/docs/api2:intro'])
+      expect(api.decide('GET', path, true), path).toMatchObject({ ok: true, public: true });
+    expect(api.decide('GET', '/v2/apis:list/x', true)).toMatchObject({ ok: false, error: { code: 'ERR_PATH_REJECTED' } });
     // Without base paths nothing cuts them: judged as they are.
     expect(table.decide('GET', '/v1x:h/admin')).toMatchObject({ ok: true, permissions: [] });
   });

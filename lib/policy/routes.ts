@@ -310,24 +310,36 @@ function urlPathsOf(target: string): string[] {
 
 /**
  * Whether parsers split this request target (a path, or what serverless-http's cut leaves of it) in
- * ways no reading follows: Node's `url.parse` drops white space in front, a scheme (and for most
- * schemes a host after it, with or without "//": `x:h/admin` is `/admin`) and a `//user@host` (after
- * "\\" is read as "/"), after which Express's mount cuts `req.url` by the length of a pathname that no
- * longer starts where the text does (`//u@admin/api/x ` under `app.use('/api')` is routed as
- * `/admin/api/x`); `new URL(target, base)` resolves `https:admin` against an https base. No client
- * sends such a path: the request is refused.
+ * ways no reading follows. Node's `url.parse` (where Express's parseurl sends a target that does not
+ * start with "/" or holds white space) drops white space in front and a scheme with, for most schemes,
+ * a host after it (`x:h/admin` is `/admin`; `new URL(target, base)` reads `https:admin` against an
+ * https base as `/admin`), and a `//user@host` anywhere a mount may cut the path (after "\\" is read as
+ * "/"); Express's mount then cuts `req.url` by the length of a pathname that no longer starts where
+ * the text does (`//u@admin/api/x ` under `app.use('/api')` is routed as `/admin/api/x`). A scheme
+ * with no "/" after it (`s:list` of `/v2/apis:list` behind `/api`) has no pathname, and no route: it
+ * passes, unless URLs resolve it against a base of that scheme (http, https, ws, wss, ftp, file). No client sends the others: the request is refused.
  *
  * @internal
  */
 export function splitByParsers(target: string): boolean {
-  return isParseSpace(target.charCodeAt(0)) || SCHEME_OR_USERINFO_RE.test(target);
+  let start = 0;
+  while (start < target.length && isParseSpace(target.charCodeAt(start))) start++;
+  const t = start === 0 ? target : target.slice(start);
+  const scheme = SCHEME_RE.exec(t);
+  if (scheme) return SPECIAL_SCHEME_RE.test(scheme[0]) || t.includes('/', scheme[0].length) || t.includes('\\', scheme[0].length);
+  if (start > 0 && (t.charCodeAt(0) === 0x2f || t.charCodeAt(0) === 0x5c)) return true;
+  return USERINFO_RE.test(t);
 }
 
-/** A scheme in front, or two slashes (either way) then a first segment with a "@". */
-const SCHEME_OR_USERINFO_RE = /^(?:[a-z0-9.+-]+:|[/\\]{2}[^/\\]*@)/i;
+/** A scheme in front. */
+const SCHEME_RE = /^[a-z0-9.+-]+:/i;
+/** A scheme whose URL is resolved against a base of that scheme (`https:admin` is `/admin` there). */
+const SPECIAL_SCHEME_RE = /^(?:https?|wss?|ftp|file):$/i;
+/** Two slashes (either way) then a segment with a "@", anywhere. */
+const USERINFO_RE = /[/\\]{2}[^/\\]*@/;
 
-/** White space Node's url.parse trims at both ends of a target (tab, LF and CR are refused in any path anyway). */
-const isParseSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0xa0 || c === 0xfeff;
+/** White space Node's url.parse trims at both ends of a target (tab, LF and CR are refused in any path anyway). @internal */
+export const isParseSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0xa0 || c === 0xfeff;
 
 /** The path of "//host/path" (any number of slashes in front, as a URL parser skips them): "/" when there is none. */
 function withoutHost(path: string): string {
@@ -512,6 +524,21 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       };
       for (const path of judgedPaths)
         if (!dropHost(path, 1)) return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+      // A router mounted at any segment (`app.use('/api', ...)`, no base path of ours) hands what follows to a
+      // handler that may parse it as a URL: `/api//x/admin` is `/admin` to it under `/api`, that is `/api/admin`
+      // in the route table. Each "//" further in a reading is judged so, within the same bound.
+      for (const path of judgedPaths)
+        for (let at = path.indexOf('//', 1); at !== -1; at = path.indexOf('//', at + 2)) {
+          if (path.charCodeAt(at - 1) === 0x2f) continue;
+          const prefix = path.slice(0, at);
+          const dropped = prefix + withoutHost(path.slice(at));
+          if (hostless.has(dropped)) continue;
+          hostless.add(dropped);
+          queue.push([dropped, MAX_HOST_DROPS]);
+          hostlessCharacters += dropped.length;
+          if (hostlessCharacters > MAX_REREAD_CHARACTERS)
+            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+        }
       for (let i = 0; i < queue.length; i++) {
         const [rest, depth] = queue[i]!;
         const again = routeReadings(rest);

@@ -83,6 +83,9 @@ describe('the in-function check judges the resource path whichever entry point w
   // Express mounted on /v1 then cuts req.url where that pathname does not start, and routes /admin (ninth review).
   it('a URL whose stage is followed by what URL parsers split (/prod x:admin/v1, stage prod): 400', async () => {
     expect(await inFunction(['/v1'], 'https://abc.execute-api.us-east-1.amazonaws.com/prod x:admin/v1', 'prod')).toBe(400);
+    // A stage followed by other letters is an ordinary path (tenth review): judged, not refused.
+    expect(await inFunction([], 'https://api.example.com/products:search', 'prod')).toBe(200);
+    expect(await inFunction([], 'https://api.example.com/v1beta:run', 'v1')).toBe(200);
   });
 
   it('a route the key holds is still allowed, whichever entry point', async () => {

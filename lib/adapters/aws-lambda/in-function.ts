@@ -5,7 +5,7 @@ import type { CryptoBackend } from '../../core/crypto.ts';
 import { authError, type AuthError } from '../../core/errors.ts';
 import type { AuthSuccess, Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
-import { methodOverrideValues, methodReadings, splitByParsers } from '../../policy/routes.ts';
+import { isParseSpace, methodOverrideValues, methodReadings, splitByParsers } from '../../policy/routes.ts';
 import { authorizerContextOf, decideLambdaRoute, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
@@ -139,7 +139,12 @@ function routePathsOf(path: string, stage: string | undefined): { paths: string[
     return { paths: [path.slice(prefix.length) || '/'], whole: path };
   // "/prod x:admin/v1": what is left after the stage is no path, and URL parsers split it their own ways
   // (" x:admin/v1" is "/v1" to url.parse, with "admin" for a host): judged as it is, it is refused.
-  if (prefix.length > 1 && path.startsWith(prefix) && splitByParsers(path.slice(prefix.length)))
+  if (
+    prefix.length > 1 &&
+    path.startsWith(prefix) &&
+    isParseSpace(path.charCodeAt(prefix.length)) &&
+    splitByParsers(path.slice(prefix.length))
+  )
     return { paths: [path.slice(prefix.length)] };
   const second = path.indexOf('/', 1);
   return { paths: second === -1 ? [path, '/'] : [path, path.slice(second)] };
