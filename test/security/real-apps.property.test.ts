@@ -51,7 +51,7 @@ const expressVersions: Array<[string, Express, string]> = [
  */
 const segment = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('admin', 'ADMIN', 'Admin', '%61dmin', '%41DMIN', 'admin;x=1', 'betaadmin', 'v1admin') },
-  { weight: 3, arbitrary: fc.constantFrom('v1', 'V1', 'v2', 'beta', 'BETA', 'api', 'API', 'orders') },
+  { weight: 3, arbitrary: fc.constantFrom('v1', 'V1', 'v2', 'beta', 'BETA', 'api', 'API', 'orders', 'svc', 'SVC') },
   { weight: 3, arbitrary: fc.constantFrom('.', '..', '', '%2e%2e', '%2E', '..%2F..', '%2e%2e%2f', '..\\', '..;', ';') },
   {
     weight: 2,
@@ -75,6 +75,8 @@ const segment = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.constantFrom('public', 'items', '1') },
+  // A segment that makes "//x", "//u@h" or "/\\x" of the "/" before it: a host to URL parsers, wherever a mount cut the path.
+  { weight: 3, arbitrary: fc.constantFrom('/x', '/u@h', '\\x', '/\\u@h') },
   // What URL parsers read as a scheme or an authority: after a cut that leaves no "/" in front (serverless-http's
   // basePath found inside a segment), or after a "//" (an empty segment) or "/\\".
   {
@@ -89,15 +91,17 @@ const segment = fc.oneof(
 );
 /** What a path may start with: a configured base path or its first segments, each segment in lower or upper case. */
 const leads = (bases: readonly string[]) =>
-  bases.flatMap((b) => {
-    const out: string[] = [];
-    let prefixes = [''];
-    for (const seg of b.slice(1).split('/')) {
-      prefixes = prefixes.flatMap((p) => [p + '/' + seg, p + '/' + seg.toUpperCase()]);
-      out.push(...prefixes);
-    }
-    return out;
-  });
+  bases
+    .flatMap((b) => {
+      const out: string[] = [];
+      let prefixes = [''];
+      for (const seg of b.slice(1).split('/')) {
+        prefixes = prefixes.flatMap((p) => [p + '/' + seg, p + '/' + seg.toUpperCase()]);
+        out.push(...prefixes);
+      }
+      return out;
+    })
+    .concat(['/svc', '/SVC']);
 
 interface App {
   readonly name: string;
@@ -143,7 +147,18 @@ function appsFor(base: string | undefined): App[] {
       return a;
     };
     apps.push({ name, handler: serverless(app()) });
-    if (base === undefined) continue;
+    if (base === undefined) {
+      // Mounted at a path of the app's own (`/svc`, no base path of ours), a router, and a handler that reads
+      // new URL(req.url, base) (Express hands it req.url without the mount path): /svc/admin is guarded.
+      apps.push({ name: `${name} mounted on /svc`, handler: serverless(app('/svc')) });
+      for (const origin of ['http://localhost', 'https://localhost']) {
+        const a = express();
+        a.set('env', 'test');
+        a.use('/svc', nodeHandler(origin));
+        apps.push({ name: `${name}, a new URL(req.url, ${origin}) handler mounted on /svc`, handler: serverless(a) });
+      }
+      continue;
+    }
     apps.push({ name: `${name}, serverless-http basePath ${base}`, handler: serverless(app(), { basePath: base }) });
     apps.push({ name: `${name} mounted on ${base}`, handler: serverless(app(base)) });
     apps.push({ name: `${name} mounted on ${base}, serverless-http basePath`, handler: serverless(app(base), { basePath: base }) });
