@@ -124,6 +124,11 @@ export interface RouteTable {
 }
 
 const SPLIT_TEXT = 'request path starts with what URL parsers read as a scheme, white space or a user@host';
+const REPEATS_TEXT = 'request path repeats a base path too often';
+const HOSTS_TEXT = 'request path names a host too often';
+
+/** A refusal of the request for its path (400; behind API Gateway, a Deny): `message` says what is wrong with it. */
+const refused = (message: string): RouteDecision => ({ ok: false, error: authError('ERR_PATH_REJECTED', message) });
 
 const REJECTION_TEXT: Record<PathRejection, string> = {
   'control-character': 'request path contains a control character',
@@ -291,9 +296,7 @@ function formsOf(path: string): string[] {
  */
 function urlPathsOf(target: string): string[] {
   const out: string[] = [];
-  let end = target.length;
-  while (end > 0 && isParseSpace(target.charCodeAt(end - 1))) end--;
-  const t = target.slice(0, end).replace(/\\/g, '/');
+  const t = trimEnd(target, isParseSpace).replace(/\\/g, '/');
   if (t.startsWith('//')) {
     const slash = t.indexOf('/', 2);
     out.push(slash === -1 ? '/' : t.slice(slash));
@@ -406,12 +409,11 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // A "?" or "#" in a route path comes only from an escape that REST decoded (%3F, %23; on the wire and in
       // a URL they end the path): every reading stops there, while an origin may not (a URL path setter, as
       // Lambda Web Adapter's, escapes them and goes on: /x#/../admin is /admin). No client needs one: refused.
-      if (rawPath.includes('?') || rawPath.includes('#'))
-        return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path holds an escaped "?" or "#"') };
+      if (rawPath.includes('?') || rawPath.includes('#')) return refused('request path holds an escaped "?" or "#"');
       // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
       // matched as it stands and with case folded.
       const forms = otherForms(rawPath);
-      if (splitByParsers(rawPath) || forms.some(splitByParsers)) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
+      if (splitByParsers(rawPath) || forms.some(splitByParsers)) return refused(SPLIT_TEXT);
       const loose = behindBasePaths && bases.length > 0;
       const judged = loose || tailsOnly ? new Set<string>() : undefined;
       // Behind base paths, what the apps make of the path is bounded first, before anything is read.
@@ -429,39 +431,37 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         const sources = [rawPath, ...forms];
         for (let i = 0; i < sources.length; i++) {
           const tails = basePathTails(sources[i]!, bases);
-          if (tails === null) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
-          if (tails === undefined)
-            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
+          if (tails === null) return refused(SPLIT_TEXT);
+          if (tails === undefined) return refused(REPEATS_TEXT);
           for (const p of tails)
             for (const f of reread.has(p) ? [] : [p, ...otherForms(p)]) {
               if (reread.has(f)) continue;
-              if (splitByParsers(f)) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
+              if (splitByParsers(f)) return refused(SPLIT_TEXT);
               reread.add(f);
               characters += f.length;
               if (f !== p) sources.push(f);
             }
-          if (characters > MAX_REREAD_CHARACTERS)
-            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
+          if (characters > MAX_REREAD_CHARACTERS) return refused(REPEATS_TEXT);
         }
       }
       const read = routeReadings(rawPath);
-      if (!read.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[read.reason]) };
+      if (!read.ok) return refused(REJECTION_TEXT[read.reason]);
       let readings = read.readings;
       if (forms.length > 0) {
         const all = new Set(readings);
         for (const form of forms) {
           const again = routeReadings(form);
-          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+          if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
           for (const r of again.readings) all.add(r);
         }
         readings = [...all];
       }
       // A reading is what a decoding front hands an app (REST decodes `%2F` and `%40` before it does).
-      if (readings.some(splitByParsers)) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
+      if (readings.some(splitByParsers)) return refused(SPLIT_TEXT);
       if (reread && judged)
         for (const p of reread) {
           const again = routeReadings(p);
-          if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+          if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
           for (const r of again.readings) judged.add(r);
         }
       if (judged) {
@@ -470,7 +470,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
           if (!tailsOnly) judged.add(path);
           if (!loose) continue;
           const tails = basePathTails(path, bases);
-          if (tails === null) return { ok: false, error: authError('ERR_PATH_REJECTED', SPLIT_TEXT) };
+          if (tails === null) return refused(SPLIT_TEXT);
           for (const tail of tails ?? []) {
             if (judged.has(tail)) continue;
             judged.add(tail);
@@ -480,8 +480,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
             if (tail.includes('/.')) judged.add(normalizeRoutePath(tail));
           }
           // Bounded over all readings too: each path judged costs its length again.
-          if (tails === undefined || tailCount > 2 * MAX_BASE_PATH_TAILS)
-            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path repeats a base path too often') };
+          if (tails === undefined || tailCount > 2 * MAX_BASE_PATH_TAILS) return refused(REPEATS_TEXT);
         }
       }
       const methods = typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());
@@ -513,41 +512,30 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       const hostless = new Set<string>();
       let hostlessCharacters = 0;
       const queue: Array<[string, number]> = [];
-      const dropHost = (path: string, depth: number): boolean => {
-        if (path.charCodeAt(1) !== 0x2f) return true;
-        const rest = withoutHost(path);
+      /** Queues `path` without the host after the "//" at `at`, `depth` drops deep, each string once; false past the bound. */
+      const dropHostAt = (path: string, at: number, depth: number): boolean => {
+        const rest = path.slice(0, at) + withoutHost(path.slice(at));
         if (hostless.has(rest)) return true;
         hostless.add(rest);
         queue.push([rest, depth]);
         hostlessCharacters += rest.length;
         return hostlessCharacters <= MAX_REREAD_CHARACTERS;
       };
-      for (const path of judgedPaths)
-        if (!dropHost(path, 1)) return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+      for (const path of judgedPaths) if (path.charCodeAt(1) === 0x2f && !dropHostAt(path, 0, 1)) return refused(HOSTS_TEXT);
       // A router mounted at any segment (`app.use('/api', ...)`, no base path of ours) hands what follows to a
       // handler that may parse it as a URL: `/api//x/admin` is `/admin` to it under `/api`, that is `/api/admin`
-      // in the route table. Each "//" further in a reading is judged so, within the same bound.
+      // in the route table. Each "//" further in a reading is judged so, within the same bound, and no deeper.
       for (const path of judgedPaths)
-        for (let at = path.indexOf('//', 1); at !== -1; at = path.indexOf('//', at + 2)) {
-          if (path.charCodeAt(at - 1) === 0x2f) continue;
-          const prefix = path.slice(0, at);
-          const dropped = prefix + withoutHost(path.slice(at));
-          if (hostless.has(dropped)) continue;
-          hostless.add(dropped);
-          queue.push([dropped, MAX_HOST_DROPS]);
-          hostlessCharacters += dropped.length;
-          if (hostlessCharacters > MAX_REREAD_CHARACTERS)
-            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
-        }
+        for (let at = path.indexOf('//', 1); at !== -1; at = path.indexOf('//', at + 2))
+          if (path.charCodeAt(at - 1) !== 0x2f && !dropHostAt(path, at, MAX_HOST_DROPS)) return refused(HOSTS_TEXT);
       for (let i = 0; i < queue.length; i++) {
         const [rest, depth] = queue[i]!;
         const again = routeReadings(rest);
-        if (!again.ok) return { ok: false, error: authError('ERR_PATH_REJECTED', REJECTION_TEXT[again.reason]) };
+        if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
         for (const r of again.readings) {
           judgeAt(r);
           // Twice at most: a front's parser, then the app's (`//x//y//z` is not read down to `/z`).
-          if (depth < MAX_HOST_DROPS && !dropHost(r, depth + 1))
-            return { ok: false, error: authError('ERR_PATH_REJECTED', 'request path names a host too often') };
+          if (depth < MAX_HOST_DROPS && r.charCodeAt(1) === 0x2f && !dropHostAt(r, 0, depth + 1)) return refused(HOSTS_TEXT);
         }
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
@@ -560,8 +548,8 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
  * given the URL with or without the stage): the strictest of the decisions for each candidate.
  */
 export function strictestOf(decisions: readonly RouteDecision[]): RouteDecision {
-  const refused = decisions.find((d) => !d.ok);
-  if (refused || decisions.length === 0) return refused ?? { ok: false, error: authError('ERR_PATH_REJECTED', 'no request path') };
+  const refusal = decisions.find((d) => !d.ok);
+  if (refusal || decisions.length === 0) return refusal ?? refused('no request path');
   const ok = decisions as ReadonlyArray<Extract<RouteDecision, { ok: true }>>;
   const guarded = ok.filter((d) => !d.public);
   return {
