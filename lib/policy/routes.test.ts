@@ -35,17 +35,19 @@ describe('matchesPattern', () => {
 });
 
 describe('route decisions', () => {
-  /** An exact guarded /admin beside a public everything else: what a path that resolves to /admin/ must not pass. */
-  const exactAdmin = () =>
+  /** `guarded` for admins beside a public everything else. */
+  const adminBesidePublic = (guarded: string) =>
     createRouteTable(
       loadConfig({
         schemes: { sigv4: { region: 'r', service: 's' } },
         routes: [
-          { path: '/admin', permissions: ['admin'] },
+          { path: guarded, permissions: ['admin'] },
           { path: '*', public: true },
         ],
       }).routes,
     );
+  /** An exact guarded /admin beside a public everything else: what a path that resolves to /admin/ must not pass. */
+  const exactAdmin = () => adminBesidePublic('/admin');
   it('requires every permission any reading reaches (an ambiguous path between two guarded routes needs both)', () => {
     // "%2F" read as "/" lands on /billing; read as data it stays under /admin.
     expect(table.decide('GET', '/admin/..%2Fbilling/x')).toMatchObject({ ok: true, public: false, permissions: ['admin', 'billing'] });
@@ -148,15 +150,7 @@ describe('route decisions', () => {
     expect(exact.decide('GET', '//x/public')).toMatchObject({ ok: true, public: true });
   });
   it('reads a "//" further in as a host to a handler mounted before it, and refuses a //user@host anywhere (tenth review)', () => {
-    const api = createRouteTable(
-      loadConfig({
-        schemes: { sigv4: { region: 'r', service: 's' } },
-        routes: [
-          { path: '/api/admin/*', permissions: ['admin'] },
-          { path: '*', public: true },
-        ],
-      }).routes,
-    );
+    const api = adminBesidePublic('/api/admin/*');
     // app.use('/api', handler) where the handler reads new URL(req.url, base): "//x/admin/y" is /admin/y under /api.
     for (const path of ['/api//x/admin/y', '/api///x/admin/y', '/api/\\x/admin/y'])
       expect(api.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
