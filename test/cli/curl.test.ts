@@ -2,7 +2,7 @@
 // that verifies what arrives with the same configuration: the config carries the request exactly as
 // signed (dot segments, brackets, quotes and backslashes in the body, a body without a content type),
 // and nothing secret stands in curl's argv.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../lib/authenticator.ts';
 import { loadConfig } from '../../lib/config/load.ts';
 import { splitUrl, type SignedRequest } from '../../lib/core/request.ts';
+import { runCli } from '../helpers/cli.ts';
 import { listenOnLoopback, type LoopbackServer } from '../helpers/net.ts';
-import { ROOT } from '../helpers/workerd.ts';
 
 const config = {
   schemes: { sigv4: { region: 'us-east-1', service: 'execute-api' }, 'ustudio-hmac': {} },
@@ -51,27 +51,16 @@ beforeAll(async () => {
       res.end();
     },
   );
-  // Build the CLI once up front.
-  spawnSync(process.execPath, [join(ROOT, 'bin', 'edge-auth.js'), '--help'], { cwd: ROOT });
-}, 60_000);
+});
 
 afterAll(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function signCurl(requestJson: object, key: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin', 'edge-auth.js'), 'sign', '--config', configPath, '--key', key, '--format', 'curl'],
-    {
-      cwd: ROOT,
-      input: JSON.stringify(requestJson),
-      encoding: 'utf8',
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `edge-auth sign --format curl` of `requestJson` with `key`, run in process (test/cli/cli.test.ts runs the binary). */
+const signCurl = (requestJson: object, key: string) =>
+  runCli(['sign', '--config', configPath, '--key', key, '--format', 'curl'], { stdin: JSON.stringify(requestJson) });
 
 /** Runs `curl -K -` with the config on stdin; returns its argv too, to show nothing secret is in it. */
 function curl(
@@ -112,7 +101,7 @@ describe('edge-auth sign --format curl | curl -K -', () => {
     ],
   ])('%s: verified by the server (200)', async (_name, request) => {
     for (const key of ['AKIDCURL', 'curl-ustudio']) {
-      const r = signCurl({ ...request, url: server.url + request.url }, key);
+      const r = await signCurl({ ...request, url: server.url + request.url }, key);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const answer = await curl(r.stdout);
@@ -126,26 +115,26 @@ describe('edge-auth sign --format curl | curl -K -', () => {
   });
 
   it('sends a body without a content type as it was signed: none (curl would add a form type)', async () => {
-    const r = signCurl({ method: 'POST', url: server.url + '/raw', body: 'a=1&b=2' }, 'AKIDCURL');
+    const r = await signCurl({ method: 'POST', url: server.url + '/raw', body: 'a=1&b=2' }, 'AKIDCURL');
     expect(r.stdout).toContain('header = "Content-Type:"');
     expect(await curl(r.stdout)).toMatchObject({ status: 200 });
     expect(seen?.contentType).toBeUndefined();
   });
 
   it('a tampered config is refused by the server: it is the signature that lets it through', async () => {
-    const r = signCurl({ method: 'GET', url: server.url + '/items/1' }, 'AKIDCURL');
+    const r = await signCurl({ method: 'GET', url: server.url + '/items/1' }, 'AKIDCURL');
     const tampered = r.stdout.replace('/items/1', '/items/2');
     expect(await curl(tampered)).toMatchObject({ status: 401, body: { ok: false, code: 'ERR_SIGNATURE_INVALID' } });
   });
 
-  it('refuses (exit 2, one JSON line) what a curl config cannot carry: a binary body, a control character', () => {
-    const binary = signCurl(
+  it('refuses (exit 2, one JSON line) what a curl config cannot carry: a binary body, a control character', async () => {
+    const binary = await signCurl(
       { method: 'POST', url: server.url + '/b', bodyBase64: Buffer.from([0xff, 0xfe, 0x00]).toString('base64') },
       'AKIDCURL',
     );
     expect(binary.code).toBe(2);
     expect(JSON.parse(binary.stderr)).toMatchObject({ ok: false, code: 'ERR_REQUEST_JSON', issues: ['body: not UTF-8 text'] });
-    const control = signCurl({ method: 'POST', url: server.url + '/b', body: 'a\u0001b' }, 'AKIDCURL');
+    const control = await signCurl({ method: 'POST', url: server.url + '/b', body: 'a\u0001b' }, 'AKIDCURL');
     expect(control.code).toBe(2);
     expect(JSON.parse(control.stderr)).toMatchObject({ ok: false, code: 'ERR_REQUEST_JSON', issues: ['body: a control character'] });
     expect(control.stderr).not.toContain('\u0001');
