@@ -61,15 +61,9 @@ function totalBytes(r: SignedRequest): number {
   return urlLength(r) + headerBytes(r) + (r.body?.length ?? 0);
 }
 
-async function decideThenAuthenticate(auth: Authenticator, req: SignedRequest): Promise<AuthResult> {
-  const decision = auth.decide(req.method, req.path);
-  if (!decision.ok) return { ok: false, error: decision.error };
-  return auth.authenticate(req);
-}
-
-/** The same behind base paths, as the Lambda adapters decide a custom domain's path (judged whole too). */
-async function decideBehindThenAuthenticate(auth: Authenticator, req: SignedRequest): Promise<AuthResult> {
-  const decision = decideLambdaRoute(auth, [req.method], [req.path], req.path);
+async function decideThenAuthenticate(auth: Authenticator, req: SignedRequest, behindBasePaths = false): Promise<AuthResult> {
+  // Behind base paths, as the Lambda adapters decide a custom domain's path (judged whole too).
+  const decision = behindBasePaths ? decideLambdaRoute(auth, [req.method], [req.path], req.path) : auth.decide(req.method, req.path);
   if (!decision.ok) return { ok: false, error: decision.error };
   return auth.authenticate(req);
 }
@@ -275,11 +269,9 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
     // The route-decision case runs what every adapter runs first: the route decision on the raw path.
     const run =
-      req === behindPath
-        ? () => decideBehindThenAuthenticate(scheme, fresh(req))
-        : req === ambiguousPath || req === spacesPath
-          ? () => decideThenAuthenticate(scheme, fresh(req))
-          : () => scheme.authenticate(fresh(req));
+      req === ambiguousPath || req === spacesPath || req === behindPath
+        ? () => decideThenAuthenticate(scheme, fresh(req), req === behindPath)
+        : () => scheme.authenticate(fresh(req));
     const r = await run();
     if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
     if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);
