@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
-import { basePathTails, compileBasePaths, createRouteTable, foldCase, foldCaseFull, matchesPattern, strictestOf } from './routes.ts';
+import {
+  basePathTails,
+  compileBasePaths,
+  createRouteTable,
+  decidingPrefixEnd,
+  decidingText,
+  foldCase,
+  foldCaseFull,
+  matchesPattern,
+  strictestOf,
+} from './routes.ts';
 
 const table = createRouteTable(
   loadConfig({
@@ -160,6 +170,31 @@ describe('route decisions', () => {
     // An "@" in an ordinary segment is no host.
     expect(api.decide('GET', '/users/a@b.com')).toMatchObject({ ok: true, public: true });
     expect(api.decide('GET', '/api/users//list')).toMatchObject({ ok: true, public: true });
+  });
+  it('drops a host along a chain of handlers that parse URLs: a front, then a handler mounted under it, or two mounted handlers', () => {
+    const nested = adminBesidePublic('/api/v1/admin/*');
+    // //h/api//x/v1/admin: new URL() in front takes "h", a handler mounted at /api takes "x"; /api/v1//y/admin: one
+    // mounted at /api/v1 takes "y"; /api//x/v1//y/admin: both mounted handlers do.
+    for (const path of ['//h/api//x/v1/admin', '/api//x/v1//y/admin', '/api/v1//y/admin/z', '/\\h/api/\\x/v1/admin'])
+      expect(nested.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    expect(nested.decide('GET', '/api//x/v2//y/admin')).toMatchObject({ ok: true, public: true });
+  });
+  it('judges long paths with many "//" instead of refusing them: only a "//" within what rules look at can change a decision', () => {
+    const api = adminBesidePublic('/api/admin/*');
+    // Every spelling that reads several ways (the bench's worst case): up to the default 16 KiB URL limit under rules
+    // that look 14 characters in, which a "//" in several readings holds; at the largest limit (64 KiB) where they
+    // look past none (the default rule, "*").
+    const unit = '/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/';
+    const spelled = (front: string, kib: number) => (front + unit.repeat(Math.ceil((kib * 1024) / unit.length))).slice(0, kib * 1024 - 1);
+    for (const kib of [4, 16]) expect(api.decide('GET', spelled('/api', kib)), `${kib} KiB`).toMatchObject({ ok: true });
+    const everything = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes);
+    expect(everything.decide('GET', spelled('/x', 64))).toMatchObject({ ok: true, public: false });
+    // A plain path at the default 16 KiB limit with a "//" near its start and one in every third segment after it.
+    const tail = 'files/x//'.repeat(1800);
+    expect(api.decide('GET', '/api//v/' + tail)).toMatchObject({ ok: true, public: true });
+    expect(api.decide('GET', '/api//h/admin/' + tail)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // A host drop's ".." stop at the handler's root, as new URL() resolves them: the mount stays.
+    expect(api.decide('GET', `/api//h/${'x/'.repeat(4000)}${'../'.repeat(4001)}admin`)).toMatchObject({ ok: true, public: false });
   });
   it('reads a path as IIS does, dot segments resolved before Windows trims the names: /admin / /.. is /admin/', () => {
     for (const exact of [exactAdmin(), table])
@@ -393,5 +428,61 @@ describe('foldCase', () => {
       { numRuns: 5000 },
     );
     for (const t of ['/ADMIN', '/İtems', '/ſecret', '/ıtems', '/K', '/a\u0307', '']) expect(foldCase(t)).toBe(foldCaseFull(t));
+  });
+});
+
+describe('the text rules decide on (decidingPrefixEnd, decidingText)', () => {
+  // Text where case folding changes lengths (ß, İ, U+0307), depends on context (Σ before a letter or not, across
+  // the case-ignorable "." and ":") and where rules end ("/", "*").
+  const unit = fc.constantFrom('a', 'B', '/', '.', ':', 'Σ', 'σ', 'ς', 'İ', 'ı', 'ſ', 'ß', '\u0307', 'K', '*', '%2F', ' ', 'ﬀ');
+  const text = (maxLength: number) => fc.array(unit, { maxLength }).map((a) => a.join(''));
+  const patterns = fc.array(
+    fc.oneof(
+      fc.constant('*'),
+      text(12).map((t) => `/${t}`),
+      text(12).map((t) => `/${t}/*`),
+      text(12).map((t) => `/${t}*`),
+    ),
+    { minLength: 1, maxLength: 4 },
+  );
+  /** As the route table matches a path: as it stands and case-folded, each rule. */
+  const matches = (rules: readonly string[], path: string) =>
+    rules.map((p) => [matchesPattern(p, path), matchesPattern(foldCase(p), foldCase(path))]);
+  const decidingOf = (rules: readonly string[]) => Math.max(...rules.map((p) => Math.max(p.length, foldCase(p).length))) + 2;
+
+  it('paths that share text holding as many ASCII characters as the longest rule plus two, then a "/", match the same rules', () => {
+    let held = 0;
+    fc.assert(
+      fc.property(
+        patterns,
+        fc.array(unit, { minLength: 8, maxLength: 60 }).map((a) => a.join('')),
+        text(20),
+        text(20),
+        (rules, mount, a, b) => {
+          const deciding = decidingOf(rules);
+          const shared = `/${mount}`;
+          // What the route table asks before it skips a "//": are there `deciding` ASCII characters before it?
+          if (decidingPrefixEnd(shared, deciding) === shared.length && [...shared].filter((c) => c < '\x80').length < deciding) return;
+          held++;
+          expect(matches(rules, `${shared}/${a}`)).toEqual(matches(rules, `${shared}/${b}`));
+          expect(matches(rules, `${shared}/${a}`)).toEqual(matches(rules, shared));
+        },
+      ),
+      { numRuns: 4000 },
+    );
+    expect(held).toBeGreaterThan(500);
+  });
+  it('a path matches the rules its deciding text matches, with any mount text before both', () => {
+    fc.assert(
+      fc.property(patterns, text(8), text(40), (rules, mount, path) => {
+        const deciding = decidingOf(rules);
+        const full = `/${path}`;
+        const decides = decidingText(full, deciding);
+        expect(full.startsWith(decides)).toBe(true);
+        expect(matches(rules, decides)).toEqual(matches(rules, full));
+        expect(matches(rules, `/${mount}${decides}`)).toEqual(matches(rules, `/${mount}${full}`));
+      }),
+      { numRuns: 4000 },
+    );
   });
 });

@@ -352,6 +352,48 @@ function withoutHost(path: string): string {
   return slash === -1 ? '/' : path.slice(slash);
 }
 
+/**
+ * Where the text that decides which rules match `path` ends: after its first `deciding` ASCII
+ * characters (or at its end). A rule matches on at most its pattern's length plus one (an exact
+ * pattern, trailing "/" aside), so two paths at least `deciding` long (a pattern's length plus two)
+ * that share this text match the same rules: as they stand, and case-folded too, for an ASCII
+ * character folds to one character and any other to none or more, and folding stops at the "/" that
+ * follows it in either path.
+ *
+ * @internal
+ */
+export function decidingPrefixEnd(path: string, deciding: number): number {
+  if (deciding <= 0) return 0;
+  let ascii = 0;
+  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) < 0x80 && ++ascii === deciding) return i + 1;
+  return path.length;
+}
+
+/**
+ * The part of `path` rules decide on: up to the first "/" after its {@link decidingPrefixEnd}, or all
+ * of it. Any text put in front of it too (a mount's), it matches the rules `path` matches.
+ *
+ * @internal
+ */
+export function decidingText(path: string, deciding: number): string {
+  const end = decidingPrefixEnd(path, deciding);
+  const slash = end < path.length ? path.indexOf('/', end) : -1;
+  return slash === -1 ? path : path.slice(0, slash);
+}
+
+function asciiCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x80) n++;
+  return n;
+}
+
+/** What is left of a path after a handler took a host off it, its readings once read, and the mounts it was judged behind. */
+interface HostlessRest {
+  readonly text: string;
+  readings: ReadonlyArray<readonly [reading: string, decides: string]> | undefined;
+  readonly mounts: Set<string>;
+}
+
 /** Whitespace that a URL parser and Node's url.parse trim from the end of a path (REST hands over a decoded %20, %C2%A0 or %EF%BB%BF). */
 const isTrailingSpace = (c: number) => c === 0x20 || c === 0xa0 || c === 0xfeff;
 
@@ -398,6 +440,8 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
     return { rule: r, pattern, folded: foldCase(pattern) };
   });
   const bases = compileBasePaths(basePaths);
+  // No rule looks past this many characters of a path, as it stands or case-folded ({@link decidingPrefixEnd}).
+  const deciding = Math.max(0, ...rules.map((r) => Math.max(r.pattern.length, r.folded.length))) + 2;
   // Most servers answer HEAD with their GET handler: a rule for GET covers HEAD too.
   const allows = (rule: RouteConfig, method: string) =>
     rule.methods.includes('*') || rule.methods.includes(method) || (method === 'HEAD' && rule.methods.includes('GET'));
@@ -503,40 +547,61 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       };
       const judgedPaths = judged ?? readings;
       for (const path of judgedPaths) judgeAt(path);
-      // A reading that starts with "//" (a "\\" or an escaped slash read as "/", or an empty first segment)
-      // is "/admin" of "//x/admin" to an app that parses what it was handed (decoded, by REST or a proxy)
-      // as a URL: its first segment is a host. What is left is read every way again (an app may decode
-      // `/admin%2F..` further), each string once, within the same bound as the paths the apps make.
-      // Read so, a path may start with "//" again (`//v1.//v1%2Fadmin` is `//v1/admin` once decoded): such a
-      // reading loses its host in turn, once more. Each string is read once, and all of them are bounded.
-      const hostless = new Set<string>();
-      let hostlessCharacters = 0;
-      const queue: Array<[string, number]> = [];
-      /** Queues `path` without the host after the "//" at `at`, `depth` drops deep, each string once; false past the bound. */
-      const dropHostAt = (path: string, at: number, depth: number): boolean => {
-        const rest = path.slice(0, at) + withoutHost(path.slice(at));
-        if (hostless.has(rest)) return true;
-        hostless.add(rest);
-        queue.push([rest, depth]);
-        hostlessCharacters += rest.length;
-        return hostlessCharacters <= MAX_REREAD_CHARACTERS;
-      };
-      for (const path of judgedPaths) if (path.charCodeAt(1) === 0x2f && !dropHostAt(path, 0, 1)) return refused(HOSTS_TEXT);
-      // A router mounted at any segment (`app.use('/api', ...)`, no base path of ours) hands what follows to a
-      // handler that may parse it as a URL: `/api//x/admin` is `/admin` to it under `/api`, that is `/api/admin`
-      // in the route table. Each "//" further in a reading is judged so, within the same bound, and no deeper.
-      for (const path of judgedPaths)
-        for (let at = path.indexOf('//', 1); at !== -1; at = path.indexOf('//', at + 2))
-          if (path.charCodeAt(at - 1) !== 0x2f && !dropHostAt(path, at, MAX_HOST_DROPS)) return refused(HOSTS_TEXT);
-      for (let i = 0; i < queue.length; i++) {
-        const [rest, depth] = queue[i]!;
-        const again = routeReadings(rest);
-        if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
-        for (const r of again.readings) {
-          judgeAt(r);
-          // Twice at most: a front's parser, then the app's (`//x//y//z` is not read down to `/z`).
-          if (depth < MAX_HOST_DROPS && r.charCodeAt(1) === 0x2f && !dropHostAt(r, 0, depth + 1)) return refused(HOSTS_TEXT);
+      // A handler that parses what it was handed as a URL (`new URL(req.url, base)`) takes the first segment after
+      // "//" as a host: "//x/admin" is "/admin" to it. That is the whole path for an app at the root (REST or a proxy
+      // hands it decoded, so "\\" or an escaped slash read as "/" counts too), and what follows the mount for a
+      // handler mounted at any segment (`app.use('/api', ...)`, no base path of ours): "/api//x/admin" is "/admin"
+      // under "/api", "/api/admin" in the route table. The handler reads only what it was handed: what is left is read
+      // every way again on its own (an app may decode `/admin%2F..` further; its ".." stop at its root, as new URL()
+      // resolves them) and judged after the mount's text. Read so, a path may hold "//" again (`//v1.//v1%2Fadmin` is
+      // `//v1/admin` once decoded) and loses a host once more, twice at most (a front's parser or a handler, then a
+      // handler mounted under it: `//x//y//z` is not read down to `/z`).
+      // Only a "//" whose mount's text is shorter than what rules look at ({@link decidingPrefixEnd}) can change a
+      // decision: past it, every path a drop makes starts as the reading did. So a long path with "//" all along
+      // costs what one with a few near its start does, and each path a drop makes is judged on its deciding text
+      // ({@link decidingText}). Each rest is read once; all is bounded as the paths the apps make are, each rest
+      // charged its length once, each drop what finding it costs, each path judged its length.
+      const rests = new Map<string, HostlessRest>();
+      let dropCharacters = 0;
+      const queue: Array<{ mount: string; rest: HostlessRest; depth: number }> = [];
+      /** Queues each host drop in `mount + tail` past `mount` whose mount text rules may still look at, `depth` drops deep; false past the bound. */
+      const dropHosts = (mount: string, tail: string, depth: number): boolean => {
+        const end = decidingPrefixEnd(tail, deciding - asciiCount(mount));
+        // Only a "//" that starts before `end` counts: search no further.
+        const head = tail.slice(0, end + 1);
+        for (let at = head.indexOf('//'); at !== -1; at = head.indexOf('//', at + 2)) {
+          if (at > 0 && head.charCodeAt(at - 1) === 0x2f) continue;
+          const text = withoutHost(tail.slice(at));
+          dropCharacters += mount.length + at + 1 + (text.length >> 5);
+          let rest = rests.get(text);
+          if (!rest) {
+            rest = { text, readings: undefined, mounts: new Set() };
+            rests.set(text, rest);
+            dropCharacters += text.length;
+          }
+          const mountText = mount + head.slice(0, at);
+          if (!rest.mounts.has(mountText)) {
+            rest.mounts.add(mountText);
+            queue.push({ mount: mountText, rest, depth });
+          }
+          if (dropCharacters > MAX_REREAD_CHARACTERS) return false;
         }
+        return true;
+      };
+      for (const path of judgedPaths) if (!dropHosts('', path, 1)) return refused(HOSTS_TEXT);
+      for (let i = 0; i < queue.length; i++) {
+        const { mount, rest, depth } = queue[i]!;
+        if (!rest.readings) {
+          const again = routeReadings(rest.text);
+          if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
+          rest.readings = again.readings.map((r) => [r, decidingText(r, deciding)] as const);
+        }
+        for (const [r, decides] of rest.readings) {
+          judgeAt(mount + decides);
+          dropCharacters += mount.length + decides.length;
+          if (depth < MAX_HOST_DROPS && !dropHosts(mount, r, depth + 1)) return refused(HOSTS_TEXT);
+        }
+        if (dropCharacters > MAX_REREAD_CHARACTERS) return refused(HOSTS_TEXT);
       }
       return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
     },
