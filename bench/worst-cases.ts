@@ -192,6 +192,23 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   const behind = ('/v1/' + behindUnit.repeat(Math.ceil((16 * 1024) / behindUnit.length))).slice(0, 16 * 1024 - 40);
   const behindPath = await signer.sign(get(behind, ''));
 
+  // With rules that look 14 characters in (/api/admin/* beside a public rest), the same spellings under /api at the
+  // default 16 KiB URL limit: a "//" near the start in several readings, each read again as a handler mounted before
+  // it reads what follows (its host dropped).
+  const mountedAuth = createAuthenticator(
+    loadConfig({
+      schemes: { sigv4: { region: REGION, service: SERVICE } },
+      routes: [
+        { path: '/api/admin/*', permissions: ['admin'] },
+        { path: '*', public: true },
+      ],
+      keys: [{ id: KEY_ID, secret: SECRET, principal: 'worst', permissions: ['admin'] }],
+    }),
+    { clock },
+  );
+  const mounted = ('/api' + ambiguousUnit.repeat(Math.ceil((16 * 1024) / ambiguousUnit.length))).slice(0, 16 * 1024 - 40);
+  const mountedPath = await signer.sign(get(mounted, ''));
+
   // A body at the body limit, its hash signed in the canonical request.
   const body = new Uint8Array(WORST_LIMITS.maxBodyBytes).map((_, i) => (i * 31) & 0xff);
   const bigBody = await signer.sign({ method: 'POST', path: '/upload', query: '', headers: [['Host', HOST]], body });
@@ -253,6 +270,12 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       behindPath,
       basedAuth,
     ],
+    [
+      'route decision with rules that look 14 characters in, and verify: path at the default 16 KiB URL limit of the spellings above under /api, each "//" near its start read again for a handler mounted before it, signed',
+      `${(mounted.length / 1024).toFixed(0)} KiB path`,
+      mountedPath,
+      mountedAuth,
+    ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
     [
       'USTUDIO-HMAC-V2: query at maxUrlBytes of distinct keys in descending order, signed',
@@ -269,7 +292,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
     // The route-decision case runs what every adapter runs first: the route decision on the raw path.
     const run =
-      req === ambiguousPath || req === spacesPath || req === behindPath
+      req === ambiguousPath || req === spacesPath || req === behindPath || req === mountedPath
         ? () => decideThenAuthenticate(scheme, fresh(req), req === behindPath)
         : () => scheme.authenticate(fresh(req));
     const r = await run();
