@@ -31,6 +31,7 @@ interface ExpressRouter {
   all(paths: string[], handler: Send): void;
 }
 interface ExpressApp extends ExpressRouter {
+  (req: { url: string }, res: unknown): void;
   use(...args: unknown[]): void;
   set(name: string, value: unknown): void;
 }
@@ -227,6 +228,42 @@ describe('real apps behind the authorizer never run a route it would have guarde
     expect(allowed).toBeGreaterThan(1000);
   }, 180_000);
 
+  it('guards /admin two hosts deep, behind real handlers that read new URL(req.url, base) one inside another', async () => {
+    // Each handler reads its req.url as new URL(req.url, base) and hands the pathname on: a front at the root, then an
+    // Express app with such a handler mounted on /svc; or one mounted on /svc handing its path to another app whose
+    // handler does it again. Both run /admin for these paths, which the route table judges as /svc/admin.
+    const reader =
+      <Res>(origin: string, next: (req: { url: string }, res: Res) => void) =>
+      (req: { url: string }, res: Res) => {
+        req.url = new URL(req.url, origin).pathname;
+        next(req, res);
+      };
+    const chains: App[] = [];
+    for (const [name, express] of expressVersions) {
+      const mounted = express();
+      mounted.set('env', 'test');
+      mounted.use('/svc', nodeHandler('http://localhost'));
+      chains.push({
+        name: `new URL() in front of ${name} with a new URL() handler on /svc`,
+        handler: serverless(reader('http://localhost', mounted)),
+      });
+      const outer = express();
+      outer.set('env', 'test');
+      outer.use('/svc', reader('http://localhost', nodeHandler('http://localhost')));
+      chains.push({ name: `${name}: a new URL() handler on /svc handing on to another`, handler: serverless(outer) });
+    }
+    for (const resource of ['//h/svc//x/admin', '/svc//x//y/admin', '/svc//x/\\y/admin/z'])
+      for (const kind of ['http-default', 'execute-api'] as const) {
+        const c = { bases: [], endpoint: { kind }, resource } as const;
+        const sent = sentPath(c);
+        const req = await signed(sent);
+        const answers = await Promise.all(chains.map(async (app) => [app.name, await ran(app, originEvent(c, req))] as const));
+        // The chains are real: at least one runs the admin handler for this path.
+        expect(answers.filter(([, a]) => a === 'admin').length, `${resource} (${kind}): ${JSON.stringify(answers)}`).toBeGreaterThan(0);
+        expect(await authorizerAllows(authOf(c.bases), c, req), `${resource} (${kind})`).toBe(false);
+        if (kind === 'execute-api') expect(await inFunctionAllows(authOf(c.bases), sent, req, STAGE), resource).toBe(false);
+      }
+  });
   it('the apps do run the admin handler on the paths the authorizer guards (the check above can fail)', async () => {
     const c = { bases: ['/v1'], endpoint: { kind: 'custom-domain', base: '/v1' }, resource: '/ADMIN/%2e%2e/admin/1' } as const;
     const req = await signed(sentPath(c));
