@@ -10,6 +10,7 @@ import {
   foldCase,
   foldCaseFull,
   matchesPattern,
+  mountedReadings,
   strictestOf,
 } from './routes.ts';
 
@@ -195,6 +196,21 @@ describe('route decisions', () => {
     expect(api.decide('GET', '/api//h/admin/' + tail)).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     // A host drop's ".." stop at the handler's root, as new URL() resolves them: the mount stays.
     expect(api.decide('GET', `/api//h/${'x/'.repeat(4000)}${'../'.repeat(4001)}admin`)).toMatchObject({ ok: true, public: false });
+  });
+  it('reads dot segments as a handler mounted before them resolves them, at its own root: /api/../admin is /api/admin (eleventh review)', () => {
+    const api = adminBesidePublic('/api/admin/*');
+    // app.use('/api', h) where h reads new URL(req.url, base): it is handed "/../admin/y", which is its /admin/y.
+    for (const path of [
+      '/api/../admin/y',
+      '/api/x/../../admin/y',
+      '/API/%2e%2e/admin',
+      '/api/.%2E/admin',
+      '/api/./admin',
+      '/api/x/%2E%2E/../admin',
+    ])
+      expect(api.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    for (const path of ['/api/x/..', '/public/../x', '/api/../public/admin', '/files/a.json', '/api/v1/../v2/items'])
+      expect(api.decide('GET', path), path).toMatchObject({ ok: true, public: true });
   });
   it('reads a path as IIS does, dot segments resolved before Windows trims the names: /admin / /.. is /admin/', () => {
     for (const exact of [exactAdmin(), table])
@@ -484,5 +500,51 @@ describe('the text rules decide on (decidingPrefixEnd, decidingText)', () => {
       }),
       { numRuns: 4000 },
     );
+  });
+});
+
+describe('mountedReadings', () => {
+  /**
+   * The WHATWG URL standard's path parsing, left to right (Node 20's own URL leaves `/x/.a/..` as it is,
+   * so it cannot serve here): a double-dot segment drops the one before it, a dot segment nothing, and
+   * either at the end leaves a "/".
+   */
+  const resolved = (path: string) => {
+    const out: string[] = [];
+    const parts = path.split('/').slice(1);
+    parts.forEach((p, i) => {
+      const last = i === parts.length - 1;
+      if (/^(?:\.|%2e){2}$/i.test(p)) {
+        out.pop();
+        if (last) out.push('');
+      } else if (/^(?:\.|%2e)$/i.test(p)) {
+        if (last) out.push('');
+      } else out.push(p);
+    });
+    return '/' + out.join('/');
+  };
+  it('is what a URL parser makes of what follows each mount rules can see, after the mount, on its deciding text', () => {
+    const segment = fc.constantFrom('a', 'B', 'api', '.', '..', '%2e', '%2E%2e', '.%2e', '%2e.', '...', 'x.y', '.a', '');
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 12 }), fc.integer({ min: 3, max: 30 }), (segments, deciding) => {
+        const path = '/' + segments.join('/');
+        const expected: string[] = [];
+        const parts = path.split('/');
+        for (let i = 2; i < parts.length; i++) {
+          const mount = parts.slice(0, i).join('/');
+          const rest = '/' + parts.slice(i).join('/');
+          // Mounts rules can see, ending in a segment; what follows holds a dot segment, and no host ("//").
+          if (mount.length >= deciding || parts[i - 1] === '' || rest.startsWith('//')) continue;
+          if (!parts.slice(i).some((p) => /^(?:\.|%2e){1,2}$/i.test(p))) continue;
+          expected.push(decidingText(mount + resolved(rest), deciding));
+        }
+        const actual = mountedReadings(path, deciding).filter((r, i, all) => all.indexOf(r) === i);
+        for (const e of expected) expect(actual, `${path} (${deciding})`).toContain(e);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+  it('reads nothing in a path with no dot segment', () => {
+    expect(mountedReadings('/api/v1/items/a.json', 40)).toEqual([]);
   });
 });

@@ -387,6 +387,86 @@ function asciiCount(text: string): number {
   return n;
 }
 
+/** A segment that may be a dot segment. */
+const MAY_HOLD_DOT_SEGMENT_RE = /\/(?:\.|%2e)/i;
+
+/** Whether `path` holds `%2e` (either case) at `at`. */
+const escapedDotAt = (path: string, at: number) =>
+  path.charCodeAt(at) === 0x25 && path.charCodeAt(at + 1) === 0x32 && (path.charCodeAt(at + 2) | 0x20) === 0x65;
+
+/**
+ * The dot segment `path` holds from `start` to `end`, as a URL parser reads one: 1 for `.` or `%2e`,
+ * 2 for `..`, `.%2e`, `%2e.` or `%2e%2e` (escapes in either case), 0 for any other segment.
+ */
+function urlDotSegment(path: string, start: number, end: number): 0 | 1 | 2 {
+  switch (end - start) {
+    case 1:
+      return path.charCodeAt(start) === 0x2e ? 1 : 0;
+    case 2:
+      return path.charCodeAt(start) === 0x2e && path.charCodeAt(start + 1) === 0x2e ? 2 : 0;
+    case 3:
+      return escapedDotAt(path, start) ? 1 : 0;
+    case 4:
+      return (path.charCodeAt(start) === 0x2e && escapedDotAt(path, start + 1)) ||
+        (escapedDotAt(path, start) && path.charCodeAt(start + 3) === 0x2e)
+        ? 2
+        : 0;
+    case 6:
+      return escapedDotAt(path, start) && escapedDotAt(path, start + 3) ? 2 : 0;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * The paths handlers mounted at the segments of `path` that rules may still see (mount text of fewer
+ * than `deciding` ASCII characters) route, when they read what follows their mount as `new URL()`
+ * does: dot segments resolved at their own root, so `/api/../admin/y` is `/admin/y` to a handler
+ * mounted at `/api` (`app.use('/api', h)`), that is `/api/admin/y` in the route table, where a reading
+ * of the whole path pops `/api`. Each on its deciding text ({@link decidingText}), and only where what
+ * follows the mount holds a dot segment (elsewhere it is the path itself). One pass, right to left.
+ *
+ * @internal
+ */
+export function mountedReadings(path: string, deciding: number): string[] {
+  if (!MAY_HOLD_DOT_SEGMENT_RE.test(path)) return [];
+  // A mount's text is what comes before a "/" at `at` (1 <= at < limit), ending in a segment, not empty (a
+  // "//" is a host drop's concern).
+  const limit = decidingPrefixEnd(path, deciding);
+  const first = path.indexOf('/', 1);
+  if (first === -1 || first >= limit) return [];
+  const out: string[] = [];
+  // What follows each "/", resolved at its own root, right to left: each double-dot segment drops the nearest
+  // segment before it that is kept, or nothing at the root; a dot segment at the end leaves a "/". Kept
+  // segments are [start, end) pairs, the nearest to the front last.
+  const kept: number[] = [];
+  let pops = 0;
+  let dots = false;
+  for (let end = path.length; end > 0;) {
+    const at = path.lastIndexOf('/', end - 1);
+    const dot = urlDotSegment(path, at + 1, end);
+    if (dot > 0) {
+      if (end === path.length) kept.push(end, end);
+      if (dot === 2) pops++;
+      dots = true;
+    } else if (pops > 0) pops--;
+    else kept.push(at + 1, end);
+    if (dots && at > 0 && at < limit && path.charCodeAt(at - 1) !== 0x2f) {
+      // A handler mounted at path[0, at) routes "/" + the kept segments: rules see its deciding text.
+      let routed = path.slice(0, at);
+      let ascii = asciiCount(routed);
+      for (let k = kept.length - 2; k >= 0 && ascii < deciding; k -= 2) {
+        const segment = path.slice(kept[k], kept[k + 1]);
+        routed += '/' + segment;
+        ascii += 1 + asciiCount(segment);
+      }
+      out.push(kept.length === 0 ? routed + '/' : routed);
+    }
+    end = at;
+  }
+  return out;
+}
+
 /** What is left of a path after a handler took a host off it, its readings once read, and the mounts it was judged behind. */
 interface HostlessRest {
   readonly text: string;
@@ -440,8 +520,9 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
     return { rule: r, pattern, folded: foldCase(pattern) };
   });
   const bases = compileBasePaths(basePaths);
-  // No rule looks past this many characters of a path, as it stands or case-folded ({@link decidingPrefixEnd}).
-  const deciding = Math.max(0, ...rules.map((r) => Math.max(r.pattern.length, r.folded.length))) + 2;
+  // No rule looks past this many characters of a path, as it stands or case-folded ({@link decidingPrefixEnd});
+  // "*" looks at none.
+  const deciding = Math.max(0, ...rules.filter((r) => r.pattern !== '*').map((r) => Math.max(r.pattern.length, r.folded.length) + 2));
   // Most servers answer HEAD with their GET handler: a rule for GET covers HEAD too.
   const allows = (rule: RouteConfig, method: string) =>
     rule.methods.includes('*') || rule.methods.includes(method) || (method === 'HEAD' && rule.methods.includes('GET'));
@@ -546,7 +627,10 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         }
       };
       const judgedPaths = judged ?? readings;
-      for (const path of judgedPaths) judgeAt(path);
+      for (const path of judgedPaths) {
+        judgeAt(path);
+        for (const mounted of mountedReadings(path, deciding)) judgeAt(mounted);
+      }
       // A handler that parses what it was handed as a URL (`new URL(req.url, base)`) takes the first segment after
       // "//" as a host: "//x/admin" is "/admin" to it. That is the whole path for an app at the root (REST or a proxy
       // hands it decoded, so "\\" or an escaped slash read as "/" counts too), and what follows the mount for a

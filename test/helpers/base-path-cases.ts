@@ -26,7 +26,7 @@ export const STAGE = 'prod';
 /** Base paths the configurations draw from: nested ones, and ones that look like path segments. */
 export const BASES = ['/v1', '/v2', '/v1/beta', '/api', '/orders/v2'] as const;
 
-/** `/admin`, `/svc/admin` and under them for admins, `/public` and under it for anyone, the rest for any known key. */
+/** `/admin`, `/svc/admin`, `/svc/secret` and under them for admins, `/public` and under it for anyone, the rest for any known key. */
 export function authWith(basePaths: readonly string[]): Authenticator {
   return createAuthenticator(
     loadConfig({
@@ -35,6 +35,8 @@ export function authWith(basePaths: readonly string[]): Authenticator {
         { path: '/admin/*', permissions: ['admin'] },
         // An app may mount a router at a path of its own, no base path of ours (real-apps.property.test.ts).
         { path: '/svc/admin/*', permissions: ['admin'] },
+        // ... and one that reads new URL(req.url, base) there serves its /secret, which nothing guards at the root.
+        { path: '/svc/secret/*', permissions: ['admin'] },
         { path: '/public/*', public: true },
         { path: '*' },
       ],

@@ -52,6 +52,7 @@ const expressVersions: Array<[string, Express, string]> = [
  */
 const segment = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('admin', 'ADMIN', 'Admin', '%61dmin', '%41DMIN', 'admin;x=1', 'betaadmin', 'v1admin') },
+  { weight: 1, arbitrary: fc.constantFrom('secret', 'SECRET') },
   { weight: 3, arbitrary: fc.constantFrom('v1', 'V1', 'v2', 'beta', 'BETA', 'api', 'API', 'orders', 'svc', 'SVC') },
   { weight: 3, arbitrary: fc.constantFrom('.', '..', '', '%2e%2e', '%2E', '..%2F..', '%2e%2e%2f', '..\\', '..;', ';') },
   {
@@ -111,10 +112,10 @@ interface App {
 
 /**
  * A Node request handler that reads its path as Node's documentation shows, `new URL(req.url, base)`,
- * and routes on the pathname as it stands.
+ * and routes on the pathname as it stands: `guarded` and below as the admin handler.
  */
 const nodeHandler =
-  (base: string) =>
+  (base: string, guarded = '/admin') =>
   (req: { url: string }, res: { statusCode: number; end(body?: string): void }): void => {
     let path: string;
     try {
@@ -124,7 +125,7 @@ const nodeHandler =
       return res.end();
     }
     const under = (p: string) => path === p || path.startsWith(p + '/');
-    if (under('/admin')) return res.end('admin');
+    if (under(guarded)) return res.end('admin');
     if (under('/public')) return res.end('public');
     res.statusCode = 404;
     res.end();
@@ -157,6 +158,11 @@ function appsFor(base: string | undefined): App[] {
         a.set('env', 'test');
         a.use('/svc', nodeHandler(origin));
         apps.push({ name: `${name}, a new URL(req.url, ${origin}) handler mounted on /svc`, handler: serverless(a) });
+        // One that serves /secret, which only /svc/secret/* guards: nothing at the root masks a path it resolves there.
+        const s = express();
+        s.set('env', 'test');
+        s.use('/svc', nodeHandler(origin, '/secret'));
+        apps.push({ name: `${name}, a new URL(req.url, ${origin}) handler of /secret mounted on /svc`, handler: serverless(s) });
       }
       continue;
     }
@@ -259,6 +265,25 @@ describe('real apps behind the authorizer never run a route it would have guarde
         const req = await signed(sent);
         const answers = await Promise.all(chains.map(async (app) => [app.name, await ran(app, originEvent(c, req))] as const));
         // The chains are real: at least one runs the admin handler for this path.
+        expect(answers.filter(([, a]) => a === 'admin').length, `${resource} (${kind}): ${JSON.stringify(answers)}`).toBeGreaterThan(0);
+        expect(await authorizerAllows(authOf(c.bases), c, req), `${resource} (${kind})`).toBe(false);
+        if (kind === 'execute-api') expect(await inFunctionAllows(authOf(c.bases), sent, req, STAGE), resource).toBe(false);
+      }
+  });
+  it('guards what a handler mounted on /svc that reads new URL(req.url, base) resolves at its own root: /svc/../secret is its /secret', async () => {
+    const handlers: App[] = [];
+    for (const [name, express] of expressVersions) {
+      const a = express();
+      a.set('env', 'test');
+      a.use('/svc', nodeHandler('http://localhost', '/secret'));
+      handlers.push({ name, handler: serverless(a) });
+    }
+    for (const resource of ['/svc/../secret', '/svc/x/../../secret/y', '/SVC/%2e%2e/secret', '/svc/.%2E/secret/y', '/svc/x/..\\../secret'])
+      for (const kind of ['http-default', 'execute-api'] as const) {
+        const c = { bases: [], endpoint: { kind }, resource } as const;
+        const sent = sentPath(c);
+        const req = await signed(sent);
+        const answers = await Promise.all(handlers.map(async (app) => [app.name, await ran(app, originEvent(c, req))] as const));
         expect(answers.filter(([, a]) => a === 'admin').length, `${resource} (${kind}): ${JSON.stringify(answers)}`).toBeGreaterThan(0);
         expect(await authorizerAllows(authOf(c.bases), c, req), `${resource} (${kind})`).toBe(false);
         if (kind === 'execute-api') expect(await inFunctionAllows(authOf(c.bases), sent, req, STAGE), resource).toBe(false);
