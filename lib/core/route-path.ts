@@ -51,6 +51,11 @@ interface ReadingOptions {
    * `encodedSolidusHandling="decode"` then reads `%2F` as "/": `/public/..%2Fadmin;%2F..` is `/admin`).
    */
   readonly rawParams?: boolean;
+  /**
+   * A literal `\` read as `/`, while `%2F` and `%5C` stay text: as a URL parser reads an http(s) path
+   * (a handler's `new URL(req.url, base)`: `/..\admin/x%2F..\..` is `/admin/` there).
+   */
+  readonly backslash?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -176,7 +181,7 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
     // A literal "?" or "#" (only possible once something decoded "%3F" / "%23") ends the path for whoever parses it next.
     if (c === 0x3f || c === 0x23) break;
     if (c === 0x5c) {
-      if (opts.slashes) out[n++] = 0x2f;
+      if (opts.slashes || opts.backslash) out[n++] = 0x2f;
       else pushEscaped(0x5c);
       continue;
     }
@@ -271,6 +276,9 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   // A URL reads "\" as "/" too (`/admin\\..` is `/admin/`).
   { slashes: true, params: false, twice: false, keepEmpty: true },
   { slashes: true, params: false, twice: false, keepEmpty: true, keepDots: true },
+  // ... and only "\": an escaped slash stays text (`/..\admin/x%2F..\..` is `/admin/`).
+  { slashes: false, params: false, twice: false, keepEmpty: true, backslash: true },
+  { slashes: false, params: false, twice: false, keepEmpty: true, keepDots: true, backslash: true },
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
@@ -293,9 +301,10 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * NFKC origins do (`%uXXXX`, fullwidth separators, trailing dots and spaces, `::$` stream
  * suffixes), trimming before and (IIS's order, for a path with dots) after dot segments are resolved. Control characters (raw or escaped) and invalid UTF-8 have no safe reading and are
  * refused. Two more, for a path with an empty segment, resolve it as a URL does (empty segments kept)
- * and keep it as sent, and two more do so with `\` (and `%2F`, `%5C`) read as "/". Two more cut
+ * and keep it as sent, two more do so with `\` (and `%2F`, `%5C`) read as "/", and two more with only a
+ * literal `\` read so (a URL parser's http(s) path: `%2F` and `%5C` stay text). Two more cut
  * `;params` before decoding and then read `%2F` as "/" (Tomcat decoding encoded slashes), as the path
- * arrives and decoded once. Linear in the path's length (twenty-six passes at most). Case-insensitive origins are the route table's concern.
+ * arrives and decoded once. Linear in the path's length (twenty-eight passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -342,6 +351,8 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   const needed = (opts: ReadingOptions): boolean => {
     if (opts.twice && !twice) return false;
     if (opts.keepDots && !dots) return false;
+    // Reading only a literal "\" as "/" needs one.
+    if (opts.backslash) return rawPath.includes('\\');
     // Without an empty segment, a URL resolves the path as merged slashes do.
     if (opts.keepEmpty) return opts.slashes ? raw.slash : rawPath.includes('//');
     // Trimming after resolving differs from trimming before only where there is a dot segment to resolve

@@ -209,6 +209,15 @@ describe('route decisions', () => {
       '/api/x/%2E%2E/../admin',
     ])
       expect(api.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // A URL parser reads a literal "\\" as "/" and an escaped slash as text: /..\\admin/q%2F..\\.. is its /admin/.
+    for (const path of ['/api/..\\admin/q%2F..\\..', '/api/..\\admin/x%5C..\\..', '/API/..\\admin/%2F..\\..', '/api/../admin\\..%2F..'])
+      expect(api.decide('GET', path), path).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // ... and after a host drop: the handler on /api drops "h"; one it hands on to, mounted on /api, resolves
+    // /api/.a/../../admin/y at its root (Node 20's URL leaves it as it is).
+    expect(api.decide('GET', '/api//h/..\\..\\..\\admin/q%2F..\\..')).toMatchObject({ ok: true, public: false });
+    expect(adminBesidePublic('/x/api/admin/*').decide('GET', '/x//h/api/.a/../../admin/y')).toMatchObject({ ok: true, public: false });
+    // Empty segments a router merges after the URL resolved the rest: /..//admin//.. is //admin/, then /admin/.
+    expect(api.decide('GET', '/API/..//admin//..')).toMatchObject({ ok: true, public: false });
     for (const path of ['/api/x/..', '/public/../x', '/api/../public/admin', '/files/a.json', '/api/v1/../v2/items'])
       expect(api.decide('GET', path), path).toMatchObject({ ok: true, public: true });
   });

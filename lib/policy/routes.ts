@@ -452,15 +452,25 @@ export function mountedReadings(path: string, deciding: number): string[] {
     } else if (pops > 0) pops--;
     else kept.push(at + 1, end);
     if (dots && at > 0 && at < limit && path.charCodeAt(at - 1) !== 0x2f) {
-      // A handler mounted at path[0, at) routes "/" + the kept segments: rules see its deciding text.
-      let routed = path.slice(0, at);
-      let ascii = asciiCount(routed);
-      for (let k = kept.length - 2; k >= 0 && ascii < deciding; k -= 2) {
-        const segment = path.slice(kept[k], kept[k + 1]);
-        routed += '/' + segment;
-        ascii += 1 + asciiCount(segment);
+      // A handler mounted at path[0, at) routes "/" + the kept segments, and with empty ones merged (as a router
+      // or a normalize() after the URL's may): rules see the deciding text of each.
+      const mount = path.slice(0, at);
+      if (kept.length === 0) out.push(mount + '/');
+      for (const merge of [false, true]) {
+        let routed = mount;
+        let ascii = asciiCount(mount);
+        let merged = false;
+        for (let k = kept.length - 2; k >= 0 && ascii < deciding; k -= 2) {
+          if (merge && kept[k] === kept[k + 1] && k > 0) {
+            merged = true;
+            continue;
+          }
+          const segment = path.slice(kept[k], kept[k + 1]);
+          routed += '/' + segment;
+          ascii += 1 + asciiCount(segment);
+        }
+        if (kept.length > 0 && (!merge || merged)) out.push(routed);
       }
-      out.push(kept.length === 0 ? routed + '/' : routed);
     }
     end = at;
   }
@@ -683,6 +693,13 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         for (const [r, decides] of rest.readings) {
           judgeAt(mount + decides);
           dropCharacters += mount.length + decides.length;
+          // A handler mounted further in resolves what follows it at its own root too (the front that took the host
+          // may leave dot segments unresolved: Node 20's URL keeps `/api/.a/../../admin` as it is).
+          if (MAY_HOLD_DOT_SEGMENT_RE.test(r)) {
+            for (const mounted of mountedReadings(mount + r, deciding)) judgeAt(mounted);
+            // One pass, no reading: charged as finding a rest is.
+            dropCharacters += (r.length >> 5) + 1;
+          }
           if (depth < MAX_HOST_DROPS && !dropHosts(mount, r, depth + 1)) return refused(HOSTS_TEXT);
         }
         if (dropCharacters > MAX_REREAD_CHARACTERS) return refused(HOSTS_TEXT);
