@@ -258,7 +258,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ],
     ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
     [
-      'route decision (/admin/*, /public/*, *) and verify: path at maxUrlBytes read twenty-eight ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), each way again as a URL front passes it on, and as handlers mounted before its "//" and dot segments read them, signed',
+      'route decision (/admin/*, /public/*, *) and verify: path at maxUrlBytes read thirty-two ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), each way again as a URL front passes it on, and as handlers mounted before its "//" and dot segments read them, signed',
       `${(ambiguous.length / 1024).toFixed(0)} KiB path, ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
       ambiguousPath,
     ],

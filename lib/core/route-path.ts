@@ -279,6 +279,11 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   // ... and only "\": an escaped slash stays text (`/..\admin/x%2F..\..` is `/admin/`).
   { slashes: false, params: false, twice: false, keepEmpty: true, backslash: true },
   { slashes: false, params: false, twice: false, keepEmpty: true, keepDots: true, backslash: true },
+  // Each of those URL readings after a decoding (a proxy, or a handler's `new URL(decodeURIComponent(req.url), base)`).
+  { slashes: false, params: false, twice: true, keepEmpty: true },
+  { slashes: false, params: false, twice: true, keepEmpty: true, keepDots: true },
+  { slashes: false, params: false, twice: true, keepEmpty: true, backslash: true },
+  { slashes: false, params: false, twice: true, keepEmpty: true, keepDots: true, backslash: true },
   // IIS/NTFS and NFKC origins, which also split on "\" and drop ";params" in practice.
   { slashes: true, params: true, twice: false, lenient: true },
   { slashes: true, params: true, twice: true, lenient: true },
@@ -304,7 +309,7 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * and keep it as sent, two more do so with `\` (and `%2F`, `%5C`) read as "/", and two more with only a
  * literal `\` read so (a URL parser's http(s) path: `%2F` and `%5C` stay text). Two more cut
  * `;params` before decoding and then read `%2F` as "/" (Tomcat decoding encoded slashes), as the path
- * arrives and decoded once. Linear in the path's length (twenty-eight passes at most). Case-insensitive origins are the route table's concern.
+ * arrives and decoded once. The URL readings with empty segments kept are also read decoded once more. Linear in the path's length (thirty-two passes at most). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string): RouteReadings {
   return readAll(rawPath, false);
@@ -351,10 +356,11 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   const needed = (opts: ReadingOptions): boolean => {
     if (opts.twice && !twice) return false;
     if (opts.keepDots && !dots) return false;
-    // Reading only a literal "\" as "/" needs one.
-    if (opts.backslash) return rawPath.includes('\\');
-    // Without an empty segment, a URL resolves the path as merged slashes do.
-    if (opts.keepEmpty) return opts.slashes ? raw.slash : rawPath.includes('//');
+    // Reading only a literal "\" as "/" needs one (or, decoded once more, an escaped one).
+    if (opts.backslash) return rawPath.includes('\\') || (opts.twice && /%5c/i.test(rawPath));
+    // Without an empty segment, a URL resolves the path as merged slashes do (decoded once more, an escaped
+    // slash may make one).
+    if (opts.keepEmpty) return opts.slashes ? raw.slash : rawPath.includes('//') || (opts.twice && /%2f/i.test(rawPath));
     // Trimming after resolving differs from trimming before only where there is a dot segment to resolve
     // (a dot, escaped or not, or one that decoding and NFKC make: `%uFF0E`, a fullwidth dot).
     if (opts.lenient) return !opts.trimLate || dots || twice || /[^\0-\x7f]/.test(rawPath);

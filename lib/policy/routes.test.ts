@@ -216,6 +216,19 @@ describe('route decisions', () => {
     // /api/.a/../../admin/y at its root (Node 20's URL leaves it as it is).
     expect(api.decide('GET', '/api//h/..\\..\\..\\admin/q%2F..\\..')).toMatchObject({ ok: true, public: false });
     expect(adminBesidePublic('/x/api/admin/*').decide('GET', '/x//h/api/.a/../../admin/y')).toMatchObject({ ok: true, public: false });
+    // What a mounted handler resolves may start with "//", which one it hands on to takes for a host (the eleventh
+    // review's third round): /x/..//h/api/admin/z is //h/api/admin/z under /x, then /api/admin/z.
+    const x = adminBesidePublic('/x/api/admin/*');
+    for (const path of [
+      '/x/..//h/api/admin/z',
+      '/x/%2e%2e//h/api/admin/z',
+      '/x/y/../..//h/api/admin/z',
+      `/x${'/..'.repeat(8)}//h/api/admin/z`,
+    ])
+      expect(x.decide('GET', path), path).toMatchObject({ ok: true, public: false });
+    // A handler that decodes once before it parses a URL: new URL(decodeURIComponent(req.url), base).
+    expect(api.decide('GET', '/api/%252e%252e%5Cadmin/q%252F%252e%252e%5C%252e%252e')).toMatchObject({ ok: true, public: false });
+    expect(x.decide('GET', '/x/api/api/%252e%252e//h/admin/y')).toMatchObject({ ok: true, public: false });
     // Empty segments a router merges after the URL resolved the rest: /..//admin//.. is //admin/, then /admin/.
     expect(api.decide('GET', '/API/..//admin//..')).toMatchObject({ ok: true, public: false });
     for (const path of ['/api/x/..', '/public/../x', '/api/../public/admin', '/files/a.json', '/api/v1/../v2/items'])

@@ -428,7 +428,7 @@ function urlDotSegment(path: string, start: number, end: number): 0 | 1 | 2 {
  *
  * @internal
  */
-export function mountedReadings(path: string, deciding: number): string[] {
+export function mountedReadings(path: string, deciding: number, withHost?: (whole: string) => void): string[] {
   if (!MAY_HOLD_DOT_SEGMENT_RE.test(path)) return [];
   // A mount's text is what comes before a "/" at `at` (1 <= at < limit), ending in a segment, not empty (a
   // "//" is a host drop's concern).
@@ -460,7 +460,8 @@ export function mountedReadings(path: string, deciding: number): string[] {
         let routed = mount;
         let ascii = asciiCount(mount);
         let merged = false;
-        for (let k = kept.length - 2; k >= 0 && ascii < deciding; k -= 2) {
+        let k = kept.length - 2;
+        for (; k >= 0 && ascii < deciding; k -= 2) {
           if (merge && kept[k] === kept[k + 1] && k > 0) {
             merged = true;
             continue;
@@ -470,6 +471,14 @@ export function mountedReadings(path: string, deciding: number): string[] {
           ascii += 1 + asciiCount(segment);
         }
         if (kept.length > 0 && (!merge || merged)) out.push(routed);
+        // A "//" in what rules see of it (an empty segment kept, not the last; or one just past it): a handler it is
+        // handed on to takes what follows for a host. Told whole, for a host drop.
+        const hostNext = !merge && /\/\/./.test(routed);
+        if (withHost && !merge && (hostNext || (k > 0 && kept[k] === kept[k + 1]))) {
+          let whole = mount;
+          for (let j = kept.length - 2; j >= 0; j -= 2) whole += '/' + path.slice(kept[j], kept[j + 1]);
+          withHost(whole);
+        }
       }
     }
     end = at;
@@ -637,9 +646,13 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         }
       };
       const judgedPaths = judged ?? readings;
+      // What a mounted handler resolves at its own root may start with "//" (`/x/..//h/api` is `//h/api` under
+      // `/x`): a handler it hands that on to takes "h" for a host. Such paths are queued whole, below.
+      const resolvedWithHost: string[] = [];
+      const hostAfterMount = (whole: string): void => void resolvedWithHost.push(whole);
       for (const path of judgedPaths) {
         judgeAt(path);
-        for (const mounted of mountedReadings(path, deciding)) judgeAt(mounted);
+        for (const mounted of mountedReadings(path, deciding, hostAfterMount)) judgeAt(mounted);
       }
       // A handler that parses what it was handed as a URL (`new URL(req.url, base)`) takes the first segment after
       // "//" as a host: "//x/admin" is "/admin" to it. That is the whole path for an app at the root (REST or a proxy
@@ -683,6 +696,10 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         return true;
       };
       for (const path of judgedPaths) if (!dropHosts('', path, 1)) return refused(HOSTS_TEXT);
+      for (const path of resolvedWithHost) {
+        dropCharacters += (path.length >> 5) + 1;
+        if (!dropHosts('', path, 1)) return refused(HOSTS_TEXT);
+      }
       for (let i = 0; i < queue.length; i++) {
         const { mount, rest, depth } = queue[i]!;
         if (!rest.readings) {
@@ -695,10 +712,15 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
           dropCharacters += mount.length + decides.length;
           // A handler mounted further in resolves what follows it at its own root too (the front that took the host
           // may leave dot segments unresolved: Node 20's URL keeps `/api/.a/../../admin` as it is).
-          if (MAY_HOLD_DOT_SEGMENT_RE.test(r)) {
-            for (const mounted of mountedReadings(mount + r, deciding)) judgeAt(mounted);
+          if (MAY_HOLD_DOT_SEGMENT_RE.test(mount) || MAY_HOLD_DOT_SEGMENT_RE.test(r)) {
+            const withHosts: string[] = [];
+            for (const mounted of mountedReadings(mount + r, deciding, (whole) => void withHosts.push(whole))) judgeAt(mounted);
             // One pass, no reading: charged as finding a rest is.
             dropCharacters += (r.length >> 5) + 1;
+            for (const whole of withHosts) {
+              dropCharacters += (whole.length >> 5) + 1;
+              if (depth < MAX_HOST_DROPS && !dropHosts('', whole, depth + 1)) return refused(HOSTS_TEXT);
+            }
           }
           if (depth < MAX_HOST_DROPS && !dropHosts(mount, r, depth + 1)) return refused(HOSTS_TEXT);
         }
