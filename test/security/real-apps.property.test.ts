@@ -208,6 +208,19 @@ async function ran(app: App, event: RestProxyEvent | HttpApiProxyEvent): Promise
 
 describe('real apps behind the authorizer never run a route it would have guarded', () => {
   const authOf = authenticators();
+  /**
+   * For a path (no base paths) that at least one of `apps` runs the admin handler for, which shows the apps are
+   * real: the authorizer refuses the key, and so does the in-function check told the stage.
+   */
+  const refusedWhereAppsRunAdmin = async (apps: readonly App[], resource: string, kind: 'http-default' | 'execute-api') => {
+    const c = { bases: [], endpoint: { kind }, resource } as const;
+    const sent = sentPath(c);
+    const req = await signed(sent);
+    const answers = await Promise.all(apps.map(async (app) => [app.name, await ran(app, originEvent(c, req))] as const));
+    expect(answers.filter(([, a]) => a === 'admin').length, `${resource} (${kind}): ${JSON.stringify(answers)}`).toBeGreaterThan(0);
+    expect(await authorizerAllows(authOf(c.bases), c, req), `${resource} (${kind})`).toBe(false);
+    if (kind === 'execute-api') expect(await inFunctionAllows(authOf(c.bases), sent, req, STAGE), resource).toBe(false);
+  };
   let allowed = 0;
 
   it('Express 5, Express 4 (serverless-http) and Hono, with and without base paths', async () => {
@@ -259,16 +272,7 @@ describe('real apps behind the authorizer never run a route it would have guarde
       chains.push({ name: `${name}: a new URL() handler on /svc handing on to another`, handler: serverless(outer) });
     }
     for (const resource of ['//h/svc//x/admin', '/svc//x//y/admin', '/svc//x/\\y/admin/z'])
-      for (const kind of ['http-default', 'execute-api'] as const) {
-        const c = { bases: [], endpoint: { kind }, resource } as const;
-        const sent = sentPath(c);
-        const req = await signed(sent);
-        const answers = await Promise.all(chains.map(async (app) => [app.name, await ran(app, originEvent(c, req))] as const));
-        // The chains are real: at least one runs the admin handler for this path.
-        expect(answers.filter(([, a]) => a === 'admin').length, `${resource} (${kind}): ${JSON.stringify(answers)}`).toBeGreaterThan(0);
-        expect(await authorizerAllows(authOf(c.bases), c, req), `${resource} (${kind})`).toBe(false);
-        if (kind === 'execute-api') expect(await inFunctionAllows(authOf(c.bases), sent, req, STAGE), resource).toBe(false);
-      }
+      for (const kind of ['http-default', 'execute-api'] as const) await refusedWhereAppsRunAdmin(chains, resource, kind);
   });
   it('guards what a handler mounted on /svc that reads new URL(req.url, base) resolves at its own root: /svc/../secret is its /secret', async () => {
     const handlers: App[] = [];
@@ -290,16 +294,7 @@ describe('real apps behind the authorizer never run a route it would have guarde
       ['/svc/..\\secret/q%2F..\\..', ['http-default']],
       ['/svc/..%5Csecret/q%252F..%5C..', ['execute-api']],
     ];
-    for (const [resource, kinds] of cases)
-      for (const kind of kinds) {
-        const c = { bases: [], endpoint: { kind }, resource } as const;
-        const sent = sentPath(c);
-        const req = await signed(sent);
-        const answers = await Promise.all(handlers.map(async (app) => [app.name, await ran(app, originEvent(c, req))] as const));
-        expect(answers.filter(([, a]) => a === 'admin').length, `${resource} (${kind}): ${JSON.stringify(answers)}`).toBeGreaterThan(0);
-        expect(await authorizerAllows(authOf(c.bases), c, req), `${resource} (${kind})`).toBe(false);
-        if (kind === 'execute-api') expect(await inFunctionAllows(authOf(c.bases), sent, req, STAGE), resource).toBe(false);
-      }
+    for (const [resource, kinds] of cases) for (const kind of kinds) await refusedWhereAppsRunAdmin(handlers, resource, kind);
   });
   it('the apps do run the admin handler on the paths the authorizer guards (the check above can fail)', async () => {
     const c = { bases: ['/v1'], endpoint: { kind: 'custom-domain', base: '/v1' }, resource: '/ADMIN/%2e%2e/admin/1' } as const;
