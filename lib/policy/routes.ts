@@ -425,10 +425,12 @@ function urlDotSegment(path: string, start: number, end: number): 0 | 1 | 2 {
  * mounted at `/api` (`app.use('/api', h)`), that is `/api/admin/y` in the route table, where a reading
  * of the whole path pops `/api`. Each on its deciding text ({@link decidingText}), and only where what
  * follows the mount holds a dot segment (elsewhere it is the path itself). One pass, right to left.
+ * Those that hold "//" where rules look, for a handler they are handed on to to take a host from, are
+ * also added whole to `withHost`.
  *
  * @internal
  */
-export function mountedReadings(path: string, deciding: number, withHost?: (whole: string) => void): string[] {
+export function mountedReadings(path: string, deciding: number, withHost?: string[]): string[] {
   if (!MAY_HOLD_DOT_SEGMENT_RE.test(path)) return [];
   // A mount's text is what comes before a "/" at `at` (1 <= at < limit), ending in a segment, not empty (a
   // "//" is a host drop's concern).
@@ -472,12 +474,11 @@ export function mountedReadings(path: string, deciding: number, withHost?: (whol
         }
         if (kept.length > 0 && (!merge || merged)) out.push(routed);
         // A "//" in what rules see of it (an empty segment kept, not the last; or one just past it): a handler it is
-        // handed on to takes what follows for a host. Told whole, for a host drop.
-        const hostNext = !merge && /\/\/./.test(routed);
-        if (withHost && !merge && (hostNext || (k > 0 && kept[k] === kept[k + 1]))) {
+        // handed on to takes what follows for a host. Added whole, for a host drop.
+        if (withHost && !merge && (/\/\/./.test(routed) || (k > 0 && kept[k] === kept[k + 1]))) {
           let whole = mount;
           for (let j = kept.length - 2; j >= 0; j -= 2) whole += '/' + path.slice(kept[j], kept[j + 1]);
-          withHost(whole);
+          withHost.push(whole);
         }
       }
     }
@@ -649,10 +650,9 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
       // What a mounted handler resolves at its own root may start with "//" (`/x/..//h/api` is `//h/api` under
       // `/x`): a handler it hands that on to takes "h" for a host. Such paths are queued whole, below.
       const resolvedWithHost: string[] = [];
-      const hostAfterMount = (whole: string): void => void resolvedWithHost.push(whole);
       for (const path of judgedPaths) {
         judgeAt(path);
-        for (const mounted of mountedReadings(path, deciding, hostAfterMount)) judgeAt(mounted);
+        for (const mounted of mountedReadings(path, deciding, resolvedWithHost)) judgeAt(mounted);
       }
       // A handler that parses what it was handed as a URL (`new URL(req.url, base)`) takes the first segment after
       // "//" as a host: "//x/admin" is "/admin" to it. That is the whole path for an app at the root (REST or a proxy
@@ -714,7 +714,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
           // may leave dot segments unresolved: Node 20's URL keeps `/api/.a/../../admin` as it is).
           if (MAY_HOLD_DOT_SEGMENT_RE.test(mount) || MAY_HOLD_DOT_SEGMENT_RE.test(r)) {
             const withHosts: string[] = [];
-            for (const mounted of mountedReadings(mount + r, deciding, (whole) => void withHosts.push(whole))) judgeAt(mounted);
+            for (const mounted of mountedReadings(mount + r, deciding, withHosts)) judgeAt(mounted);
             // One pass, no reading: charged as finding a rest is.
             dropCharacters += (r.length >> 5) + 1;
             for (const whole of withHosts) {
