@@ -260,8 +260,17 @@ function urlSegments(parts: readonly string[], opts: ReadingOptions): string {
   return '/' + out.join('/');
 }
 
-// A path made only of these, with no "//" or "/." in it, reads the same under every option.
+// Non-empty segments of these characters, none of which starts or ends with a dot.
 const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9\-_~!$&'()*+,=:@]+(?:\.+[A-Za-z0-9\-_~!$&'()*+,=:@]+)*)*\/?$/;
+
+/**
+ * Whether `rawPath` reads the same under every option (its one reading is itself): it starts with
+ * "/", holds no escape, backslash, ";", white space or "//", no segment starts or ends with a dot (so none is a
+ * dot segment or loses a trailing dot), and no NTFS stream suffix (`:$`). Most paths are plain.
+ */
+export function isPlainRoutePath(rawPath: string): boolean {
+  return rawPath.charCodeAt(0) === 0x2f && PLAIN_PATH_RE.test(rawPath) && !rawPath.includes('//') && !rawPath.includes(':$');
+}
 
 const ALL_OPTIONS: readonly ReadingOptions[] = [
   ...[false, true].flatMap((twice) => [false, true].flatMap((params) => [false, true].map((slashes) => ({ slashes, params, twice })))),
@@ -343,7 +352,7 @@ function hints(bytes: Uint8Array): { slash: boolean; params: boolean } {
 
 function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   if (rawPath.charCodeAt(0) !== 0x2f) return { ok: false, reason: 'not-absolute' };
-  if (!exhaustive && PLAIN_PATH_RE.test(rawPath) && !rawPath.includes('//') && !rawPath.includes(':$')) {
+  if (!exhaustive && isPlainRoutePath(rawPath)) {
     return { ok: true, path: rawPath, readings: [rawPath] };
   }
   const bytes = encoder.encode(rawPath);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
+import { isPlainRoutePath, routeReadingsExhaustive } from '../core/route-path.ts';
 import {
   basePathTails,
   compileBasePaths,
@@ -40,8 +41,35 @@ describe('matchesPattern', () => {
     ['/exact', '/exact', true],
     ['/exact', '/exact/', true],
     ['/exact', '/exact/more', false],
+    ['/exact', '/exact//', false],
+    ['/', '/', true],
+    ['/', '//', true],
+    ['/', '/x', false],
   ])('%s ~ %s: %s', (pattern, path, expected) => {
     expect(matchesPattern(pattern, path)).toBe(expected);
+  });
+
+  it('agrees with the definition read as text, for any pattern and path', () => {
+    // The definition, slicing as it goes; matchesPattern takes each pattern apart once instead.
+    const trimSlash = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p);
+    const byDefinition = (pattern: string, path: string) => {
+      if (pattern === '*') return true;
+      if (pattern.endsWith('/*')) return path.startsWith(pattern.slice(0, -1)) || path === pattern.slice(0, -2);
+      if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
+      return trimSlash(path) === trimSlash(pattern);
+    };
+    const text = fc.array(fc.constantFrom('/', 'a', 'b', '*', '.'), { maxLength: 6 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(text, text, (pattern, path) => {
+        for (const [x, y] of [
+          [pattern, path],
+          [`/${pattern}`, `/${path}`],
+          [`/${pattern}`, path],
+        ] as const)
+          expect(matchesPattern(x, y)).toBe(byDefinition(x, y));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 
@@ -521,6 +549,70 @@ describe('the text rules decide on (decidingPrefixEnd, decidingText)', () => {
         expect(matches(rules, `/${mount}${decides}`)).toEqual(matches(rules, `/${mount}${full}`));
       }),
       { numRuns: 4000 },
+    );
+  });
+});
+
+describe('plain paths (the short cut)', () => {
+  // Plain units, and units that make a path not plain: a dot segment, an escape, a ";", white space, "//", "\\",
+  // a trailing dot, a stream suffix, text that folds.
+  const plainUnit = fc.constantFrom('a', 'B', 'admin', 'Admin', 'public', 'x.y', '-', '_', '~', ':', '$', '@', '!', '*', '1');
+  const otherUnit = fc.constantFrom('.', '..', '%2F', '%2e', ';x', ' ', '', 'a.', '\\', ':$DATA', 'ß', 'İ', 'x%20', '?');
+  const path = fc.oneof(
+    fc.array(plainUnit, { minLength: 1, maxLength: 6 }).map((a) => '/' + a.join('/')),
+    fc.array(fc.oneof(plainUnit, otherUnit), { minLength: 1, maxLength: 6 }).map((a) => '/' + a.join('/')),
+    fc.array(plainUnit, { maxLength: 6 }).map((a) => '/' + a.join('/') + '/'),
+  );
+  const pattern = fc.oneof(
+    fc.constant('*'),
+    fc.array(plainUnit, { minLength: 1, maxLength: 3 }).map((a) => '/' + a.join('/')),
+    fc.array(plainUnit, { minLength: 1, maxLength: 3 }).map((a) => '/' + a.join('/') + '/*'),
+    fc.array(plainUnit, { minLength: 1, maxLength: 2 }).map((a) => '/' + a.join('/') + '*'),
+  );
+  const rule = fc.record({
+    path: pattern,
+    methods: fc.constantFrom(['*'], ['GET'], ['POST', 'PUT']),
+    public: fc.boolean(),
+    permissions: fc.constantFrom([], ['admin'], ['a', 'b']),
+    verifyInFunction: fc.boolean(),
+  });
+  const method = fc.constantFrom<string | string[]>('GET', 'HEAD', 'post', ['GET', 'DELETE']);
+  const bases = fc.constantFrom<string[]>([], ['/v1'], ['/a', '/admin']);
+
+  it('decide() answers a plain path as it does when it reads it the long way (behind base paths or not, tails only or not)', () => {
+    let plain = 0;
+    fc.assert(
+      fc.property(
+        fc.array(rule, { minLength: 1, maxLength: 5 }),
+        method,
+        path,
+        bases,
+        fc.boolean(),
+        fc.boolean(),
+        (rules, m, p, b, behind, tails) => {
+          const routes = rules.map((r) => ({
+            ...r,
+            methods: [...r.methods],
+            permissions: [...r.permissions],
+            public: r.public && r.permissions.length === 0 && !r.verifyInFunction,
+          }));
+          const short = createRouteTable(routes, b);
+          const long = createRouteTable(routes, b, { plainShortCut: false });
+          if (isPlainRoutePath(p)) plain++;
+          expect(short.decide(m, p, behind, tails)).toEqual(long.decide(m, p, behind, tails));
+        },
+      ),
+      { numRuns: 6000 },
+    );
+    expect(plain).toBeGreaterThan(1500);
+  });
+  it('a plain path is read one way, as itself', () => {
+    fc.assert(
+      fc.property(path, (p) => {
+        if (!isPlainRoutePath(p)) return;
+        expect(routeReadingsExhaustive(p)).toEqual({ ok: true, path: p, readings: [p] });
+      }),
+      { numRuns: 3000 },
     );
   });
 });

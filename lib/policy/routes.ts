@@ -1,7 +1,7 @@
 import type { RouteConfig } from '../config/schema.ts';
 import { percentDecode } from '../core/encoding.ts';
 import { authError, type AuthError } from '../core/errors.ts';
-import { normalizeRoutePath, resolveUrlPath, routeReadings, trimEnd, type PathRejection } from '../core/route-path.ts';
+import { isPlainRoutePath, normalizeRoutePath, resolveUrlPath, routeReadings, trimEnd, type PathRejection } from '../core/route-path.ts';
 
 /**
  * What the route rules say about one request, taken over every reading of its path (each also
@@ -517,27 +517,57 @@ function trimSlash(path: string): string {
  * commonly serve both). Both sides are normalised paths.
  */
 export function matchesPattern(pattern: string, path: string): boolean {
-  if (pattern === '*') return true;
-  if (pattern.endsWith('/*')) {
-    const dir = pattern.slice(0, -1);
-    return path.startsWith(dir) || path === dir.slice(0, -1);
+  return matches(compilePattern(pattern), path);
+}
+
+/** A pattern taken apart once, so that matching it slices nothing: {@link matchesPattern}'s four kinds. */
+interface CompiledPattern {
+  readonly kind: 'all' | 'below' | 'prefix' | 'exact';
+  /** `below`: the directory with its "/"; `prefix`: the text before "*"; `exact`: the path without a trailing "/". */
+  readonly text: string;
+  /** `below`: the directory without its "/". */
+  readonly bare: string;
+}
+
+function compilePattern(pattern: string): CompiledPattern {
+  if (pattern === '*') return { kind: 'all', text: '', bare: '' };
+  if (pattern.endsWith('/*')) return { kind: 'below', text: pattern.slice(0, -1), bare: pattern.slice(0, -2) };
+  if (pattern.endsWith('*')) return { kind: 'prefix', text: pattern.slice(0, -1), bare: '' };
+  return { kind: 'exact', text: trimSlash(pattern), bare: '' };
+}
+
+function matches(p: CompiledPattern, path: string): boolean {
+  switch (p.kind) {
+    case 'all':
+      return true;
+    case 'below':
+      return path.startsWith(p.text) || path === p.bare;
+    case 'prefix':
+      return path.startsWith(p.text);
+    default:
+      // trimSlash(path) === p.text, without the slice.
+      return path.length > 1 && path.endsWith('/') ? path.length === p.text.length + 1 && path.startsWith(p.text) : path === p.text;
   }
-  if (pattern.endsWith('*')) return path.startsWith(pattern.slice(0, -1));
-  return trimSlash(path) === trimSlash(pattern);
 }
 
 /**
- * Builds the route table of a configuration: first match wins for each reading.
+ * Builds the route table of a configuration: first match wins for each reading. (`internal.plainShortCut:
+ * false` reads plain paths the long way too: what the short cut must always agree with, tested.)
  *
  * @example
  * const table = createRouteTable(config.routes);
  * const decision = table.decide('GET', '/admin/..%2Fusers'); // the strictest answer over every reading of
  * the path
  */
-export function createRouteTable(routes: readonly RouteConfig[], basePaths: readonly string[] = []): RouteTable {
+export function createRouteTable(
+  routes: readonly RouteConfig[],
+  basePaths: readonly string[] = [],
+  internal: { readonly plainShortCut?: boolean } = {},
+): RouteTable {
   const rules = routes.map((r) => {
     const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);
-    return { rule: r, pattern, folded: foldCase(pattern) };
+    const folded = foldCase(pattern);
+    return { rule: r, pattern, folded, asIs: compilePattern(pattern), caseless: compilePattern(folded) };
   });
   const bases = compileBasePaths(basePaths);
   // No rule looks past this many characters of a path, as it stands or case-folded ({@link decidingPrefixEnd});
@@ -547,19 +577,54 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
   const allows = (rule: RouteConfig, method: string) =>
     rule.methods.includes('*') || rule.methods.includes(method) || (method === 'HEAD' && rule.methods.includes('GET'));
   // Express, IIS and others route case-insensitively: each reading is also matched with case folded.
-  const first = (method: string, path: string, folded: boolean): RouteConfig | undefined =>
-    rules.find((r) => (folded ? matchesPattern(r.folded, path) : matchesPattern(r.pattern, path)) && allows(r.rule, method))?.rule;
+  const first = (method: string, path: string, folded: boolean): RouteConfig | undefined => {
+    for (const r of rules) if (matches(folded ? r.caseless : r.asIs, path) && allows(r.rule, method)) return r.rule;
+    return undefined;
+  };
   return {
     decide(method, rawPath, behindBasePaths = false, tailsOnly = false) {
       // A "?" or "#" in a route path comes only from an escape that REST decoded (%3F, %23; on the wire and in
       // a URL they end the path): every reading stops there, while an origin may not (a URL path setter, as
       // Lambda Web Adapter's, escapes them and goes on: /x#/../admin is /admin). No client needs one: refused.
       if (rawPath.includes('?') || rawPath.includes('#')) return refused('request path holds an escaped "?" or "#"');
+      const methods = typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());
+      let guarded = false;
+      let inFunction = true;
+      const permissions = new Set<string>();
+      // A reading that no rule makes public is guarded.
+      const judge = (rule: RouteConfig | undefined): void => {
+        if (rule?.public) return;
+        guarded = true;
+        if (!rule?.verifyInFunction) inFunction = false;
+        for (const p of rule?.permissions ?? []) permissions.add(p);
+      };
+      const judgeAt = (path: string): void => {
+        const folded = foldCase(path);
+        for (const m of methods) {
+          judge(first(m, path, false));
+          judge(first(m, folded, true));
+        }
+      };
+      const decision = (path: string): RouteDecision => ({
+        ok: true,
+        public: !guarded,
+        permissions: [...permissions],
+        verifyInFunction: guarded && inFunction,
+        path,
+      });
+      const loose = behindBasePaths && bases.length > 0;
+      // Most paths are plain: one reading, itself ({@link isPlainRoutePath}). Such a path has no other form, nothing
+      // a parser splits, no dot segment for a mounted handler to resolve and no "//" to take a host after, so all
+      // that follows would judge it alone, or (`tailsOnly` without base paths) nothing (tested against it). Behind
+      // base paths its tails are judged too: below.
+      if (!loose && internal.plainShortCut !== false && isPlainRoutePath(rawPath)) {
+        if (!tailsOnly) judgeAt(rawPath);
+        return decision(rawPath);
+      }
       // Each reading, and (behind base paths) the paths an app that strips them may make of it; each is
       // matched as it stands and with case folded.
       const forms = otherForms(rawPath);
       if (splitByParsers(rawPath) || forms.some(splitByParsers)) return refused(SPLIT_TEXT);
-      const loose = behindBasePaths && bases.length > 0;
       const judged = loose || tailsOnly ? new Set<string>() : undefined;
       // Behind base paths, what the apps make of the path is bounded first, before anything is read.
       let reread: Set<string> | undefined;
@@ -628,24 +693,6 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
           if (tails === undefined || tailCount > 2 * MAX_BASE_PATH_TAILS) return refused(REPEATS_TEXT);
         }
       }
-      const methods = typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());
-      let guarded = false;
-      let inFunction = true;
-      const permissions = new Set<string>();
-      // A reading that no rule makes public is guarded.
-      const judge = (rule: RouteConfig | undefined): void => {
-        if (rule?.public) return;
-        guarded = true;
-        if (!rule?.verifyInFunction) inFunction = false;
-        for (const p of rule?.permissions ?? []) permissions.add(p);
-      };
-      const judgeAt = (path: string): void => {
-        const folded = foldCase(path);
-        for (const m of methods) {
-          judge(first(m, path, false));
-          judge(first(m, folded, true));
-        }
-      };
       const judgedPaths = judged ?? readings;
       // What a mounted handler resolves at its own root may start with "//" (`/x/..//h/api` is `//h/api` under
       // `/x`): a handler it hands that on to takes "h" for a host. Such paths are queued whole, below.
@@ -726,7 +773,7 @@ export function createRouteTable(routes: readonly RouteConfig[], basePaths: read
         }
         if (dropCharacters > MAX_REREAD_CHARACTERS) return refused(HOSTS_TEXT);
       }
-      return { ok: true, public: !guarded, permissions: [...permissions], verifyInFunction: guarded && inFunction, path: read.path };
+      return decision(read.path);
     },
   };
 }
