@@ -138,6 +138,12 @@ export interface SchemeImplementation<O = unknown> {
   recordIssues?(record: KeyRecord): ReadonlyArray<{ readonly path: string; readonly message: string }>;
   /** How its signature covers the body (see {@link BodyCoverage}). */
   readonly body: BodyCoverage;
+  /**
+   * With `header-hash`: the header that declares the body's hash (lower-case; SigV4's
+   * `x-amz-content-sha256`). An authorizer verifies a request that carries neither it nor a body as
+   * bodyless at once: asked without the body, such a request could only fail.
+   */
+  readonly bodyHashHeader?: string;
   /** The request parts that carry its credentials: stripped before a request goes to an origin. */
   readonly credentials: CredentialParts;
   /**

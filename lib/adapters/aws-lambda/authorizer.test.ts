@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator } from '../../authenticator.ts';
+import { EMPTY_SHA256_HEX } from '../../core/crypto.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import { loadConfig } from '../../config/load.ts';
 import { createSigV4Signer } from '../../schemes/sigv4/signer.ts';
@@ -166,6 +167,55 @@ describe('REST API REQUEST authorizer', () => {
     expect(r.context).toMatchObject({
       verification: 'body-hash',
       bodySha256: signed.headers.find(([n]) => n === 'x-amz-content-sha256')![1],
+    });
+  });
+
+  describe('a request without a body: how often the scheme is asked', () => {
+    /** The authenticator, noting the body of each request it is asked to authenticate. */
+    const counting = () => {
+      const bodies: Array<Uint8Array | undefined> = [];
+      const a: Authenticator = {
+        ...auth,
+        authenticate: (r) => {
+          bodies.push(r.body);
+          return auth.authenticate(r);
+        },
+      };
+      return { a, bodies };
+    };
+    const old = createSigV4Signer({
+      keyId: 'AKIDUSER',
+      secret: 'authorizer-secret-1',
+      region: 'us-east-1',
+      service: 'execute-api',
+      clock: () => NOW - 3_600_000,
+    });
+
+    it('asks once, as bodyless, when the request declares neither a body nor its hash (most SigV4 GETs)', async () => {
+      const { a, bodies } = counting();
+      const r = (await handler(a)(restAuthorizerEvent(await user.sign(req('GET', '/prod/items/42'))))) as RestAuthorizerResult;
+      expect(r.context).toMatchObject({ principal: 'user-1', verification: 'body-hash', bodySha256: EMPTY_SHA256_HEX });
+      expect(bodies).toEqual([new Uint8Array()]);
+    });
+    it('asks once, without the body, when the request declares its hash', async () => {
+      const { a, bodies } = counting();
+      const signed = await userHashed.sign(req('GET', '/prod/items/42'));
+      const r = (await handler(a)(restAuthorizerEvent(signed))) as RestAuthorizerResult;
+      expect(r.context).toMatchObject({ principal: 'user-1', verification: 'body-hash', bodySha256: EMPTY_SHA256_HEX });
+      expect(bodies).toEqual([undefined]);
+    });
+    it.each([
+      ['expired', async () => old.sign(req('GET', '/prod/items/42')), 'ERR_REQUEST_EXPIRED'],
+      ['tampered', async () => ({ ...(await user.sign(req('GET', '/prod/items/42'))), path: '/prod/items/43' }), 'ERR_SIGNATURE_INVALID'],
+      ['malformed', async () => req('GET', '/prod/items', [['Authorization', 'AWS4-HMAC-SHA256 nonsense']]), 'ERR_AUTH_MALFORMED'],
+    ])('still refuses a bodyless request that is %s, with its code, asked only as bodyless', async (_l, make, code) => {
+      const { a, bodies } = counting();
+      logs.length = 0;
+      await expect(handler(a)(restAuthorizerEvent(await make()))).rejects.toThrow(/^Unauthorized$/);
+      expect(logs).toEqual([expect.objectContaining({ event: 'authorizer.unauthorized', code })]);
+      // Once per path the signature may cover (REST tries the path as sent, then as a canonical client encodes it).
+      expect(bodies.length).toBeGreaterThan(0);
+      expect(bodies.every((b) => b !== undefined && b.length === 0)).toBe(true);
     });
   });
 

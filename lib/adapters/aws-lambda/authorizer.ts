@@ -1,7 +1,7 @@
 import type { Authenticator } from '../../authenticator.ts';
 import { EMPTY_SHA256_HEX } from '../../core/crypto.ts';
 import type { AuthResult, AuthSuccess } from '../../core/result.ts';
-import { headerMap } from '../../core/request.ts';
+import { hasHeader, headerMap, type SignedRequest } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
 import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
 import { acceptedLogRate, sampled, type LogAccepted } from '../log-accepted.ts';
@@ -204,6 +204,13 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     }
     result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
     assumedEmpty = true;
+  } else if (coverage === 'header-hash' && !withBody && !declaresBodyHash(selected, signed)) {
+    // Neither a body nor a hash of one: asked without the body, the scheme could only answer
+    // ERR_PAYLOAD_HASH_REQUIRED, or fail before that on what the bodyless check below fails on too
+    // (nothing before it reads the body). So it is asked once, as bodyless: one parse instead of two
+    // and no failure thrown, on every such request (GETs from most SigV4 clients).
+    result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
+    assumedEmpty = true;
   } else {
     result = await authenticateAny(auth, { ...signed, body: undefined }, read.signedPaths);
     if (coverage === 'header-hash' && !result.ok && result.error.code === 'ERR_PAYLOAD_HASH_REQUIRED' && !withBody) {
@@ -244,6 +251,12 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
     if (ownAllow.length === 0) return own;
     return principalPolicy(api!, auth.config.routes, result.principal, ownAllow) ?? own;
   });
+}
+
+/** Whether the request carries the header in which the selected scheme declares a body hash (unknown: true). */
+function declaresBodyHash(selected: ReturnType<Authenticator['select']>, req: SignedRequest): boolean {
+  const header = selected.ok ? selected.scheme.descriptor.bodyHashHeader : undefined;
+  return header === undefined || hasHeader(req.headers, header);
 }
 
 function contextOf(result: AuthSuccess, assumedEmpty: boolean): AuthorizerContext {

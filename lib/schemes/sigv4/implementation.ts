@@ -1,6 +1,6 @@
 import type { SchemeImplementation } from '../descriptor.ts';
 import { defineScheme } from '../descriptor.ts';
-import type { SigV4Algorithm } from './constants.ts';
+import { CONTENT_SHA256, type SigV4Algorithm } from './constants.ts';
 import type { SigV4SchemeOptions } from './options.ts';
 import { carriesSigV4 } from './parse.ts';
 import { createSigV4Signer } from './signer.ts';
@@ -63,6 +63,7 @@ export const sigv4Implementation: SchemeImplementation<SigV4SchemeOptions> = def
   signerVariants: (o) => o.algorithms,
   challenges: (o) => o.algorithms.map((a) => ({ scheme: a, params: { realm: o.service } })),
   body: 'header-hash',
+  bodyHashHeader: CONTENT_SHA256,
   credentials: SIGV4_CREDENTIALS,
   cacheableAcrossRoutes: false,
 });
