@@ -119,22 +119,24 @@ function restQuery(single: unknown, multi: unknown): string {
 // RFC 3986 sub-delimiters and ":" / "@": legal in a path segment, so many clients (curl, browsers) send them unescaped.
 const SUB_DELIMS = "!$&'()*+,;=:@";
 
+const UNRESERVED_PATH_RE = /^[A-Za-z0-9\-._~/]*$/;
+
 /**
  * The wire forms a client may have sent for a decoded REST path, most likely first: every byte
  * escaped but unreserved ones (SDKs), sub-delimiters left literal (curl, browsers), and the decoded
  * text itself (a field that arrived still encoded, or a client that escaped nothing).
  */
 function wireForms(path: string): string[] {
+  // Unreserved characters and "/" only (most paths): every form is the path itself.
+  if (UNRESERVED_PATH_RE.test(path)) return [path];
   const segments = path.split('/');
   return [segments.map((seg) => percentEncode(seg)).join('/'), segments.map((seg) => percentEncode(seg, SUB_DELIMS)).join('/'), path];
 }
 
 /** REST request context fields we read. */
-function restContext(e: Loose): { path?: string; stage?: string } {
+function restContext(e: Loose): { path: string | undefined; stage: string | undefined } {
   const rc = obj(e['requestContext']);
-  const path = str(rc?.['path']);
-  const stage = str(rc?.['stage']);
-  return { ...(path !== undefined ? { path } : {}), ...(stage !== undefined ? { stage } : {}) };
+  return { path: str(rc?.['path']), stage: str(rc?.['stage']) };
 }
 
 /**
