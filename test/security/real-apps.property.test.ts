@@ -39,6 +39,25 @@ type Express = (() => ExpressApp) & { Router(): ExpressRouter };
 
 const require = createRequire(import.meta.url);
 const serverless = require('serverless-http') as (app: unknown, options?: { basePath?: string }) => LambdaHandler;
+// Fastify behind its own Lambda adapter, and Koa (@koa/router, koa-mount) behind serverless-http.
+interface FastifyInstance {
+  ready(): Promise<unknown>;
+  register(plugin: (instance: { all(path: string, handler: () => Promise<string>): void }) => Promise<void>, options: object): void;
+}
+const fastify = require('fastify') as (options: object) => FastifyInstance;
+const awsLambdaFastify = require('@fastify/aws-lambda') as (app: FastifyInstance, options?: object) => LambdaHandler;
+interface KoaApp {
+  silent: boolean;
+  use(middleware: unknown): KoaApp;
+}
+const Koa = require('koa') as new () => KoaApp;
+interface KoaRouter {
+  all(paths: string[], handler: (ctx: { body: unknown }) => void): void;
+  routes(): unknown;
+  allowedMethods(): unknown;
+}
+const { Router: KoaRouter } = require('@koa/router') as { Router: new (options?: object) => KoaRouter };
+const koaMount = require('koa-mount') as (prefix: string, app: KoaApp) => unknown;
 const expressVersions: Array<[string, Express, string]> = [
   // Express 5 names a wildcard (path-to-regexp 8); Express 4 takes a bare "*".
   ['Express 5', require('express') as Express, '/*rest'],
@@ -178,6 +197,53 @@ function appsFor(base: string | undefined): App[] {
         handler: serverless(nodeHandler(origin), { basePath: base }),
       });
   }
+  // Fastify: as it comes, and with its router's lenient options (find-my-way merges "//", ignores case and a trailing
+  // "/", and takes ";" for the start of the query); its adapter also routes on the proxy path parameter if told to.
+  const fastifyApp = (prefix: string | undefined, routerOptions: object, adapter: object = {}) => {
+    const f = fastify({ logger: false, routerOptions });
+    f.register(
+      async (i) => {
+        for (const p of ['admin', 'public']) for (const path of [`/${p}`, `/${p}/*`]) i.all(path, async () => p);
+      },
+      prefix === undefined ? {} : { prefix },
+    );
+    // Injected before it is ready, Fastify throws a path its URL parser refuses outside the invocation's promise,
+    // which then never settles: the apps are ready first, as a warm Lambda's are.
+    const ready = f.ready();
+    const handler = awsLambdaFastify(f, adapter);
+    return (async (event, context) => {
+      await ready;
+      return handler(event, context);
+    }) as LambdaHandler;
+  };
+  const lenient = { ignoreDuplicateSlashes: true, caseSensitive: false, ignoreTrailingSlash: true, useSemicolonDelimiter: true };
+  for (const [label, routerOptions] of [
+    ['Fastify', {}],
+    ['Fastify (lenient router)', lenient],
+  ] as const) {
+    apps.push({ name: label, handler: fastifyApp(undefined, routerOptions) });
+    apps.push({ name: `${label}, routes under ${base ?? '/svc'}`, handler: fastifyApp(base ?? '/svc', routerOptions) });
+  }
+  apps.push({
+    name: 'Fastify, routed on the proxy path parameter',
+    handler: fastifyApp(undefined, {}, { pathParameterUsedAsPath: 'proxy' }),
+  });
+  // Koa with @koa/router (case-insensitive by default), at the root, mounted with koa-mount, and behind serverless-http's basePath.
+  const koaApp = (mount?: string) => {
+    const r = new KoaRouter();
+    r.all(['/admin', '/admin/{*rest}'], (ctx) => (ctx.body = 'admin'));
+    r.all(['/public', '/public/{*rest}'], (ctx) => (ctx.body = 'public'));
+    const app = new Koa();
+    app.silent = true;
+    app.use(r.routes()).use(r.allowedMethods());
+    if (mount === undefined) return app;
+    const outer = new Koa();
+    outer.silent = true;
+    return outer.use(koaMount(mount, app));
+  };
+  apps.push({ name: 'Koa', handler: serverless(koaApp()) });
+  apps.push({ name: `Koa mounted on ${base ?? '/svc'}`, handler: serverless(koaApp(base ?? '/svc')) });
+  if (base !== undefined) apps.push({ name: `Koa, serverless-http basePath ${base}`, handler: serverless(koaApp(), { basePath: base }) });
   const honoRoutes = () =>
     new Hono()
       .all('/admin', (c) => c.text('admin'))
@@ -200,9 +266,17 @@ function apps(base: string | undefined): App[] {
   return a;
 }
 
-/** What the app answers: the handler it ran, or the status when none did (a 400 for a bad escape, a 404). */
+/**
+ * What the app answers: the handler it ran, or the status when none did (a 400 for a bad escape, a 404); "threw"
+ * when its adapter fails the invocation (Fastify's for a path its URL parser refuses: API Gateway answers 502).
+ */
 async function ran(app: App, event: RestProxyEvent | HttpApiProxyEvent): Promise<string> {
-  const r = await app.handler(structuredClone(event), { awsRequestId: 'real-apps' });
+  let r: Awaited<ReturnType<LambdaHandler>>;
+  try {
+    r = await app.handler(structuredClone(event), { awsRequestId: 'real-apps' });
+  } catch {
+    return 'threw';
+  }
   return r.statusCode === 200 ? (r.isBase64Encoded ? Buffer.from(r.body, 'base64').toString() : r.body) : String(r.statusCode);
 }
 
@@ -223,7 +297,7 @@ describe('real apps behind the authorizer never run a route it would have guarde
   };
   let allowed = 0;
 
-  it('Express 5, Express 4 (serverless-http) and Hono, with and without base paths', async () => {
+  it('Express 5, Express 4 and Koa (serverless-http), Fastify and Hono, with and without base paths', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb(segment, leads), async (c) => {
         const auth = authOf(c.bases);
@@ -295,6 +369,23 @@ describe('real apps behind the authorizer never run a route it would have guarde
       ['/svc/..%5Csecret/q%252F..%5C..', ['execute-api']],
     ];
     for (const [resource, kinds] of cases) for (const kind of kinds) await refusedWhereAppsRunAdmin(handlers, resource, kind);
+  });
+  it('every app is set up to run its guarded handler: at its own root, under its mount or base path', async () => {
+    for (const base of [undefined, '/v1']) {
+      const under = base ?? '/svc';
+      for (const app of apps(base)) {
+        const answers = [];
+        // (Mounted under a base path that serverless-http also takes off: the base path twice.)
+        for (const path of ['/admin/x', `${under}/admin/x`, `${under}/secret/x`, `${under}${under}/admin/x`]) {
+          const h = { bases: base ? [base] : [], endpoint: { kind: 'http-default' }, resource: path } as const;
+          answers.push(await ran(app, originEvent(h, await signed(path))));
+        }
+        expect(
+          answers.filter((a) => a === 'admin'),
+          `${app.name}: ${JSON.stringify(answers)}`,
+        ).not.toEqual([]);
+      }
+    }
   });
   it('the apps do run the admin handler on the paths the authorizer guards (the check above can fail)', async () => {
     const c = { bases: ['/v1'], endpoint: { kind: 'custom-domain', base: '/v1' }, resource: '/ADMIN/%2e%2e/admin/1' } as const;
