@@ -161,6 +161,37 @@ describe('REST API REQUEST authorizer', () => {
     expect(logs).toEqual([expect.objectContaining({ event: 'authorizer.unauthorized', code: 'ERR_PAYLOAD_HASH_REQUIRED' })]);
   });
 
+  it.each([
+    ['Content-Length: 0', [['Content-Length', '0']], true],
+    ['content-length: 0 (any case)', [['content-length', ' 0']], true],
+    ['Content-Length: 7', [['Content-Length', '7']], false],
+    ['Transfer-Encoding: chunked', [['Transfer-Encoding', 'chunked']], false],
+    [
+      'TRANSFER-ENCODING beside Content-Length: 0',
+      [
+        ['Content-Length', '0'],
+        ['TRANSFER-ENCODING', 'chunked'],
+      ],
+      false,
+    ],
+  ] as const)('a POST that declares %s is verified as bodyless: %s', async (_l, headers, bodyless) => {
+    const signed = await user.sign(
+      req(
+        'POST',
+        '/prod/items',
+        headers.map(([n, v]) => [n, v] as [string, string]),
+      ),
+    );
+    logs.length = 0;
+    if (bodyless) {
+      const r = (await handler()(restAuthorizerEvent(signed))) as RestAuthorizerResult;
+      expect(r.context).toMatchObject({ principal: 'user-1', verification: 'body-hash', bodySha256: EMPTY_SHA256_HEX });
+    } else {
+      await expect(handler()(restAuthorizerEvent(signed))).rejects.toThrow(/^Unauthorized$/);
+      expect(logs).toEqual([expect.objectContaining({ code: 'ERR_PAYLOAD_HASH_REQUIRED' })]);
+    }
+  });
+
   it('verifies a signed x-amz-content-sha256 and hands the hash on for the in-function check', async () => {
     const signed = await userHashed.sign(req('POST', '/prod/items', [['Content-Type', 'application/json']], '{"a":1}'));
     const r = (await handler()(restAuthorizerEvent(signed))) as RestAuthorizerResult;

@@ -1,7 +1,7 @@
 import type { Authenticator } from '../../authenticator.ts';
 import { EMPTY_SHA256_HEX } from '../../core/crypto.ts';
 import type { AuthResult, AuthSuccess } from '../../core/result.ts';
-import { hasHeader, headerMap, type SignedRequest } from '../../core/request.ts';
+import { hasHeader, type HeaderList, type SignedRequest } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
 import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
 import { acceptedLogRate, sampled, type LogAccepted } from '../log-accepted.ts';
@@ -79,9 +79,14 @@ export const EMPTY_BODY_SHA256 = EMPTY_SHA256_HEX;
 /** A failure of ours (key store, configuration), not of the request: thrown as a non-Unauthorized error (500). */
 class ServerFault extends Error {}
 
-function declaresBody(headers: ReturnType<typeof headerMap>): boolean {
-  const length = headers.get('content-length')?.[0];
-  return headers.has('transfer-encoding') || (length !== undefined && length.trim() !== '0');
+/** Whether the request says it has a body: a Transfer-Encoding, or a first Content-Length other than 0. One pass, no map. */
+function declaresBody(headers: HeaderList): boolean {
+  let length: string | undefined;
+  for (const [name, value] of headers) {
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+    if (length === undefined && name.length === 14 && name.toLowerCase() === 'content-length') length = value;
+  }
+  return length !== undefined && length.trim() !== '0';
 }
 
 const ANONYMOUS = { principal: '', scheme: '', permissions: '' } as const;
@@ -181,7 +186,7 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
   if (decision.public)
     return respond(true, 'anonymous', { ...ANONYMOUS, verification: 'none' }, {}, () => singlePolicy('Allow', arn, read.template));
 
-  const withBody = declaresBody(headerMap(signed.headers));
+  const withBody = declaresBody(signed.headers);
   if (withBody && decision.verifyInFunction) {
     // Not verified here: allow this one call only, and tell the integration it must verify.
     return respond(true, 'unverified', { ...ANONYMOUS, verification: 'in-function' }, {}, () => singlePolicy('Allow', arn, read.template));
