@@ -20,6 +20,7 @@ import { mauthCases } from './mauth-cases.ts';
 import { ustudioCases } from './ustudio-cases.ts';
 import { jwtCases } from './jwt-cases.ts';
 import { apikeyCases } from './apikey-cases.ts';
+import { lambdaCases } from './lambda-cases.ts';
 import { freshFrom, wireRequest, type WireRequest } from './wire.ts';
 
 export { WORST_LIMITS };
@@ -47,7 +48,7 @@ export const ROTATION_KEYS = [1, 1024, 1025, 10_000] as const;
 export interface Case {
   readonly name: string;
   /** Which table it belongs to. */
-  readonly group: 'main' | 'rotation' | 'worst' | 'keystore' | 'mauth' | 'ustudio' | 'apikey' | 'jwt';
+  readonly group: 'main' | 'rotation' | 'worst' | 'keystore' | 'mauth' | 'ustudio' | 'apikey' | 'jwt' | 'lambda';
   /** Builds the input of one call (untimed): a fresh request, as a server makes one. */
   make(): unknown;
   /** One call on an input from `make`; a promise is awaited. */
@@ -140,6 +141,7 @@ export async function buildCases(group: Case['group']): Promise<Case[]> {
   if (group === 'ustudio') return ustudioCases(unsigned, NOW);
   if (group === 'jwt') return jwtCases(unsigned);
   if (group === 'apikey') return apikeyCases(unsigned, NOW);
+  if (group === 'lambda') return lambdaCases(NOW);
   if (group === 'keystore') return keystoreCases({ fresh, keyId: KEY_ID, secret: SECRET, region: REGION, service: SERVICE, clock, isOk });
 
   return [

@@ -18,6 +18,7 @@ import { mauthSection } from './mauth-section.ts';
 import { ustudioSection } from './ustudio-section.ts';
 import { jwtSection } from './jwt-section.ts';
 import { apikeySection } from './apikey-section.ts';
+import { lambdaSection } from './lambda-section.ts';
 import { keepOtherSections, measurePackage, packageSizeMarkdown, spliceSection } from './package-size.ts';
 import { BODY, buildCases, WORST_LIMITS, type Case } from './sigv4-cases.ts';
 import { fmt, median, span, spread, target, type Spread } from './stats.ts';
@@ -27,7 +28,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
-const GROUPS = ['main', 'mauth', 'ustudio', 'apikey', 'jwt', 'rotation', 'worst', 'keystore'] as const;
+const GROUPS = ['main', 'mauth', 'ustudio', 'apikey', 'jwt', 'lambda', 'rotation', 'worst', 'keystore'] as const;
 
 // --- one case in this process (`--child <group> <index>`) ---------------------------------------
 interface ChildResult {
@@ -193,6 +194,14 @@ const jwtMd =
         jwt.map((c) => c.name),
       )
     : '';
+const lambda = chosen.filter((x) => x.group === 'lambda').map((x) => x.c);
+const lambdaMd =
+  lambda.length > 0
+    ? lambdaSection(
+        runsOf,
+        lambda.map((c) => c.name),
+      )
+    : '';
 const oneKey = rotation.find((c) => c.keys === 1);
 const rotationTable = [
   '| keys in rotation | median µs/op | min – max of the runs | ratio to one key (median, min – max) | heap kept per key |',
@@ -283,7 +292,7 @@ The floor (bench/floor.ts):
 ${floorSource.trim()}
 \`\`\`
 
-${mauthMd}${ustudioMd}${apikeyMd}${jwtMd}## Signing keys under many keys
+${mauthMd}${ustudioMd}${apikeyMd}${jwtMd}${lambdaMd}## Signing keys under many keys
 
 The derived signing key is cached in a slot of its key record (a few entries: one per secret and
 algorithm for the two most recent dates), so the cache holds as many keys as the store holds records

@@ -11,6 +11,8 @@ import { jwtSection } from '../../bench/jwt-section.ts';
 import { APIKEY_CASES } from '../../bench/apikey-cases.ts';
 import { apikeySection } from '../../bench/apikey-section.ts';
 import { generateApiKey } from '../../lib/keys/api-key-format.ts';
+import { LAMBDA_CASES } from '../../bench/lambda-cases.ts';
+import { lambdaSection } from '../../bench/lambda-section.ts';
 
 const run = async (c: Case, input: unknown) => await c.run(input);
 
@@ -181,6 +183,55 @@ describe('npm run bench: the cases', async () => {
       expect(md).toContain(`- API-key verify ÷ the node:crypto sha256 + timingSafeEqual floor: **${(11 / 12).toFixed(3)}**`);
       expect(md).toContain('target at most 1.3: met');
       expect(md).toContain('export function floorVerifyApiKey');
+    });
+  });
+
+  describe('Lambda authorizer cases', async () => {
+    const lambda = await buildCases('lambda');
+    /** The event with its X-Request-Id header (signed) changed. */
+    const tampered = (event: unknown) => {
+      const e = structuredClone(event) as { headers: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
+      const multi = e.multiValueHeaders ?? {};
+      for (const n of Object.keys(e.headers)) if (n.toLowerCase() === 'x-request-id') e.headers[n] = 'other';
+      for (const n of Object.keys(multi)) if (n.toLowerCase() === 'x-request-id') multi[n] = ['other'];
+      return e;
+    };
+    const outcome = async (c: Case, event: unknown) => {
+      try {
+        return c.expect!(await run(c, event));
+      } catch {
+        return false;
+      }
+    };
+
+    it('has our handler for REST (with and without x-amz-content-sha256) and HTTP API events, beside the floor', () => {
+      expect(lambda.map((c) => c.name)).toEqual(Object.values(LAMBDA_CASES));
+    });
+
+    it.each(lambda.map((c) => [c.name, c] as const))(
+      '%s allows its fresh event and refuses it with a signed header changed',
+      async (_, c) => {
+        expect(await outcome(c, c.make())).toBe(true);
+        expect(await outcome(c, tampered(c.make()))).toBe(false);
+      },
+    );
+
+    it('hands every call a new event', () => {
+      const a = lambda[0]!.make() as { headers: object };
+      const b = lambda[0]!.make() as { headers: object };
+      expect(a).toEqual(b);
+      expect(a.headers).not.toBe(b.headers);
+    });
+
+    it("renders its BENCHMARKS.md section with each ratio to the floor and the floor's code", () => {
+      const names = lambda.map((c) => c.name);
+      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
+      const md = lambdaSection((n) => runs.get(n)!, names);
+      expect(md.startsWith('## Lambda authorizer per request\n')).toBe(true);
+      for (const n of names) expect(md).toContain(`| ${n} |`);
+      // REST ÷ floor: 10/13, 11/14, 12/15.
+      expect(md).toContain(`- REST handler ÷ the floor: **${(11 / 14).toFixed(2)}**`);
+      expect(md).toContain('export function floorAuthorizer');
     });
   });
 });
