@@ -74,6 +74,10 @@ describe('matchesPattern', () => {
 });
 
 describe('route decisions', () => {
+  it('refuses a path it refuses whatever the method, even one a JavaScript caller got wrong (it never throws for it)', () => {
+    for (const method of [null, ['GET', null], ['GET', 1]] as unknown as string[])
+      for (const path of ['/a/%00', 'https:/admin', '/x\t/..']) expect(table.decide(method, path)).toMatchObject({ ok: false });
+  });
   /** `guarded` for admins beside a public everything else. */
   const adminBesidePublic = (guarded: string) =>
     createRouteTable(

@@ -587,7 +587,8 @@ export function createRouteTable(
       // a URL they end the path): every reading stops there, while an origin may not (a URL path setter, as
       // Lambda Web Adapter's, escapes them and goes on: /x#/../admin is /admin). No client needs one: refused.
       if (rawPath.includes('?') || rawPath.includes('#')) return refused('request path holds an escaped "?" or "#"');
-      const methods = typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());
+      // Read at the first judgement, after every refusal that needs no rule (so a caller's odd method never turns one into a throw).
+      let methods: string[] | undefined;
       let guarded = false;
       let inFunction = true;
       const permissions = new Set<string>();
@@ -600,6 +601,7 @@ export function createRouteTable(
       };
       const judgeAt = (path: string): void => {
         const folded = foldCase(path);
+        methods ??= typeof method === 'string' ? [method.toUpperCase()] : method.map((m) => m.toUpperCase());
         for (const m of methods) {
           judge(first(m, path, false));
           judge(first(m, folded, true));
