@@ -93,11 +93,20 @@ function decodeAll(bytes: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
-/** IIS's `%uXXXX` escapes decoded into UTF-8; everything else copied. */
+/** IIS's `%uXXXX` escapes decoded into UTF-8 (a lone surrogate as U+FFFD, as TextEncoder writes one); everything else copied. */
 function decodePercentU(bytes: Uint8Array): Uint8Array {
-  if (!bytes.some((c, i) => c === 0x25 && (bytes[i + 1] === 0x75 || bytes[i + 1] === 0x55))) return bytes;
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
+  let first = -1;
+  for (let i = 0; i < bytes.length; i++)
+    if (bytes[i] === 0x25 && (bytes[i + 1] === 0x75 || bytes[i + 1] === 0x55)) {
+      first = i;
+      break;
+    }
+  if (first === -1) return bytes;
+  // Six bytes decode to at most three: never longer than the input.
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes.subarray(0, first));
+  let n = first;
+  for (let i = first; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (c === 0x25 && (bytes[i + 1] === 0x75 || bytes[i + 1] === 0x55) && i + 5 < bytes.length) {
       let cp = 0;
@@ -106,14 +115,23 @@ function decodePercentU(bytes: Uint8Array): Uint8Array {
         cp = h < 0 ? -1 : (cp << 4) | h;
       }
       if (cp >= 0) {
-        for (const b of encoder.encode(String.fromCharCode(cp))) out.push(b);
+        if (cp < 0x80) out[n++] = cp;
+        else if (cp < 0x800) {
+          out[n++] = 0xc0 | (cp >> 6);
+          out[n++] = 0x80 | (cp & 0x3f);
+        } else {
+          if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+          out[n++] = 0xe0 | (cp >> 12);
+          out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+          out[n++] = 0x80 | (cp & 0x3f);
+        }
         i += 5;
         continue;
       }
     }
-    out.push(c);
+    out[n++] = c;
   }
-  return new Uint8Array(out);
+  return out.subarray(0, n);
 }
 
 /** Windows ignores trailing dots and spaces in a path segment ("admin." is "admin", ".. " is ".."). */
@@ -157,54 +175,80 @@ function cutRawParams(bytes: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
+/** The output buffer of {@link readPath}, kept between readings (a reading is decoded into a string before the next starts). */
+let readBuffer = new Uint8Array(1024);
+const MAX_KEPT_PATH = 64 * 1024;
+
+/** `text` split at every "/" and "\\" (as `text.split(/[/\\]/)`, without the regular expression). */
+function splitOnSlashes(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2f || c === 0x5c) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
 /** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
 function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
   let bytes = opts.twice ? decodeAll(raw) : raw;
   if (opts.rawParams) bytes = cutRawParams(bytes);
   if (opts.lenient) bytes = decodePercentU(bytes);
   // An escape is three bytes and decodes to at most three ("%25" for a lone "%"): never longer than 3x.
-  const out = new Uint8Array(bytes.length * 3);
+  // The buffer is kept for paths up to the largest URL limit (64 KiB, three times over); a longer text gets its own.
+  if (readBuffer.length < bytes.length * 3 && bytes.length <= MAX_KEPT_PATH) readBuffer = new Uint8Array(bytes.length * 3);
+  const out = readBuffer.length >= bytes.length * 3 ? readBuffer : new Uint8Array(bytes.length * 3);
   let n = 0;
-  const pushEscaped = (v: number) => {
-    out[n++] = 0x25;
-    out[n++] = HEX_DIGITS.charCodeAt(v >> 4);
-    out[n++] = HEX_DIGITS.charCodeAt(v & 15);
-  };
+  // Every byte written, or-ed: below 0x80, the text is ASCII.
+  let high = 0;
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     // Most bytes are plain: test for them first (this loop runs up to eight times over a 64 KiB path).
     if (c > 0x25 && c !== 0x3f && c !== 0x5c && c !== 0x7f) {
       out[n++] = c;
+      high |= c;
       continue;
     }
     if (isControl(c)) return 'control-character';
     // A literal "?" or "#" (only possible once something decoded "%3F" / "%23") ends the path for whoever parses it next.
     if (c === 0x3f || c === 0x23) break;
+    let escaped = -1;
     if (c === 0x5c) {
       if (opts.slashes || opts.backslash) out[n++] = 0x2f;
-      else pushEscaped(0x5c);
-      continue;
+      else escaped = 0x5c;
+    } else {
+      const v = c === 0x25 ? escapeAt(bytes, i) : -1;
+      if (v === -1) {
+        if (c === 0x25) escaped = 0x25;
+        else out[n++] = c;
+      } else {
+        i += 2;
+        if (isControl(v)) return 'control-character';
+        if (v === 0x2f || v === 0x5c) {
+          if (opts.slashes) out[n++] = 0x2f;
+          else escaped = v;
+        } else if (KEEP_ESCAPED.has(v)) escaped = v;
+        else {
+          out[n++] = v;
+          high |= v;
+        }
+      }
     }
-    const v = c === 0x25 ? escapeAt(bytes, i) : -1;
-    if (v === -1) {
-      if (c === 0x25) pushEscaped(0x25);
-      else out[n++] = c;
-      continue;
+    if (escaped !== -1) {
+      out[n++] = 0x25;
+      out[n++] = HEX_DIGITS.charCodeAt(escaped >> 4);
+      out[n++] = HEX_DIGITS.charCodeAt(escaped & 15);
     }
-    i += 2;
-    if (isControl(v)) return 'control-character';
-    if (v === 0x2f || v === 0x5c) {
-      if (opts.slashes) out[n++] = 0x2f;
-      else pushEscaped(v);
-    } else if (KEEP_ESCAPED.has(v)) pushEscaped(v);
-    else out[n++] = v;
   }
   let text: string;
-  let ascii = true;
-  for (let i = 0; i < n && ascii; i++) if (out[i]! >= 0x80) ascii = false;
   try {
     // Plain ASCII needs no UTF-8 validation, and the single-byte decoder is several times faster.
-    text = (ascii ? asciiDecoder : decoder).decode(out.subarray(0, n));
+    text = (high < 0x80 ? asciiDecoder : decoder).decode(out.subarray(0, n));
   } catch {
     return 'invalid-utf8';
   }
@@ -212,7 +256,7 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
   if (opts.keepEmpty) return urlSegments(text.split('/'), opts);
   const segments: string[] = [];
   // After NFKC a fullwidth reverse solidus is a "\", which a lenient origin also splits on.
-  const parts = opts.lenient ? text.split(/[/\\]/) : text.split('/');
+  const parts = opts.lenient ? splitOnSlashes(text) : text.split('/');
   for (let i = 0; i < parts.length; i++) {
     let seg = parts[i]!;
     if (opts.params) {
