@@ -160,48 +160,16 @@ const missVsFloor = ratio('edge-authorizer verify, signing key not cached', 'flo
 
 // Rotation: the cost of N keys against one key, run by run, and the heap each key keeps.
 const rotation = chosen.filter((x) => x.group === 'rotation').map((x) => x.c);
-const mauth = chosen.filter((x) => x.group === 'mauth').map((x) => x.c);
-const mauthMd =
-  mauth.length > 0
-    ? mauthSection(
-        runsOf,
-        mauth.map((c) => c.name),
-        BODY.length,
-      )
-    : '';
-const ustudio = chosen.filter((x) => x.group === 'ustudio').map((x) => x.c);
-const ustudioMd =
-  ustudio.length > 0
-    ? ustudioSection(
-        runsOf,
-        ustudio.map((c) => c.name),
-        BODY.length,
-      )
-    : '';
-const apikey = chosen.filter((x) => x.group === 'apikey').map((x) => x.c);
-const apikeyMd =
-  apikey.length > 0
-    ? apikeySection(
-        runsOf,
-        apikey.map((c) => c.name),
-      )
-    : '';
-const jwt = chosen.filter((x) => x.group === 'jwt').map((x) => x.c);
-const jwtMd =
-  jwt.length > 0
-    ? jwtSection(
-        runsOf,
-        jwt.map((c) => c.name),
-      )
-    : '';
-const lambda = chosen.filter((x) => x.group === 'lambda').map((x) => x.c);
-const lambdaMd =
-  lambda.length > 0
-    ? lambdaSection(
-        runsOf,
-        lambda.map((c) => c.name),
-      )
-    : '';
+/** A group's section, rendered from the names of its measured cases; '' when none of them was measured. */
+const groupSection = (group: Case['group'], render: (names: string[]) => string): string => {
+  const names = chosen.filter((x) => x.group === group).map((x) => x.c.name);
+  return names.length > 0 ? render(names) : '';
+};
+const mauthMd = groupSection('mauth', (names) => mauthSection(runsOf, names, BODY.length));
+const ustudioMd = groupSection('ustudio', (names) => ustudioSection(runsOf, names, BODY.length));
+const apikeyMd = groupSection('apikey', (names) => apikeySection(runsOf, names));
+const jwtMd = groupSection('jwt', (names) => jwtSection(runsOf, names));
+const lambdaMd = groupSection('lambda', (names) => lambdaSection(runsOf, names));
 const oneKey = rotation.find((c) => c.keys === 1);
 const rotationTable = [
   '| keys in rotation | median µs/op | min – max of the runs | ratio to one key (median, min – max) | heap kept per key |',

@@ -13,6 +13,7 @@ import { apikeySection } from '../../bench/apikey-section.ts';
 import { generateApiKey } from '../../lib/keys/api-key-format.ts';
 import { LAMBDA_CASES } from '../../bench/lambda-cases.ts';
 import { lambdaSection } from '../../bench/lambda-section.ts';
+import { renderedSection } from '../helpers/bench-sections.ts';
 
 const run = async (c: Case, input: unknown) => await c.run(input);
 
@@ -93,10 +94,7 @@ describe('npm run bench: the cases', async () => {
 
     it('renders its BENCHMARKS.md section with a ratio to the floor and a target per version', () => {
       const names = mauth.map((c) => c.name);
-      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
-      const md = mauthSection((n) => runs.get(n)!, names, 188);
-      expect(md.startsWith('## MAuth verification per request\n')).toBe(true);
-      for (const n of names) expect(md).toContain(`| ${n} |`);
+      const md = renderedSection(names, (runsOf) => mauthSection(runsOf, names, 188), 'MAuth verification per request');
       // v1 ours ÷ v1 floor: 10/11, 11/12, 12/13.
       expect(md).toContain(`- MAuth v1 verify ÷ the node:crypto publicDecrypt floor: **${(11 / 12).toFixed(3)}**`);
       expect(md).toContain('target at most 1.2: met');
@@ -135,11 +133,9 @@ describe('npm run bench: the cases', async () => {
 
     it('renders its BENCHMARKS.md section with the ratio to aws-jwt-verify and the repeated-token figure', () => {
       const names = jwt.map((c) => c.name);
-      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
-      runs.set(JWT_CASES.cached, [1.5, 1.6, 1.7]);
-      const md = jwtSection((n) => runs.get(n)!, names);
-      expect(md.startsWith('## JWT verification per request\n')).toBe(true);
-      for (const n of names) expect(md).toContain(`| ${n} |`);
+      const md = renderedSection(names, (runsOf) => jwtSection(runsOf, names), 'JWT verification per request', {
+        [JWT_CASES.cached]: [1.5, 1.6, 1.7],
+      });
       // ours (index 0) ÷ aws (index 2): 10/12, 11/13, 12/14.
       expect(md).toContain(`- our verify ÷ aws-jwt-verify (the same token, fresh request, no token cache): **${(11 / 13).toFixed(3)}**`);
       expect(md).toContain('target under 2 µs: met');
@@ -175,10 +171,7 @@ describe('npm run bench: the cases', async () => {
 
     it('renders its BENCHMARKS.md section with the ratio to the floor and its target', () => {
       const names = apikey.map((c) => c.name);
-      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
-      const md = apikeySection((n) => runs.get(n)!, names);
-      expect(md.startsWith('## API-key verification per request\n')).toBe(true);
-      for (const n of names) expect(md).toContain(`| ${n} |`);
+      const md = renderedSection(names, (runsOf) => apikeySection(runsOf, names), 'API-key verification per request');
       // ours ÷ floor: 10/11, 11/12, 12/13.
       expect(md).toContain(`- API-key verify ÷ the node:crypto sha256 + timingSafeEqual floor: **${(11 / 12).toFixed(3)}**`);
       expect(md).toContain('target at most 1.3: met');
@@ -225,10 +218,7 @@ describe('npm run bench: the cases', async () => {
 
     it("renders its BENCHMARKS.md section with each ratio to the floor and the floor's code", () => {
       const names = lambda.map((c) => c.name);
-      const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
-      const md = lambdaSection((n) => runs.get(n)!, names);
-      expect(md.startsWith('## Lambda authorizer per request\n')).toBe(true);
-      for (const n of names) expect(md).toContain(`| ${n} |`);
+      const md = renderedSection(names, (runsOf) => lambdaSection(runsOf, names), 'Lambda authorizer per request');
       // REST ÷ floor: 10/13, 11/14, 12/15.
       expect(md).toContain(`- REST handler ÷ the floor: **${(11 / 14).toFixed(2)}**`);
       expect(md).toContain('export function floorAuthorizer');

@@ -6,6 +6,7 @@ import { buildCases } from '../../bench/sigv4-cases.ts';
 import { USTUDIO_CASES } from '../../bench/ustudio-cases.ts';
 import { ustudioSection } from '../../bench/ustudio-section.ts';
 import type { SignedRequest } from '../../lib/core/request.ts';
+import { renderedSection } from '../helpers/bench-sections.ts';
 
 describe('npm run bench: the USTUDIO-HMAC-V2 cases', async () => {
   const cases = await buildCases('ustudio');
@@ -49,10 +50,7 @@ describe('npm run bench: the USTUDIO-HMAC-V2 cases', async () => {
 
   it('renders its BENCHMARKS.md section with a ratio to the floor and a target', () => {
     const names = cases.map((c) => c.name);
-    const runs = new Map(names.map((n, i) => [n, [10 + i, 11 + i, 12 + i]]));
-    const md = ustudioSection((n) => runs.get(n)!, names, 188);
-    expect(md.startsWith('## USTUDIO-HMAC-V2 verification per request\n')).toBe(true);
-    for (const n of names) expect(md).toContain(`| ${n} |`);
+    const md = renderedSection(names, (runsOf) => ustudioSection(runsOf, names, 188), 'USTUDIO-HMAC-V2 verification per request');
     // ours ÷ floor: 10/11, 11/12, 12/13.
     expect(md).toContain(`- USTUDIO-HMAC-V2 verify ÷ the node:crypto createHmac floor: **${(11 / 12).toFixed(3)}**`);
     expect(md).toContain('export function floorVerifyUStudio');
