@@ -328,13 +328,11 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
 
   /** The answer once everything matched: the principal, and the declared body hash when the body was not there to check. */
   function success(claim: Prepared['claim'], record: KeyRecord, declaredBodyHash: string | undefined, req: SignedRequest): AuthResult {
-    const result: AuthResult = {
-      ok: true,
-      scheme: SIGV4_SCHEME,
-      keyId: claim.keyId,
-      principal: { id: record.principal, permissions: record.permissions },
-    };
-    return declaredBodyHash !== undefined && req.body === undefined ? { ...result, pendingBodySha256: declaredBodyHash } : result;
+    const principal = { id: record.principal, permissions: record.permissions };
+    // Built whole, not spread from the plain answer: a spread costs about as much as the rest of this answer.
+    return declaredBodyHash !== undefined && req.body === undefined
+      ? { ok: true, scheme: SIGV4_SCHEME, keyId: claim.keyId, principal, pendingBodySha256: declaredBodyHash }
+      : { ok: true, scheme: SIGV4_SCHEME, keyId: claim.keyId, principal };
   }
 
   const declaredOf = (prepared: Prepared) =>
