@@ -1,6 +1,6 @@
 import type { Authenticator } from '../../authenticator.ts';
 import { EMPTY_SHA256_HEX } from '../../core/crypto.ts';
-import type { AuthResult, AuthSuccess } from '../../core/result.ts';
+import type { AuthSuccess } from '../../core/result.ts';
 import { hasHeader, type HeaderList, type SignedRequest } from '../../core/request.ts';
 import { parseApiArn, principalPolicy, singlePolicy, type PolicyDocument } from '../../policy/iam.ts';
 import { methodOverrideValues, methodReadings } from '../../policy/routes.ts';
@@ -200,28 +200,20 @@ async function decide(auth: Authenticator, event: unknown, log: (entry: Authoriz
   // to confirm (HTTP/2 clients may omit Content-Length, so "no body" is a belief, not a fact).
   const selected = auth.select(signed);
   const coverage = selected.ok ? selected.scheme.descriptor.body : undefined;
-  let result: AuthResult;
+  if (coverage === 'raw-body' && withBody) {
+    log({ event: 'authorizer.unauthorized', code: 'ERR_PAYLOAD_HASH_REQUIRED', method, path });
+    throw new Error(UNAUTHORIZED);
+  }
+  // Asked without the body only where that can prove something: a header-hash request that declares
+  // neither a body nor a hash of one could only answer ERR_PAYLOAD_HASH_REQUIRED, or fail before that on
+  // what the bodyless check fails on too (nothing before it reads the body), so it is asked once, as
+  // bodyless: one parse instead of two and no failure thrown (GETs from most SigV4 clients).
+  const bodylessOnly = coverage === 'raw-body' || (coverage === 'header-hash' && !withBody && !declaresBodyHash(selected, signed));
+  let result = bodylessOnly ? undefined : await authenticateAny(auth, { ...signed, body: undefined }, read.signedPaths);
   let assumedEmpty = false;
-  if (coverage === 'raw-body') {
-    if (withBody) {
-      log({ event: 'authorizer.unauthorized', code: 'ERR_PAYLOAD_HASH_REQUIRED', method, path });
-      throw new Error(UNAUTHORIZED);
-    }
+  if (!result || (coverage === 'header-hash' && !result.ok && result.error.code === 'ERR_PAYLOAD_HASH_REQUIRED' && !withBody)) {
     result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
     assumedEmpty = true;
-  } else if (coverage === 'header-hash' && !withBody && !declaresBodyHash(selected, signed)) {
-    // Neither a body nor a hash of one: asked without the body, the scheme could only answer
-    // ERR_PAYLOAD_HASH_REQUIRED, or fail before that on what the bodyless check below fails on too
-    // (nothing before it reads the body). So it is asked once, as bodyless: one parse instead of two
-    // and no failure thrown, on every such request (GETs from most SigV4 clients).
-    result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
-    assumedEmpty = true;
-  } else {
-    result = await authenticateAny(auth, { ...signed, body: undefined }, read.signedPaths);
-    if (coverage === 'header-hash' && !result.ok && result.error.code === 'ERR_PAYLOAD_HASH_REQUIRED' && !withBody) {
-      result = await authenticateAny(auth, { ...signed, body: new Uint8Array() }, read.signedPaths);
-      assumedEmpty = true;
-    }
   }
   if (!result.ok) {
     if (result.error.code === 'ERR_KEYSTORE_UNAVAILABLE') {
