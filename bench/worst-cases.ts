@@ -173,11 +173,20 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     WORST_LIMITS.maxUrlBytes - 1,
   );
   const ambiguousPath = await signer.sign(get(ambiguous, ''));
+  // The same spellings at the default 16 KiB URL limit: read sixty times over, as much as one decision may read
+  // (MAX_READ_BYTES, 1 MiB); at 64 KiB above, refused once that is spent.
+  const ambiguousDefault = ambiguous.slice(0, 16 * 1024 - 1);
+  const ambiguousDefaultPath = await signer.sign(get(ambiguousDefault, ''));
+  // The slowest refusal known before the read budget (0.6 s): %u escapes, %2F.. and "//" all along a path at the
+  // URL limit, read every way in each form a URL front passes on. Now refused once 1 MiB is read.
+  const hostileUnit = '/\\h//a/./%2F../%u0061;/';
+  const hostile = hostileUnit.repeat(Math.floor((WORST_LIMITS.maxUrlBytes - 1) / hostileUnit.length));
+  const hostilePath = await signer.sign(get(hostile, ''));
   // A path of spaces (REST hands a %20 over decoded): every trim from the end must be linear, never a
   // regular expression that tries each run of spaces.
   const spaces = '/x/' + ' '.repeat(WORST_LIMITS.maxUrlBytes - 6) + 'x';
   const spacesPath = await signer.sign(get(spaces, ''));
-  const readings = auth.decide('GET', ambiguous);
+  const readings = auth.decide('GET', ambiguousDefault);
   // Behind the most base paths a configuration may list (16), a path at the default 16 KiB URL limit under
   // one of them, of empty segments and backslashes: each reading is cut every way the apps cut it, and what
   // the apps make is read again (the eighth review's slowest accepted decision). With the default rule: under rules
@@ -236,7 +245,9 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   const ustudioSigner = createUStudioSigner({ keyId: 'worst-ustudio', secret: SECRET, clock });
   const descending = await ustudioSigner.sign(get('/', descendingKeys.join('&')));
 
-  const table: Array<[string, string, SignedRequest, Authenticator?]> = [
+  /** A row's expected refusal, when it is one: the route decision's, for a path that costs more than the read budget. */
+  const OVER_BUDGET = 'request path holds too many escapes, separators and dot segments to be read every way an origin could';
+  const table: Array<[string, string, SignedRequest, Authenticator?, string?]> = [
     ['ordinary verify through the authenticator', `the POST of the table above, ${totalBytes(ordinary)} bytes`, ordinary],
     [
       'presigned query at maxUrlBytes of X-Amz-SignedHeaders names, a duplicate at the end',
@@ -258,9 +269,23 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ],
     ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
     [
-      'route decision (/admin/*, /public/*, *) and verify: path at maxUrlBytes read thirty-two ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), each way again as a URL front passes it on, and as handlers mounted before its "//" and dot segments read them, signed',
-      `${(ambiguous.length / 1024).toFixed(0)} KiB path, ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
+      'route decision (/admin/*, /public/*, *) and verify: path at the default 16 KiB URL limit read thirty-two ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), each way again as a URL front passes it on, and as handlers mounted before its "//" and dot segments read them, signed',
+      `${(ambiguousDefault.length / 1024).toFixed(0)} KiB path read 60 times over (the 1 MiB a decision may read), ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
+      ambiguousDefaultPath,
+    ],
+    [
+      'route decision (/admin/*, /public/*, *): the same spellings at maxUrlBytes',
+      `${(ambiguous.length / 1024).toFixed(0)} KiB path, refused once 1 MiB is read`,
       ambiguousPath,
+      auth,
+      OVER_BUDGET,
+    ],
+    [
+      'route decision (/admin/*, /public/*, *): path at maxUrlBytes of %u escapes, %2F.. and "//" (the slowest refusal known before the read budget, 0.6 s)',
+      `${(hostile.length / 1024).toFixed(0)} KiB path, refused once 1 MiB is read`,
+      hostilePath,
+      auth,
+      OVER_BUDGET,
     ],
     [
       'route decision and verify: path at maxUrlBytes of spaces (a REST path, decoded), signed',
@@ -274,10 +299,11 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       basedAuth,
     ],
     [
-      'route decision with rules that look 14 characters in, and verify: path at the default 16 KiB URL limit of the spellings above under /api, each "//" near its start read again for a handler mounted before it, signed',
-      `${(mounted.length / 1024).toFixed(0)} KiB path`,
+      'route decision with rules that look 14 characters in: path at the default 16 KiB URL limit of the spellings above under /api, each "//" near its start read again for a handler mounted before it',
+      `${(mounted.length / 1024).toFixed(0)} KiB path, refused once 1 MiB is read (133 passes needed)`,
       mountedPath,
       mountedAuth,
+      OVER_BUDGET,
     ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
     [
@@ -288,19 +314,23 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ],
   ];
   const out: WorstCase[] = [];
-  for (const [name, input, req, scheme = auth] of table) {
+  for (const [name, input, req, scheme = auth, refusal] of table) {
     if (urlLength(req) > WORST_LIMITS.maxUrlBytes || headerBytes(req) > WORST_LIMITS.maxHeaderBytes) {
       throw new Error(`${name}: the input is over a limit, so it would not reach the parser`);
     }
     if (req.headers.length > WORST_LIMITS.maxHeaderCount) throw new Error(`${name}: too many headers`);
     // The route-decision case runs what every adapter runs first: the route decision on the raw path.
-    const run =
-      req === ambiguousPath || req === spacesPath || req === behindPath || req === mountedPath
-        ? () => decideThenAuthenticate(scheme, fresh(req), req === behindPath)
-        : () => scheme.authenticate(fresh(req));
+    const run = name.startsWith('route decision')
+      ? () => decideThenAuthenticate(scheme, fresh(req), req === behindPath)
+      : () => scheme.authenticate(fresh(req));
     const r = await run();
-    if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
-    if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);
+    if (refusal !== undefined) {
+      if (r.ok || r.error.message !== refusal)
+        throw new Error(`${name}: should be refused with "${refusal}", got ${r.ok ? 'an allow' : r.error.message}`);
+    } else {
+      if (!r.ok && /too (long|large|many)/.test(r.error.message)) throw new Error(`${name}: refused by a limit (${r.error.message})`);
+      if (req !== slashy && !name.startsWith('presigned') && !r.ok) throw new Error(`${name}: should verify, got ${r.error.code}`);
+    }
     out.push({ name, input, fn: run, outcome: r.ok ? 'accepted' : r.error.code, bytes: totalBytes(req) });
   }
   return out;

@@ -187,3 +187,49 @@ describe('routeReadings skips only what cannot matter', () => {
     );
   });
 });
+
+describe('routeReadings within a read budget', () => {
+  it('charges the path length for each pass it reads, and reads the same as without one', () => {
+    for (const path of ['/a/./b', '/a%2Fb;c/..', '/x//y\\z/%2e%2E/%u0061', '/plain/path']) {
+      const free = routeReadings(path);
+      const budget = { bytes: 1 << 20 };
+      expect(routeReadings(path, budget)).toEqual(free);
+      const passes = (1 << 20) - budget.bytes;
+      // A plain path is not read at all; any other, once per pass, each pass its UTF-8 length.
+      expect(passes % new TextEncoder().encode(path).length).toBe(0);
+      if (path === '/plain/path') expect(passes).toBe(0);
+      else expect(passes).toBeGreaterThan(0);
+    }
+  });
+  it('refuses a path before the pass that would overdraw the budget, and leaves what it could not spend', () => {
+    const path = '/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/';
+    const all = { bytes: 1 << 20 };
+    const read = routeReadings(path, all);
+    expect(read.ok).toBe(true);
+    const needed = (1 << 20) - all.bytes;
+    // Exactly enough: read as without a budget, nothing left.
+    const exact = { bytes: needed };
+    expect(routeReadings(path, exact)).toEqual(read);
+    expect(exact.bytes).toBe(0);
+    // One byte short: the last pass is not read.
+    const short = { bytes: needed - 1 };
+    expect(routeReadings(path, short)).toEqual({ ok: false, reason: 'too-many-readings' });
+    expect(short.bytes).toBe(path.length - 1);
+    // Nothing to spend: nothing read.
+    const none = { bytes: 0 };
+    expect(routeReadings(path, none)).toEqual({ ok: false, reason: 'too-many-readings' });
+    expect(none.bytes).toBe(0);
+  });
+  it('charges UTF-8 bytes, not UTF-16 code units', () => {
+    const path = '/é/./x'; // 6 code units, 7 bytes
+    const budget = { bytes: 1 << 20 };
+    const read = routeReadings(path, budget);
+    const spent = (1 << 20) - budget.bytes;
+    expect(spent % 7).toBe(0);
+    expect(routeReadings(path, { bytes: spent })).toEqual(read);
+    // One short: the last pass, which needs 7, finds 6.
+    const short = { bytes: spent - 1 };
+    expect(routeReadings(path, short)).toEqual({ ok: false, reason: 'too-many-readings' });
+    expect(short.bytes).toBe(6);
+  });
+});

@@ -7,8 +7,20 @@
  */
 import { hexVal } from './encoding.ts';
 
-/** Why a path was refused outright (no reading of it is safe to route). */
-export type PathRejection = 'control-character' | 'invalid-utf8' | 'not-absolute';
+/**
+ * Why a path was refused outright: no reading of it is safe to route, or (`too-many-readings`) reading
+ * it every way would cost more than the caller's {@link ReadBudget} allows.
+ */
+export type PathRejection = 'control-character' | 'invalid-utf8' | 'not-absolute' | 'too-many-readings';
+
+/**
+ * What a caller lets the readings of one decision cost: `bytes` left to read, shared by every
+ * `routeReadings` call it is passed to and lowered by the length of the path at each reading. A
+ * reading that would take it below zero is not read: the path is refused (`too-many-readings`).
+ */
+export interface ReadBudget {
+  bytes: number;
+}
 
 /** What `routeReadings()` makes of a raw path: every reading an origin could route, or why none is safe. */
 export type RouteReadings =
@@ -362,10 +374,10 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * and keep it as sent, two more do so with `\` (and `%2F`, `%5C`) read as "/", and two more with only a
  * literal `\` read so (a URL parser's http(s) path: `%2F` and `%5C` stay text). Two more cut
  * `;params` before decoding and then read `%2F` as "/" (Tomcat decoding encoded slashes), as the path
- * arrives and decoded once. The URL readings with empty segments kept are also read decoded once more. Linear in the path's length (thirty-two passes at most). Case-insensitive origins are the route table's concern.
+ * arrives and decoded once. The URL readings with empty segments kept are also read decoded once more. Linear in the path's length (thirty-two passes at most, each charged to `budget` when one is given). Case-insensitive origins are the route table's concern.
  */
-export function routeReadings(rawPath: string): RouteReadings {
-  return readAll(rawPath, false);
+export function routeReadings(rawPath: string, budget?: ReadBudget): RouteReadings {
+  return readAll(rawPath, false, budget);
 }
 
 /**
@@ -394,7 +406,7 @@ function hints(bytes: Uint8Array): { slash: boolean; params: boolean } {
   return { slash, params };
 }
 
-function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
+function readAll(rawPath: string, exhaustive: boolean, budget?: ReadBudget): RouteReadings {
   if (rawPath.charCodeAt(0) !== 0x2f) return { ok: false, reason: 'not-absolute' };
   if (!exhaustive && isPlainRoutePath(rawPath)) {
     return { ok: true, path: rawPath, readings: [rawPath] };
@@ -425,6 +437,11 @@ function readAll(rawPath: string, exhaustive: boolean): RouteReadings {
   const readings: string[] = [];
   for (const opts of ALL_OPTIONS) {
     if (!exhaustive && !needed(opts)) continue;
+    // Charged before the pass, so a spent budget reads nothing more.
+    if (budget) {
+      if (budget.bytes < bytes.length) return { ok: false, reason: 'too-many-readings' };
+      budget.bytes -= bytes.length;
+    }
     const r = readPath(bytes, opts);
     if (!r.startsWith('/')) return { ok: false, reason: r as PathRejection };
     if (!readings.includes(r)) readings.push(r);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.ts';
-import { isPlainRoutePath, routeReadingsExhaustive } from '../core/route-path.ts';
+import { isPlainRoutePath, routeReadings, routeReadingsExhaustive } from '../core/route-path.ts';
 import {
   basePathTails,
   compileBasePaths,
@@ -10,10 +10,20 @@ import {
   decidingText,
   foldCase,
   foldCaseFull,
+  MAX_READ_BYTES,
   matchesPattern,
   mountedReadings,
   strictestOf,
 } from './routes.ts';
+
+/** The refusal of a path that would cost more than the read budget to read every way. */
+const TOO_MANY_READINGS = {
+  ok: false,
+  error: expect.objectContaining({
+    code: 'ERR_PATH_REJECTED',
+    message: 'request path holds too many escapes, separators and dot segments to be read every way an origin could',
+  }),
+};
 
 const table = createRouteTable(
   loadConfig({
@@ -78,17 +88,17 @@ describe('route decisions', () => {
     for (const method of [null, ['GET', null], ['GET', 1]] as unknown as string[])
       for (const path of ['/a/%00', 'https:/admin', '/x\t/..']) expect(table.decide(method, path)).toMatchObject({ ok: false });
   });
+  /** The rules of {@link adminBesidePublic}. */
+  const adminRules = (guarded: string) =>
+    loadConfig({
+      schemes: { sigv4: { region: 'r', service: 's' } },
+      routes: [
+        { path: guarded, permissions: ['admin'] },
+        { path: '*', public: true },
+      ],
+    }).routes;
   /** `guarded` for admins beside a public everything else. */
-  const adminBesidePublic = (guarded: string) =>
-    createRouteTable(
-      loadConfig({
-        schemes: { sigv4: { region: 'r', service: 's' } },
-        routes: [
-          { path: guarded, permissions: ['admin'] },
-          { path: '*', public: true },
-        ],
-      }).routes,
-    );
+  const adminBesidePublic = (guarded: string) => createRouteTable(adminRules(guarded));
   /** An exact guarded /admin beside a public everything else: what a path that resolves to /admin/ must not pass. */
   const exactAdmin = () => adminBesidePublic('/admin');
   it('requires every permission any reading reaches (an ambiguous path between two guarded routes needs both)', () => {
@@ -219,9 +229,18 @@ describe('route decisions', () => {
     // look past none (the default rule, "*").
     const unit = '/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/';
     const spelled = (front: string, kib: number) => (front + unit.repeat(Math.ceil((kib * 1024) / unit.length))).slice(0, kib * 1024 - 1);
-    for (const kib of [4, 16]) expect(api.decide('GET', spelled('/api', kib)), `${kib} KiB`).toMatchObject({ ok: true });
+    // Read every way, these spellings cost 133 passes under /api and 60 under "*": within the read budget (1 MiB,
+    // MAX_READ_BYTES) up to 7 KiB and 16 KiB; past it, refused for that (below), never for their "//".
+    for (const kib of [4, 7]) expect(api.decide('GET', spelled('/api', kib)), `${kib} KiB`).toMatchObject({ ok: true });
     const everything = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes);
-    expect(everything.decide('GET', spelled('/x', 64))).toMatchObject({ ok: true, public: false });
+    expect(everything.decide('GET', spelled('/x', 16))).toMatchObject({ ok: true, public: false });
+    const unbounded = { readBytes: Infinity };
+    const apiUnbounded = createRouteTable(adminRules('/api/admin/*'), [], unbounded);
+    const everythingUnbounded = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes, [], unbounded);
+    expect(apiUnbounded.decide('GET', spelled('/api', 16))).toMatchObject({ ok: true });
+    expect(everythingUnbounded.decide('GET', spelled('/x', 64))).toMatchObject({ ok: true, public: false });
+    expect(api.decide('GET', spelled('/api', 16))).toEqual(TOO_MANY_READINGS);
+    expect(everything.decide('GET', spelled('/x', 64))).toEqual(TOO_MANY_READINGS);
     // A plain path at the default 16 KiB limit with a "//" near its start and one in every third segment after it.
     const tail = 'files/x//'.repeat(1800);
     expect(api.decide('GET', '/api//v/' + tail)).toMatchObject({ ok: true, public: true });
@@ -664,5 +683,105 @@ describe('mountedReadings', () => {
   });
   it('reads nothing in a path with no dot segment', () => {
     expect(mountedReadings('/api/v1/items/a.json', 40)).toEqual([]);
+  });
+});
+
+describe('the read budget (MAX_READ_BYTES): what one decision may read', () => {
+  const three = loadConfig({
+    schemes: { sigv4: { region: 'r', service: 's' } },
+    routes: [{ path: '/admin/*', permissions: ['admin'] }, { path: '/public/*', public: true }, { path: '*' }],
+  }).routes;
+  const bounded = createRouteTable(three);
+  const unbounded = createRouteTable(three, [], { readBytes: Infinity });
+  const repeated = (unit: string, length: number) => unit.repeat(Math.floor(length / unit.length));
+
+  it('refuses the slowest refusal known before (0.6 s at 64 KiB) once it has read 1 MiB, at the default 16 KiB limit too', () => {
+    // Unbounded, it is read 139 times over before "names a host too often" refuses it.
+    const hostile = (kib: number) => repeated('/\\h//a/./%2F../%u0061;/', kib * 1024);
+    for (const kib of [16, 64]) {
+      expect(unbounded.decide('GET', hostile(kib)), `${kib} KiB`).toMatchObject({
+        ok: false,
+        error: { message: 'request path names a host too often' },
+      });
+      expect(bounded.decide('GET', hostile(kib)), `${kib} KiB`).toEqual(TOO_MANY_READINGS);
+    }
+    // A short one is read every way and refused as before.
+    expect(bounded.decide('GET', hostile(1))).toEqual(unbounded.decide('GET', hostile(1)));
+  });
+
+  it('never refuses a path at the default 16 KiB limit for what real paths hold: escapes, dots, "//", ";", an encoded slash', () => {
+    // 35 and 16 passes: 64 are allowed at 16 KiB.
+    const long = '/public/' + repeated('%E6%96%87%E4%BB%B6/report.v2/./a%20b//', 16 * 1024 - 40) + 'x%2Fy';
+    const guarded = '/admin/' + repeated('segment.name/../x;v=1/%41', 16 * 1024 - 20);
+    expect(bounded.decide('GET', long)).toEqual(unbounded.decide('GET', long));
+    expect(bounded.decide('GET', long)).toMatchObject({ ok: true, public: true });
+    expect(bounded.decide('GET', guarded)).toEqual(unbounded.decide('GET', guarded));
+    expect(bounded.decide('GET', guarded)).toMatchObject({ ok: true, permissions: ['admin'] });
+  });
+
+  it('at the largest limit (64 KiB) reads a path 16 times: escapes and dots pass; with "//", "/./" and an encoded slash too, refused', () => {
+    const escaped = '/public/' + repeated('%E6%96%87%E4%BB%B6/report.v2/a%20b/', 64 * 1024 - 40); // 8 passes
+    expect(escaped.length).toBeGreaterThan(63 * 1024);
+    expect(bounded.decide('GET', escaped)).toEqual(unbounded.decide('GET', escaped));
+    expect(bounded.decide('GET', escaped)).toMatchObject({ ok: true, public: true });
+    // 35 passes, as at 16 KiB above.
+    const mixed = '/public/' + repeated('%E6%96%87%E4%BB%B6/report.v2/./a%20b//', 64 * 1024 - 40) + 'x%2Fy';
+    expect(unbounded.decide('GET', mixed)).toMatchObject({ ok: true, public: true });
+    expect(bounded.decide('GET', mixed)).toEqual(TOO_MANY_READINGS);
+  });
+
+  it('is one budget for the whole decision: the readings of the path, of its other forms and of what a host drop leaves', () => {
+    // "//h/admin/./y" is read, and so is "/admin/./y", what a handler that takes "h" for a host is left with.
+    const path = '//h/admin/./y';
+    const spent = { bytes: 1 << 20 };
+    routeReadings(path, spent);
+    const alone = (1 << 20) - spent.bytes;
+    expect(alone).toBeGreaterThan(0);
+    const decision = unbounded.decide('GET', path);
+    expect(decision).toMatchObject({ ok: true, permissions: ['admin'] });
+    expect(createRouteTable(three, [], { readBytes: alone }).decide('GET', path)).toEqual(TOO_MANY_READINGS);
+    expect(createRouteTable(three, [], { readBytes: 4 * alone }).decide('GET', path)).toEqual(decision);
+    // Behind base paths, what the apps make of the path is read from the same budget.
+    const behind = '/v1/admin/./y';
+    const based = (readBytes: number) => createRouteTable(three, ['/v1'], { readBytes }).decide('GET', behind, true);
+    const once = { bytes: 1 << 20 };
+    routeReadings(behind, once);
+    expect(based((1 << 20) - once.bytes)).toEqual(TOO_MANY_READINGS);
+    expect(based(Infinity)).toMatchObject({ ok: true, permissions: ['admin'] });
+    expect(based(MAX_READ_BYTES)).toEqual(based(Infinity));
+  });
+
+  it('decides every short path as an unbounded table does (random hostile spellings, behind base paths or not)', () => {
+    const piece = fc.constantFrom(
+      '/',
+      '//',
+      '\\',
+      '%2F',
+      '%5C',
+      '%252F',
+      '.',
+      '..',
+      '%2e',
+      ';p',
+      '%u0061',
+      '％',
+      'admin',
+      'public',
+      'h',
+      'v1',
+      ' ',
+      '%41',
+      '@',
+    );
+    const basedBounded = createRouteTable(three, ['/v1', '/a/b']);
+    const basedUnbounded = createRouteTable(three, ['/v1', '/a/b'], { readBytes: Infinity });
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), fc.boolean(), fc.boolean(), (parts, behind, tails) => {
+        const path = '/' + parts.join('');
+        expect(bounded.decide('GET', path, behind, tails)).toEqual(unbounded.decide('GET', path, behind, tails));
+        expect(basedBounded.decide('GET', path, behind, tails)).toEqual(basedUnbounded.decide('GET', path, behind, tails));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

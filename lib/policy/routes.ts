@@ -1,7 +1,15 @@
 import type { RouteConfig } from '../config/schema.ts';
 import { percentDecode } from '../core/encoding.ts';
 import { authError, type AuthError } from '../core/errors.ts';
-import { isPlainRoutePath, normalizeRoutePath, resolveUrlPath, routeReadings, trimEnd, type PathRejection } from '../core/route-path.ts';
+import {
+  isPlainRoutePath,
+  normalizeRoutePath,
+  resolveUrlPath,
+  routeReadings,
+  trimEnd,
+  type PathRejection,
+  type ReadBudget,
+} from '../core/route-path.ts';
 
 /**
  * What the route rules say about one request, taken over every reading of its path (each also
@@ -134,6 +142,7 @@ const REJECTION_TEXT: Record<PathRejection, string> = {
   'control-character': 'request path contains a control character',
   'invalid-utf8': 'request path contains escapes that are not valid UTF-8',
   'not-absolute': 'request path must start with "/"',
+  'too-many-readings': 'request path holds too many escapes, separators and dot segments to be read every way an origin could',
 };
 
 /**
@@ -179,6 +188,16 @@ const MAX_REREAD_CHARACTERS = 64 * 1024;
 
 /** How often a path loses a first segment that URL parsers take as a host: a front's parser, then the app's. */
 const MAX_HOST_DROPS = 2;
+
+/**
+ * Most bytes one decision reads, over every reading of the path, of its other forms, of what apps
+ * make of it behind base paths and of what is left after a host drop: 64 passes over a path at the
+ * default 16 KiB URL limit, 16 at the largest (64 KiB). A path that needs more is refused before the
+ * pass that would overdraw it. Ordinary paths need a pass or a few (one with escapes, dots and
+ * `//` about ten); only paths built of every spelling at once, all along them, need more, and
+ * reading those every way cost up to 0.6 s at 64 KiB before this bound.
+ */
+export const MAX_READ_BYTES = 1024 * 1024;
 
 /** A configured base path, normalised, and how a router mounted under it (Express) matches it: at the start, in any case, up to a "/" or the end. */
 export interface BasePath {
@@ -562,7 +581,7 @@ function matches(p: CompiledPattern, path: string): boolean {
 export function createRouteTable(
   routes: readonly RouteConfig[],
   basePaths: readonly string[] = [],
-  internal: { readonly plainShortCut?: boolean } = {},
+  internal: { readonly plainShortCut?: boolean; readonly readBytes?: number } = {},
 ): RouteTable {
   const rules = routes.map((r) => {
     const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);
@@ -627,6 +646,8 @@ export function createRouteTable(
       // matched as it stands and with case folded.
       const forms = otherForms(rawPath);
       if (splitByParsers(rawPath) || forms.some(splitByParsers)) return refused(SPLIT_TEXT);
+      // Every reading below is charged to this decision's one budget.
+      const budget: ReadBudget = { bytes: internal.readBytes ?? MAX_READ_BYTES };
       const judged = loose || tailsOnly ? new Set<string>() : undefined;
       // Behind base paths, what the apps make of the path is bounded first, before anything is read.
       let reread: Set<string> | undefined;
@@ -656,13 +677,13 @@ export function createRouteTable(
           if (characters > MAX_REREAD_CHARACTERS) return refused(REPEATS_TEXT);
         }
       }
-      const read = routeReadings(rawPath);
+      const read = routeReadings(rawPath, budget);
       if (!read.ok) return refused(REJECTION_TEXT[read.reason]);
       let readings = read.readings;
       if (forms.length > 0) {
         const all = new Set(readings);
         for (const form of forms) {
-          const again = routeReadings(form);
+          const again = routeReadings(form, budget);
           if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
           for (const r of again.readings) all.add(r);
         }
@@ -672,7 +693,7 @@ export function createRouteTable(
       if (readings.some(splitByParsers)) return refused(SPLIT_TEXT);
       if (reread && judged)
         for (const p of reread) {
-          const again = routeReadings(p);
+          const again = routeReadings(p, budget);
           if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
           for (const r of again.readings) judged.add(r);
         }
@@ -752,7 +773,7 @@ export function createRouteTable(
       for (let i = 0; i < queue.length; i++) {
         const { mount, rest, depth } = queue[i]!;
         if (!rest.readings) {
-          const again = routeReadings(rest.text);
+          const again = routeReadings(rest.text, budget);
           if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
           rest.readings = again.readings.map((r) => [r, decidingText(r, deciding)] as const);
         }
