@@ -684,6 +684,35 @@ describe('mountedReadings', () => {
   it('reads nothing in a path with no dot segment', () => {
     expect(mountedReadings('/api/v1/items/a.json', 40)).toEqual([]);
   });
+  /** Whether `whole` is what a handler mounted at some segment of `path` routes, whole: the mount, then what follows it resolved. */
+  const isWholeReading = (path: string, whole: string) => {
+    for (let at = path.indexOf('/', 1); at !== -1; at = path.indexOf('/', at + 1)) {
+      if (whole === path.slice(0, at) + resolved(path.slice(at))) return true;
+    }
+    return false;
+  };
+  it('hands on, for a host drop, only whole paths a mounted handler routes: the mount, then what follows it resolved', () => {
+    const segment = fc.constantFrom('a', 'api', '.', '..', '%2e', '', '', 'x.y');
+    let handed = 0;
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 14 }), fc.integer({ min: 3, max: 30 }), (segments, deciding) => {
+        const path = '/' + segments.join('/');
+        const withHost: string[] = [];
+        mountedReadings(path, deciding, withHost);
+        handed += withHost.length;
+        for (const whole of withHost) expect(isWholeReading(path, whole), `${path} (${deciding}): ${whole}`).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(handed).toBeGreaterThan(1000);
+  });
+  it('hands on whole paths of a long path of empty and dot segments as they are (each one string, joined once)', () => {
+    const path = '/api' + '//.'.repeat(4_000) + '/x/../y';
+    const withHost: string[] = [];
+    mountedReadings(path, 64, withHost);
+    expect(withHost.length).toBeGreaterThan(10);
+    for (const whole of withHost) expect(isWholeReading(path, whole)).toBe(true);
+  });
 });
 
 describe('the read budget (MAX_READ_BYTES): what one decision may read', () => {
