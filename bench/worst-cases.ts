@@ -173,12 +173,12 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     WORST_LIMITS.maxUrlBytes - 1,
   );
   const ambiguousPath = await signer.sign(get(ambiguous, ''));
-  // The same spellings at the default 16 KiB URL limit: read sixty times over, as much as one decision may read
-  // (MAX_READ_BYTES, 1 MiB); at 64 KiB above, refused once that is spent.
+  // The same spellings at the default 16 KiB URL limit: read sixty times over, within what one decision may read
+  // (MAX_READ_BYTES, 2 MiB, allows 128); at 64 KiB above, refused once that is spent.
   const ambiguousDefault = ambiguous.slice(0, 16 * 1024 - 1);
   const ambiguousDefaultPath = await signer.sign(get(ambiguousDefault, ''));
   // The slowest refusal known before the read budget (0.6 s): %u escapes, %2F.. and "//" all along a path at the
-  // URL limit, read every way in each form a URL front passes on. Now refused once 1 MiB is read.
+  // URL limit, read every way in each form a URL front passes on. Now refused once 2 MiB is read.
   const hostileUnit = '/\\h//a/./%2F../%u0061;/';
   const hostile = hostileUnit.repeat(Math.floor((WORST_LIMITS.maxUrlBytes - 1) / hostileUnit.length));
   const hostilePath = await signer.sign(get(hostile, ''));
@@ -289,19 +289,19 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
     [
       'route decision (/admin/*, /public/*, *) and verify: path at the default 16 KiB URL limit read thirty-two ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), each way again as a URL front passes it on, and as handlers mounted before its "//" and dot segments read them, signed',
-      `${(ambiguousDefault.length / 1024).toFixed(0)} KiB path read 60 times over (the 1 MiB a decision may read), ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
+      `${(ambiguousDefault.length / 1024).toFixed(0)} KiB path read 60 times over (a decision may read 2 MiB), ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
       ambiguousDefaultPath,
     ],
     [
       'route decision (/admin/*, /public/*, *): the same spellings at maxUrlBytes',
-      `${(ambiguous.length / 1024).toFixed(0)} KiB path, refused once 1 MiB is read`,
+      `${(ambiguous.length / 1024).toFixed(0)} KiB path, refused once 2 MiB is read`,
       ambiguousPath,
       auth,
       OVER_BUDGET,
     ],
     [
       'route decision (/admin/*, /public/*, *): path at maxUrlBytes of %u escapes, %2F.. and "//" (the slowest refusal known before the read budget, 0.6 s)',
-      `${(hostile.length / 1024).toFixed(0)} KiB path, refused once 1 MiB is read`,
+      `${(hostile.length / 1024).toFixed(0)} KiB path, refused once 2 MiB is read`,
       hostilePath,
       auth,
       OVER_BUDGET,
@@ -319,7 +319,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ],
     [
       'route decision with rules that look 14 characters in: path at the default 16 KiB URL limit of the spellings above under /api, each "//" near its start read again for a handler mounted before it',
-      `${(mounted.length / 1024).toFixed(0)} KiB path, refused once 1 MiB is read (133 passes needed)`,
+      `${(mounted.length / 1024).toFixed(0)} KiB path, refused once 2 MiB is read (133 passes needed)`,
       mountedPath,
       mountedAuth,
       OVER_BUDGET,

@@ -264,8 +264,13 @@ function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection
   } catch {
     return 'invalid-utf8';
   }
-  if (opts.lenient) text = text.normalize('NFKC');
-  if (opts.keepEmpty) return urlSegments(text.split('/'), opts);
+  // NFKC leaves ASCII as it is.
+  if (opts.lenient && high >= 0x80) text = text.normalize('NFKC');
+  if (opts.keepEmpty) {
+    // Nothing resolved and nothing cut: the segments joined again are the text (it starts with the path's "/").
+    if (opts.keepDots && !opts.params && text.charCodeAt(0) === 0x2f) return text;
+    return urlSegments(text.split('/'), opts);
+  }
   const segments: string[] = [];
   // After NFKC a fullwidth reverse solidus is a "\", which a lenient origin also splits on.
   const parts = opts.lenient ? splitOnSlashes(text) : text.split('/');

@@ -191,13 +191,15 @@ const MAX_HOST_DROPS = 2;
 
 /**
  * Most bytes one decision reads, over every reading of the path, of its other forms, of what apps
- * make of it behind base paths and of what is left after a host drop: 64 passes over a path at the
- * default 16 KiB URL limit, 16 at the largest (64 KiB). A path that needs more is refused before the
+ * make of it behind base paths and of what is left after a host drop: 128 passes over a path at the
+ * default 16 KiB URL limit, 32 at the largest (64 KiB). A path that needs more is refused before the
  * pass that would overdraw it. Ordinary paths need a pass or a few (one with escapes, dots and
- * `//` about ten); only paths built of every spelling at once, all along them, need more, and
- * reading those every way cost up to 0.6 s at 64 KiB before this bound.
+ * `//` about ten); paths with an escaped slash, dot segments, `;params` and escaped names all along
+ * them up to about 70, and behind a base path, whose tails are read again, up to about 125; only paths
+ * built of every spelling at once need more, and reading those every way cost up to 0.6 s at 64 KiB
+ * before this bound.
  */
-export const MAX_READ_BYTES = 1024 * 1024;
+export const MAX_READ_BYTES = 2 * 1024 * 1024;
 
 /** A configured base path, normalised, and how a router mounted under it (Express) matches it: at the start, in any case, up to a "/" or the end. */
 export interface BasePath {
