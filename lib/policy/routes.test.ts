@@ -230,7 +230,7 @@ describe('route decisions', () => {
     const unit = '/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/';
     const spelled = (front: string, kib: number) => (front + unit.repeat(Math.ceil((kib * 1024) / unit.length))).slice(0, kib * 1024 - 1);
     // Read every way, these spellings cost 133 passes under /api and 60 under "*": within the read budget (2 MiB,
-    // MAX_READ_BYTES) up to 15 KiB and 34 KiB; past it, refused for that (below), never for their "//".
+    // MAX_READ_BYTES) up to 15 KiB and 33 KiB; past it, refused for that (below), never for their "//".
     for (const kib of [4, 15]) expect(api.decide('GET', spelled('/api', kib)), `${kib} KiB`).toMatchObject({ ok: true });
     const everything = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes);
     expect(everything.decide('GET', spelled('/x', 16))).toMatchObject({ ok: true, public: false });

@@ -190,8 +190,9 @@ const MAX_REREAD_CHARACTERS = 64 * 1024;
 const MAX_HOST_DROPS = 2;
 
 /**
- * Most bytes one decision reads, over every reading of the path, of its other forms, of what apps
- * make of it behind base paths and of what is left after a host drop: 128 passes over a path at the
+ * Most bytes the readings of one decision may read (each `routeReadings` pass over the path, its other
+ * forms, what apps make of it behind base paths and what is left after a host drop; a few single
+ * passes, bounded on their own, are not charged): 128 passes over a path at the
  * default 16 KiB URL limit, 32 at the largest (64 KiB). A path that needs more is refused before the
  * pass that would overdraw it. Ordinary paths need a pass or a few (one with escapes, dots and
  * `//` about ten); paths with an escaped slash, dot segments, `;params` and escaped names all along
