@@ -118,6 +118,29 @@ describe('canonicalQuery', () => {
       expect(canonicalQuery(q), q).toBe(canonicalQueryFull(q));
   });
 
+  it('gives the same answer with and without its shortcut for queries sent sorted, or nearly (property)', () => {
+    // The shortcut that keeps a sorted plain query as it is: sorted lists of pairs, some with no "=",
+    // a second "=", an empty key or value, equal neighbours, and one neighbour swap or a stray "&".
+    const part = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', '0', '-', '.', '_', '~', '/'), maxLength: 3 });
+    const pair = fc.tuple(part, fc.constantFrom('=', '=', '=', '', '=='), part);
+    const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 8 }), fc.nat(9), fc.constantFrom('', '&'), (pairs, swap, stray) => {
+        const sorted = pairs
+          .map(([k, eq, v]) => ({ k, text: k + eq + (eq === '' ? '' : v), v: eq === '' ? '' : v }))
+          .sort((x, y) => order(x.k, y.k) || order(x.v, y.v))
+          .map((p) => p.text);
+        if (swap + 1 < sorted.length && swap % 2 === 0) [sorted[swap], sorted[swap + 1]] = [sorted[swap + 1]!, sorted[swap]!];
+        const q = sorted.join('&') + stray;
+        expect(canonicalQuery(q), q).toBe(canonicalQueryFull(q));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const q of ['a=1&a-=0', 'a-=0&a=1', '=1&a=', 'a=&a=', 'a=2&a=10', 'a=10&a=2', 'a=1&b', 'a=1&&b=2', 'a=1=2&b=1'])
+      expect(canonicalQuery(q), q).toBe(canonicalQueryFull(q));
+    expect(canonicalQuery('a=1&a=1&b=&c=x')).toBe('a=1&a=1&b=&c=x');
+  });
+
   it('gives the same answer with and without its shortcut for long plain queries, past the insertion sort (property)', () => {
     // More than 32 pairs take the n log n sort: short keys and values so that many repeat and tie.
     const pair = fc.tuple(fc.constantFrom('a', 'b', 'ab', 'a-', 'B', '_', '~', ''), fc.constantFrom('', '=', '=1', '=0', '=1=2', '=~'));

@@ -135,8 +135,46 @@ export function compareCodePoints(a: string, b: string): number {
  */
 export function canonicalQuery(query: string): string {
   if (query === '') return '';
-  if (isPlainQuery(query)) return canonicalPlainQuery(query);
+  if (isPlainQuery(query)) return isCanonicalPlain(query) ? query : canonicalPlainQuery(query);
   return canonicalQueryFull(query);
+}
+
+/**
+ * Whether a plain query is its own canonical form: every pair has one `=` (none would need one added,
+ * a second would be quoted) and the pairs come in canonical order (equal ones in any order: the sort
+ * keeps them as they are). Clients that sort their query send it so; read in place, nothing sliced.
+ */
+function isCanonicalPlain(query: string): boolean {
+  let prevStart = -1;
+  let prevEq = -1;
+  let prevEnd = -1;
+  for (let start = 0; ;) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    const eq = query.indexOf('=', start);
+    if (eq === -1 || eq >= end) return false; // an empty pair, or one without "="
+    const second = query.indexOf('=', eq + 1);
+    if (second !== -1 && second < end) return false;
+    if (prevStart !== -1) {
+      const byKey = compareRanges(query, start, eq, prevStart, prevEq);
+      if (byKey < 0 || (byKey === 0 && compareRanges(query, eq + 1, end, prevEq + 1, prevEnd) < 0)) return false;
+    }
+    if (end === query.length) return true;
+    prevStart = start;
+    prevEq = eq;
+    prevEnd = end;
+    start = end + 1;
+  }
+}
+
+/** `text[a, aEnd)` against `text[b, bEnd)` by code unit, a prefix first: negative, zero or positive. */
+function compareRanges(text: string, a: number, aEnd: number, b: number, bEnd: number): number {
+  const n = Math.min(aEnd - a, bEnd - b);
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(a + i) - text.charCodeAt(b + i);
+    if (d !== 0) return d;
+  }
+  return aEnd - a - (bEnd - b);
 }
 
 /**
