@@ -48,6 +48,32 @@ describe('hex and base64', () => {
     );
     expect(toHex(new Uint8Array([0, 15, 255]))).toBe('000fff');
   });
+
+  it('writes base64 as btoa does, padding included (property, and RFC 4648 vectors)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
+        expect(toBase64(b)).toBe(btoa(String.fromCharCode(...b)));
+      }),
+      { numRuns: 2000 },
+    );
+    const text = (s: string) => new TextEncoder().encode(s);
+    for (const [input, expected] of [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ])
+      expect(toBase64(text(input!)), input).toBe(expected);
+    expect(toBase64(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe('+/+/');
+  });
+
+  it('writes a large body in linear time: 4 MiB, checked against Buffer', () => {
+    const big = new Uint8Array(4 * 1024 * 1024 + 1).map((_, i) => (i * 7919) & 0xff);
+    expect(toBase64(big)).toBe(Buffer.from(big).toString('base64'));
+  });
 });
 
 describe('constant-time compare', () => {

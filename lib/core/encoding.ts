@@ -57,10 +57,33 @@ export function fromBase64(text: string): Uint8Array {
 
 /** Standard base64 of `bytes`, for bodies that are not UTF-8 text (request.json `bodyBase64`). */
 export function toBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
-  return btoa(bin);
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
+  let i = 0;
+  // Three bytes to four characters, written as ASCII codes and decoded once: linear, one string built
+  // (a body of a few MiB takes milliseconds, where a string grown a character at a time takes far longer).
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out[o++] = B64[v >>> 18]!;
+    out[o++] = B64[(v >>> 12) & 63]!;
+    out[o++] = B64[(v >>> 6) & 63]!;
+    out[o++] = B64[v & 63]!;
+  }
+  if (i < n) {
+    const two = i + 1 < n;
+    const v = (bytes[i]! << 16) | (two ? bytes[i + 1]! << 8 : 0);
+    out[o++] = B64[v >>> 18]!;
+    out[o++] = B64[(v >>> 12) & 63]!;
+    out[o++] = two ? B64[(v >>> 6) & 63]! : 0x3d;
+    out[o++] = 0x3d;
+  }
+  return ascii.decode(out);
 }
+
+/** The codes of the base64 alphabet (RFC 4648 section 4), by value. */
+const B64 = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+const ascii = new TextDecoder();
 
 /** True for RFC 3986 unreserved characters: ALPHA / DIGIT / "-" / "." / "_" / "~". */
 function isUnreserved(c: number): boolean {

@@ -77,6 +77,12 @@ export interface SchemeVerifier extends Verifier {
    * authenticator's `hydrate()` calls it. It never rejects: a failure is tried again on first use.
    */
   hydrate?(): Promise<void>;
+  /**
+   * True when each `verify` asks a remote service to judge the request (MAuth's remote mode): one
+   * call per verification, the body included. Adapters that check a request under several readings
+   * of its path then try fewer of them (see `MAX_REMOTE_PATHS` in lib/adapters/aws-lambda/signed-paths.ts).
+   */
+  readonly asksRemotely?: boolean;
   /** @throws AuthFailure when the request carries no credentials of this scheme or they cannot be parsed. */
   explain?(req: SignedRequest): Promise<SignatureExplanation>;
 }

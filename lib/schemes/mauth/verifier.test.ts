@@ -392,3 +392,61 @@ describe('signed responses', () => {
     expect(posted).toBe(0);
   });
 });
+
+describe('remote mode (the MAuth service judges each signature)', () => {
+  const signer = createMAuthSigner({ appUuid: suite.appUuid, privateKey: suite.privateKey, versions: ['v2'], clock: () => SUITE_TIME_MS });
+  const request: SignedRequest = { method: 'POST', path: '/items', query: '', headers: [], body: new TextEncoder().encode('{"a":1}') };
+
+  function remoteVerifier(minKeyBits?: number) {
+    const tickets: Array<{ client_signature: string; b64encoded_body: string }> = [];
+    const verifier = createMAuthVerifier({
+      keys: createMemoryKeyStore([]),
+      clock: () => SUITE_TIME_MS,
+      remote: async (t) => (tickets.push(t), true),
+      ...(minKeyBits === undefined ? {} : { minKeyBits }),
+    });
+    return { verifier, tickets };
+  }
+
+  it('asks the service with the body in base64 and says it asks remotely', async () => {
+    const { verifier, tickets } = remoteVerifier();
+    expect(verifier.asksRemotely).toBe(true);
+    expect(createMAuthVerifier({ keys: suiteKeys }).asksRemotely).toBe(false);
+    expect(await verifier.verify(await signer.sign(request))).toMatchObject({ ok: true });
+    expect(tickets.map((t) => t.b64encoded_body)).toEqual(['eyJhIjoxfQ==']);
+  });
+
+  it('refuses without asking a signature no key of the accepted sizes can have made', async () => {
+    const { verifier, tickets } = remoteVerifier();
+    const signed = await signer.sign(request);
+    const [name, value] = signed.headers.find(([n]) => n === 'MCC-Authentication')!;
+    const withSignature = (sig: string): SignedRequest => ({
+      ...signed,
+      headers: signed.headers.map(([n, v]) => (n === name ? [n, `${value.slice(0, value.indexOf(':') + 1)}${sig};`] : [n, v])),
+    });
+    // Not whole base64 (341 digits); base64 of 128 bytes (a 1024-bit key's length, under the default 2048 bits); of 255 bytes.
+    for (const sig of ['A'.repeat(341), 'A'.repeat(171) + '=', 'A'.repeat(340)])
+      expect(await verifier.verify(withSignature(sig)), sig.slice(0, 12)).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_SIGNATURE_INVALID' },
+      });
+    expect(tickets).toEqual([]);
+    // 256 bytes, as long as a 2048-bit key's: the service is asked.
+    expect(await verifier.verify(withSignature('A'.repeat(342) + '=='))).toMatchObject({ ok: true });
+    expect(tickets.length).toBe(1);
+    // A lower minimum lets a 1024-bit key's length through to the service.
+    const low = remoteVerifier(1024);
+    expect(await low.verifier.verify(withSignature('A'.repeat(171) + '='))).toMatchObject({ ok: true });
+    expect(low.tickets.length).toBe(1);
+  });
+
+  it('sends a large body in base64 with every path it is checked with', async () => {
+    const { verifier, tickets } = remoteVerifier();
+    const body = new Uint8Array(3 * 1024 * 1024 + 2).map((_, i) => (i * 31) & 0xff);
+    const signed = await signer.sign({ ...request, body });
+    for (const path of ['/items', '/prod/items']) await verifier.verify({ ...signed, path });
+    expect(tickets.length).toBe(2);
+    expect(tickets[0]!.b64encoded_body).toBe(Buffer.from(body).toString('base64'));
+    expect(tickets[1]!.b64encoded_body).toBe(tickets[0]!.b64encoded_body);
+  });
+});

@@ -5,7 +5,7 @@ import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { timingSafeEqualBytesText } from '../../core/compare.ts';
 import type { CryptoBackend, RsaBackend, RsaPublicKey, SyncRsaBackend } from '../../core/crypto.ts';
-import { toHex } from '../../core/encoding.ts';
+import { toBase64, toHex } from '../../core/encoding.ts';
 import { AuthFailure, fail, failureAsResult, type ErrorCode } from '../../core/errors.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
@@ -303,17 +303,27 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     return false;
   }
 
+  // The body as the ticket carries it, by body: a REST event is checked once per path its client may
+  // have signed, each time with the same body, which is encoded once.
+  const encodedBodies = new WeakMap<Uint8Array, string>();
+  function encodedBody(body: Uint8Array): string {
+    let b64 = encodedBodies.get(body);
+    if (b64 === undefined) encodedBodies.set(body, (b64 = toBase64(body)));
+    return b64;
+  }
+
   async function remoteMatches(req: SignedRequest, claim: MAuthClaim): Promise<boolean> {
-    const body = req.body ?? new Uint8Array();
-    let b64 = '';
-    for (let i = 0; i < body.length; i += 0x8000) b64 += String.fromCharCode(...body.subarray(i, i + 0x8000));
+    // What no RSA key of the accepted sizes can have made is refused here, without asking the service
+    // (and without encoding the body for it): a signature is as long as its key's modulus.
+    const signature = decodeSignature(claim.signature);
+    if (!signature || signature.length < minBits / 8) return false;
     const ticket: AuthenticationTicket = {
       verb: req.method,
       app_uuid: claim.appUuid,
       client_signature: claim.signature,
       request_url: req.path,
       request_time: claim.time,
-      b64encoded_body: btoa(b64),
+      b64encoded_body: encodedBody(req.body ?? new Uint8Array()),
       ...(claim.version === 2 ? { query_string: req.query, token: 'MWSV2' } : {}),
     };
     try {
@@ -380,6 +390,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     scheme: MAUTH_SCHEME,
     claims: carriesMAuth,
     cacheableAcrossRoutes: false,
+    asksRemotely: remote !== undefined,
     credentials: MAUTH_CREDENTIALS,
     verify: (req) => failureAsResult(() => verifyOrThrow(req)),
     async explain(req): Promise<SignatureExplanation> {
