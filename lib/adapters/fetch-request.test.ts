@@ -28,7 +28,7 @@ const post = (body: BodyInit, headers: Record<string, string> = {}) =>
   new Request(URL_TEXT, { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
 
 describe('toSignedRequest', () => {
-  it('keeps the raw path and query, every header, and the method upper-case', async () => {
+  it('keeps the raw path and query, every header, and the method (GET, upper-case by fetch)', async () => {
     const read = await toSignedRequest(new Request(URL_TEXT, { headers: { 'X-Amz-Date': '20260101T000000Z', Accept: 'a, b' } }), 100);
     expect(read).toEqual({
       ok: true,
@@ -43,6 +43,22 @@ describe('toSignedRequest', () => {
         body: new Uint8Array(),
       },
     });
+  });
+
+  it('keeps the method as fetch hands it over: the six standard methods upper-case, any other as sent (signed as sent)', async () => {
+    // fetch upper-cases DELETE, GET, HEAD, OPTIONS, POST and PUT in any case, and leaves other methods
+    // as written; the request is verified with the method an origin gets, so "patch" is not "PATCH".
+    for (const [sent, read] of [
+      ['get', 'GET'],
+      ['Delete', 'DELETE'],
+      ['patch', 'patch'],
+      ['Patch', 'Patch'],
+      ['PATCH', 'PATCH'],
+      ['PROPFIND', 'PROPFIND'],
+    ] as const) {
+      const result = await toSignedRequest(new Request(URL_TEXT, { method: sent }), 100);
+      expect(result.ok && result.request.method, sent).toBe(read);
+    }
   });
 
   it('reads a body in chunks up to the cap, and refuses one past it (cancelling the stream)', async () => {

@@ -52,7 +52,9 @@ export function readRequest(
   if (declared !== undefined && (!/^\d+$/.test(declared) || Number(declared) > maxBodyBytes)) {
     return { ok: false, error: authError('ERR_BODY_TOO_LARGE', 'request body is too large') };
   }
-  const method = request.method.toUpperCase();
+  // As fetch hands it over (the six standard methods upper-case, any other as sent) and as the origin
+  // gets it: a signature over "PATCH" does not stand for a request sent as "patch".
+  const method = request.method;
   const stream = request.body;
   if (!stream) return { ok: true, request: { method, path, query, headers, body: new Uint8Array() } };
   return readBoundedStream(stream, maxBodyBytes).then((body): ReadRequest =>

@@ -282,3 +282,20 @@ describe('edgeAuth and a failing key store', () => {
     },
   );
 });
+
+describe('edgeAuth and the method', () => {
+  it('verifies the method as the origin gets it: a signature over PATCH does not pass as patch, nor the other way', async () => {
+    const { send } = appWith({});
+    const at = async (method: string, signedAs: string) => {
+      const signed = await signer.sign({ ...draft('/items'), method: signedAs });
+      return (await send({ ...signed, method })).status;
+    };
+    expect(await at('PATCH', 'PATCH')).toBe(200);
+    expect(await at('patch', 'patch')).toBe(200);
+    expect(await at('patch', 'PATCH')).toBe(401);
+    expect(await at('Patch', 'PATCH')).toBe(401);
+    expect(await at('PATCH', 'patch')).toBe(401);
+    // fetch upper-cases the six standard methods, so a client that sends "get" has GET verified.
+    expect(await at('get', 'GET')).toBe(200);
+  });
+});
