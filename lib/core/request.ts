@@ -11,7 +11,7 @@ export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 
 /** One request as it was on the wire: what verifiers check and signers sign, so adapters must not normalise it. */
 export interface SignedRequest {
-  /** Upper-case method as sent. */
+  /** Method as sent (fetch upper-cases the six standard methods, and the Lambda adapters every method, as API Gateway routes them). */
   readonly method: string;
   /** Raw path as on the wire (percent escapes untouched), starting with "/". */
   readonly path: string;
@@ -37,6 +37,71 @@ export function headerMap(headers: HeaderList): Map<string, string[]> {
     else map.set(key, [value]);
   }
   return map;
+}
+
+/** What a verifier reads headers through: {@link headerMap} and {@link headerIndex} both answer it. */
+export interface HeaderLookup {
+  /** Every value of the header named `lowerName` (lower-case), in arrival order; `undefined` when it is absent. */
+  get(lowerName: string): readonly string[] | undefined;
+  /** How many distinct names the request carries. */
+  readonly size: number;
+}
+
+/** Up to this many headers, distinct names are counted by comparing each with those before it; past it, with a Set. */
+const PAIRWISE_MAX = 16;
+
+/**
+ * Header values by lower-case name, as {@link headerMap} answers them, from a list of lower-case names
+ * beside a list of values: no Map, so no name is hashed. A request's names are new strings each time,
+ * and each would be hashed twice by a Map (when it is set, and when it is looked up); a lookup here
+ * compares lengths first and content only for a name of the same length. Lookups scan every header:
+ * meant for the few a verifier makes on a request the adapters have already bounded.
+ */
+class HeaderIndex implements HeaderLookup {
+  readonly #names: string[];
+  readonly #values: string[];
+  readonly size: number;
+
+  constructor(headers: HeaderList) {
+    const names: string[] = [];
+    const values: string[] = [];
+    for (const [name, value] of headers) {
+      names.push(name.toLowerCase());
+      values.push(value);
+    }
+    this.#names = names;
+    this.#values = values;
+    this.size = distinctCount(names);
+  }
+
+  get(lowerName: string): readonly string[] | undefined {
+    const names = this.#names;
+    let found: string[] | undefined;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (name.length === lowerName.length && name === lowerName) {
+        if (found === undefined) found = [this.#values[i]!];
+        else found.push(this.#values[i]!);
+      }
+    }
+    return found;
+  }
+}
+
+function distinctCount(names: readonly string[]): number {
+  if (names.length > PAIRWISE_MAX) return new Set(names).size;
+  let count = 0;
+  outer: for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    for (let j = 0; j < i; j++) if (names[j]!.length === name.length && names[j] === name) continue outer;
+    count++;
+  }
+  return count;
+}
+
+/** The request's headers to look up by lower-case name, built once per verification (see {@link HeaderIndex}). */
+export function headerIndex(headers: HeaderList): HeaderLookup {
+  return new HeaderIndex(headers);
 }
 
 /** Whether a header of that name is present; `lowerName` is lower-case. A scan, no map built. */

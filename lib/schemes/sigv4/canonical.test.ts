@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { percentDecode, percentEncode } from '../../core/encoding.ts';
-import { canonicalPath, canonicalQuery, parseQuery, queryPairs } from './canonical.ts';
+import { canonicalPath, canonicalQuery, isCanonicalAwsQuery, parseQuery, queryPairs } from './canonical.ts';
 
 const aws = { profile: 'aws', uriEscapePath: true, normalizePath: true } as const;
 const s3 = { profile: 'aws', uriEscapePath: false, normalizePath: false } as const;
@@ -124,5 +124,53 @@ describe('canonicalQuery and parseQuery against independent references (fast-che
         expect(parseQuery(q, plus)).toEqual(reference);
       }),
     );
+  });
+
+  it('knows a raw query that is its own canonical form, and only such a query (isCanonicalAwsQuery)', () => {
+    // Sorted lists of pairs, some with no "=", a second "=", an escape, a "+" or an empty key or value,
+    // equal neighbours; then one neighbour swap, or a stray "&", now and then.
+    const part = fc.string({ unit: fc.constantFrom('a', 'b', 'B', '0', '-', '.', '_', '~', '%41', '+', '/'), maxLength: 3 });
+    const pair = fc.tuple(part, fc.constantFrom('=', '=', '=', '', '=='), part);
+    const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    const canonicalOf = (q: string) => canonicalQuery(queryPairs(q, 'aws'), 'aws');
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 8 }), fc.nat(9), fc.constantFrom('', '', '&'), (pairs, swap, stray) => {
+        const sorted = pairs
+          .map(([k, eq, v]) => ({ k, v: eq === '' ? '' : v, text: k + eq + (eq === '' ? '' : v) }))
+          .sort((x, y) => order(x.k, y.k) || order(x.v, y.v))
+          .map((p) => p.text);
+        if (swap + 1 < sorted.length && swap % 2 === 0) [sorted[swap], sorted[swap + 1]] = [sorted[swap + 1]!, sorted[swap]!];
+        const q = sorted.join('&') + stray;
+        // Never claims a query that canonicalizes to something else; and every plain, sorted one it takes.
+        if (isCanonicalAwsQuery(q)) expect(canonicalOf(q), q).toBe(q);
+        else if (/^[A-Za-z0-9._~-]*=[A-Za-z0-9._~-]*(?:&[A-Za-z0-9._~-]*=[A-Za-z0-9._~-]*)*$/.test(q))
+          expect(canonicalOf(q), q).not.toBe(q);
+      }),
+      { numRuns: 3000 },
+    );
+    for (const [q, own] of [
+      ['', true],
+      ['a=1', true],
+      ['a=', true],
+      ['=1', true],
+      ['limit=10&sort=asc', true],
+      ['a=1&a=1', true],
+      ['a=1&a-=0', true],
+      ['a-=0&a=1', false],
+      ['a=10&a=2', true],
+      ['a=2&a=10', false],
+      ['a', false],
+      ['a=1&', false],
+      ['&a=1', false],
+      ['a=1&&b=2', false],
+      ['a=1=2', false],
+      ['a=%41', false],
+      ['a=b+c', false],
+      ['a=b%20c', false],
+      ['a=é', false],
+      ['B=1&a=1', true],
+      ['a=1&B=1', false],
+    ] as const)
+      expect(isCanonicalAwsQuery(q), q).toBe(own);
   });
 });

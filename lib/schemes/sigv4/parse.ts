@@ -1,6 +1,6 @@
 import { hexVal, isLowerHex } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
-import { headerMap, type SignedRequest } from '../../core/request.ts';
+import { headerIndex, type HeaderLookup, type SignedRequest } from '../../core/request.ts';
 import { queryPairs, type QueryPair } from './canonical.ts';
 import {
   ALGORITHMS,
@@ -57,6 +57,17 @@ const MAX_AUTH_HEADER = 4096;
  */
 export function isSigV4Algorithm(name: string): name is SigV4Algorithm {
   return (ALGORITHMS as readonly string[]).includes(name);
+}
+
+/**
+ * The family's own constant for a client-supplied algorithm name, or `undefined`. A claim holds the
+ * constant, not the request's copy of it, so every later comparison and table lookup by algorithm
+ * meets the string it was written with (the request's copy is a new string each time, and a lookup
+ * by it hashes it first).
+ */
+function knownAlgorithm(name: string): SigV4Algorithm | undefined {
+  for (const a of ALGORITHMS) if (a === name) return a;
+  return undefined;
 }
 
 /**
@@ -194,8 +205,8 @@ export function parseAuthorizationHeader(
 ): SigV4Claim {
   if (value.length > MAX_AUTH_HEADER) fail('ERR_AUTH_MALFORMED', 'Authorization header is too long');
   const sp = value.indexOf(' ');
-  const algorithm = sp === -1 ? value : value.slice(0, sp);
-  if (!isSigV4Algorithm(algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
+  const algorithm = knownAlgorithm(sp === -1 ? value : value.slice(0, sp));
+  if (algorithm === undefined) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
   let credential: string | undefined;
   let signedHeaders: string | undefined;
   let signature: string | undefined;
@@ -268,8 +279,8 @@ export function parsePresignedQuery(pairs: readonly QueryPair[], maxSignedHeader
     if (v === undefined && required) fail('ERR_AUTH_MALFORMED', `presigned URL lacks ${key}`);
     return v;
   }
-  const algorithm = single(Q_ALGORITHM, true);
-  if (!isSigV4Algorithm(algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
+  const algorithm = knownAlgorithm(single(Q_ALGORITHM, true));
+  if (algorithm === undefined) fail('ERR_AUTH_UNSUPPORTED', 'unsupported signature algorithm');
   const expiresText = single(Q_EXPIRES, true);
   if (!/^\d{1,7}$/.test(expiresText)) fail('ERR_AUTH_MALFORMED', 'X-Amz-Expires must be a number of seconds');
   const timestamp = single(Q_DATE, true);
@@ -374,7 +385,7 @@ function asciiNameOf(query: string, start: number, end: number): string | undefi
 /**
  * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
  * scheme may try), a failure when it is malformed or ambiguous (header and query both). The query
- * is read as the profile reads it (`queryPairs`); `headers` is the request's {@link headerMap}, when the
+ * is read as the profile reads it (`queryPairs`); `headers` is the request's {@link headerIndex}, when the
  * caller has it already.
  *
  * @throws AuthFailure `ERR_AUTH_MALFORMED` (or `ERR_AUTH_UNSUPPORTED` for another algorithm of the
@@ -383,7 +394,7 @@ function asciiNameOf(query: string, start: number, end: number): string | undefi
 export function parseSigV4(
   req: SignedRequest,
   profile: SigV4Profile = 'aws',
-  headers: ReadonlyMap<string, readonly string[]> = headerMap(req.headers),
+  headers: HeaderLookup = headerIndex(req.headers),
 ): SigV4Claim | undefined {
   const auth = headers.get('authorization');
   // The expression only when the query names an X-Amz- parameter at all (a plain substring search first).
