@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { configuredSchemes, loadConfig, type Config } from '../config/index.ts';
 import { JsonTextError, parseJsonSafe } from '../config/json.ts';
 import { createAuthenticator } from '../authenticator.ts';
+import { KeyStoreError, type KeyStore } from '../keys/types.ts';
 import { AuthFailure } from '../core/errors.ts';
 import { fromRequestJson, toRequestJson } from '../core/request-json.ts';
 import { headerValues, splitUrl, type SignedRequest } from '../core/request.ts';
@@ -106,6 +107,16 @@ function readConfig(path: string | undefined, io: CliIo, registry: SchemeRegistr
   return loadConfig(text, registry);
 }
 
+/**
+ * Key stores are opened where a configuration is deployed (Workers KV in the Worker, Secrets Manager
+ * beside the Lambda, the MAuth key service from either): the CLI checks their specification and opens
+ * none. This stand-in answers every lookup as unavailable; `verify` refuses before asking it.
+ */
+const notOpened = (): KeyStore => ({
+  get: () => Promise.reject(new KeyStoreError('misconfigured', 'the CLI opens no key store')),
+});
+const cliDeps = (registry: SchemeRegistry) => ({ registry, openKeyStore: notOpened });
+
 /** A library factory's TypeError is a configuration problem (its messages name options, not values). */
 function configured<T>(make: () => T): T {
   try {
@@ -207,7 +218,7 @@ async function sign(args: string[], io: CliIo, registry: SchemeRegistry): Promis
   const schemeId = values.scheme ?? key?.scheme ?? (on.length === 1 ? on[0]! : undefined);
   if (schemeId === undefined)
     throw usageError(`--scheme is required: the key names no scheme and several are configured (${on.join(', ')})`);
-  const auth = configured(() => createAuthenticator(config, { registry }));
+  const auth = configured(() => createAuthenticator(config, cliDeps(registry)));
   // schemeId is a registry id from here on, so messages may name it.
   const active = auth.schemes.find((s) => s.descriptor.id === schemeId);
   if (!active) throw new CliError('ERR_CONFIG', `the configuration does not turn on scheme "${schemeId}"`);
@@ -248,8 +259,17 @@ async function verify(args: string[], io: CliIo, registry: SchemeRegistry): Prom
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, now: { type: 'string' } }, strict: true });
   const config = readConfig(values.config, io, registry);
   const clock = nowFrom(values.now, io);
-  const auth = configured(() => createAuthenticator(config, { clock, registry }));
+  const auth = configured(() => createAuthenticator(config, { clock, ...cliDeps(registry) }));
   const { req } = await readRequest(io);
+  const selected = auth.select(req);
+  const store = selected.ok ? config.keyStores.findIndex((s) => s.schemes.includes(selected.scheme.descriptor.id)) : -1;
+  if (store !== -1) {
+    throw new CliError(
+      'ERR_CONFIG',
+      `keyStores[${store}] holds the keys of the scheme this request speaks, and the CLI opens no key store: ` +
+        'verify with a configuration whose keys[] holds the key',
+    );
+  }
   const result = await auth.authenticate(req);
   if (result.ok) {
     io.stdout(JSON.stringify({ ok: true, scheme: result.scheme, keyId: result.keyId, principal: result.principal }) + '\n');
@@ -299,7 +319,7 @@ function explainText(e: RedactedExplanation): string {
 async function explain(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
   const config = readConfig(values.config, io, registry);
-  const auth = configured(() => createAuthenticator(config, { registry }));
+  const auth = configured(() => createAuthenticator(config, cliDeps(registry)));
   const { req } = await readRequest(io);
   // The scheme the request speaks explains it; none, or several, is the verifier's own refusal.
   const selected = auth.select(req);
@@ -323,7 +343,7 @@ async function explain(args: string[], io: CliIo, registry: SchemeRegistry): Pro
 async function checkConfig(args: string[], io: CliIo, registry: SchemeRegistry): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } }, strict: true });
   const config = readConfig(values.config, io, registry);
-  const auth = configured(() => createAuthenticator(config, { registry }));
+  const auth = configured(() => createAuthenticator(config, cliDeps(registry)));
   io.stdout(
     JSON.stringify({
       ok: true,
@@ -331,6 +351,8 @@ async function checkConfig(args: string[], io: CliIo, registry: SchemeRegistry):
       keys: config.keys.length,
       routes: config.routes.length,
       publicRoutes: config.routes.filter((r) => r.public).length,
+      // Checked as specifications; opened where the configuration is deployed, not here.
+      ...(config.keyStores.length > 0 ? { keyStores: config.keyStores.map((s) => s.type) } : {}),
     }) + '\n',
   );
   return 0;

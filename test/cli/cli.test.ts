@@ -288,6 +288,22 @@ describe('edge-auth check-config', () => {
   it('exits 2 with ERR_CONFIG for a file it cannot read', () => {
     errorOf(run(['check-config', '--config', join(dir, 'missing.json')]), 2, 'ERR_CONFIG');
   });
+  it.each([
+    ['workers-kv', { binding: 'AUTH_KEYS', prefix: 'sigv4/', cache: { ttlSeconds: 60 } }],
+    ['secrets-manager', { prefix: 'edge-auth/keys/', cache: { ttlSeconds: 300 } }],
+  ] as const)('checks a configuration whose keys live in a %s store without opening it (it opens where it is deployed)', (type, spec) => {
+    const stored = join(dir, `stored-${type}.json`);
+    writeFileSync(stored, JSON.stringify({ schemes: config.schemes, keyStores: [{ type, schemes: ['sigv4'], ...spec }] }));
+    const r = run(['check-config', '--config', stored]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, schemes: ['sigv4'], keys: 0, routes: 1, publicRoutes: 0, keyStores: [type] });
+    // verify cannot reach the store: it says so, as a configuration matter, rather than answer for the key.
+    const error = errorOf(run(['verify', '--config', stored, '--now', String(NOW)], JSON.stringify(sign())), 2, 'ERR_CONFIG');
+    expect(error.message).toMatch(/^keyStores\[0\] holds the keys of the scheme this request speaks, and the CLI opens no key store/);
+    // explain needs no key.
+    const explained = run(['explain', '--config', stored], JSON.stringify(sign()));
+    expect(explained.code, explained.stderr).toBe(0);
+  });
 });
 
 describe('usage and configuration errors exit 2', () => {
