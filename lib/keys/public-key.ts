@@ -4,8 +4,19 @@
 import { parsePem, spkiFromPkcs1 } from '../core/rsa-pem.ts';
 import type { KeyRecord, PublicKeyMaterial } from './types.ts';
 
-/** What a public key is imported for: Web Crypto's import parameters (RSASSA-PKCS1-v1_5 with SHA-512, ECDSA P-256, Ed25519, ...). */
-export type PublicKeyAlgorithm = RsaHashedImportParams | EcKeyImportParams | Algorithm;
+/**
+ * What a public key is imported for: Web Crypto's import parameters (RSASSA-PKCS1-v1_5 with SHA-512,
+ * ECDSA P-256, Ed25519, ...). Written out rather than named after the DOM library's types
+ * (`RsaHashedImportParams`, `EcKeyImportParams`, `Algorithm`), which the Workers runtime types do
+ * not declare: a Worker project type-checks this package's declarations without the DOM library.
+ */
+export interface PublicKeyAlgorithm {
+  readonly name: string;
+  /** RSA: the hash the key signs with. */
+  readonly hash?: string | { readonly name: string };
+  /** ECDSA: the curve. */
+  readonly namedCurve?: string;
+}
 
 const imported = new WeakMap<KeyRecord, Map<string, Promise<CryptoKey>>>();
 

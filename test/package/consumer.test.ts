@@ -191,6 +191,41 @@ describe('a consumer project with the tarball installed', () => {
     expect(await Promise.all([check('NodeNext', false), check('Bundler', true)])).toEqual(['', '']);
   }, 90_000);
 
+  it('type-checks a Worker against the Workers runtime types that `wrangler types` writes, without the DOM library, our declarations checked too', async () => {
+    // A Worker project as Cloudflare sets one up: runtime types from wrangler, no "DOM" in lib (its
+    // globals clash with the runtime's). The declarations must name no type only the DOM library has.
+    const wrangler = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+    await node([wrangler, 'types'], {
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      XDG_CONFIG_HOME: join(consumer, '.xdg'),
+      WRANGLER_LOG_PATH: join(consumer, '.wrangler', 'logs'),
+    });
+    const config = join(consumer, 'tsconfig.workers.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2022'],
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['./worker-configuration.d.ts'],
+        },
+        files: ['src/worker.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const out = await node([tsc, '-p', config]).then(
+      (r) => r.stdout,
+      (e: { code?: number; stdout?: string }) => `exit ${e.code}: ${e.stdout}`,
+    );
+    expect(out).toBe('');
+  }, 90_000);
+
   it('type-checks examples/ as a user compiles them, against the installed tarball', async () => {
     // The examples import 'edge-authorizer', 'edge-authorizer/hono', ...: here those resolve to the
     // installed package, never to the sources (examples/README.md; test/examples checks the rest).
