@@ -109,6 +109,21 @@ function freePort() {
 }
 const inspectorPort = Number(process.env.INSPECTOR_PORT ?? (await freePort()));
 
+// Readiness below is any HTTP answer on the port: a server already there (a second npm start) would
+// answer for us, and a printed signed request would go to it. So the port must be free to begin with.
+function portIsFree(p) {
+  return new Promise((resolveFree) => {
+    const s = createServer();
+    s.once('error', () => resolveFree(false));
+    s.listen(p, '127.0.0.1', () => s.close(() => resolveFree(true)));
+  });
+}
+if (!(await portIsFree(port))) {
+  removeEnvFile();
+  process.stderr.write(`127.0.0.1:${port} is in use (another npm start?): stop what listens there, or set PORT to a free port.\n`);
+  process.exit(1);
+}
+
 const args = [
   // EDGE_DEV_WRANGLER: another wrangler CLI to run (the tests use a stand-in that fails loudly).
   process.env.EDGE_DEV_WRANGLER ?? join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
@@ -247,17 +262,20 @@ function demoPath(key) {
   );
 }
 
+/**
+ * The signed request as a curl config (`edge-auth sign --format curl`) in a here-document for
+ * `curl -K -`: ready to paste, and its signature stands in no command line (`ps` shows argv to every
+ * user, and a shell history keeps it), only in the text the shell hands curl on stdin.
+ */
 function signedCurl(key, url) {
   const request = JSON.stringify({ method: 'GET', url, headers: {} });
-  const r = spawnSync(process.execPath, [cli, 'sign', '--config', configPath, '--key', key.id], {
+  const r = spawnSync(process.execPath, [cli, 'sign', '--config', configPath, '--key', key.id, '--format', 'curl'], {
     cwd: root,
     input: request,
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`signing the demo request failed: ${r.stderr}`);
-  const signed = JSON.parse(r.stdout);
-  const headers = signed.headers.filter(([n]) => n.toLowerCase() !== 'host').map(([n, v]) => `-H ${shellQuote(`${n}: ${v}`)}`);
-  return `curl -i ${headers.join(' ')} ${shellQuote(signed.url)}`;
+  return `curl -i -K - <<'EOF'\n${r.stdout.endsWith('\n') ? r.stdout : r.stdout + '\n'}EOF`;
 }
 
 try {
@@ -272,7 +290,7 @@ try {
         ? `A request signed just now with SigV4 by ${key.id} (valid for 15 minutes) is verified and passed on to ORIGIN_URL:`
         : `A request signed just now with SigV4 by ${key.id} (valid for 15 minutes) gets a 200:`,
       '',
-      `  ${signedCurl(key, url)}`,
+      signedCurl(key, url),
       '',
       'The same request unsigned gets a 401:',
       '',

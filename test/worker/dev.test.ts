@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { ROOT, sendRaw } from '../helpers/workerd.ts';
 import { freePort, waitForOutput } from '../helpers/net.ts';
 import { processTree } from '../helpers/processes.ts';
 
-/** Reads the shell words of the printed curl command (single-quoted arguments only, as printed). */
+/** Reads the shell words of the printed unsigned curl command (single-quoted arguments only, as printed). */
 function parseCurl(line: string): { headers: Array<[string, string]>; url: URL } {
   const words = [...line.matchAll(/'((?:[^']|'\\'')*)'/g)].map((m) => m[1]!.replace(/'\\''/g, "'"));
   const url = new URL(words.pop()!);
@@ -17,6 +18,29 @@ function parseCurl(line: string): { headers: Array<[string, string]>; url: URL }
     return [h.slice(0, colon), h.slice(colon + 1).trim()] as [string, string];
   });
   return { headers, url };
+}
+
+/**
+ * The printed signed request: `curl -i -K - <<'EOF'`, a curl config, `EOF`. Returns the here-document
+ * (what curl reads on stdin) and its url and headers, read as curl reads `name = "value"` lines.
+ */
+function signedCurlOf(output: string): { config: string; headers: Array<[string, string]>; url: URL } | undefined {
+  const lines = output.split('\n');
+  const start = lines.indexOf("curl -i -K - <<'EOF'");
+  const end = lines.indexOf('EOF', start);
+  if (start === -1 || end === -1) return undefined;
+  const config = lines.slice(start + 1, end);
+  const value = (line: string) => JSON.parse(line.slice(line.indexOf('"'))) as string;
+  const url = new URL(value(config.find((l) => l.startsWith('url = '))!));
+  // Host is sent once, by get(), as curl sends the config's Host header instead of its own.
+  const headers = config
+    .filter((l) => l.startsWith('header = ') && !/^header = "host:/i.test(l))
+    .map((l) => {
+      const h = value(l);
+      const colon = h.indexOf(':');
+      return [h.slice(0, colon), h.slice(colon + 1).trim()] as [string, string];
+    });
+  return { config: config.join('\n'), headers, url };
 }
 
 function alive(pid: number): boolean {
@@ -100,8 +124,8 @@ async function startEdge(command: string, args: string[], env: Record<string, st
   return edge;
 }
 
-async function get(line: string) {
-  const { headers, url } = parseCurl(line.trim());
+async function get(line: string | { headers: Array<[string, string]>; url: URL }) {
+  const { headers, url } = typeof line === 'string' ? parseCurl(line.trim()) : line;
   return sendRaw(url, { method: 'GET', path: url.pathname, query: url.search.slice(1), headers: [['host', url.host], ...headers] });
 }
 
@@ -158,12 +182,15 @@ afterAll(async () => {
 describe('npm start (infra/dev.mjs) with the demo configuration', () => {
   it('prints a signed curl that gets a 200, and the unsigned one gets a 401', async () => {
     expect(demo.started).toBeUndefined();
-    const line = demo.output.split('\n').find((l) => l.trim().startsWith('curl -i -H'))!;
-    expect(line).toBeDefined();
-    expect(line).not.toContain('demo-only-secret');
-    const { url } = parseCurl(line.trim());
+    const printed = signedCurlOf(demo.output)!;
+    expect(printed).toBeDefined();
+    expect(printed.config).not.toContain('demo-only-secret');
+    expect(printed.config).toMatch(/^header = "Authorization: AWS4-HMAC-SHA256 /m);
+    // The signature is in the here-document only: no printed line starts a command that carries it.
+    for (const l of demo.output.split('\n')) if (/^\s*curl /.test(l)) expect(l).not.toContain('Signature=');
+    const { url } = printed;
     expect(url.host).toBe(`127.0.0.1:${demo.port}`);
-    const signed = await get(line);
+    const signed = await get(printed);
     expect(signed.status).toBe(200);
     expect(JSON.parse(signed.body)).toMatchObject({ ok: true, principal: 'demo-user' });
     const unsigned = await sendRaw(url, { method: 'GET', path: url.pathname, query: url.search.slice(1), headers: [['host', url.host]] });
@@ -200,9 +227,9 @@ describe('npm start with AUTH_CONFIG_FILE (no public route)', () => {
     expect(own.output).toContain(`configuration from ${ownConfigPath}`);
     expect(own.output).toContain('by remoteci/own-1');
     expect(own.output).not.toContain(OWN_TOKEN);
-    const line = own.output.split('\n').find((l) => l.trim().startsWith('curl -i -H'))!;
-    expect(line).toContain('Credential=remoteci/own-1/');
-    const signed = await get(line);
+    const printed = signedCurlOf(own.output)!;
+    expect(printed.config).toContain('Credential=remoteci/own-1/');
+    const signed = await get(printed);
     expect(signed.status).toBe(200);
     expect(JSON.parse(signed.body)).toMatchObject({ ok: true, principal: 'own-user' });
     const unsignedLine = own.output.split('\n').find((l) => /^\s*curl -i '/.test(l))!;
@@ -293,6 +320,32 @@ describe('npm start with an invalid configuration', () => {
       expect(envFileOf([child.pid!])).toBeUndefined();
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
+    }
+  }, 30_000);
+});
+
+describe('npm start when its port is taken', () => {
+  it('refuses to start, rather than take the other server for the local edge and print a signed request for it', async () => {
+    const port = await freePort();
+    const other = createServer((_req, res) => res.end('someone else')).listen(port, '127.0.0.1');
+    await new Promise((r) => other.once('listening', r));
+    const child = spawn(process.execPath, ['infra/dev.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      expect(await exited(child, 20_000)).toBe(1);
+      expect(output).toContain(`127.0.0.1:${port} is in use`);
+      expect(output).not.toContain('is running on');
+      expect(output).not.toContain('Signature=');
+      expect(envFileOf([child.pid!])).toBeUndefined();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      other.close();
     }
   }, 30_000);
 });
