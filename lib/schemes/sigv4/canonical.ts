@@ -1,4 +1,4 @@
-import { headerIndex, type HeaderLookup, type SignedRequest } from '../../core/request.ts';
+import { headerMap, type SignedRequest } from '../../core/request.ts';
 import { percentDecode, percentEncode } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
 import type { SigV4Profile } from './constants.ts';
@@ -225,7 +225,7 @@ function trimAll(value: string): string {
 
 /**
  * The canonical headers block (each line ending in "\n") for the signed header names given, in
- * the order given (`map`: the request's {@link headerIndex}, when the caller has it already). AWS joins repeated headers with ","; dciauth takes values verbatim and
+ * the order given (`map`: the request's {@link headerMap}, when the caller has it already). AWS joins repeated headers with ","; dciauth takes values verbatim and
  * cannot represent a repeated header.
  *
  * @throws AuthFailure `ERR_SIGNATURE_INVALID` when a signed header is missing from the request;
@@ -235,7 +235,7 @@ export function canonicalHeaders(
   req: SignedRequest,
   signed: readonly string[],
   profile: SigV4Profile,
-  map: HeaderLookup = headerIndex(req.headers),
+  map: ReadonlyMap<string, readonly string[]> = headerMap(req.headers),
 ): string {
   let out = '';
   for (const name of signed) {

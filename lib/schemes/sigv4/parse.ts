@@ -1,6 +1,6 @@
 import { hexVal, isLowerHex } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
-import { headerIndex, type HeaderLookup, type SignedRequest } from '../../core/request.ts';
+import { headerMap, type SignedRequest } from '../../core/request.ts';
 import { queryPairs, type QueryPair } from './canonical.ts';
 import {
   ALGORITHMS,
@@ -385,7 +385,7 @@ function asciiNameOf(query: string, start: number, end: number): string | undefi
 /**
  * Finds and parses the SigV4 claim of a request: `undefined` when it carries none (so another
  * scheme may try), a failure when it is malformed or ambiguous (header and query both). The query
- * is read as the profile reads it (`queryPairs`); `headers` is the request's {@link headerIndex}, when the
+ * is read as the profile reads it (`queryPairs`); `headers` is the request's {@link headerMap}, when the
  * caller has it already.
  *
  * @throws AuthFailure `ERR_AUTH_MALFORMED` (or `ERR_AUTH_UNSUPPORTED` for another algorithm of the
@@ -394,7 +394,7 @@ function asciiNameOf(query: string, start: number, end: number): string | undefi
 export function parseSigV4(
   req: SignedRequest,
   profile: SigV4Profile = 'aws',
-  headers: HeaderLookup = headerIndex(req.headers),
+  headers: ReadonlyMap<string, readonly string[]> = headerMap(req.headers),
 ): SigV4Claim | undefined {
   const auth = headers.get('authorization');
   // The expression only when the query names an X-Amz- parameter at all (a plain substring search first).

@@ -5,7 +5,7 @@ import { timingSafeEqualString } from '../../core/compare.ts';
 import { isLowerHex } from '../../core/encoding.ts';
 import { EMPTY_SHA256_HEX, type CryptoBackend, type HmacKey, type SyncCryptoBackend } from '../../core/crypto.ts';
 import { fail, failureAsResult } from '../../core/errors.ts';
-import { headerIndex, type HeaderLookup, type SignedRequest } from '../../core/request.ts';
+import { headerMap, type SignedRequest } from '../../core/request.ts';
 import type { AuthResult } from '../../core/result.ts';
 import type { CredentialParts, Verifier } from '../../core/verifier.ts';
 import type { SignatureExplanation } from '../descriptor.ts';
@@ -181,7 +181,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     return profile === 'dciauth' || algorithm === 'DCI2-HMAC-SHA256' ? DCI_DATE_HEADERS : AWS_DATE_HEADERS;
   }
 
-  function prepare(req: SignedRequest, headers: HeaderLookup, nowMs: number | undefined): Prepared | undefined {
+  function prepare(req: SignedRequest, headers: ReadonlyMap<string, readonly string[]>, nowMs: number | undefined): Prepared | undefined {
     const claim = parseSigV4(req, profile, headers);
     if (!claim) return undefined;
     if (!algorithms.includes(claim.algorithm)) fail('ERR_AUTH_UNSUPPORTED', 'signature algorithm is not accepted here');
@@ -289,7 +289,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   /** Whether the body must be hashed to build the canonical requests. */
   const needsBodyHash = (p: Prepared) => p.declared === undefined;
 
-  function checkSessionToken(headers: HeaderLookup, claim: SigV4Claim, record: KeyRecord): boolean {
+  function checkSessionToken(headers: ReadonlyMap<string, readonly string[]>, claim: SigV4Claim, record: KeyRecord): boolean {
     const fromHeader = headers.get(SECURITY_TOKEN);
     if (fromHeader && fromHeader.length !== 1) fail('ERR_AUTH_MALFORMED', 'request repeats X-Amz-Security-Token');
     const presented = claim.mode === 'query' ? claim.securityToken : fromHeader?.[0];
@@ -355,7 +355,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   function judgeSync(
     sync: SyncCryptoBackend,
     req: SignedRequest,
-    headers: HeaderLookup,
+    headers: ReturnType<typeof headerMap>,
     prepared: Prepared,
     found: KeyRecord | undefined,
     nowMs: number,
@@ -372,7 +372,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
   /** The verdict with an asynchronous backend (Web Crypto): the body is hashed while the signature is computed, and compared after it. */
   async function judgeAsync(
     req: SignedRequest,
-    headers: HeaderLookup,
+    headers: ReturnType<typeof headerMap>,
     prepared: Prepared,
     found: KeyRecord | undefined,
     nowMs: number,
@@ -398,7 +398,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     // NaN compares false both ways, so a broken clock would let every timestamp through: fail closed.
     if (typeof nowMs !== 'number' || !Number.isFinite(nowMs))
       fail('ERR_REQUEST_EXPIRED', 'the verifier has no usable time to check against');
-    const headers = headerIndex(req.headers);
+    const headers = headerMap(req.headers);
     const prepared = prepare(req, headers, nowMs);
     if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
     const { claim } = prepared;
@@ -428,7 +428,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     credentials: SIGV4_CREDENTIALS,
     verify: (req) => failureAsResult(() => verifyOrThrow(req)),
     async explain(req) {
-      const prepared = prepare(req, headerIndex(req.headers), undefined);
+      const prepared = prepare(req, headerMap(req.headers), undefined);
       if (!prepared) fail('ERR_AUTH_MISSING', 'request is not signed');
       const bodyHash = needsBodyHash(prepared) ? await bodySha256(crypto, req.body!) : undefined;
       const candidates = canonicals(prepared, bodyHash);
