@@ -40,3 +40,16 @@ export function timingSafeEqualBytesText(bytes: Uint8Array, text: string): boole
   }
   return diff === 0;
 }
+
+/**
+ * `text[a, aEnd)` against `text[b, bEnd)` by code unit, a prefix first: negative, zero or positive.
+ * An order (for sorting query pairs in place), not a secret comparison: it stops at the first difference.
+ */
+export function compareRanges(text: string, a: number, aEnd: number, b: number, bEnd: number): number {
+  const n = Math.min(aEnd - a, bEnd - b);
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(a + i) - text.charCodeAt(b + i);
+    if (d !== 0) return d;
+  }
+  return aEnd - a - (bEnd - b);
+}

@@ -1,6 +1,7 @@
 import { headerMap, type SignedRequest } from '../../core/request.ts';
 import { percentDecode, percentEncode } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
+import { compareRanges } from '../../core/compare.ts';
 import type { SigV4Profile } from './constants.ts';
 
 /** How a canonical request is built; signer and verifier share this so they cannot drift. */
@@ -156,16 +157,6 @@ export function isCanonicalAwsQuery(raw: string): boolean {
     }
   }
   return true;
-}
-
-/** `text[a, aEnd)` against `text[b, bEnd)` by code unit, a prefix first: negative, zero or positive. */
-function compareRanges(text: string, a: number, aEnd: number, b: number, bEnd: number): number {
-  const n = Math.min(aEnd - a, bEnd - b);
-  for (let i = 0; i < n; i++) {
-    const d = text.charCodeAt(a + i) - text.charCodeAt(b + i);
-    if (d !== 0) return d;
-  }
-  return aEnd - a - (bEnd - b);
 }
 
 /** RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~ */

@@ -4,6 +4,7 @@
 // pair written `key=quote(value)`: the key decoded and written as it decodes, the value re-quoted with
 // `/` left literal. The rules of current Python 3 are mirrored (see the notes on each function).
 import { hexVal } from '../../core/encoding.ts';
+import { compareRanges } from '../../core/compare.ts';
 
 const encoder = new TextEncoder();
 // Not fatal: invalid UTF-8 becomes U+FFFD, as Python's unquote(errors='replace').
@@ -165,16 +166,6 @@ function isCanonicalPlain(query: string): boolean {
     prevEnd = end;
     start = end + 1;
   }
-}
-
-/** `text[a, aEnd)` against `text[b, bEnd)` by code unit, a prefix first: negative, zero or positive. */
-function compareRanges(text: string, a: number, aEnd: number, b: number, bEnd: number): number {
-  const n = Math.min(aEnd - a, bEnd - b);
-  for (let i = 0; i < n; i++) {
-    const d = text.charCodeAt(a + i) - text.charCodeAt(b + i);
-    if (d !== 0) return d;
-  }
-  return aEnd - a - (bEnd - b);
 }
 
 /**
