@@ -282,6 +282,15 @@ describe('npm start with AUTH_CONFIG_FILE (no public route)', () => {
   });
 });
 
+/** `infra/dev.mjs` started with `env`; `output` is its stdout and stderr so far, as they come. */
+function startDevEdge(env: NodeJS.ProcessEnv): { child: ChildProcess; output: string } {
+  const child = spawn(process.execPath, ['infra/dev.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dev = { child, output: '' };
+  child.stdout!.on('data', (c: Buffer) => (dev.output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (dev.output += c.toString()));
+  return dev;
+}
+
 describe('npm start with an invalid configuration', () => {
   it('fails before starting wrangler, printing each issue once and no secret', async () => {
     const secret = `Q${randomBytes(8).toString('hex')}-bad-config-secret`;
@@ -298,25 +307,19 @@ describe('npm start with an invalid configuration', () => {
       }),
     );
     const port = await freePort();
-    const child = spawn(process.execPath, ['infra/dev.mjs'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), AUTH_CONFIG_FILE: bad },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const dev = startDevEdge({ ...process.env, PORT: String(port), AUTH_CONFIG_FILE: bad });
+    const { child } = dev;
     try {
       const code = await exited(child, 20_000);
       expect(code).not.toBe(0);
-      expect(output.match(/keys\[0\]\.secret: must be at least 8 characters/g)).toHaveLength(1);
-      expect(output.match(/keys\[1\]\.secret: expected a string, got a number/g)).toHaveLength(1);
-      expect(output.match(/keys\[2\]\.password: unknown field/g)).toHaveLength(1);
-      expect(output).toContain(bad);
-      expect(output).not.toContain(secret.slice(0, 7));
-      expect(output).not.toContain(secret.slice(1, 17));
-      expect(output).not.toContain('12345678901234568');
-      expect(output).not.toMatch(/wrangler|workerd/i);
+      expect(dev.output.match(/keys\[0\]\.secret: must be at least 8 characters/g)).toHaveLength(1);
+      expect(dev.output.match(/keys\[1\]\.secret: expected a string, got a number/g)).toHaveLength(1);
+      expect(dev.output.match(/keys\[2\]\.password: unknown field/g)).toHaveLength(1);
+      expect(dev.output).toContain(bad);
+      expect(dev.output).not.toContain(secret.slice(0, 7));
+      expect(dev.output).not.toContain(secret.slice(1, 17));
+      expect(dev.output).not.toContain('12345678901234568');
+      expect(dev.output).not.toMatch(/wrangler|workerd/i);
       expect(envFileOf([child.pid!])).toBeUndefined();
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -329,19 +332,13 @@ describe('npm start when its port is taken', () => {
     const port = await freePort();
     const other = createServer((_req, res) => res.end('someone else')).listen(port, '127.0.0.1');
     await new Promise((r) => other.once('listening', r));
-    const child = spawn(process.execPath, ['infra/dev.mjs'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const dev = startDevEdge({ ...process.env, PORT: String(port) });
+    const { child } = dev;
     try {
       expect(await exited(child, 20_000)).toBe(1);
-      expect(output).toContain(`127.0.0.1:${port} is in use`);
-      expect(output).not.toContain('is running on');
-      expect(output).not.toContain('Signature=');
+      expect(dev.output).toContain(`127.0.0.1:${port} is in use`);
+      expect(dev.output).not.toContain('is running on');
+      expect(dev.output).not.toContain('Signature=');
       expect(envFileOf([child.pid!])).toBeUndefined();
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -355,18 +352,17 @@ describe('npm start with a LOG_ACCEPTED that cannot be passed on', () => {
     'refuses %j before starting wrangler',
     async (value) => {
       const port = await freePort();
-      const child = spawn(process.execPath, ['infra/dev.mjs'], {
-        cwd: ROOT,
-        env: { ...process.env, PORT: String(port), LOG_ACCEPTED: value, EDGE_DEV_WRANGLER: join(dir, 'no-such-wrangler.mjs') },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const dev = startDevEdge({
+        ...process.env,
+        PORT: String(port),
+        LOG_ACCEPTED: value,
+        EDGE_DEV_WRANGLER: join(dir, 'no-such-wrangler.mjs'),
       });
-      let output = '';
-      child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      const { child } = dev;
       try {
         expect(await exited(child, 20_000)).toBe(2);
-        expect(output).toContain('LOG_ACCEPTED must be true, false or a sampling rate from 0 to 1');
-        expect(output).not.toMatch(/wrangler/i);
+        expect(dev.output).toContain('LOG_ACCEPTED must be true, false or a sampling rate from 0 to 1');
+        expect(dev.output).not.toMatch(/wrangler/i);
         expect(envFileOf([child.pid!])).toBeUndefined();
       } finally {
         if (child.exitCode === null) child.kill('SIGTERM');
@@ -386,20 +382,14 @@ describe('npm start when wrangler fails', () => {
         'process.stderr.write(s, () => process.exit(1));\n',
     );
     const port = await freePort();
-    const child = spawn(process.execPath, ['infra/dev.mjs'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), EDGE_DEV_WRANGLER: fake },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const dev = startDevEdge({ ...process.env, PORT: String(port), EDGE_DEV_WRANGLER: fake });
+    const { child } = dev;
     try {
       expect(await exited(child, 20_000)).not.toBe(0);
-      expect(output.match(/wrangler dev exited/g)).toHaveLength(1);
-      expect(output).toContain('wrangler line 016383');
-      expect(output).not.toContain('wrangler line 000000');
-      const tail = output.slice(output.indexOf('wrangler dev exited'));
+      expect(dev.output.match(/wrangler dev exited/g)).toHaveLength(1);
+      expect(dev.output).toContain('wrangler line 016383');
+      expect(dev.output).not.toContain('wrangler line 000000');
+      const tail = dev.output.slice(dev.output.indexOf('wrangler dev exited'));
       expect(tail.length).toBeLessThanOrEqual(64 * 1024 + 200);
       expect(tail.length).toBeGreaterThan(60 * 1024);
       expect(envFileOf([child.pid!])).toBeUndefined();
