@@ -440,6 +440,18 @@ describe('remote mode (the MAuth service judges each signature)', () => {
     expect(low.tickets.length).toBe(1);
   });
 
+  it('sends the bytes being verified now, even from a buffer the caller refilled since the last request', async () => {
+    const { verifier, tickets } = remoteVerifier();
+    const buffer = new TextEncoder().encode('{"a":1}');
+    const first = await signer.sign({ ...request, body: buffer });
+    await verifier.verify(first);
+    buffer.set(new TextEncoder().encode('{"a":2}'));
+    // A replay of the first signature with the refilled buffer: the ticket must carry the new bytes, so
+    // that the service judges the signature against what is being verified.
+    await verifier.verify({ ...first, body: buffer });
+    expect(tickets.map((t) => t.b64encoded_body)).toEqual(['eyJhIjoxfQ==', 'eyJhIjoyfQ==']);
+  });
+
   it('sends a large body in base64 with every path it is checked with', async () => {
     const { verifier, tickets } = remoteVerifier();
     const body = new Uint8Array(3 * 1024 * 1024 + 2).map((_, i) => (i * 31) & 0xff);

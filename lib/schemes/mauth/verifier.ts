@@ -303,15 +303,6 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     return false;
   }
 
-  // The body as the ticket carries it, by body: a REST event is checked once per path its client may
-  // have signed, each time with the same body, which is encoded once.
-  const encodedBodies = new WeakMap<Uint8Array, string>();
-  function encodedBody(body: Uint8Array): string {
-    let b64 = encodedBodies.get(body);
-    if (b64 === undefined) encodedBodies.set(body, (b64 = toBase64(body)));
-    return b64;
-  }
-
   async function remoteMatches(req: SignedRequest, claim: MAuthClaim): Promise<boolean> {
     // What no RSA key of the accepted sizes can have made is refused here, without asking the service
     // (and without encoding the body for it): a signature is as long as its key's modulus.
@@ -323,7 +314,9 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       client_signature: claim.signature,
       request_url: req.path,
       request_time: claim.time,
-      b64encoded_body: encodedBody(req.body ?? new Uint8Array()),
+      // Encoded for each ticket, not remembered by body object: a caller may refill one buffer for the
+      // next request, and a ticket must carry the bytes being verified now.
+      b64encoded_body: toBase64(req.body ?? new Uint8Array()),
       ...(claim.version === 2 ? { query_string: req.query, token: 'MWSV2' } : {}),
     };
     try {
