@@ -16,6 +16,10 @@ import { createLogTail } from './log-tail.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  process.stderr.write('PORT must be a port number from 1 to 65535.\n');
+  process.exit(2);
+}
 const configPath = resolve(process.env.AUTH_CONFIG_FILE ?? join(root, 'infra', 'demo-config.json'));
 const shownPath = (() => {
   const rel = relative(root, configPath);
@@ -111,16 +115,22 @@ const inspectorPort = Number(process.env.INSPECTOR_PORT ?? (await freePort()));
 
 // Readiness below is any HTTP answer on the port: a server already there (a second npm start) would
 // answer for us, and a printed signed request would go to it. So the port must be free to begin with.
-function portIsFree(p) {
-  return new Promise((resolveFree) => {
+/** Undefined when 127.0.0.1:p can be listened on; else the error's code (EADDRINUSE, EACCES, ...). */
+function portProblem(p) {
+  return new Promise((resolveProblem) => {
     const s = createServer();
-    s.once('error', () => resolveFree(false));
-    s.listen(p, '127.0.0.1', () => s.close(() => resolveFree(true)));
+    s.once('error', (e) => resolveProblem(e.code ?? 'error'));
+    s.listen(p, '127.0.0.1', () => s.close(() => resolveProblem(undefined)));
   });
 }
-if (!(await portIsFree(port))) {
+const problem = await portProblem(port);
+if (problem !== undefined) {
   removeEnvFile();
-  process.stderr.write(`127.0.0.1:${port} is in use (another npm start?): stop what listens there, or set PORT to a free port.\n`);
+  process.stderr.write(
+    problem === 'EADDRINUSE'
+      ? `127.0.0.1:${port} is in use (another npm start?): stop what listens there, or set PORT to a free port.\n`
+      : `cannot listen on 127.0.0.1:${port} (${problem}): set PORT to another port.\n`,
+  );
   process.exit(1);
 }
 
@@ -265,7 +275,8 @@ function demoPath(key) {
 /**
  * The signed request as a curl config (`edge-auth sign --format curl`) in a here-document for
  * `curl -K -`: ready to paste, and its signature stands in no command line (`ps` shows argv to every
- * user, and a shell history keeps it), only in the text the shell hands curl on stdin.
+ * user), only in the text the shell hands curl on stdin. An interactive shell's history still keeps
+ * what was pasted: the signature is valid for 15 minutes, and no secret is in it.
  */
 function signedCurl(key, url) {
   const request = JSON.stringify({ method: 'GET', url, headers: {} });

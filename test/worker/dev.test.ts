@@ -327,6 +327,20 @@ describe('npm start with an invalid configuration', () => {
   }, 30_000);
 });
 
+describe('npm start with a PORT that is not a port', () => {
+  it.each(['abc', '0', '70000', '80.5'])('refuses PORT=%j before writing anything', async (value) => {
+    const dev = startDevEdge({ ...process.env, PORT: value });
+    const { child } = dev;
+    try {
+      expect(await exited(child, 20_000)).toBe(2);
+      expect(dev.output).toContain('PORT must be a port number from 1 to 65535');
+      expect(envFileOf([child.pid!])).toBeUndefined();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
+  });
+});
+
 describe('npm start when its port is taken', () => {
   it('refuses to start, rather than take the other server for the local edge and print a signed request for it', async () => {
     const port = await freePort();
