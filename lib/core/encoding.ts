@@ -86,7 +86,7 @@ const B64 = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 const ascii = new TextDecoder();
 
 /** True for RFC 3986 unreserved characters: ALPHA / DIGIT / "-" / "." / "_" / "~". */
-function isUnreserved(c: number): boolean {
+export function isUnreserved(c: number): boolean {
   return (
     (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e
   );

@@ -1,7 +1,7 @@
 import { headerMap, type SignedRequest } from '../../core/request.ts';
-import { percentDecode, percentEncode } from '../../core/encoding.ts';
+import { isUnreserved, percentDecode, percentEncode } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
-import { compareRanges } from '../../core/compare.ts';
+import { pairsInCanonicalOrder } from '../../core/compare.ts';
 import type { SigV4Profile } from './constants.ts';
 
 /** How a canonical request is built; signer and verifier share this so they cannot drift. */
@@ -130,40 +130,11 @@ export function canonicalQuery(pairs: readonly QueryPair[], profile: SigV4Profil
  */
 export function isCanonicalAwsQuery(raw: string): boolean {
   if (raw === '') return true;
-  let prevStart = -1;
-  let prevEq = -1;
-  let prevEnd = -1;
-  let start = 0;
-  let eq = -1;
-  for (let i = 0; i <= raw.length; i++) {
-    const c = i === raw.length ? 0x26 : raw.charCodeAt(i);
-    if (c === 0x26) {
-      // "&": the pair [start, i) is done. It needs its one "=", and must not sort before the one before it.
-      if (eq === -1) return false;
-      if (prevStart !== -1) {
-        const byKey = compareRanges(raw, start, eq, prevStart, prevEq);
-        if (byKey < 0 || (byKey === 0 && compareRanges(raw, eq + 1, i, prevEq + 1, prevEnd) < 0)) return false;
-      }
-      prevStart = start;
-      prevEq = eq;
-      prevEnd = i;
-      start = i + 1;
-      eq = -1;
-    } else if (c === 0x3d) {
-      if (eq !== -1) return false; // a second "=" is part of the value, and is escaped
-      eq = i;
-    } else if (!isUnreservedCode(c)) {
-      return false;
-    }
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c !== 0x26 && c !== 0x3d && !isUnreserved(c)) return false;
   }
-  return true;
-}
-
-/** RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~ */
-function isUnreservedCode(c: number): boolean {
-  return (
-    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e
-  );
+  return pairsInCanonicalOrder(raw);
 }
 
 // Encoded keys and values are ASCII without NUL, so "key\0value" strings sort in (key, value) order:

@@ -4,7 +4,7 @@
 // pair written `key=quote(value)`: the key decoded and written as it decodes, the value re-quoted with
 // `/` left literal. The rules of current Python 3 are mirrored (see the notes on each function).
 import { hexVal } from '../../core/encoding.ts';
-import { compareRanges } from '../../core/compare.ts';
+import { pairsInCanonicalOrder } from '../../core/compare.ts';
 
 const encoder = new TextEncoder();
 // Not fatal: invalid UTF-8 becomes U+FFFD, as Python's unquote(errors='replace').
@@ -136,36 +136,9 @@ export function compareCodePoints(a: string, b: string): number {
  */
 export function canonicalQuery(query: string): string {
   if (query === '') return '';
-  if (isPlainQuery(query)) return isCanonicalPlain(query) ? query : canonicalPlainQuery(query);
+  // A plain query (nothing decodes) whose pairs are in canonical order is its own canonical form.
+  if (isPlainQuery(query)) return pairsInCanonicalOrder(query) ? query : canonicalPlainQuery(query);
   return canonicalQueryFull(query);
-}
-
-/**
- * Whether a plain query is its own canonical form: every pair has one `=` (none would need one added,
- * a second would be quoted) and the pairs come in canonical order (equal ones in any order: the sort
- * keeps them as they are). Clients that sort their query send it so; read in place, nothing sliced.
- */
-function isCanonicalPlain(query: string): boolean {
-  let prevStart = -1;
-  let prevEq = -1;
-  let prevEnd = -1;
-  for (let start = 0; ;) {
-    let end = query.indexOf('&', start);
-    if (end === -1) end = query.length;
-    const eq = query.indexOf('=', start);
-    if (eq === -1 || eq >= end) return false; // an empty pair, or one without "="
-    const second = query.indexOf('=', eq + 1);
-    if (second !== -1 && second < end) return false;
-    if (prevStart !== -1) {
-      const byKey = compareRanges(query, start, eq, prevStart, prevEq);
-      if (byKey < 0 || (byKey === 0 && compareRanges(query, eq + 1, end, prevEq + 1, prevEnd) < 0)) return false;
-    }
-    if (end === query.length) return true;
-    prevStart = start;
-    prevEq = eq;
-    prevEnd = end;
-    start = end + 1;
-  }
 }
 
 /**
