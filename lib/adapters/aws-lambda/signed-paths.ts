@@ -19,15 +19,16 @@ export const MAX_REMOTE_PATHS = 2;
 export async function authenticateAny(auth: Authenticator, req: SignedRequest, paths: readonly string[]): Promise<AuthResult> {
   const [first, ...rest] = paths.length > 0 ? paths : [req.path];
   let result = await auth.authenticate({ ...req, path: first! });
-  if (rest.length === 0 || result.ok || !RETRIED.has(result.error.code)) return result;
+  if (rest.length === 0 || !retried(result)) return result;
   const selected = auth.select(req);
   const tries = selected.ok && selected.scheme.verifier.asksRemotely === true ? rest.slice(0, MAX_REMOTE_PATHS - 1) : rest;
   for (const path of tries) {
-    if (result.ok || !RETRIED.has(result.error.code)) break;
     result = await auth.authenticate({ ...req, path });
+    if (!retried(result)) break;
   }
   return result;
 }
 
 /** The answers that may come from the wrong path rather than the wrong credentials. */
 const RETRIED: ReadonlySet<string> = new Set(['ERR_SIGNATURE_INVALID', 'ERR_KEY_NOT_FOUND']);
+const retried = (result: AuthResult) => !result.ok && RETRIED.has(result.error.code);
