@@ -100,30 +100,29 @@ const env = {
 };
 delete env.AUTH_CONFIG;
 
-// wrangler's inspector defaults to 9229, which a debugger or a second local edge may hold.
-function freePort() {
-  return new Promise((resolvePort, reject) => {
+/** Listens on 127.0.0.1:p (0: any free port) and closes again: `{ port }` it got, or `{ problem }`, the error's code. */
+function tryListen(p) {
+  return new Promise((done) => {
     const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address();
-      s.close(() => resolvePort(p));
+    s.once('error', (e) => done({ problem: e.code ?? 'error' }));
+    s.listen(p, '127.0.0.1', () => {
+      const { port: got } = s.address();
+      s.close(() => done({ port: got }));
     });
-    s.on('error', reject);
   });
+}
+
+// wrangler's inspector defaults to 9229, which a debugger or a second local edge may hold.
+async function freePort() {
+  const free = await tryListen(0);
+  if (free.problem !== undefined) throw new Error(`no free port on 127.0.0.1 for wrangler's inspector (${free.problem})`);
+  return free.port;
 }
 const inspectorPort = Number(process.env.INSPECTOR_PORT ?? (await freePort()));
 
 // Readiness below is any HTTP answer on the port: a server already there (a second npm start) would
 // answer for us, and a printed signed request would go to it. So the port must be free to begin with.
-/** Undefined when 127.0.0.1:p can be listened on; else the error's code (EADDRINUSE, EACCES, ...). */
-function portProblem(p) {
-  return new Promise((resolveProblem) => {
-    const s = createServer();
-    s.once('error', (e) => resolveProblem(e.code ?? 'error'));
-    s.listen(p, '127.0.0.1', () => s.close(() => resolveProblem(undefined)));
-  });
-}
-const problem = await portProblem(port);
+const { problem } = await tryListen(port);
 if (problem !== undefined) {
   removeEnvFile();
   process.stderr.write(
@@ -286,7 +285,8 @@ function signedCurl(key, url) {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`signing the demo request failed: ${r.stderr}`);
-  return `curl -i -K - <<'EOF'\n${r.stdout.endsWith('\n') ? r.stdout : r.stdout + '\n'}EOF`;
+  // The config ends with a newline (toCurlConfig), so EOF stands on its own line.
+  return `curl -i -K - <<'EOF'\n${r.stdout}EOF`;
 }
 
 try {
