@@ -291,13 +291,16 @@ export function basePathTails(path: string, bases: readonly BasePath[]): string[
  */
 function otherForms(path: string): string[] {
   // "//x/admin" and "/\\x/admin" are "/admin" to a URL parser, which takes the first segment as a host.
-  if (path.charCodeAt(1) === 0x2f || path.charCodeAt(1) === 0x5c) {
+  if (startsWithHost(path)) {
     const forms = new Set([...formsOf(path), ...urlPathsOf(path)]);
     forms.delete(path);
     return [...forms];
   }
   return formsOf(path);
 }
+
+/** Whether a URL parser takes a host from the start of `path` ("//" or "/\\"). */
+const startsWithHost = (path: string) => path.charCodeAt(1) === 0x2f || path.charCodeAt(1) === 0x5c;
 
 function formsOf(path: string): string[] {
   const trimmed = trimEnd(path, isTrailingSpace);
@@ -694,18 +697,41 @@ export function createRouteTable(
       }
       const read = routeReadings(rawPath, budget);
       if (!read.ok) return refused(REJECTION_TEXT[read.reason]);
-      let readings = read.readings;
-      if (forms.length > 0) {
-        const all = new Set(readings);
-        for (const form of forms) {
+      // The readings of the path and of its other forms. A reading is also what a decoding front hands an app (REST
+      // decodes `%2F` and `%40` before it does). One that starts with "//" or "/\\" is one a URL parser takes a host
+      // from, and so has other forms of its own: `/%2F//..%2F../admin/..` decoded is `////../../admin/..`, which Node's
+      // url.parse reads (an empty host) as `//../../admin/..`, where a mounted handler and a host drop find `/admin/`.
+      // Those forms are read too, and theirs, each string once, until none is new (the budget bounds it). Other
+      // readings' forms are not taken: a reading holds no "\\" (each is a "/" or stays escaped), and re-escaping one
+      // with dots (a URL path setter's form) read every way again cost a long path the whole read budget.
+      const all = new Set(read.readings);
+      const passed = new Set([rawPath, ...forms]);
+      const unread = [...forms];
+      const unformed = [...read.readings];
+      while (unread.length > 0 || unformed.length > 0) {
+        const form = unread.pop();
+        if (form !== undefined) {
           const again = routeReadings(form, budget);
           if (!again.ok) return refused(REJECTION_TEXT[again.reason]);
-          for (const r of again.readings) all.add(r);
+          for (const r of again.readings)
+            if (!all.has(r)) {
+              all.add(r);
+              unformed.push(r);
+            }
+          continue;
         }
-        readings = [...all];
+        // Each reading is queued once (`all` holds those queued).
+        const r = unformed.pop()!;
+        if (splitByParsers(r)) return refused(SPLIT_TEXT);
+        if (!startsWithHost(r)) continue;
+        for (const f of otherForms(r)) {
+          if (passed.has(f)) continue;
+          if (splitByParsers(f)) return refused(SPLIT_TEXT);
+          passed.add(f);
+          unread.push(f);
+        }
       }
-      // A reading is what a decoding front hands an app (REST decodes `%2F` and `%40` before it does).
-      if (readings.some(splitByParsers)) return refused(SPLIT_TEXT);
+      const readings = [...all];
       if (reread && judged)
         for (const p of reread) {
           const again = routeReadings(p, budget);
