@@ -393,6 +393,39 @@ describe('HTTP API (payload 2.0) authorizer', () => {
   });
 });
 
+describe('the method as the event gives it', () => {
+  // API Gateway hands the Lambda the method as the client sent it; the originals sign it so. A signature over PATCH
+  // is not one over patch, whatever the case of either (the Worker's fetch adapter verifies it as sent too).
+  const cases = [
+    ['PATCH', 'PATCH', true],
+    ['patch', 'patch', true],
+    ['patch', 'PATCH', false],
+    ['Patch', 'PATCH', false],
+    ['PATCH', 'patch', false],
+  ] as const;
+  it('REST: verifies the method as sent, and routes it upper-cased', async () => {
+    for (const [sent, signedAs, allowed] of cases) {
+      const signed = await user.sign(req(signedAs, '/prod/items'));
+      const answer = handler()(restAuthorizerEvent({ ...signed, method: sent }));
+      if (allowed)
+        expect(decide((await answer) as RestAuthorizerResult, arn('prod', sent, '/items')), `${sent} signed as ${signedAs}`).toBe('Allow');
+      else await expect(answer, `${sent} signed as ${signedAs}`).rejects.toThrow(/^Unauthorized$/);
+    }
+    // The public rule for GET covers an unsigned get (the route table compares methods upper-cased), and only GET.
+    const health = restAuthorizerEvent(req('get', '/prod/health'));
+    expect(decide((await handler()(health)) as RestAuthorizerResult, arn('prod', 'get', '/health'))).toBe('Allow');
+    await expect(handler()(restAuthorizerEvent(req('post', '/prod/health')))).rejects.toThrow(/^Unauthorized$/);
+  });
+  it('HTTP API: verifies the method as sent', async () => {
+    for (const [sent, signedAs, allowed] of cases) {
+      const signed = await user.sign(req(signedAs, '/items'));
+      const answer = handler()(httpAuthorizerEvent({ ...signed, method: sent }));
+      if (allowed) expect(await answer, `${sent} signed as ${signedAs}`).toMatchObject({ isAuthorized: true });
+      else await expect(answer, `${sent} signed as ${signedAs}`).rejects.toThrow(/^Unauthorized$/);
+    }
+  });
+});
+
 describe('custom domains: route rules see the path without the base path', () => {
   const customEvent = (signed: SignedRequest, extra: Record<string, unknown>) => {
     const e = restAuthorizerEvent(signed, { stage: 'prod', prefix: '' }) as unknown as Record<string, unknown>;

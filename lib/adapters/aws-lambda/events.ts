@@ -175,6 +175,11 @@ function v2Headers(e: Loose): Array<[string, string]> {
   return headers;
 }
 
+/**
+ * A method the event may give. It is verified as given, not upper-cased: that is the method the Lambda behind the
+ * authorizer gets and the originals sign, so a signature over "PATCH" does not stand for a request sent as "patch".
+ * Route rules compare methods upper-cased.
+ */
 const METHOD_RE = /^[A-Za-z]{1,20}$/;
 
 /** What every adapter needs from an event of either API type; `undefined` when the event is not one. */
@@ -261,7 +266,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
     if (method === undefined || !METHOD_RE.test(method) || rawPath === undefined || !rawPath.startsWith('/')) return undefined;
     return {
       kind: 'http',
-      request: { method: method.toUpperCase(), path: rawPath, query, headers: v2Headers(e) },
+      request: { method, path: rawPath, query, headers: v2Headers(e) },
       signedPaths: [rawPath],
       ...routeCandidates(stripStage(rawPath, str(rc?.['stage'])), fromTemplate(routeKeyPath, e['pathParameters'])),
       ...(routeKeyPath !== undefined ? { template: routeKeyPath } : {}),
@@ -276,7 +281,7 @@ export function readEvent(input: unknown): EventRequest | undefined {
   return {
     kind: 'rest',
     request: {
-      method: method.toUpperCase(),
+      method,
       path: signedPaths[0] ?? path,
       query: restQuery(e['queryStringParameters'], e['multiValueQueryStringParameters']),
       headers: mapEntries(e['headers'], e['multiValueHeaders']),

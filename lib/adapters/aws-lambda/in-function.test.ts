@@ -53,6 +53,18 @@ describe('authenticate({ method, url, headers, body })', () => {
     });
     expect(bad).toMatchObject({ authentic: false, status: 401, code: 'ERR_SIGNATURE_INVALID' });
   });
+  it('verifies the method as it was given: a signature over PATCH is not one over patch', async () => {
+    const at = async (sent: string, signedAs: string) => {
+      const s = await signer.sign({ ...req('/items'), method: signedAs });
+      return (await authenticate(auth, { method: sent, url: 'https://api.example.com/items?a=1', headers: headersOf(s), body: '{"n":1}' }))
+        .status;
+    };
+    expect(await at('PATCH', 'PATCH')).toBe(200);
+    expect(await at('patch', 'patch')).toBe(200);
+    expect(await at('patch', 'PATCH')).toBe(401);
+    expect(await at('PATCH', 'patch')).toBe(401);
+    expect(await at('Post', 'POST')).toBe(401);
+  });
   it('takes the configured authenticator when called with the request alone', async () => {
     LambdaAuthenticator.configure(auth);
     const s = await signer.sign(req('/items'));

@@ -83,7 +83,8 @@ function toSignedRequest(input: InFunctionRequest): SignedRequest | undefined {
   else if (typeof body === 'string') bytes = new TextEncoder().encode(body);
   else if (body instanceof Uint8Array) bytes = body;
   else return undefined;
-  return { method: method.toUpperCase(), path, query, headers, body: bytes };
+  // The method as the caller was given it (see events.ts's METHOD_RE): route rules upper-case it, the signature does not.
+  return { method, path, query, headers, body: bytes };
 }
 
 function failure(error: AuthError, principal?: Principal): InFunctionResult {
