@@ -173,10 +173,14 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     WORST_LIMITS.maxUrlBytes - 1,
   );
   const ambiguousPath = await signer.sign(get(ambiguous, ''));
-  // The same spellings at the default 16 KiB URL limit: read sixty times over, within what one decision may read
-  // (MAX_READ_BYTES, 2 MiB, allows 128); at 64 KiB above, refused once that is spent.
-  const ambiguousDefault = ambiguous.slice(0, 16 * 1024 - 1);
+  // The same spellings but for "..", at the default 16 KiB URL limit: read 58 times over, within what one decision
+  // may read (MAX_READ_BYTES, 2 MiB, allows 128). With ".." beside them (above), more than 32 of a path's readings
+  // are to be read every way again (as an origin behind one that normalised it reads them) at any length: refused.
+  const acceptedUnit = '/a%2Fb;p=1/b%2Fc/./c\\d/%2e;x//';
+  const ambiguousDefault = ('/x' + acceptedUnit.repeat(Math.ceil((16 * 1024) / acceptedUnit.length))).slice(0, 16 * 1024 - 1);
   const ambiguousDefaultPath = await signer.sign(get(ambiguousDefault, ''));
+  const everySpelling = ('/x' + ambiguousUnit.repeat(Math.ceil(1024 / ambiguousUnit.length))).slice(0, 1023);
+  const everySpellingPath = await signer.sign(get(everySpelling, ''));
   // The slowest refusal known before the read budget (0.6 s): %u escapes, %2F.. and "//" all along a path at the
   // URL limit, read every way in each form a URL front passes on. Now refused once 2 MiB is read.
   const hostileUnit = '/\\h//a/./%2F../%u0061;/';
@@ -218,7 +222,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     }),
     { clock },
   );
-  const mounted = ('/api' + ambiguousUnit.repeat(Math.ceil((16 * 1024) / ambiguousUnit.length))).slice(0, 16 * 1024 - 40);
+  const mounted = ('/api' + acceptedUnit.repeat(Math.ceil((16 * 1024) / acceptedUnit.length))).slice(0, 16 * 1024 - 40);
   const mountedPath = await signer.sign(get(mounted, ''));
 
   // A rule 1,000 characters long (rules look that far into a path) and a path at the URL limit of empty and dot
@@ -264,7 +268,7 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
   const ustudioSigner = createUStudioSigner({ keyId: 'worst-ustudio', secret: SECRET, clock });
   const descending = await ustudioSigner.sign(get('/', descendingKeys.join('&')));
 
-  /** A row's expected refusal, when it is one: the route decision's, for a path that costs more than the read budget. */
+  /** A row's expected refusal, when it is one: the route decision's, for a path that costs more than the read budget or needs too many of its readings read again. */
   const OVER_BUDGET = 'request path holds too many escapes, separators and dot segments to be read every way an origin could';
   const table: Array<[string, string, SignedRequest, Authenticator?, string?]> = [
     ['ordinary verify through the authenticator', `the POST of the table above, ${totalBytes(ordinary)} bytes`, ordinary],
@@ -288,13 +292,20 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
     ],
     ['path at maxUrlBytes of dot segments and escapes, signed', `${(dotted.length / 1024).toFixed(0)} KiB path`, dotPath],
     [
-      'route decision (/admin/*, /public/*, *) and verify: path at the default 16 KiB URL limit read thirty-two ways (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), each way again as a URL front passes it on, and as handlers mounted before its "//" and dot segments read them, signed',
-      `${(ambiguousDefault.length / 1024).toFixed(0)} KiB path read 60 times over (a decision may read 2 MiB), ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
+      'route decision (/admin/*, /public/*, *) and verify: path at the default 16 KiB URL limit read every way it reads (%2F, \\, ;params, double escapes, dots as text, IIS, empty segments, Tomcat), each way again as a URL front passes it on, and as handlers mounted before its "//" and dot segments read them, signed',
+      `${(ambiguousDefault.length / 1024).toFixed(0)} KiB path read 58 times over (a decision may read 2 MiB), ${readings.ok ? 'every reading matched against the routes' : 'refused'}`,
       ambiguousDefaultPath,
     ],
     [
-      'route decision (/admin/*, /public/*, *): the same spellings at maxUrlBytes',
-      `${(ambiguous.length / 1024).toFixed(0)} KiB path, refused once 2 MiB is read`,
+      'route decision (/admin/*, /public/*, *): 1 KiB of every spelling at once (".." beside escapes, cuts, double escapes, "\\")',
+      'refused once more than 32 of its readings are to be read every way again',
+      everySpellingPath,
+      auth,
+      OVER_BUDGET,
+    ],
+    [
+      'route decision (/admin/*, /public/*, *): every spelling at once at maxUrlBytes',
+      `${(ambiguous.length / 1024).toFixed(0)} KiB path, refused (too many readings to read again, or 2 MiB read)`,
       ambiguousPath,
       auth,
       OVER_BUDGET,
@@ -312,24 +323,24 @@ export async function worstCases(now: number, ordinary: SignedRequest, ordinaryK
       spacesPath,
     ],
     [
-      'route decision behind 16 base paths (a Lambda custom domain; the default rule, "*") and verify: path at the default 16 KiB URL limit of "/\\/" under /v1, signed',
-      `${(behind.length / 1024).toFixed(0)} KiB path`,
+      'route decision behind 16 base paths (a Lambda custom domain; the default rule, "*"): path at the default 16 KiB URL limit of "/\\/" under /v1 (the slowest accepted before readings were read again)',
+      `${(behind.length / 1024).toFixed(0)} KiB path, refused: the empty segments its readings make are read again until the budget is spent`,
       behindPath,
       basedAuth,
-    ],
-    [
-      'route decision with rules that look 14 characters in: path at the default 16 KiB URL limit of the spellings above under /api, each "//" near its start read again for a handler mounted before it',
-      `${(mounted.length / 1024).toFixed(0)} KiB path, refused once 2 MiB is read (133 passes needed)`,
-      mountedPath,
-      mountedAuth,
       OVER_BUDGET,
     ],
     [
+      'route decision with rules that look 14 characters in: path at the default 16 KiB URL limit of the spellings of the first route row under /api, each "//" near its start read again for a handler mounted before it',
+      `${(mounted.length / 1024).toFixed(0)} KiB path`,
+      mountedPath,
+      mountedAuth,
+    ],
+    [
       'route decision with a 1,000-character rule: path at maxUrlBytes of empty and dot segments ("//./")',
-      `${(emptyDots.length / 1024).toFixed(0)} KiB path, refused: it names a host too often`,
+      `${(emptyDots.length / 1024).toFixed(0)} KiB path, refused once 2 MiB is read (its readings' empty segments read again)`,
       emptyDotsPath,
       longRuleAuth,
-      'request path names a host too often',
+      OVER_BUDGET,
     ],
     ['body at maxBodyBytes, body hash signed', `${(body.length / 1024).toFixed(0)} KiB body`, bigBody],
     [

@@ -234,23 +234,31 @@ describe('route decisions', () => {
   });
   it('judges long paths with many "//" instead of refusing them: only a "//" within what rules look at can change a decision', () => {
     const api = adminBesidePublic('/api/admin/*');
-    // Every spelling that reads several ways (the bench's worst case): up to the default 16 KiB URL limit under rules
-    // that look 14 characters in, which a "//" in several readings holds; at the largest limit (64 KiB) where they
-    // look past none (the default rule, "*").
-    const unit = '/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/';
-    const spelled = (front: string, kib: number) => (front + unit.repeat(Math.ceil((kib * 1024) / unit.length))).slice(0, kib * 1024 - 1);
-    // Read every way, these spellings cost 133 passes under /api and 60 under "*": within the read budget (2 MiB,
-    // MAX_READ_BYTES) up to 15 KiB and 33 KiB; past it, refused for that (below), never for their "//".
-    for (const kib of [4, 15]) expect(api.decide('GET', spelled('/api', kib)), `${kib} KiB`).toMatchObject({ ok: true });
+    // Escapes, ";params", an escaped slash, dots and a "//" in every piece: up to the default 16 KiB URL limit under
+    // rules that look 14 characters in, which a "//" in several readings holds; at 33 KiB where they look past none
+    // (the default rule, "*").
+    const unit = '/a%2Fb;p=1/b%2Fc/./c\\d/%2e;x//';
+    const spell = (piece: string, front: string, kib: number) =>
+      (front + piece.repeat(Math.ceil((kib * 1024) / piece.length))).slice(0, kib * 1024 - 1);
+    const spelled = (front: string, kib: number) => spell(unit, front, kib);
+    // Read every way, these cost 58 passes: within the read budget (2 MiB, MAX_READ_BYTES) up to 33 KiB; past it,
+    // refused for that, never for their "//".
+    for (const kib of [4, 16]) expect(api.decide('GET', spelled('/api', kib)), `${kib} KiB`).toMatchObject({ ok: true, public: true });
     const everything = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes);
-    expect(everything.decide('GET', spelled('/x', 16))).toMatchObject({ ok: true, public: false });
-    const unbounded = { readBytes: Infinity };
-    const apiUnbounded = createRouteTable(adminRules('/api/admin/*'), [], unbounded);
-    const everythingUnbounded = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes, [], unbounded);
-    expect(apiUnbounded.decide('GET', spelled('/api', 16))).toMatchObject({ ok: true });
-    expect(everythingUnbounded.decide('GET', spelled('/x', 64))).toMatchObject({ ok: true, public: false });
-    expect(api.decide('GET', spelled('/api', 16))).toEqual(TOO_MANY_READINGS);
+    for (const kib of [16, 33])
+      expect(everything.decide('GET', spelled('/x', kib)), `${kib} KiB`).toMatchObject({ ok: true, public: false });
     expect(everything.decide('GET', spelled('/x', 64))).toEqual(TOO_MANY_READINGS);
+    // What refuses it is the budget: without one 64 KiB passes, with half of it 33 KiB does not.
+    const everythingUnbounded = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes, [], {
+      readBytes: Infinity,
+    });
+    expect(everythingUnbounded.decide('GET', spelled('/x', 64))).toMatchObject({ ok: true, public: false });
+    const half = createRouteTable(loadConfig({ schemes: { sigv4: { region: 'r', service: 's' } } }).routes, [], { readBytes: 1 << 20 });
+    expect(half.decide('GET', spelled('/x', 33))).toEqual(TOO_MANY_READINGS);
+    // With ".." beside those, a double escape and a "/%5C" (the bench's worst case), the readings that must be read
+    // every way again are more than MAX_REREADS at any length: refused for that, before the budget.
+    const everySpelling = '/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/';
+    for (const kib of [1, 4, 16]) expect(api.decide('GET', spell(everySpelling, '/api', kib)), `${kib} KiB`).toEqual(TOO_MANY_READINGS);
     // A plain path at the default 16 KiB limit with a "//" near its start and one in every third segment after it.
     const tail = 'files/x//'.repeat(1800);
     expect(api.decide('GET', '/api//v/' + tail)).toMatchObject({ ok: true, public: true });
@@ -735,13 +743,13 @@ describe('the read budget (MAX_READ_BYTES): what one decision may read', () => {
   const repeated = (unit: string, length: number) => unit.repeat(Math.floor(length / unit.length));
 
   it('refuses the slowest refusal known before (0.6 s at 64 KiB) once it has read 2 MiB, at the default 16 KiB limit too', () => {
-    // Unbounded, it is read 139 times over before "names a host too often" refuses it.
+    // Without the read budget and the bound on readings read again, "names a host too often" refuses it.
     const hostile = (kib: number) => repeated('/\\h//a/./%2F../%u0061;/', kib * 1024);
+    const free = createRouteTable(three, [], { readBytes: Infinity, maxRereads: Infinity });
+    expect(free.decide('GET', hostile(16))).toMatchObject({ ok: false, error: { message: 'request path names a host too often' } });
     for (const kib of [16, 64]) {
-      expect(unbounded.decide('GET', hostile(kib)), `${kib} KiB`).toMatchObject({
-        ok: false,
-        error: { message: 'request path names a host too often' },
-      });
+      // Its readings hold ".." beside escapes: more of them than MAX_REREADS must be read again, budget or not.
+      expect(unbounded.decide('GET', hostile(kib)), `${kib} KiB`).toEqual(TOO_MANY_READINGS);
       expect(bounded.decide('GET', hostile(kib)), `${kib} KiB`).toEqual(TOO_MANY_READINGS);
     }
     // A short one is read every way and refused as before.
@@ -835,5 +843,99 @@ describe('the read budget (MAX_READ_BYTES): what one decision may read', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('readings read again: what one origin hands on, another reads every way', () => {
+  const rules = loadConfig({
+    schemes: { sigv4: { region: 'r', service: 's' } },
+    routes: [
+      { path: '/admin/*', permissions: ['admin'] },
+      { path: '/api/admin/*', permissions: ['admin'] },
+      { path: '/api/x', permissions: ['x'] },
+      { path: '/public/*', public: true },
+      { path: '*' },
+    ],
+  }).routes;
+  const table = createRouteTable(rules);
+  /** Pieces of hostile paths: dots and escapes of every kind, cuts, trims, NFKC. Fullwidth dots aside (see the README). */
+  const piece = fc.constantFrom(
+    'admin',
+    'api',
+    'x',
+    'public',
+    'v1',
+    '%2F',
+    '%2e%2e',
+    '..%2F..',
+    '%5C',
+    '.',
+    '..',
+    '',
+    '%2e',
+    'a;b',
+    '..;b',
+    ';',
+    '\\',
+    '%252F',
+    '%3B',
+    '%25',
+    'é',
+    'x.',
+    '%u002e',
+    '%20',
+    '..%20',
+    '%252e%252e',
+    'a.b',
+    '...',
+  );
+  const paths = fc.array(piece, { minLength: 1, maxLength: 7 }).map((s) => '/' + s.join('/'));
+  /** What a decision requires, to compare two: refused, or public, or the permissions a guarded one needs. */
+  const needs = (d: ReturnType<typeof table.decide>) =>
+    d.ok ? (d.public ? 'public' : `guarded ${[...d.permissions].sort().join(',')}`) : `refused ${d.error.message}`;
+
+  it('judges a path behind a front that normalised it with "%2F" kept as the origin behind that front reads it', () => {
+    // Envoy's normalize_path and merge_slashes make /..%2F../admin/x/ of it; an origin that decodes %2F, /admin/x/.
+    expect(table.decide('GET', '/..%2F../admin/x/..%2F..//..')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // Normalised, /%5C/%2F/x/admin; decoded, ////x/admin, whose host a URL parser drops: /admin.
+    expect(table.decide('GET', '/%5C/%2F/api//%2e%2e/x/admin')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // A path whose readings agree is judged as before.
+    expect(table.decide('GET', '/public/a%2Fb/../x')).toMatchObject({ ok: true, public: true });
+  });
+
+  it('judges a path at least as strictly as each of its readings, and as the path it reports (property)', () => {
+    fc.assert(
+      fc.property(paths, (path) => {
+        const d = table.decide('GET', path);
+        if (!d.ok) return;
+        const read = routeReadings(path);
+        for (const reading of read.ok ? [...read.readings, d.path] : [d.path]) {
+          const again = table.decide('GET', reading);
+          if (!again.ok || again.public) continue;
+          expect(d.public, `${path} public, ${reading} not`).toBe(false);
+          for (const p of again.permissions) expect(d.permissions, `${path} without ${p}, which ${reading} needs`).toContain(p);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('decides as reading every reading but a plain one again does: mayReadAnew skips only what cannot change a decision (property)', () => {
+    const free = { readBytes: Infinity, maxRereads: Infinity };
+    const some = createRouteTable(rules, ['/v1', '/api'], free);
+    const every = createRouteTable(rules, ['/v1', '/api'], { ...free, rereadAll: true });
+    fc.assert(
+      fc.property(paths, fc.boolean(), (path, behind) => {
+        expect(needs(some.decide('GET', path, behind)), path).toBe(needs(every.decide('GET', path, behind)));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('refuses a path that needs more than 32 of its readings read again (a short one of every spelling)', () => {
+    expect(table.decide('GET', '/api/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/')).toEqual(TOO_MANY_READINGS);
+    // Without the bound it is read: guarded (what the bound refuses, it refuses closed).
+    const free = createRouteTable(rules, [], { maxRereads: Infinity });
+    expect(free.decide('GET', '/api/a%2F..;p=1/%5Cb%252F/./c\\d/%2e%2E;x/')).toMatchObject({ ok: true, public: false });
   });
 });

@@ -186,6 +186,9 @@ const MAX_BASE_PATH_TAILS = 16;
  */
 const MAX_REREAD_CHARACTERS = 64 * 1024;
 
+/** How many readings of a path one decision reads every way again ({@link mayReadAnew}); past it, the path is refused. */
+const MAX_REREADS = 32;
+
 /** How often a path loses a first segment that URL parsers take as a host: a front's parser, then the app's. */
 const MAX_HOST_DROPS = 2;
 
@@ -297,6 +300,36 @@ function otherForms(path: string): string[] {
     return [...forms];
   }
   return formsOf(path);
+}
+
+/**
+ * Two dots side by side, as any reading may spell or make them: `.`, `%2e` (escaped again or not), IIS's `%u002e`,
+ * and the characters NFKC makes a dot of (fullwidth, small, one-dot leader); or a leader NFKC makes two or three of.
+ */
+const TWO_DOTS_RE = /(?:\.|%(?:25)*2e|%u002e|[\uFF0E\uFE52\u2024])(?:\.|%(?:25)*2e|%u002e|[\uFF0E\uFE52\u2024])|[\u2025\u2026]/i;
+/** A separator beside an escaped or fullwidth one, or beside a ";" (which a cut makes an empty segment of). */
+const MAY_EMPTY_RE = /[/\uFF0F](?:%2f|%5c|\\|;|[\uFF0F\uFF3C])|(?:%2f|%5c|\\|[\uFF0F\uFF3C])(?:[/\uFF0F]|%2f|%5c|\\|[\uFF0F\uFF3C])/i;
+/** A name that Windows trims (trailing dots or spaces), or a segment of spaces only. */
+const TRIMMED_RE = /[^/.][. ]+(?=\/|$)|\/ +(?=\/|$)/;
+/** An escape escaped again (`%252F`): a second decoding makes an escape of it. */
+const ESCAPED_ESCAPE_RE = /%25[0-9a-f]{2}/i;
+
+/**
+ * Whether reading `reading` every way again may judge it otherwise than the readings it came with: it may hold a ".."
+ * (which a reading that kept it as text, or trimmed it out of `.. `, leaves for the next origin to pop, before or after
+ * it decodes an escaped slash, cuts a ";" or trims a name), an empty segment that a decoding or a cut makes (which a
+ * URL parser takes a host after), a trimmed name, an escape escaped again, or a character NFKC changes. Any other
+ * reading read again decodes, splits, cuts and merges as the path's own readings did: tested against reading every
+ * reading again.
+ */
+function mayReadAnew(reading: string): boolean {
+  return (
+    TWO_DOTS_RE.test(reading) ||
+    MAY_EMPTY_RE.test(reading) ||
+    TRIMMED_RE.test(reading) ||
+    ESCAPED_ESCAPE_RE.test(reading) ||
+    (/[^\0-\x7f]/.test(reading) && reading.normalize('NFKC') !== reading)
+  );
 }
 
 /** Whether a URL parser takes a host from the start of `path` ("//" or "/\\"). */
@@ -589,7 +622,8 @@ function matches(p: CompiledPattern, path: string): boolean {
 
 /**
  * Builds the route table of a configuration: first match wins for each reading. (`internal.plainShortCut:
- * false` reads plain paths the long way too: what the short cut must always agree with, tested.)
+ * false` reads plain paths the long way too, and `internal.rereadAll` every reading but a plain one again: what the
+ * short cut and {@link mayReadAnew} must agree with, tested; `readBytes` and `maxRereads` replace the bounds.)
  *
  * @example
  * const table = createRouteTable(config.routes);
@@ -599,7 +633,12 @@ function matches(p: CompiledPattern, path: string): boolean {
 export function createRouteTable(
   routes: readonly RouteConfig[],
   basePaths: readonly string[] = [],
-  internal: { readonly plainShortCut?: boolean; readonly readBytes?: number } = {},
+  internal: {
+    readonly plainShortCut?: boolean;
+    readonly readBytes?: number;
+    readonly rereadAll?: boolean;
+    readonly maxRereads?: number;
+  } = {},
 ): RouteTable {
   const rules = routes.map((r) => {
     const pattern = r.path === '*' ? '*' : normalizeRoutePath(r.path);
@@ -707,6 +746,7 @@ export function createRouteTable(
       const all = new Set(read.readings);
       const passed = new Set([rawPath, ...forms]);
       const unread = [...forms];
+      let rereads = 0;
       const unformed = [...read.readings];
       while (unread.length > 0 || unformed.length > 0) {
         const form = unread.pop();
@@ -723,7 +763,19 @@ export function createRouteTable(
         // Each reading is queued once (`all` holds those queued).
         const r = unformed.pop()!;
         if (splitByParsers(r)) return refused(SPLIT_TEXT);
-        if (!startsWithHost(r)) continue;
+        // What one origin hands on, another may read every way again: a front that normalises the path with its "%2F"
+        // kept (Envoy's normalize_path and merge_slashes) makes `/..%2F../admin/x/` of `/..%2F../admin/x/..%2F..//..`,
+        // an origin behind it that decodes "%2F" makes `/admin/x/`. So a reading that may read otherwise again
+        // ({@link mayReadAnew}; `internal.rereadAll`: any but a plain one) is read every way too, with its other forms
+        // (a URL parser trims a trailing space that a "%20" decoded), and so are its own readings.
+        const again = !passed.has(r) && (internal.rereadAll ? !isPlainRoutePath(r) : mayReadAnew(r));
+        if (again) {
+          // Paths clients send need none or a few (an escaped slash beside dot segments: 1 to 3); each costs a reading
+          // every way and what follows from it, so a path that needs more is refused, as one over the read budget is.
+          if (++rereads > (internal.maxRereads ?? MAX_REREADS)) return refused(REJECTION_TEXT['too-many-readings']);
+          passed.add(r);
+          unread.push(r);
+        } else if (!startsWithHost(r)) continue;
         for (const f of otherForms(r)) {
           if (passed.has(f)) continue;
           if (splitByParsers(f)) return refused(SPLIT_TEXT);
