@@ -888,6 +888,9 @@ describe('readings read again: what one origin hands on, another reads every way
     '%252e%252e',
     'a.b',
     '...',
+    '%3B..',
+    '%u002f',
+    '\u2024\u2024',
   );
   const paths = fc.array(piece, { minLength: 1, maxLength: 7 }).map((s) => '/' + s.join('/'));
   /** What a decision requires, to compare two: refused, or public, or the permissions a guarded one needs. */
@@ -899,6 +902,14 @@ describe('readings read again: what one origin hands on, another reads every way
     expect(table.decide('GET', '/..%2F../admin/x/..%2F..//..')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     // Normalised, /%5C/%2F/x/admin; decoded, ////x/admin, whose host a URL parser drops: /admin.
     expect(table.decide('GET', '/%5C/%2F/api//%2e%2e/x/admin')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
+    // An escaped ";" beside a "/" is an empty segment once decoded and cut: /%3B/admin/ is /admin/ (helper-65). The
+    // path's readings hold /%3B/admin/ (U+2024 is a dot to NFKC; IIS's %u002f stays escaped here).
+    expect(table.decide('GET', '/%3B../%u002f/admin/%252e/\u2024\u2024')).toMatchObject({
+      ok: true,
+      public: false,
+      permissions: ['admin'],
+    });
+    expect(table.decide('GET', '/%3B/admin/')).toMatchObject({ ok: true, public: false, permissions: ['admin'] });
     // A path whose readings agree is judged as before.
     expect(table.decide('GET', '/public/a%2Fb/../x')).toMatchObject({ ok: true, public: true });
   });

@@ -307,12 +307,28 @@ function otherForms(path: string): string[] {
  * and the characters NFKC makes a dot of (fullwidth, small, one-dot leader); or a leader NFKC makes two or three of.
  */
 const TWO_DOTS_RE = /(?:\.|%(?:25)*2e|%u002e|[\uFF0E\uFE52\u2024])(?:\.|%(?:25)*2e|%u002e|[\uFF0E\uFE52\u2024])|[\u2025\u2026]/i;
-/** A separator beside an escaped or fullwidth one, or beside a ";" (which a cut makes an empty segment of). */
-const MAY_EMPTY_RE = /[/\uFF0F](?:%2f|%5c|\\|;|[\uFF0F\uFF3C])|(?:%2f|%5c|\\|[\uFF0F\uFF3C])(?:[/\uFF0F]|%2f|%5c|\\|[\uFF0F\uFF3C])/i;
-/** A name that Windows trims (trailing dots or spaces), or a segment of spaces only. */
-const TRIMMED_RE = /[^/.][. ]+(?=\/|$)|\/ +(?=\/|$)/;
+/** A separator, escaped (IIS's `%u` too) or fullwidth or not; beside another, or beside a ";" (which a cut makes an empty segment of). */
+const MAY_EMPTY_RE =
+  /[/\uFF0F](?:%2f|%5c|%u002f|%u005c|\\|;|%3b|[\uFF0F\uFF3C])|(?:%2f|%5c|%u002f|%u005c|\\|[\uFF0F\uFF3C])(?:[/\uFF0F]|%2f|%5c|%u002f|%u005c|\\|;|%3b|[\uFF0F\uFF3C])/i;
 /** An escape escaped again (`%252F`): a second decoding makes an escape of it. */
 const ESCAPED_ESCAPE_RE = /%25[0-9a-f]{2}/i;
+
+/**
+ * Whether a segment of `reading` is a name Windows trims (it ends in a dot or a space, and is not "." or ".."): one
+ * pass, no regular expression (one that tries every start in a run of spaces is quadratic in it).
+ */
+function hasTrimmedName(reading: string): boolean {
+  for (let end = reading.indexOf('/', 1); ; end = reading.indexOf('/', end + 1)) {
+    const at = end === -1 ? reading.length : end;
+    const last = reading.charCodeAt(at - 1);
+    if (last === 0x20 || last === 0x2e) {
+      const start = reading.lastIndexOf('/', at - 1) + 1;
+      const dots = at - start <= 2 && reading.charCodeAt(start) === 0x2e && last === 0x2e;
+      if (!dots) return true;
+    }
+    if (end === -1) return false;
+  }
+}
 
 /**
  * Whether reading `reading` every way again may judge it otherwise than the readings it came with: it may hold a ".."
@@ -326,7 +342,7 @@ function mayReadAnew(reading: string): boolean {
   return (
     TWO_DOTS_RE.test(reading) ||
     MAY_EMPTY_RE.test(reading) ||
-    TRIMMED_RE.test(reading) ||
+    hasTrimmedName(reading) ||
     ESCAPED_ESCAPE_RE.test(reading) ||
     (/[^\0-\x7f]/.test(reading) && reading.normalize('NFKC') !== reading)
   );
