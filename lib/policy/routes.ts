@@ -756,9 +756,9 @@ export function createRouteTable(
       // decodes `%2F` and `%40` before it does). One that starts with "//" or "/\\" is one a URL parser takes a host
       // from, and so has other forms of its own: `/%2F//..%2F../admin/..` decoded is `////../../admin/..`, which Node's
       // url.parse reads (an empty host) as `//../../admin/..`, where a mounted handler and a host drop find `/admin/`.
-      // Those forms are read too, and theirs, each string once, until none is new (the budget bounds it). Other
-      // readings' forms are not taken: a reading holds no "\\" (each is a "/" or stays escaped), and re-escaping one
-      // with dots (a URL path setter's form) read every way again cost a long path the whole read budget.
+      // Those forms are read too, and theirs, each string once, until none is new (the budget bounds it). Another
+      // reading's forms are taken only when it is read again (below): re-escaping every reading with dots (a URL path
+      // setter's form) and reading it every way cost a long path the whole read budget.
       const all = new Set(read.readings);
       const passed = new Set([rawPath, ...forms]);
       const unread = [...forms];
