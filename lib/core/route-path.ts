@@ -68,6 +68,12 @@ interface ReadingOptions {
    * (a handler's `new URL(req.url, base)`: `/..\admin/x%2F..\..` is `/admin/` there).
    */
   readonly backslash?: boolean;
+  /**
+   * With `twice`: a "%3F" or "%23" the first decoding makes a "?" or "#" of is kept escaped, as a front that decodes
+   * the path and sets it on a URL escapes them (Lambda Web Adapter), instead of ending the path there as a parser
+   * does (the reading without it). Read only for a path that holds such an escape.
+   */
+  readonly endsKept?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -91,12 +97,13 @@ function isControl(c: number): boolean {
 }
 
 /** Every valid escape decoded, as a proxy that decodes before the app does; lone "%" kept. */
-function decodeAll(bytes: Uint8Array): Uint8Array {
+function decodeAll(bytes: Uint8Array, keepEnds = false): Uint8Array {
   const out = new Uint8Array(bytes.length);
   let n = 0;
   for (let i = 0; i < bytes.length; i++) {
     const v = escapeAt(bytes, i);
-    if (v === -1) out[n++] = bytes[i]!;
+    // `keepEnds`: "%3F" and "%23" stay escaped, as a URL path setter escapes the "?" and "#" a decoding made.
+    if (v === -1 || (keepEnds && (v === 0x3f || v === 0x23))) out[n++] = bytes[i]!;
     else {
       out[n++] = v;
       i += 2;
@@ -208,7 +215,7 @@ function splitOnSlashes(text: string): string[] {
 
 /** One reading: decode, then split into segments, drop params, merge slashes, remove dot segments. */
 function readPath(raw: Uint8Array, opts: ReadingOptions): string | PathRejection {
-  let bytes = opts.twice ? decodeAll(raw) : raw;
+  let bytes = opts.twice ? decodeAll(raw, opts.endsKept) : raw;
   if (opts.rawParams) bytes = cutRawParams(bytes);
   if (opts.lenient) bytes = decodePercentU(bytes);
   // An escape is three bytes and decodes to at most three ("%25" for a lone "%"): never longer than 3x.
@@ -379,7 +386,7 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
  * and keep it as sent, two more do so with `\` (and `%2F`, `%5C`) read as "/", and two more with only a
  * literal `\` read so (a URL parser's http(s) path: `%2F` and `%5C` stay text). Two more cut
  * `;params` before decoding and then read `%2F` as "/" (Tomcat decoding encoded slashes), as the path
- * arrives and decoded once. The URL readings with empty segments kept are also read decoded once more. Linear in the path's length (thirty-two passes at most, each charged to `budget` when one is given). Case-insensitive origins are the route table's concern.
+ * arrives and decoded once. The URL readings with empty segments kept are also read decoded once more. A path whose decoding makes a `?` or `#` has each decoded reading read twice: ended there, as a parser ends it, and with it escaped again, as a URL setter does. Linear in the path's length (thirty-two passes at most, forty-seven for such a path, each charged to `budget` when one is given). Case-insensitive origins are the route table's concern.
  */
 export function routeReadings(rawPath: string, budget?: ReadBudget): RouteReadings {
   return readAll(rawPath, false, budget);
@@ -440,16 +447,21 @@ function readAll(rawPath: string, exhaustive: boolean, budget?: ReadBudget): Rou
     return !((opts.slashes && !h.slash) || (opts.params && !h.params));
   };
   const readings: string[] = [];
-  for (const opts of ALL_OPTIONS) {
-    if (!exhaustive && !needed(opts)) continue;
-    // Charged before the pass, so a spent budget reads nothing more.
-    if (budget) {
-      if (budget.bytes < bytes.length) return { ok: false, reason: 'too-many-readings' };
-      budget.bytes -= bytes.length;
+  // A decoding that makes a "?" or "#" (of "%3F", "%23", or one escaped again): each reading that decodes is also read
+  // with them kept escaped.
+  const ends = twice && /%(?:25)*(?:3f|23)/i.test(rawPath);
+  for (const each of ALL_OPTIONS) {
+    if (!exhaustive && !needed(each)) continue;
+    for (const opts of ends && each.twice ? [each, { ...each, endsKept: true }] : [each]) {
+      // Charged before the pass, so a spent budget reads nothing more.
+      if (budget) {
+        if (budget.bytes < bytes.length) return { ok: false, reason: 'too-many-readings' };
+        budget.bytes -= bytes.length;
+      }
+      const r = readPath(bytes, opts);
+      if (!r.startsWith('/')) return { ok: false, reason: r as PathRejection };
+      if (!readings.includes(r)) readings.push(r);
     }
-    const r = readPath(bytes, opts);
-    if (!r.startsWith('/')) return { ok: false, reason: r as PathRejection };
-    if (!readings.includes(r)) readings.push(r);
   }
   return { ok: true, path: readings[0]!, readings };
 }

@@ -168,7 +168,11 @@ describe('base paths: no entry point lets through what the route table refuses o
           if (origin.every(plainlyUnguarded) && plainlyUnguarded(sent)) expect(allowed, `${sent} refused`).toBe(true);
         },
       ),
-      { numRuns: 2000 },
+      // Found by a longer run: a %23 that REST decodes, which a URL setter escapes again and goes on.
+      {
+        numRuns: 2000,
+        examples: [[{ bases: ['/v1/beta'], resource: '/v1/%2F/%2e%2e/%5C/%23/admin', endpoint: { kind: 'execute-api' } }, false]],
+      },
     );
   });
 });
