@@ -176,11 +176,11 @@ function v2Headers(e: Loose): Array<[string, string]> {
 }
 
 /**
- * A method the event may give. It is verified as given, not upper-cased: that is the method the Lambda behind the
+ * A method an event (or an in-function caller) may give. It is verified as given, not upper-cased: that is the method the Lambda behind the
  * authorizer gets and the originals sign, so a signature over "PATCH" does not stand for a request sent as "patch".
  * Route rules compare methods upper-cased.
  */
-const METHOD_RE = /^[A-Za-z]{1,20}$/;
+export const METHOD_RE = /^[A-Za-z]{1,20}$/;
 
 /** What every adapter needs from an event of either API type; `undefined` when the event is not one. */
 export interface EventRequest {

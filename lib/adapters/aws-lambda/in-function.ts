@@ -6,7 +6,7 @@ import { authError, type AuthError } from '../../core/errors.ts';
 import type { AuthSuccess, Principal } from '../../core/result.ts';
 import { splitUrl, type SignedRequest } from '../../core/request.ts';
 import { isParseSpace, methodOverrideValues, methodReadings, splitByParsers } from '../../policy/routes.ts';
-import { authorizerContextOf, decideLambdaRoute, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
+import { METHOD_RE, authorizerContextOf, decideLambdaRoute, proxyEventBody, readEvent, type ProxyEvent } from './events.ts';
 import { authenticateAny } from './signed-paths.ts';
 import { challengeHeader } from '../../schemes/descriptor.ts';
 import { schemeFailureBody } from '../failure-body.ts';
@@ -72,7 +72,7 @@ function toSignedRequest(input: InFunctionRequest): SignedRequest | undefined {
   const i = input as unknown as Record<string, unknown> | null;
   if (i === null || typeof i !== 'object') return undefined;
   const { method, url, body } = i;
-  if (typeof method !== 'string' || !/^[A-Za-z]{1,20}$/.test(method) || typeof url !== 'string') return undefined;
+  if (typeof method !== 'string' || !METHOD_RE.test(method) || typeof url !== 'string') return undefined;
   const { host, path, query } = splitUrl(url);
   if (!path.startsWith('/')) return undefined;
   const headers = headerPairs(i['headers']);
@@ -83,7 +83,7 @@ function toSignedRequest(input: InFunctionRequest): SignedRequest | undefined {
   else if (typeof body === 'string') bytes = new TextEncoder().encode(body);
   else if (body instanceof Uint8Array) bytes = body;
   else return undefined;
-  // The method as the caller was given it (see events.ts's METHOD_RE): route rules upper-case it, the signature does not.
+  // The method as the caller gave it (see METHOD_RE): route rules upper-case it, the signature does not.
   return { method, path, query, headers, body: bytes };
 }
 
