@@ -1,7 +1,7 @@
 import { hexVal, isLowerHex } from '../../core/encoding.ts';
 import { fail } from '../../core/errors.ts';
 import { headerMap, type SignedRequest } from '../../core/request.ts';
-import { queryPairs, type QueryPair } from './canonical.ts';
+import { isCanonicalAwsQuery, queryPairs, type QueryPair } from './canonical.ts';
 import {
   ALGORITHMS,
   Q_ALGORITHM,
@@ -35,8 +35,13 @@ export interface SigV4Claim {
   readonly timestamp?: string;
   readonly expires?: number;
   readonly securityToken?: string;
-  /** The decoded query pairs (parsed once, reused for canonicalization). */
-  readonly queryPairs: readonly QueryPair[];
+  /**
+   * The decoded query pairs (parsed once, reused for canonicalization). `undefined` for header
+   * authentication in the AWS profile when the raw query is its own canonical form
+   * ({@link isCanonicalAwsQuery}: nothing in it decodes, so nothing can fail to), which the
+   * canonical request then takes as it came.
+   */
+  readonly queryPairs: readonly QueryPair[] | undefined;
 }
 
 /** `[A-Za-z0-9._-]+`, the characters of a region, service or terminator; a loop, as it runs three times a request. */
@@ -251,7 +256,7 @@ export function parseAuthorizationHeader(
     signedHeadersSorted: signed.sorted,
     signedHeaderList: signedHeaders,
     signature: checkSignature(signature),
-    queryPairs: queryPairs(query, profile),
+    queryPairs: profile === 'aws' && isCanonicalAwsQuery(query) ? undefined : queryPairs(query, profile),
   };
 }
 

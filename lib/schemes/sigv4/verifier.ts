@@ -11,15 +11,7 @@ import type { CredentialParts, Verifier } from '../../core/verifier.ts';
 import type { SignatureExplanation } from '../descriptor.ts';
 import type { KeyRecord, KeyStore } from '../../keys/types.ts';
 import { isUsable, peekKey } from '../../keys/usable.ts';
-import {
-  canonicalHeaders,
-  canonicalPath,
-  canonicalQuery,
-  canonicalRequest,
-  isCanonicalAwsQuery,
-  stringToSign,
-  type CanonicalOptions,
-} from './canonical.ts';
+import { canonicalHeaders, canonicalPath, canonicalQuery, canonicalRequest, stringToSign, type CanonicalOptions } from './canonical.ts';
 import {
   ALGORITHM_INFO,
   ALGORITHMS,
@@ -247,17 +239,15 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
 
     // Path, query, then headers: the order in which their faults are reported.
     const path = canonicalPath(req.path, canon);
+    // No pairs: the claim found the query canonical as it came (header authentication, AWS profile).
+    const pairs = claim.queryPairs;
     const query =
-      claim.mode === 'header'
-        ? profile === 'aws' && isCanonicalAwsQuery(req.query)
-          ? req.query
-          : canonicalQuery(claim.queryPairs, profile, NOTHING_EXCLUDED)
-        : canonicalQuery(claim.queryPairs, profile, PRESIGNED_EXCLUDED);
+      pairs === undefined ? req.query : canonicalQuery(pairs, profile, claim.mode === 'header' ? NOTHING_EXCLUDED : PRESIGNED_EXCLUDED);
     // Some AWS clients add X-Amz-Security-Token after signing (the "sts-header-after" cases); the
     // token is still checked against the key record, so leaving it unsigned weakens nothing.
     const tokenlessQuery =
-      claim.mode === 'query' && claim.securityToken !== undefined
-        ? canonicalQuery(claim.queryPairs, profile, PRESIGNED_EXCLUDED_NO_TOKEN)
+      pairs !== undefined && claim.mode === 'query' && claim.securityToken !== undefined
+        ? canonicalQuery(pairs, profile, PRESIGNED_EXCLUDED_NO_TOKEN)
         : undefined;
     const headerBlock = canonicalHeaders(req, signed, profile, headers);
     const heads = [canonicalRequest(req.method, path, query, headerBlock, claim.signedHeaderList, '')];
