@@ -1,6 +1,9 @@
 import aws4 from 'aws4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CryptoBackend } from '../../core/crypto.ts';
+import { nodeCrypto } from '../../core/crypto-node.ts';
+import { webCrypto } from '../../core/crypto-web.ts';
 import type { SignedRequest } from '../../core/request.ts';
 import { createMemoryKeyStore } from '../../keys/memory.ts';
 import {
@@ -203,4 +206,62 @@ describe('SigV4 refuses hashes and signatures that only look like hex', () => {
       expect(await verifier().verify(request)).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_UNSUPPORTED' } });
     }
   });
+});
+
+describe('SigV4 does the same crypto for a key that may not sign as for a wrong signature', () => {
+  /** The backend with every call counted, by name (the synchronous face's calls as `sync.<name>`). */
+  function counted(backend: CryptoBackend): { crypto: CryptoBackend; calls: Map<string, number> } {
+    const calls = new Map<string, number>();
+    const wrap = <T extends object>(face: T, prefix: string): T =>
+      Object.fromEntries(
+        Object.entries(face).map(([name, f]) => [
+          name,
+          typeof f === 'function'
+            ? (...args: unknown[]) => {
+                calls.set(prefix + name, (calls.get(prefix + name) ?? 0) + 1);
+                return (f as (...a: unknown[]) => unknown).apply(face, args);
+              }
+            : f,
+        ]),
+      ) as T;
+    const crypto = { ...wrap(backend, ''), ...(backend.sync ? { sync: wrap(backend.sync, 'sync.') } : {}) } as CryptoBackend;
+    return { crypto, calls };
+  }
+
+  type Signing = Partial<Parameters<typeof signer>[0]>;
+  const refused: Array<[string, Signing]> = [
+    ['an unknown key id', { keyId: 'AKIDNOBODY', secret: 'no-such-secret' }],
+    ['a disabled key', { keyId: 'AKIDOFF' }],
+    ['a key not valid yet', { keyId: 'AKIDLATER' }],
+    ['an expired key', { keyId: 'AKIDGONE' }],
+    ['a key of another scheme', { keyId: 'AKIDMQTT' }],
+  ];
+  const backends: Array<[string, CryptoBackend]> = [
+    ['node:crypto', nodeCrypto],
+    ['Web Crypto', webCrypto],
+  ];
+  const bodies: Array<[string, Signing]> = [
+    ['the body hashed', {}],
+    ['x-amz-content-sha256 declared', { signContentSha256: true }],
+  ];
+
+  it.each(backends.flatMap(([b, c]) => bodies.flatMap(([w, body]) => refused.map(([r, key]) => [r, w, b, c, body, key] as const))))(
+    '%s, %s (%s)',
+    async (_r, _w, _b, backend, body, key) => {
+      const { crypto, calls } = counted(backend);
+      const v = verifier({ crypto });
+      // Each is verified once first: the signing key derived then (for the decoy too) is cached after.
+      const callsFor = async (req: SignedRequest, code: string) => {
+        expect(await v.verify(req)).toMatchObject({ ok: false, error: { code } });
+        calls.clear();
+        expect(await v.verify(req)).toMatchObject({ ok: false, error: { code } });
+        return new Map(calls);
+      };
+      const bad = withAuth(await signer(body).sign(base), flipLastHex);
+      const badCalls = await callsFor(bad, 'ERR_SIGNATURE_INVALID');
+      const refusedCalls = await callsFor(await signer({ ...body, ...key }).sign(base), 'ERR_KEY_NOT_FOUND');
+      expect(badCalls.size).toBeGreaterThan(0);
+      expect(refusedCalls).toEqual(badCalls);
+    },
+  );
 });

@@ -323,11 +323,17 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     return matched;
   }
 
-  /** The record when it may sign now; else the same failure as a bad signature (an unknown key looks like one). */
-  function usableOrFail(found: KeyRecord | undefined, nowMs: number): KeyRecord {
-    if (!found || !isUsable(found, SIGV4_SCHEME, Math.floor(nowMs / 1000))) fail('ERR_KEY_NOT_FOUND', 'signature does not match');
-    return found;
-  }
+  /** The record when it may sign now; `undefined` for an unknown key, or one that may not sign now. */
+  const usable = (found: KeyRecord | undefined, nowMs: number): KeyRecord | undefined =>
+    found && isUsable(found, SIGV4_SCHEME, Math.floor(nowMs / 1000)) ? found : undefined;
+
+  /**
+   * What a key that may not sign is checked against, with the same work as a known key's wrong
+   * signature (body and canonical request hashed, one HMAC with a cached signing key), so that the
+   * time taken does not tell which key ids exist. Its answer is never read: the request is refused.
+   */
+  const decoy: KeyRecord = { id: '', secrets: ['edge-authorizer-sigv4-decoy'], principal: '', permissions: [] };
+  const UNKNOWN_KEY = 'signature does not match';
 
   /** The answer once everything matched: the principal, and the declared body hash when the body was not there to check. */
   function success(claim: Prepared['claim'], record: KeyRecord, declaredBodyHash: string | undefined, req: SignedRequest): AuthResult {
@@ -350,7 +356,11 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     found: KeyRecord | undefined,
     nowMs: number,
   ): AuthResult {
-    const record = usableOrFail(found, nowMs);
+    const record = usable(found, nowMs);
+    if (record === undefined) {
+      signatureMatchesSync(sync, req, prepared, decoy);
+      fail('ERR_KEY_NOT_FOUND', UNKNOWN_KEY);
+    }
     const declaredBodyHash = declaredOf(prepared);
     if (!signatureMatchesSync(sync, req, prepared, record)) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
     if (!checkSessionToken(headers, prepared.claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
@@ -367,7 +377,6 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     found: KeyRecord | undefined,
     nowMs: number,
   ): Promise<AuthResult> {
-    const record = usableOrFail(found, nowMs);
     const declaredBodyHash = declaredOf(prepared);
     const checkBody = declaredBodyHash !== undefined && req.body !== undefined;
     let actualBodyHash: string | Promise<string> | undefined;
@@ -375,6 +384,11 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
       actualBodyHash = bodySha256(crypto, req.body!);
       // Left unawaited when the signature fails: a rejection there must not surface as an unhandled one.
       if (actualBodyHash instanceof Promise) actualBodyHash.catch(() => undefined);
+    }
+    const record = usable(found, nowMs);
+    if (record === undefined) {
+      await signatureMatchesAsync(req, prepared, decoy);
+      fail('ERR_KEY_NOT_FOUND', UNKNOWN_KEY);
     }
     if (!(await signatureMatchesAsync(req, prepared, record))) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
     if (!checkSessionToken(headers, prepared.claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
