@@ -349,6 +349,60 @@ describe('negative table', () => {
       { numRuns: 150 },
     );
   });
+
+  /** The backend with every call counted by name, its synchronous and RSA faces' too. */
+  function counted(backend: CryptoBackend): { crypto: CryptoBackend; calls: Map<string, number> } {
+    const calls = new Map<string, number>();
+    const wrap = <T extends object>(face: T, prefix: string): T =>
+      Object.fromEntries(
+        Object.entries(face).map(([name, f]) => [
+          name,
+          typeof f === 'function'
+            ? (...args: unknown[]) => {
+                calls.set(prefix + name, (calls.get(prefix + name) ?? 0) + 1);
+                return (f as (...a: unknown[]) => unknown).apply(face, args);
+              }
+            : f,
+        ]),
+      ) as T;
+    const sync = backend.sync && {
+      ...wrap(backend.sync, 'sync.'),
+      ...(backend.sync.rsa ? { rsa: wrap(backend.sync.rsa, 'sync.rsa.') } : {}),
+    };
+    const crypto = {
+      ...wrap(backend, ''),
+      ...(backend.rsa ? { rsa: wrap(backend.rsa, 'rsa.') } : {}),
+      ...(sync ? { sync } : {}),
+    } as CryptoBackend;
+    return { crypto, calls };
+  }
+
+  const refusedApps: Array<[string, KeyRecord | undefined]> = [
+    ['an app the store does not know', undefined],
+    ['a disabled app', { ...record, disabled: true }],
+    ['an app whose key expired', { ...record, expiresAt: NOW / 1000 - 1 }],
+    ['an app of another scheme', { ...record, scheme: 'sigv4' }],
+  ];
+  it.each(backends.flatMap(([b, c]) => (['v1', 'v2'] as const).flatMap((v) => refusedApps.map(([r, rec]) => [r, v, b, c, rec] as const))))(
+    'local mode does the same crypto for %s as for a wrong signature (%s, %s)',
+    async (_r, version, _b, backend, refused) => {
+      const { crypto, calls } = counted(backend);
+      const callsFor = async (store: KeyRecord[], req: SignedRequest, code: string) => {
+        const v = createMAuthVerifier({ keys: createMemoryKeyStore(store), clock: () => NOW, crypto });
+        // Verified once first: each key (the decoy too) is imported then, and not again.
+        expect(await v.verify(req)).toMatchObject({ ok: false, error: { code } });
+        calls.clear();
+        expect(await v.verify(req)).toMatchObject({ ok: false, error: { code } });
+        return new Map(calls);
+      };
+      const signed = await sign([version]).sign(base);
+      const name = version === 'v1' ? 'x-mws-authentication' : 'mcc-authentication';
+      const bad = await callsFor([record], set(signed, name, flipBase64(header(signed, name))), 'ERR_SIGNATURE_INVALID');
+      const unknown = await callsFor(refused ? [refused] : [], signed, 'ERR_KEY_NOT_FOUND');
+      expect([...bad.keys()].some((k) => k.includes('rsa.'))).toBe(true);
+      expect(unknown).toEqual(bad);
+    },
+  );
 });
 
 describe('signed responses', () => {

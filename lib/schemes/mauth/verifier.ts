@@ -91,6 +91,32 @@ export async function sha512Hex(crypto: CryptoBackend, data: Uint8Array): Promis
   return toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-512', data as Uint8Array<ArrayBuffer>)));
 }
 
+/**
+ * What local mode checks an app against when the store does not know it, or it may not sign now: a
+ * 2048-bit RSA public key (the size MAuth apps use) whose private key was thrown away when it was made.
+ * A known app's wrong signature costs an RSA public operation; so does an unknown one, and the time
+ * taken does not tell which app uuids exist. Its answer is never read: the request is refused.
+ */
+const DECOY_PUBLIC_KEY = [
+  '-----BEGIN PUBLIC KEY-----',
+  'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAquix2DQJfSGc0WDUtpG5',
+  '3YAQemFYpvPoWKDps49Ci+LcaQd98GZEvCV+NA37kN21snkBM8I1C0vRGnSdaHnz',
+  'VeTl7UpHkvNq56BEIg1OwoWQmw0OdreHbA0NOWNyq95d0nHiOQPUDTn656z8XVCo',
+  'Zxk/ltVJriQ8stTqcGSIvDcweKB26z31NBNYfGXq250g0ExFnUgEnthdsBUe/BsK',
+  'g48NgYIMHQM1nIXvXrZbZH+ezB1jvUHA3qCYOBD+mf7jNFT2wd6fvT3BCxGQ0R44',
+  '0pAyMDvGnQhV+ocirmJf4rtQ/4cxfeI8jwXB7TS55BAUrjHvWbHFyE5imxwAvl7f',
+  'qwIDAQAB',
+  '-----END PUBLIC KEY-----',
+].join('\n');
+const DECOY: KeyRecord = {
+  id: '',
+  scheme: MAUTH_SCHEME,
+  secrets: [],
+  publicKeys: [{ format: 'spki', pem: DECOY_PUBLIC_KEY }],
+  principal: '',
+  permissions: [],
+};
+
 // The synchronous face's imports (node:crypto), per record: a record's keys imported at once, or its failure.
 const importedSync = new WeakMap<SyncRsaBackend, WeakMap<KeyRecord, RsaPublicKey[]>>();
 
@@ -345,7 +371,11 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
         principal: record ? { id: record.principal, permissions: record.permissions } : { id: claim.appUuid, permissions: [] },
       };
     }
-    if (!record) fail('ERR_KEY_NOT_FOUND', MAUTH_MESSAGES.signature);
+    if (!record) {
+      if (syncRsa) signatureMatchesSync(req, claim, DECOY, syncRsa);
+      else await signatureMatches(req, claim, DECOY);
+      fail('ERR_KEY_NOT_FOUND', MAUTH_MESSAGES.signature);
+    }
     const matched = syncRsa ? signatureMatchesSync(req, claim, record, syncRsa) : await signatureMatches(req, claim, record);
     if (!matched) fail('ERR_SIGNATURE_INVALID', MAUTH_MESSAGES.signature);
     return { ok: true, scheme: MAUTH_SCHEME, keyId: claim.appUuid, principal: { id: record.principal, permissions: record.permissions } };
