@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { SchemeRegistry } from '../schemes/registry.ts';
 import type { KeyRecord } from '../keys/types.ts';
+import { isPlainHttpToAnotherHost } from '../keys/loopback.ts';
 
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 
@@ -86,6 +87,12 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
           v.url(),
           v.regex(/^https?:\/\/[^?#@]+$/, 'must be an http(s) URL without query, fragment or credentials'),
         ),
+        /**
+         * Allow `url` to be plain http to a host other than loopback (a sidecar at localhost needs
+         * nothing). The keys the service serves decide what is accepted: only where the network itself
+         * protects the connection.
+         */
+        insecureHttp: v.optional(v.boolean(), false),
         /** `local`: fetch each app's public key and verify here; `remote`: the service checks each request (`MAUTH_MODE`). */
         mode: v.optional(v.picklist(['local', 'remote']), 'local'),
         /** Our app uuid (`APP_UUID`): the requests to the service are signed as this app. */
@@ -111,6 +118,10 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
         hydrate: HydrateSchema,
       }),
       v.check((s) => s.schemes.length === 1 && s.schemes[0] === 'mauth', 'a mauth-key-service store serves "schemes": ["mauth"] only'),
+      v.check(
+        (s) => s.insecureHttp || !isPlainHttpToAnotherHost(s.url),
+        'a mauth-key-service url must be https (http only to a loopback host, or with "insecureHttp": true): the keys it serves decide what is accepted',
+      ),
     ),
     v.strictObject({
       type: v.literal('secret-binding'),

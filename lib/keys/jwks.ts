@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { createCachedKeyStore, type HydrateReport, type KeyCacheEvent, type KeyCacheStats, type KeySource } from './cache.ts';
 import { maxAgeOf, statusFault } from './http-answer.ts';
 import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault, type SharedDocumentCache } from './types.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 /** Where the key set is and how it is kept; every option but `url` has a default ({@link JWKS_DEFAULTS}). */
 export interface JwksStoreOptions {
@@ -181,10 +182,6 @@ export function parseJwks(text: string): ParsedJwks {
 function maxAgeFrom(cacheControl: string | null, fallback: number, min: number, max: number): number {
   const forbids = (cacheControl ?? '').split(',').some((part) => /^\s*(?:no-store|no-cache)\s*$/i.test(part));
   return Math.min(max, Math.max(min, forbids ? 0 : (maxAgeOf(cacheControl) ?? fallback)));
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** The URL checked: https, or http to a loopback host; no credentials, no fragment. The message never quotes it. */

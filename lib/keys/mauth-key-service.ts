@@ -20,14 +20,25 @@ import { readBoundedBody } from '../core/bounded-body.ts';
 import { parseKeyRecord } from './record.ts';
 import { maxAgeOf, statusFault } from './http-answer.ts';
 import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault } from './types.ts';
+import { isPlainHttpToAnotherHost } from './loopback.ts';
 
 /** The `fetch` this client calls (the global one by default; tests and embedders pass their own). */
 export type { FetchLike };
 
 /** How the client reaches the key service and signs as our app. */
 export interface MAuthKeyServiceOptions {
-  /** The service's base URL (`MAUTH_URL`), http(s); `/mauth/v1/...` is appended. */
+  /**
+   * The service's base URL (`MAUTH_URL`): https, or http to a loopback host (a sidecar, tests);
+   * `/mauth/v1/...` is appended.
+   */
   readonly url: string;
+  /**
+   * Allow a plain http URL to a host other than loopback (default false). The public keys the service
+   * answers with decide which requests are accepted, so whoever can change them on the way (anyone on
+   * the path of a plain http connection) can have any request accepted: only on a network that
+   * protects the connection itself.
+   */
+  readonly insecureHttp?: boolean;
   /** Our app uuid (`APP_UUID`): the requests to the service are signed as this app. */
   readonly appUuid: string;
   /**
@@ -118,8 +129,8 @@ function positiveInt(name: string, v: number | undefined, fallback: number, min 
   return v;
 }
 
-/** The service's base URL without trailing slashes, checked to be http(s). */
-function baseUrl(url: unknown): string {
+/** The service's base URL without trailing slashes, checked to be https (or http to a loopback host, or as allowed). */
+function baseUrl(url: unknown, insecureHttp: boolean): string {
   if (typeof url !== 'string') throw new TypeError('url must be an http(s) URL');
   let parsed: URL;
   try {
@@ -129,6 +140,10 @@ function baseUrl(url: unknown): string {
   }
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '')
     throw new TypeError('url must be an http(s) URL without query, fragment or credentials');
+  if (!insecureHttp && isPlainHttpToAnotherHost(url))
+    throw new TypeError(
+      'url must be https (http only to a loopback host, unless insecureHttp is set): the keys it serves decide what is accepted',
+    );
   return parsed.origin + parsed.pathname.replace(/\/+$/, '');
 }
 
@@ -148,7 +163,7 @@ interface Answer {
 }
 
 function createServiceClient(options: MAuthKeyServiceOptions): { client: ServiceClient; base: string; apiVersion: string } {
-  const base = baseUrl(options.url);
+  const base = baseUrl(options.url, options.insecureHttp === true);
   if (typeof options.appUuid !== 'string' || !APP_UUID_RE.test(options.appUuid)) throw new TypeError('appUuid must be an app uuid');
   const apiVersion = options.apiVersion ?? MAUTH_KEY_SERVICE_DEFAULTS.apiVersion;
   if (!/^v\d{1,3}$/.test(apiVersion)) throw new TypeError('apiVersion must be "v1", "v2", ...');
@@ -365,6 +380,7 @@ export function mauthKeyServiceClientOptions(
 ): MAuthKeyServiceOptions {
   return {
     url: spec.url,
+    ...(spec.insecureHttp ? { insecureHttp: true } : {}),
     appUuid: spec.appUuid,
     privateKey,
     signVersions: parseSignVersions(spec.signVersions),

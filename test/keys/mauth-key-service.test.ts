@@ -14,9 +14,11 @@ import type { SignedRequest } from '../../lib/core/request.ts';
 import {
   createMAuthKeyServiceStore,
   createMAuthRemoteStore,
+  mauthKeyServiceClientOptions,
   mauthKeyServiceSource,
   maxAgeOf,
   type MAuthKeyServiceOptions,
+  type MAuthKeyServiceSpec,
 } from '../../lib/keys/mauth-key-service.ts';
 import { KeyStoreError } from '../../lib/keys/types.ts';
 import { createMAuthSigner } from '../../lib/schemes/mauth/signer.ts';
@@ -586,6 +588,7 @@ describe('the configuration entry', () => {
       type: 'mauth-key-service',
       schemes: ['mauth'],
       url: svc.url,
+      insecureHttp: false,
       mode: 'local',
       appUuid: OUR_UUID,
       privateKey: { env: 'MAUTH_PRIVATE_KEY' },
@@ -610,11 +613,49 @@ describe('the configuration entry', () => {
     ['unknown sign versions', { signVersions: 'v3' }, 'signVersions'],
     ['too many attempts', { maxAttempts: 10 }, 'maxAttempts'],
     ['an unknown field', { privateKeyPem: 'x' }, 'privateKeyPem'],
+    ['plain http to another host', { url: 'http://mauth.example.com' }, 'https'],
+    ['plain http to a host that only starts like loopback', { url: 'http://127.0.0.1.example.com' }, 'https'],
+    ['insecureHttp that is not a boolean', { url: 'http://mauth.example.com', insecureHttp: 'yes' }, 'insecureHttp'],
   ])('refuses %s', (_name, extra, field) => {
     const text = issues(storeSpec(extra));
     expect(text).not.toBe('');
     if (field !== 'schemes') expect(text).toContain(field);
     expect(text).not.toContain('BEGIN RSA');
+    expect(text).not.toContain('mauth.example.com');
+  });
+
+  it.each([
+    ['https', { url: 'https://mauth.example.com' }],
+    ['http to 127.0.0.1', { url: 'http://127.0.0.1:8080' }],
+    ['http to localhost', { url: 'http://localhost:8080/base' }],
+    ['http to [::1]', { url: 'http://[::1]:8080' }],
+    ['http to another host with insecureHttp', { url: 'http://mauth.internal:8080', insecureHttp: true }],
+  ])('accepts %s', (_name, extra) => {
+    expect(issues(storeSpec(extra))).toBe('');
+  });
+
+  it('the client refuses plain http to another host unless insecureHttp is set (a man in the middle would choose the keys)', () => {
+    for (const url of ['http://mauth.example.com', 'http://10.0.0.5:7000', 'http://127.0.0.1.example.com'])
+      expect(() => mauthKeyServiceSource(client({ url }))).toThrow(/must be https/);
+    expect(() => createMAuthRemoteStore(client({ url: 'http://mauth.example.com' }))).toThrow(/must be https/);
+    expect(() => mauthKeyServiceSource(client({ url: 'http://mauth.example.com', insecureHttp: true }))).not.toThrow();
+    expect(() => mauthKeyServiceSource(client({ url: 'http://localhost:1' }))).not.toThrow();
+  });
+
+  it('an entry with insecureHttp hands it to the client, and one without does not', () => {
+    const options = (extra: Record<string, unknown>) => {
+      const spec = parse(storeSpec(extra)).keyStores[0] as MAuthKeyServiceSpec;
+      return mauthKeyServiceClientOptions(
+        spec,
+        0,
+        () => ours.privateKey,
+        () => undefined,
+      );
+    };
+    const allowed = options({ url: 'http://mauth.internal:7000', insecureHttp: true });
+    expect(allowed.insecureHttp).toBe(true);
+    expect(() => mauthKeyServiceSource(allowed)).not.toThrow();
+    expect(options({ url: 'https://mauth.example.com' }).insecureHttp).toBeUndefined();
   });
 
   it('the Lambda opener refuses a private key named by binding; the Worker reads {"env"} from its bindings', async () => {

@@ -99,6 +99,8 @@ describe('MAuthLambdaAuthenticator', () => {
       [{ MAUTH_MODE: 'hunter2-secret' }, 'MAUTH_MODE must be'],
       [{ MAUTH_SIGN_VERSIONS: 'hunter2-secret' }, 'MAUTH_SIGN_VERSIONS must be'],
       [{ MAUTH_URL: 'hunter2-secret', APP_UUID: 'a', PRIVATE_KEY: 'k' }, 'MAUTH_URL must be'],
+      // Plain http to another host: whoever is on the path would choose the public keys.
+      [{ MAUTH_URL: 'http://hunter2.example.com', APP_UUID: 'a', PRIVATE_KEY: 'k' }, 'MAUTH_URL must be https'],
     ] as const) {
       MAuthLambdaAuthenticator.configure({ env });
       const [ok, status, message] = await new MAuthLambdaAuthenticator('GET', URL, await signed()).isAuthentic();
