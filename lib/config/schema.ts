@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { SchemeRegistry } from '../schemes/registry.ts';
 import type { KeyRecord } from '../keys/types.ts';
-import { isPlainHttpToAnotherHost } from '../keys/loopback.ts';
+import { isHttpsOrLoopbackHttp } from '../keys/loopback.ts';
 
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 
@@ -119,7 +119,7 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
       }),
       v.check((s) => s.schemes.length === 1 && s.schemes[0] === 'mauth', 'a mauth-key-service store serves "schemes": ["mauth"] only'),
       v.check(
-        (s) => s.insecureHttp || !isPlainHttpToAnotherHost(s.url),
+        (s) => s.insecureHttp || isHttpsOrLoopbackHttp(s.url),
         'a mauth-key-service url must be https (http only to a loopback host, or with "insecureHttp": true): the keys it serves decide what is accepted',
       ),
     ),

@@ -7,13 +7,17 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
-/** Whether `url` is plain http to a host that is not loopback (false for anything `new URL()` refuses). */
-export function isPlainHttpToAnotherHost(url: string): boolean {
+/**
+ * Whether `url` may be fetched for keys without `insecureHttp`: https, or http to a loopback host.
+ * False for anything else, a URL `new URL()` refuses included, so a caller that relies on it alone
+ * refuses what it cannot read.
+ */
+export function isHttpsOrLoopbackHttp(url: string): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return false;
   }
-  return parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname);
+  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
 }

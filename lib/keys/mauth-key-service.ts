@@ -20,7 +20,7 @@ import { readBoundedBody } from '../core/bounded-body.ts';
 import { parseKeyRecord } from './record.ts';
 import { maxAgeOf, statusFault } from './http-answer.ts';
 import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault } from './types.ts';
-import { isPlainHttpToAnotherHost } from './loopback.ts';
+import { isHttpsOrLoopbackHttp } from './loopback.ts';
 
 /** The `fetch` this client calls (the global one by default; tests and embedders pass their own). */
 export type { FetchLike };
@@ -140,7 +140,7 @@ function baseUrl(url: unknown, insecureHttp: boolean): string {
   }
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '')
     throw new TypeError('url must be an http(s) URL without query, fragment or credentials');
-  if (!insecureHttp && isPlainHttpToAnotherHost(url))
+  if (!insecureHttp && !isHttpsOrLoopbackHttp(url))
     throw new TypeError(
       'url must be https (http only to a loopback host, unless insecureHttp is set): the keys it serves decide what is accepted',
     );

@@ -21,7 +21,7 @@ import { mauthFailureMessage } from '../../schemes/mauth/failure.ts';
 import { parseVersion } from '../../schemes/mauth/parse.ts';
 import { parseSignVersions } from '../../schemes/mauth/signer.ts';
 import { authenticateVerified, type InFunctionRequest } from './in-function.ts';
-import { isPlainHttpToAnotherHost } from '../../keys/loopback.ts';
+import { isHttpsOrLoopbackHttp } from '../../keys/loopback.ts';
 
 /** The environment variables the original reads (mauth_client/config.py). */
 export type MAuthEnv = Readonly<Record<string, string | undefined>>;
@@ -104,7 +104,7 @@ export function mauthConfigFromEnv(env: MAuthEnv): { document: Record<string, un
   if (!/^https?:\/\/[^\s/?#]+/.test(url)) throw new TypeError('MAUTH_URL must be an http(s) URL');
   // The original takes any http URL; the keys it serves decide what is accepted, so plain http is
   // refused but to a loopback host (a configuration document's entry may set insecureHttp).
-  if (isPlainHttpToAnotherHost(url))
+  if (!isHttpsOrLoopbackHttp(url))
     throw new TypeError('MAUTH_URL must be https (http only to a loopback host; a configuration document may set insecureHttp)');
   const appUuid = env['APP_UUID'];
   if (appUuid === undefined || appUuid === '') throw new TypeError('APP_UUID is required with MAUTH_URL');
