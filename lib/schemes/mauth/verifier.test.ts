@@ -10,7 +10,7 @@ import type { KeyRecord } from '../../keys/types.ts';
 import { loadMAuthVectors, mauthSigningConfig } from '../../../test/conformance/mauth-vectors.ts';
 import { createMAuthResponseSigner, createMAuthResponseVerifier } from './response.ts';
 import { createMAuthSigner } from './signer.ts';
-import { createMAuthVerifier, MAUTH_MESSAGES } from './verifier.ts';
+import { createMAuthVerifier, decoyFor, MAUTH_MESSAGES } from './verifier.ts';
 
 const suite = mauthSigningConfig();
 const vectors = loadMAuthVectors();
@@ -403,6 +403,44 @@ describe('negative table', () => {
       expect(unknown).toEqual(bad);
     },
   );
+
+  it.each(backends.flatMap(([b, c]) => [1024, 2048, 3072, 4096, 8192].map((bits) => [bits, b, c] as const)))(
+    'an unknown app costs an RSA operation with a decoy of the smallest size of at least minKeyBits %i (%s)',
+    async (minKeyBits, _b, backend) => {
+      const sizes: number[] = [];
+      const { crypto, calls } = counted(backend);
+      // The sizes of the keys the verifier imports: only the decoy's, as the store holds no app.
+      const sync = crypto.sync?.rsa;
+      const rsa = sync ?? crypto.rsa!;
+      const importPublicKey = rsa.importPublicKey.bind(rsa);
+      const recording = {
+        ...crypto,
+        ...(sync
+          ? {
+              sync: {
+                ...crypto.sync!,
+                rsa: { ...sync, importPublicKey: (k: never) => ((r) => (sizes.push(r.bits), r))(sync.importPublicKey(k)) },
+              },
+            }
+          : { rsa: { ...crypto.rsa!, importPublicKey: async (k: never) => ((r) => (sizes.push(r.bits), r))(await importPublicKey(k)) } }),
+      } as CryptoBackend;
+      const v = createMAuthVerifier({ keys: createMemoryKeyStore([]), clock: () => NOW, crypto: recording, minKeyBits });
+      expect(await v.verify(await sign(['v2']).sign(base))).toMatchObject({ ok: false, error: { code: 'ERR_KEY_NOT_FOUND' } });
+      expect(sizes).toEqual([minKeyBits <= 2048 ? 2048 : minKeyBits <= 3072 ? 3072 : 4096]);
+      expect([...calls.keys()].some((k) => k.includes('rsa.verifySha512'))).toBe(true);
+    },
+  );
+
+  it('each decoy modulus has its size and its top 15 bits set (a signature too large for it is too large for nearly any key)', () => {
+    for (const bits of [2048, 3072, 4096]) {
+      const jwk = (decoyFor(bits).publicKeys![0] as unknown as { jwk: { n: string; e: string } }).jwk;
+      const n = BigInt('0x' + Buffer.from(jwk.n, 'base64url').toString('hex'));
+      expect(n.toString(2)).toHaveLength(bits);
+      expect(n >> BigInt(bits - 15)).toBe((1n << 15n) - 1n);
+      expect(n % 2n).toBe(1n);
+      expect(jwk.e).toBe('AQAB');
+    }
+  });
 });
 
 describe('signed responses', () => {

@@ -92,30 +92,64 @@ export async function sha512Hex(crypto: CryptoBackend, data: Uint8Array): Promis
 }
 
 /**
- * What local mode checks an app against when the store does not know it, or it may not sign now: a
- * 2048-bit RSA public key (the size MAuth apps use) whose private key was thrown away when it was made.
- * A known app's wrong signature costs an RSA public operation; so does an unknown one, and the time
- * taken does not tell which app uuids exist. Its answer is never read: the request is refused.
+ * What local mode checks an app against when the store does not know it, or it may not sign now:
+ * an RSA public key of the size the verifier's apps have (the smallest here of at least `minKeyBits`:
+ * 2,048 bits by default, MAuth's usual size), so that the time taken does not tell which app uuids
+ * exist. Each modulus is the product of two primes thrown away when it was made, with its top 15 bits
+ * set: a signature the decoy refuses at once as too large for it is too large for nearly every real
+ * key of that size too. Its answer is never read: the request is refused.
+ *
+ * It hides an app whose key is of the decoy's size; one with a key of another size (or several keys)
+ * can still be told apart by a signature of its size, which costs it an RSA operation and the decoy none.
  */
-const DECOY_PUBLIC_KEY = [
-  '-----BEGIN PUBLIC KEY-----',
-  'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAquix2DQJfSGc0WDUtpG5',
-  '3YAQemFYpvPoWKDps49Ci+LcaQd98GZEvCV+NA37kN21snkBM8I1C0vRGnSdaHnz',
-  'VeTl7UpHkvNq56BEIg1OwoWQmw0OdreHbA0NOWNyq95d0nHiOQPUDTn656z8XVCo',
-  'Zxk/ltVJriQ8stTqcGSIvDcweKB26z31NBNYfGXq250g0ExFnUgEnthdsBUe/BsK',
-  'g48NgYIMHQM1nIXvXrZbZH+ezB1jvUHA3qCYOBD+mf7jNFT2wd6fvT3BCxGQ0R44',
-  '0pAyMDvGnQhV+ocirmJf4rtQ/4cxfeI8jwXB7TS55BAUrjHvWbHFyE5imxwAvl7f',
-  'qwIDAQAB',
-  '-----END PUBLIC KEY-----',
-].join('\n');
-const DECOY: KeyRecord = {
-  id: '',
-  scheme: MAUTH_SCHEME,
-  secrets: [],
-  publicKeys: [{ format: 'spki', pem: DECOY_PUBLIC_KEY }],
-  principal: '',
-  permissions: [],
-};
+const DECOY_MODULI: ReadonlyArray<readonly [bits: number, n: string]> = [
+  [
+    2048,
+    [
+      '___kj1z0XCaW4ydxgdqfFvHy4lLqrnSwuTv5_EHrycTgMpMm7fD_INL1yyumCvZGyH-FSKfY6dXhW8LNuEoyukYZe39Jb5oV',
+      'MQ5GTGLhPlnYlj3vV9r4hBNETvYB3DX73M8rQq5qtFWbzNNV_H7cpjH3mO_quQk_IWOMMVHD_v5aOevWJiwnalrsXYyWsaZn',
+      'LWzeFlFAnQC99iorgV3ncSSfbq4PpuNs4XkPVRYqryhFvLTRnXKT1CxrTvmkrWnNOztcP6TUu74nfaU2pzN_dPYVMYvbxpAQ',
+      'DwPta_JRT-gTBQMU3wJ9niT5TfvO51ZYo2aOjrXuYzbLiYZ9QLmATw',
+    ].join(''),
+  ],
+  [
+    3072,
+    [
+      '__7XvII9_R4ymIqzIX7CLP3SlrJv7P6qvDhFpCAItEokVeRFsQN_nQ_aB1s2vitZlRpsz5Sq5rejVID4iPEurBLXBioVVhPz',
+      '5uN689FiCjjjAL8bW72F2HUiykCBfuxz2cEkTa03i3guxmfCP2R4y0iFNxjjOJSxh4NgmZ9XxZjCY0mWItbxi9wQ_oghsAcc',
+      '14GbGTII9TNq8o8GSYGQz1N9T_PtT8rDAddnmXv-jb4SXkWwg3djQWidq9sPhM6TAb2nRGb_9HWDHaQp96JKvq8RiSPCgXgM',
+      'tmVG3F_5XRnwbvWVTBVT2ViN5QnF3HiMiD0kesUKjrnpdC68YeM41fbXDk3KJppvLWmuFswtINJotZJCgXy0t0qzqO5pBkIj',
+      'aiGjINBsoZKN3jAOAUJZ_hlox0m5Cac7XoaFfQFVIVGvyc_e_Bi2nUFlwAj8W2edH6CfdMK1iggm83j9r6LeiZwRH46Wh7-7',
+      'GvMyPsqF_Xvdfjf1mGcgof1u5ABFGppF',
+    ].join(''),
+  ],
+  [
+    4096,
+    [
+      '__9Z-oczbQBWTt3RW8cYccohoc9xCsuO2ZT57at32qywWW5E4IaD78jrQhutMj9GMWDs1bIWdpsLy1M2_J_f0oK4iQSxW7Pf',
+      'UK23L8hnC9Kefzrd5OJkcMwV0X2yHRRY_dcwX8Bdnj43RfjcfQypUgLJVK2P9jkTjN2_3hf-MQ-5hv7D514ZUjWzi6jku7NG',
+      'eIE-OdH4eJXRnG3Hcpxq84IvK6Ay6KZZCl95CYEI3xXBRkn0uBzUQ9iHV9aXWZbFvv6R6zfycPUMejPGNVG9cM-UuKp3MV_v',
+      '8zjbtgf6AqUWV2oIL0yipAEtKbEfmteiKhvhDGXRuVQSdeta1VnexZFatDSQPl7U4A0LvTCw4zpUMSXE__1oTejLyNRg1pIp',
+      'Eotp_kiA167Yni-h61DC_sLHwKBLrd7dQKqegnrxhp1URtySbG43JU-RYdEQ7re3A5b9azjSRwFS4hlLau2d5L3wMs4AnKqP',
+      'K2XF-sPV8HxytJgnTS7iiXZVYKVIymUtX70_WoHuXTmWEFYQWh02wk0ZBzl9o_y-sDx-BLcNd5jTny4r9tNRpx4dKNKnOnWg',
+      '7rLGYYmSlpeuaChEup3a0s7fZl2vrsQbF4TCeko3opS7N3hFpmynBzeLObPBNa4Q5X0Wp-zswKqi8yyB_VIl0EN8lpcOkKF3',
+      'N_kPP3_Gl8c',
+    ].join(''),
+  ],
+];
+
+/** The decoy record for a verifier that accepts keys of at least `minBits` (exported for tests, not from the package). */
+export function decoyFor(minBits: number): KeyRecord {
+  const [, n] = DECOY_MODULI.find(([bits]) => bits >= minBits) ?? DECOY_MODULI[DECOY_MODULI.length - 1]!;
+  return {
+    id: '',
+    scheme: MAUTH_SCHEME,
+    secrets: [],
+    publicKeys: [{ format: 'jwk', jwk: { kty: 'RSA', n, e: 'AQAB' } }],
+    principal: '',
+    permissions: [],
+  };
+}
 
 // The synchronous face's imports (node:crypto), per record: a record's keys imported at once, or its failure.
 const importedSync = new WeakMap<SyncRsaBackend, WeakMap<KeyRecord, RsaPublicKey[]>>();
@@ -252,6 +286,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
   if (!Number.isInteger(skew) || skew < 1 || skew > 3600) throw new TypeError('timeSkewSeconds must be 1..3600');
   const minBits = options.minKeyBits ?? 2048;
   if (!Number.isInteger(minBits) || minBits < 1024) throw new TypeError('minKeyBits must be at least 1024');
+  const decoy = decoyFor(minBits);
   const v2Only = options.v2Only === true;
   const unsafeFallback = options.unsafeV1Fallback === true && !v2Only;
   const rsa = crypto.rsa;
@@ -278,7 +313,13 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       ? { rsa: sync.rsa, sha512Hex: sync.sha512Hex, sha512HexParts: sync.sha512HexParts }
       : undefined;
 
-  function signatureMatchesSync(req: SignedRequest, claim: MAuthClaim, record: KeyRecord, s: NonNullable<typeof syncRsa>): boolean {
+  function signatureMatchesSync(
+    req: SignedRequest,
+    claim: MAuthClaim,
+    record: KeyRecord,
+    s: NonNullable<typeof syncRsa>,
+    floorBits = minBits,
+  ): boolean {
     const signature = decodeSignature(claim.signature);
     if (!signature) return false;
     let publicKeys: RsaPublicKey[];
@@ -292,7 +333,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       // The string to sign is hashed from its parts: the body is not copied.
       const digest = s.sha512HexParts(stringToSignV1Parts(req.method, req.path, body, claim.appUuid, claim.time));
       for (const key of publicKeys) {
-        if (key.bits < minBits) continue;
+        if (key.bits < floorBits) continue;
         const payload = s.rsa.recoverType1(key, signature);
         if (payload && timingSafeEqualBytesText(payload, digest)) return true;
       }
@@ -300,13 +341,13 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     }
     const { primary, alternatives } = stringsWithDigest(req, claim, s.sha512Hex(body));
     for (const key of publicKeys) {
-      if (key.bits < minBits) continue;
+      if (key.bits < floorBits) continue;
       for (const sts of [primary, ...alternatives]) if (s.rsa.verifySha512(key, sts, signature)) return true;
     }
     return false;
   }
 
-  async function signatureMatches(req: SignedRequest, claim: MAuthClaim, record: KeyRecord): Promise<boolean> {
+  async function signatureMatches(req: SignedRequest, claim: MAuthClaim, record: KeyRecord, floorBits = minBits): Promise<boolean> {
     const signature = decodeSignature(claim.signature);
     if (!signature) return false;
     let publicKeys: RsaPublicKey[];
@@ -318,7 +359,7 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
     }
     const { primary, alternatives } = await strings(crypto, req, claim);
     for (const key of publicKeys) {
-      if (key.bits < minBits) continue;
+      if (key.bits < floorBits) continue;
       if (claim.version === 1) {
         const payload = await rsa!.recoverType1(key, signature);
         if (payload && timingSafeEqualBytesText(payload, await sha512Hex(crypto, primary))) return true;
@@ -372,8 +413,9 @@ export function createMAuthVerifier(options: MAuthVerifierOptions): SchemeVerifi
       };
     }
     if (!record) {
-      if (syncRsa) signatureMatchesSync(req, claim, DECOY, syncRsa);
-      else await signatureMatches(req, claim, DECOY);
+      // The decoy is checked whatever its size: a minKeyBits above it must not make an unknown app free.
+      if (syncRsa) signatureMatchesSync(req, claim, decoy, syncRsa, 0);
+      else await signatureMatches(req, claim, decoy, 0);
       fail('ERR_KEY_NOT_FOUND', MAUTH_MESSAGES.signature);
     }
     const matched = syncRsa ? signatureMatchesSync(req, claim, record, syncRsa) : await signatureMatches(req, claim, record);

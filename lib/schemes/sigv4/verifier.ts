@@ -331,6 +331,8 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
    * What a key that may not sign is checked against, with the same work as a known key's wrong
    * signature (body and canonical request hashed, one HMAC with a cached signing key), so that the
    * time taken does not tell which key ids exist. Its answer is never read: the request is refused.
+   * Its signing keys are cached like a record's, one slot for every unknown id, so a prober who warms it
+   * at a date no client of a real key uses can still see that key derive once (README, "SigV4 and DCI").
    */
   const decoy: KeyRecord = { id: '', secrets: ['edge-authorizer-sigv4-decoy'], principal: '', permissions: [] };
   const UNKNOWN_KEY = 'signature does not match';
