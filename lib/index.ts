@@ -97,6 +97,19 @@ export {
   type ReplayCache,
 } from './schemes/ustudio-hmac/index.ts';
 export {
+  createMAuthVerifier,
+  createMAuthSigner,
+  createMAuthResponseSigner,
+  createMAuthResponseVerifier,
+  mauthScheme,
+  MAUTH_SCHEME,
+  type MAuthVerifierOptions,
+  type MAuthSignerOptions,
+  type MAuthResponse,
+  type AuthenticationTicket,
+  type RemoteTicketCheck,
+} from './schemes/mauth/index.ts';
+export {
   createJwtVerifier,
   createJwtSigner,
   jwtScheme,

@@ -85,7 +85,7 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
           v.string(),
           v.maxLength(2048),
           v.url(),
-          v.regex(/^https?:\/\/[^?#@]+$/, 'must be an http(s) URL without query, fragment or credentials'),
+          v.regex(/^https?:\/\/[^?#@]+$/i, 'must be an http(s) URL without query, fragment or credentials'),
         ),
         /**
          * Allow `url` to be plain http to a host other than loopback (a sidecar at localhost needs
@@ -118,9 +118,12 @@ export function createKeyStoreSchema(registry: SchemeRegistry) {
         hydrate: HydrateSchema,
       }),
       v.check((s) => s.schemes.length === 1 && s.schemes[0] === 'mauth', 'a mauth-key-service store serves "schemes": ["mauth"] only'),
-      v.check(
-        (s) => s.insecureHttp || isHttpsOrLoopbackHttp(s.url),
-        'a mauth-key-service url must be https (http only to a loopback host, or with "insecureHttp": true): the keys it serves decide what is accepted',
+      v.forward(
+        v.check(
+          (s) => s.insecureHttp || isHttpsOrLoopbackHttp(s.url),
+          'must be https (http only to a loopback host: localhost, 127.x.x.x or [::1]; or set "insecureHttp": true): the keys it serves decide what is accepted',
+        ),
+        ['url'],
       ),
     ),
     v.strictObject({

@@ -138,7 +138,13 @@ function baseUrl(url: unknown, insecureHttp: boolean): string {
   } catch {
     throw new TypeError('url must be an http(s) URL');
   }
-  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '')
+  if (
+    (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
+    parsed.search !== '' ||
+    parsed.hash !== '' ||
+    parsed.username !== '' ||
+    parsed.password !== ''
+  )
     throw new TypeError('url must be an http(s) URL without query, fragment or credentials');
   if (!insecureHttp && !isHttpsOrLoopbackHttp(url))
     throw new TypeError(

@@ -613,8 +613,9 @@ describe('the configuration entry', () => {
     ['unknown sign versions', { signVersions: 'v3' }, 'signVersions'],
     ['too many attempts', { maxAttempts: 10 }, 'maxAttempts'],
     ['an unknown field', { privateKeyPem: 'x' }, 'privateKeyPem'],
-    ['plain http to another host', { url: 'http://mauth.example.com' }, 'https'],
-    ['plain http to a host that only starts like loopback', { url: 'http://127.0.0.1.example.com' }, 'https'],
+    ['plain http to another host', { url: 'http://mauth.example.com' }, 'keyStores[0].url: must be https'],
+    ['plain http to a host that only starts like loopback', { url: 'http://127.0.0.1.example.com' }, 'keyStores[0].url: must be https'],
+    ['plain http with user info before a loopback host', { url: 'http://mauth.example.com@127.0.0.1' }, 'url'],
     ['insecureHttp that is not a boolean', { url: 'http://mauth.example.com', insecureHttp: 'yes' }, 'insecureHttp'],
   ])('refuses %s', (_name, extra, field) => {
     const text = issues(storeSpec(extra));
@@ -626,6 +627,7 @@ describe('the configuration entry', () => {
 
   it.each([
     ['https', { url: 'https://mauth.example.com' }],
+    ['https in capitals, as URLs may be written', { url: 'HTTPS://mauth.example.com' }],
     ['http to 127.0.0.1', { url: 'http://127.0.0.1:8080' }],
     ['http to localhost', { url: 'http://localhost:8080/base' }],
     ['http to [::1]', { url: 'http://[::1]:8080' }],
@@ -638,6 +640,8 @@ describe('the configuration entry', () => {
     for (const url of ['http://mauth.example.com', 'http://10.0.0.5:7000', 'http://127.0.0.1.example.com'])
       expect(() => mauthKeyServiceSource(client({ url }))).toThrow(/must be https/);
     expect(() => createMAuthRemoteStore(client({ url: 'http://mauth.example.com' }))).toThrow(/must be https/);
+    // A password without a user name is credentials too, not dropped in silence.
+    expect(() => mauthKeyServiceSource(client({ url: 'https://:pw@mauth.example.com' }))).toThrow(/without query, fragment or credentials/);
     expect(() => mauthKeyServiceSource(client({ url: 'http://mauth.example.com', insecureHttp: true }))).not.toThrow();
     expect(() => mauthKeyServiceSource(client({ url: 'http://localhost:1' }))).not.toThrow();
   });

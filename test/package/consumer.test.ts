@@ -128,6 +128,8 @@ describe('a consumer project with the tarball installed', () => {
         'secretBindingSource',
         'createSigV4Verifier',
         'createSigV4Signer',
+        'createMAuthVerifier',
+        'createMAuthSigner',
       ]),
     );
     expect(names['edge-authorizer/hono']).toEqual([
