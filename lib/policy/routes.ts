@@ -310,8 +310,8 @@ const TWO_DOTS_RE = /(?:\.|%(?:25)*2e|%u002e|[\uFF0E\uFE52\u2024])(?:\.|%(?:25)*
 /** A separator, escaped (IIS's `%u` too) or fullwidth or not; beside another, or beside a ";" (which a cut makes an empty segment of). */
 const MAY_EMPTY_RE =
   /[/\uFF0F](?:%2f|%5c|%u002f|%u005c|\\|;|%3b|[\uFF0F\uFF3C])|(?:%2f|%5c|%u002f|%u005c|\\|[\uFF0F\uFF3C])(?:[/\uFF0F]|%2f|%5c|%u002f|%u005c|\\|;|%3b|[\uFF0F\uFF3C])/i;
-/** An escape escaped again (`%252F`): a second decoding makes an escape of it. */
-const ESCAPED_ESCAPE_RE = /%25[0-9a-f]{2}/i;
+/** An escape escaped again (`%252F`, or IIS's `%25u002e`): a second decoding makes an escape of it. */
+const ESCAPED_ESCAPE_RE = /%25(?:[0-9a-f]{2}|u[0-9a-f]{4})/i;
 
 /**
  * Whether a segment of `reading` is a name Windows trims (it ends in a dot or a space, and is not "." or ".."): one
