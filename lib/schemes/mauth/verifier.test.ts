@@ -11,6 +11,7 @@ import { loadMAuthVectors, mauthSigningConfig } from '../../../test/conformance/
 import { createMAuthResponseSigner, createMAuthResponseVerifier } from './response.ts';
 import { createMAuthSigner } from './signer.ts';
 import { createMAuthVerifier, decoyFor, MAUTH_MESSAGES } from './verifier.ts';
+import { countedCrypto } from '../../../test/helpers/counted-crypto.ts';
 
 const suite = mauthSigningConfig();
 const vectors = loadMAuthVectors();
@@ -350,33 +351,6 @@ describe('negative table', () => {
     );
   });
 
-  /** The backend with every call counted by name, its synchronous and RSA faces' too. */
-  function counted(backend: CryptoBackend): { crypto: CryptoBackend; calls: Map<string, number> } {
-    const calls = new Map<string, number>();
-    const wrap = <T extends object>(face: T, prefix: string): T =>
-      Object.fromEntries(
-        Object.entries(face).map(([name, f]) => [
-          name,
-          typeof f === 'function'
-            ? (...args: unknown[]) => {
-                calls.set(prefix + name, (calls.get(prefix + name) ?? 0) + 1);
-                return (f as (...a: unknown[]) => unknown).apply(face, args);
-              }
-            : f,
-        ]),
-      ) as T;
-    const sync = backend.sync && {
-      ...wrap(backend.sync, 'sync.'),
-      ...(backend.sync.rsa ? { rsa: wrap(backend.sync.rsa, 'sync.rsa.') } : {}),
-    };
-    const crypto = {
-      ...wrap(backend, ''),
-      ...(backend.rsa ? { rsa: wrap(backend.rsa, 'rsa.') } : {}),
-      ...(sync ? { sync } : {}),
-    } as CryptoBackend;
-    return { crypto, calls };
-  }
-
   const refusedApps: Array<[string, KeyRecord | undefined]> = [
     ['an app the store does not know', undefined],
     ['a disabled app', { ...record, disabled: true }],
@@ -386,7 +360,7 @@ describe('negative table', () => {
   it.each(backends.flatMap(([b, c]) => (['v1', 'v2'] as const).flatMap((v) => refusedApps.map(([r, rec]) => [r, v, b, c, rec] as const))))(
     'local mode does the same crypto for %s as for a wrong signature (%s, %s)',
     async (_r, version, _b, backend, refused) => {
-      const { crypto, calls } = counted(backend);
+      const { crypto, calls } = countedCrypto(backend);
       const callsFor = async (store: KeyRecord[], req: SignedRequest, code: string) => {
         const v = createMAuthVerifier({ keys: createMemoryKeyStore(store), clock: () => NOW, crypto });
         // Verified once first: each key (the decoy too) is imported then, and not again.
@@ -408,7 +382,7 @@ describe('negative table', () => {
     'an unknown app costs an RSA operation with a decoy of the smallest size of at least minKeyBits %i (%s)',
     async (minKeyBits, _b, backend) => {
       const sizes: number[] = [];
-      const { crypto, calls } = counted(backend);
+      const { crypto, calls } = countedCrypto(backend);
       // The sizes of the keys the verifier imports: only the decoy's, as the store holds no app.
       const sync = crypto.sync?.rsa;
       const rsa = sync ?? crypto.rsa!;

@@ -27,6 +27,7 @@ import {
 import { calendarInstant } from '../../../test/helpers/calendar.ts';
 import { createSigV4Signer } from './signer.ts';
 import { createSigV4Verifier } from './verifier.ts';
+import { countedCrypto } from '../../../test/helpers/counted-crypto.ts';
 
 // The table itself (one change per row, the exact code) lives in test/fixtures/sigv4-negative.ts, so
 // the secrecy test can run the same rows through every adapter.
@@ -209,25 +210,6 @@ describe('SigV4 refuses hashes and signatures that only look like hex', () => {
 });
 
 describe('SigV4 does the same crypto for a key that may not sign as for a wrong signature', () => {
-  /** The backend with every call counted, by name (the synchronous face's calls as `sync.<name>`). */
-  function counted(backend: CryptoBackend): { crypto: CryptoBackend; calls: Map<string, number> } {
-    const calls = new Map<string, number>();
-    const wrap = <T extends object>(face: T, prefix: string): T =>
-      Object.fromEntries(
-        Object.entries(face).map(([name, f]) => [
-          name,
-          typeof f === 'function'
-            ? (...args: unknown[]) => {
-                calls.set(prefix + name, (calls.get(prefix + name) ?? 0) + 1);
-                return (f as (...a: unknown[]) => unknown).apply(face, args);
-              }
-            : f,
-        ]),
-      ) as T;
-    const crypto = { ...wrap(backend, ''), ...(backend.sync ? { sync: wrap(backend.sync, 'sync.') } : {}) } as CryptoBackend;
-    return { crypto, calls };
-  }
-
   type Signing = Partial<Parameters<typeof signer>[0]>;
   const refused: Array<[string, Signing]> = [
     ['an unknown key id', { keyId: 'AKIDNOBODY', secret: 'no-such-secret' }],
@@ -248,7 +230,7 @@ describe('SigV4 does the same crypto for a key that may not sign as for a wrong 
   it.each(backends.flatMap(([b, c]) => bodies.flatMap(([w, body]) => refused.map(([r, key]) => [r, w, b, c, body, key] as const))))(
     '%s, %s (%s)',
     async (_r, _w, _b, backend, body, key) => {
-      const { crypto, calls } = counted(backend);
+      const { crypto, calls } = countedCrypto(backend);
       const v = verifier({ crypto });
       // Each is verified once first: the signing key derived then (for the decoy too) is cached after.
       const callsFor = async (req: SignedRequest, code: string) => {
