@@ -194,4 +194,11 @@ describe('mauthConfigFromEnv', () => {
     // The document it makes is one loadConfig accepts.
     expect(() => loadConfig(document)).not.toThrow();
   });
+
+  it('takes a URL whose scheme is in capitals, as the configuration does, and http to a loopback host', () => {
+    const env = { APP_UUID: 'svc', PRIVATE_KEY: 'k' };
+    expect(mauthConfigFromEnv({ ...env, MAUTH_URL: 'HTTPS://mauth.example.com' }).keyService?.url).toBe('HTTPS://mauth.example.com');
+    expect(mauthConfigFromEnv({ ...env, MAUTH_URL: 'http://127.0.0.1:7000' }).keyService?.url).toBe('http://127.0.0.1:7000');
+    expect(() => mauthConfigFromEnv({ ...env, MAUTH_URL: 'HTTP://mauth.example.com' })).toThrow(/MAUTH_URL must be https/);
+  });
 });

@@ -101,7 +101,7 @@ export function mauthConfigFromEnv(env: MAuthEnv): { document: Record<string, un
   };
   const url = env['MAUTH_URL'];
   if (url === undefined || url === '') return { document, keyService: undefined };
-  if (!/^https?:\/\/[^\s/?#]+/.test(url)) throw new TypeError('MAUTH_URL must be an http(s) URL');
+  if (!/^https?:\/\/[^\s/?#]+/i.test(url)) throw new TypeError('MAUTH_URL must be an http(s) URL');
   // The original takes any http URL; the keys it serves decide what is accepted, so plain http is
   // refused but to a loopback host (a configuration document's entry may set insecureHttp).
   if (!isHttpsOrLoopbackHttp(url))
