@@ -307,7 +307,7 @@ try {
       '',
       `  curl -i ${shellQuote(url)}`,
       '',
-      `Sign your own: echo ${shellQuote(JSON.stringify({ method: 'GET', url: `${base}${path}` }))} | npx edge-auth sign --config ${shellQuote(shownPath)} --key ${shellQuote(key.id)}`,
+      `Sign your own: echo ${shellQuote(JSON.stringify({ method: 'GET', url: `${base}${path}` }))} | npx edge-auth sign --config ${shellQuote(shownPath)} --key ${shellQuote(key.id)} --format curl | curl -i -K -`,
     );
   } else {
     lines.push(
