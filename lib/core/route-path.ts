@@ -373,6 +373,11 @@ const ALL_OPTIONS: readonly ReadingOptions[] = [
   { slashes: true, params: false, twice: true, rawParams: true },
 ];
 
+/** The passes of each option of {@link ALL_OPTIONS}: the option alone. */
+const PASSES: ReadonlyArray<readonly ReadingOptions[]> = ALL_OPTIONS.map((o) => [o]);
+/** The same for a path whose decoding makes a "?" or "#": each option that decodes also with them kept escaped. */
+const PASSES_ENDS_KEPT: ReadonlyArray<readonly ReadingOptions[]> = ALL_OPTIONS.map((o) => (o.twice ? [o, { ...o, endsKept: true }] : [o]));
+
 /**
  * Every reading of a raw path (as on the wire, escapes untouched) that a reasonable origin could act
  * on, each normalised: escapes of printable characters decoded except `/ \ ; % ? #`, escapes
@@ -449,10 +454,10 @@ function readAll(rawPath: string, exhaustive: boolean, budget?: ReadBudget): Rou
   const readings: string[] = [];
   // A decoding that makes a "?" or "#" (of "%3F", "%23", or one escaped again): each reading that decodes is also read
   // with them kept escaped.
-  const ends = twice && /%(?:25)*(?:3f|23)/i.test(rawPath);
-  for (const each of ALL_OPTIONS) {
-    if (!exhaustive && !needed(each)) continue;
-    for (const opts of ends && each.twice ? [each, { ...each, endsKept: true }] : [each]) {
+  const passes = twice && /%(?:25)*(?:3f|23)/i.test(rawPath) ? PASSES_ENDS_KEPT : PASSES;
+  for (let i = 0; i < ALL_OPTIONS.length; i++) {
+    if (!exhaustive && !needed(ALL_OPTIONS[i]!)) continue;
+    for (const opts of passes[i]!) {
       // Charged before the pass, so a spent budget reads nothing more.
       if (budget) {
         if (budget.bytes < bytes.length) return { ok: false, reason: 'too-many-readings' };
