@@ -100,6 +100,9 @@ interface Prepared {
 const bodySha256 = <T extends string | Promise<string>>(hasher: { sha256Hex(data: Uint8Array): T }, body: Uint8Array): string | T =>
   body.length === 0 ? EMPTY_SHA256_HEX : hasher.sha256Hex(body);
 
+/** What a wrong signature and a key that may not sign both answer: the one cannot be told from the other. */
+const SIGNATURE_MISMATCH = 'signature does not match';
+
 const AWS_DATE_HEADERS = [AMZ_DATE] as const;
 const NOTHING_EXCLUDED: readonly string[] = [];
 const PRESIGNED_EXCLUDED = [Q_SIGNATURE];
@@ -335,7 +338,6 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
    * at a date no client of a real key uses can still see that key derive once (README, "SigV4 and DCI").
    */
   const decoy: KeyRecord = { id: '', secrets: ['edge-authorizer-sigv4-decoy'], principal: '', permissions: [] };
-  const UNKNOWN_KEY = 'signature does not match';
 
   /** The answer once everything matched: the principal, and the declared body hash when the body was not there to check. */
   function success(claim: Prepared['claim'], record: KeyRecord, declaredBodyHash: string | undefined, req: SignedRequest): AuthResult {
@@ -361,10 +363,10 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     const record = usable(found, nowMs);
     if (record === undefined) {
       signatureMatchesSync(sync, req, prepared, decoy);
-      fail('ERR_KEY_NOT_FOUND', UNKNOWN_KEY);
+      fail('ERR_KEY_NOT_FOUND', SIGNATURE_MISMATCH);
     }
     const declaredBodyHash = declaredOf(prepared);
-    if (!signatureMatchesSync(sync, req, prepared, record)) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
+    if (!signatureMatchesSync(sync, req, prepared, record)) fail('ERR_SIGNATURE_INVALID', SIGNATURE_MISMATCH);
     if (!checkSessionToken(headers, prepared.claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
     if (declaredBodyHash !== undefined && req.body !== undefined && !timingSafeEqualString(bodySha256(sync, req.body), declaredBodyHash))
       fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
@@ -390,9 +392,9 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): Verifier & {
     const record = usable(found, nowMs);
     if (record === undefined) {
       await signatureMatchesAsync(req, prepared, decoy);
-      fail('ERR_KEY_NOT_FOUND', UNKNOWN_KEY);
+      fail('ERR_KEY_NOT_FOUND', SIGNATURE_MISMATCH);
     }
-    if (!(await signatureMatchesAsync(req, prepared, record))) fail('ERR_SIGNATURE_INVALID', 'signature does not match');
+    if (!(await signatureMatchesAsync(req, prepared, record))) fail('ERR_SIGNATURE_INVALID', SIGNATURE_MISMATCH);
     if (!checkSessionToken(headers, prepared.claim, record)) fail('ERR_SIGNATURE_INVALID', 'security token is missing or does not match');
     if (checkBody && !timingSafeEqualString(await actualBodyHash!, declaredBodyHash!))
       fail('ERR_PAYLOAD_HASH_MISMATCH', 'body does not match x-amz-content-sha256');
