@@ -20,7 +20,7 @@ import { readBoundedBody } from '../core/bounded-body.ts';
 import { parseKeyRecord } from './record.ts';
 import { maxAgeOf, statusFault } from './http-answer.ts';
 import { KeyStoreError, type FetchLike, type KeyRecord, type KeyStore, type KeyStoreFault } from './types.ts';
-import { isHttpsOrLoopbackHttp } from './loopback.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 /** The `fetch` this client calls (the global one by default; tests and embedders pass their own). */
 export type { FetchLike };
@@ -146,7 +146,7 @@ function baseUrl(url: unknown, insecureHttp: boolean): string {
     parsed.password !== ''
   )
     throw new TypeError('url must be an http(s) URL without query, fragment or credentials');
-  if (!insecureHttp && !isHttpsOrLoopbackHttp(url))
+  if (!insecureHttp && parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname))
     throw new TypeError(
       'url must be https (http only to a loopback host, unless insecureHttp is set): the keys it serves decide what is accepted',
     );
